@@ -1,0 +1,51 @@
+# Shardlab — `make run` and `make test` are all a fresh machine needs.
+GO         ?= go
+BIN        := bin/shardlab
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# Tests never write to the user's home: Fyne and the engine get throwaway config and cache dirs.
+TESTHOME   := $(shell mktemp -d -t shardlab-test-XXXXXX 2>/dev/null || echo /tmp/shardlab-test)
+TESTENV    := XDG_CONFIG_HOME=$(TESTHOME)/config XDG_CACHE_HOME=$(TESTHOME)/cache XDG_DATA_HOME=$(TESTHOME)/data
+
+.PHONY: all deps build run test test-short bench fuzz lint fmt clean
+
+all: build
+
+deps:
+	@bash packaging/system-deps.sh
+
+build:
+	$(GO) build -o $(BIN) ./app
+
+run: deps build
+	./$(BIN)
+
+# go vet, then every test (the engine's under the race detector); fuzz targets run their seed corpus.
+test: deps
+	$(GO) vet ./...
+	$(TESTENV) $(GO) test -race -count=1 -timeout 15m ./...
+
+test-short:
+	$(TESTENV) $(GO) test -short -count=1 ./...
+
+# The in-process engine benchmark of BENCHMARKS.md, plus the Go micro-benchmarks.
+bench: build
+	./$(BIN) bench
+	$(TESTENV) $(GO) test -run '^$$' -bench . -benchmem ./engine/... ./internal/...
+
+# Long fuzzing, one target at a time (FUZZTIME per target, default 60s).
+FUZZTIME ?= 60s
+fuzz:
+	$(TESTENV) $(GO) test -run '^$$' -fuzz '^FuzzPutRecordsValidation$$' -fuzztime $(FUZZTIME) ./engine
+	$(TESTENV) $(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/hashkey
+	$(TESTENV) $(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/seqnum
+
+lint:
+	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+fmt:
+	gofmt -w .
+
+clean:
+	rm -rf bin

@@ -1,0 +1,49 @@
+// Command shardlab is a local Amazon Kinesis workbench. Its subcommands share one engine and data directory.
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+// version is stamped by `fyne package` and release builds; "dev" otherwise.
+var version = "dev"
+
+type command struct {
+	name, usage string
+	run         func(args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"bench", "measure the engine in process (see BENCHMARKS.md)", runBench},
+		{"version", "print the version", func([]string) error { fmt.Println("shardlab", version); return nil }},
+	}
+}
+
+func main() {
+	args := os.Args[1:]
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage()
+		return
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			if err := c.run(args[1:]); err != nil {
+				fmt.Fprintln(os.Stderr, "shardlab "+c.name+":", err)
+				os.Exit(1)
+			}
+			return
+		}
+	}
+	fmt.Fprintf(os.Stderr, "shardlab: unknown command %q\n\n", args[0])
+	usage()
+	os.Exit(2)
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, "Usage: shardlab <command> [flags]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(os.Stderr, "  %-10s %s\n", c.name, c.usage)
+	}
+}

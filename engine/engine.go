@@ -1,0 +1,283 @@
+// Package engine is Shardlab's headless core: a local Kinesis Data Streams with the service's semantics (hash-key
+// ranges, sequence numbers, iterators, resharding, per-shard limits, errors) on one bbolt file. The GUI, the
+// network API, the CLI and every subsystem are clients of this package's Go API, which mirrors the Kinesis actions
+// one request/response pair at a time.
+//
+// Concurrency: every change to stream or shard metadata, and every record write, runs on one committer goroutine,
+// which validates against the state it is about to change, commits one bbolt transaction for a whole group of
+// waiting writes (one fsync for many calls) and only then publishes the change in memory and acknowledges it.
+// Readers take a stream's read lock briefly and read records from bbolt snapshots.
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/shardlab/shardlab/engine/storage"
+)
+
+// Options configure an Engine. The zero value of each field means its documented default.
+type Options struct {
+	// Path is the bbolt file. Empty with InMemory.
+	Path string
+	// InMemory keeps data in a temporary file that is removed on Close and never fsynced.
+	InMemory bool
+	// Account and Region are the scope of calls whose context carries none (default 000000000000, us-east-1).
+	Account, Region string
+	// Limits are the per-shard throughput limits (default: Kinesis's 1 MiB/s and 1,000 records/s in, 2 MiB/s and
+	// 5 calls/s out).
+	Limits ThroughputLimits
+	// EnforceLimits is whether new streams start with limit enforcement on.
+	EnforceLimits bool
+	// TransitionDelay is how long CREATING, UPDATING and DELETING last; zero applies changes before the call returns.
+	TransitionDelay time.Duration
+	// ShardLimit is the account's open-shard quota per region (default 500, as AWS's).
+	ShardLimit int
+	// OnDemandStreamLimit is the account's quota of on-demand streams per region (default 50).
+	OnDemandStreamLimit int
+	// RetentionCheckInterval is how often expired records are trimmed (default 1 minute).
+	RetentionCheckInterval time.Duration
+	// Clock returns the current time (default time.Now); tests move it to expire iterators and records.
+	Clock func() time.Time
+}
+
+// Engine is an open Shardlab data store. All methods are safe for concurrent use.
+type Engine struct {
+	opts   Options
+	db     *storage.DB
+	secret []byte
+	now    func() time.Time
+	tmpDir string
+
+	mu      sync.RWMutex
+	streams map[scopedName]*stream
+	byID    map[uint64]*stream
+	changes signal // fires when streams appear, disappear or change state
+
+	submitMu sync.RWMutex
+	closed   bool
+	commits  chan *commitReq
+	done     chan struct{}
+	bg       sync.WaitGroup
+	stopBg   chan struct{}
+	trimNow  chan struct{}
+}
+
+type scopedName struct{ account, region, name string }
+
+// ErrClosed is returned by calls made after Close.
+var ErrClosed = errors.New("engine is closed")
+
+// Open opens (or creates) the data file and loads every stream.
+func Open(opts Options) (*Engine, error) {
+	opts = withDefaults(opts)
+	e := &Engine{
+		opts:    opts,
+		now:     opts.Clock,
+		streams: map[scopedName]*stream{},
+		byID:    map[uint64]*stream{},
+		commits: make(chan *commitReq, 1024),
+		done:    make(chan struct{}),
+		stopBg:  make(chan struct{}),
+		trimNow: make(chan struct{}, 1),
+	}
+	path := opts.Path
+	if opts.InMemory {
+		dir, err := os.MkdirTemp("", "shardlab-mem-")
+		if err != nil {
+			return nil, fmt.Errorf("in-memory engine: %w", err)
+		}
+		e.tmpDir, path = dir, filepath.Join(dir, "shardlab.db")
+	} else if path == "" {
+		return nil, errors.New("engine: Options.Path is empty and InMemory is off")
+	} else if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory for %s: %w", path, err)
+	}
+	db, err := storage.Open(path, storage.Options{NoSync: opts.InMemory})
+	if err != nil {
+		e.removeTemp()
+		return nil, err
+	}
+	e.db = db
+	if err := e.load(); err != nil {
+		db.Close()
+		e.removeTemp()
+		return nil, err
+	}
+	go e.commitLoop()
+	e.bg.Add(1)
+	go e.retentionLoop()
+	e.resumeTransitions()
+	return e, nil
+}
+
+func withDefaults(o Options) Options {
+	if o.Account == "" {
+		o.Account = "000000000000"
+	}
+	if o.Region == "" {
+		o.Region = "us-east-1"
+	}
+	if o.Limits == (ThroughputLimits{}) {
+		o.Limits = DefaultLimits
+	}
+	if o.ShardLimit == 0 {
+		o.ShardLimit = 500
+	}
+	if o.OnDemandStreamLimit == 0 {
+		o.OnDemandStreamLimit = 50
+	}
+	if o.RetentionCheckInterval == 0 {
+		o.RetentionCheckInterval = time.Minute
+	}
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	return o
+}
+
+// Path is the data file, for the GUI's Settings and About.
+func (e *Engine) Path() string {
+	if e.opts.InMemory {
+		return "(in memory)"
+	}
+	return e.db.Path()
+}
+
+// DiskSize is the data file's size in bytes.
+func (e *Engine) DiskSize() int64 { return e.db.Size() }
+
+// ReleaseMapped lets the OS drop the data file's pages from this process's memory map (see storage.ReleaseMapped).
+func (e *Engine) ReleaseMapped() { e.db.ReleaseMapped() }
+
+// Close stops accepting calls, lets writes already submitted commit, and closes the file.
+func (e *Engine) Close() error {
+	e.submitMu.Lock()
+	if e.closed {
+		e.submitMu.Unlock()
+		return nil
+	}
+	e.closed = true
+	close(e.commits)
+	e.submitMu.Unlock()
+	close(e.stopBg)
+	e.bg.Wait()
+	<-e.done
+	err := e.db.Close()
+	e.removeTemp()
+	return err
+}
+
+func (e *Engine) removeTemp() {
+	if e.tmpDir != "" {
+		os.RemoveAll(e.tmpDir)
+	}
+}
+
+// Changes returns a channel closed at the next change to the set of streams or to a stream's status or shards.
+func (e *Engine) Changes() <-chan struct{} { return e.changes.wait() }
+
+// Scope is the account and region a call acts in, as the network API derives them from credentials and signature.
+type Scope struct{ Account, Region string }
+
+type scopeKey struct{}
+
+// WithScope returns a context whose calls act in scope s.
+func WithScope(ctx context.Context, s Scope) context.Context {
+	return context.WithValue(ctx, scopeKey{}, s)
+}
+
+func (e *Engine) scope(ctx context.Context) Scope {
+	s, _ := ctx.Value(scopeKey{}).(Scope)
+	if s.Account == "" {
+		s.Account = e.opts.Account
+	}
+	if s.Region == "" {
+		s.Region = e.opts.Region
+	}
+	return s
+}
+
+// DefaultScope is the account and region of calls whose context names none.
+func (e *Engine) DefaultScope() Scope { return Scope{e.opts.Account, e.opts.Region} }
+
+// lookup finds a stream by ARN or by name in the context's scope.
+func (e *Engine) lookup(ctx context.Context, ref StreamRef) (*stream, error) {
+	key, err := e.resolve(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	e.mu.RLock()
+	s := e.streams[key]
+	e.mu.RUnlock()
+	if s == nil {
+		return nil, notFound(key)
+	}
+	return s, nil
+}
+
+func (e *Engine) resolve(ctx context.Context, ref StreamRef) (scopedName, error) {
+	if ref.StreamARN != "" {
+		a, err := parseStreamARN(ref.StreamARN)
+		if err != nil {
+			return scopedName{}, err
+		}
+		if ref.StreamName != "" && ref.StreamName != a.name {
+			return scopedName{}, newError(ErrInvalidArgument,
+				"StreamARN %s and StreamName %s name different streams.", ref.StreamARN, ref.StreamName)
+		}
+		return a, nil
+	}
+	if ref.StreamName == "" {
+		return scopedName{}, newError(ErrInvalidArgument, "Either StreamName or StreamARN must be provided.")
+	}
+	sc := e.scope(ctx)
+	return scopedName{sc.Account, sc.Region, ref.StreamName}, nil
+}
+
+func notFound(k scopedName) error {
+	return newError(ErrResourceNotFound, "Stream %s under account %s not found.", k.name, k.account)
+}
+
+// activeStream finds a stream that accepts reads and writes: ACTIVE or UPDATING.
+func (e *Engine) activeStream(ctx context.Context, ref StreamRef) (*stream, error) {
+	s, err := e.lookup(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	status := s.meta.Status
+	s.mu.RUnlock()
+	if status == StatusCreating || status == StatusDeleting {
+		return nil, notFound(s.key())
+	}
+	return s, nil
+}
+
+func (e *Engine) streamsInScope(sc Scope) []*stream {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	var out []*stream
+	for k, s := range e.streams {
+		if k.account == sc.Account && k.region == sc.Region {
+			out = append(out, s)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].meta.Name < out[j].meta.Name })
+	return out
+}
+
+func newSecret() []byte {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return b
+}

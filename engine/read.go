@@ -1,0 +1,260 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/shardlab/shardlab/engine/storage"
+	"github.com/shardlab/shardlab/internal/seqnum"
+)
+
+const (
+	maxGetRecords      = 10000
+	maxGetRecordsBytes = 10 << 20
+)
+
+var iteratorTypes = []string{IteratorAtSequence, IteratorAfterSeq, IteratorTrimHorizon, IteratorLatest,
+	IteratorAtTimestamp}
+
+// GetShardIterator returns an iterator positioned as the iterator type says; it expires after five minutes.
+func (e *Engine) GetShardIterator(ctx context.Context, in GetShardIteratorInput) (string, error) {
+	var v validation
+	validateRef(&v, in.StreamRef)
+	if v.notNull(in.ShardId != "", "shardId") {
+		v.lenRange(in.ShardId, len(in.ShardId), 1, 128, "shardId")
+	}
+	if v.notNull(in.ShardIteratorType != "", "shardIteratorType") {
+		v.enum(in.ShardIteratorType, iteratorTypes, "shardIteratorType")
+	}
+	if in.StartingSequenceNumber != "" {
+		v.pattern(in.StartingSequenceNumber, isDecimal(in.StartingSequenceNumber, 129), sequenceNumberPat,
+			"startingSequenceNumber")
+	}
+	if err := v.err(); err != nil {
+		return "", err
+	}
+	s, err := e.activeStream(ctx, in.StreamRef)
+	if err != nil {
+		return "", err
+	}
+	s.mu.RLock()
+	sh := s.shard(in.ShardId)
+	s.mu.RUnlock()
+	if sh == nil {
+		return "", newError(ErrResourceNotFound, "Shard %s in stream %s under account %s does not exist",
+			in.ShardId, s.name, s.meta.Account)
+	}
+	from, err := e.iteratorStart(s, sh, in)
+	if err != nil {
+		return "", err
+	}
+	return e.sealIterator(iterator{stream: s.id, shard: sh.index, from: from, issued: e.now()}), nil
+}
+
+// iteratorStart turns an iterator type into the first counter to read.
+func (e *Engine) iteratorStart(s *stream, sh *shard, in GetShardIteratorInput) (uint64, error) {
+	bySeq := in.ShardIteratorType == IteratorAtSequence || in.ShardIteratorType == IteratorAfterSeq
+	if bySeq != (in.StartingSequenceNumber != "") {
+		also := "no"
+		if in.StartingSequenceNumber != "" {
+			also = "also a"
+		}
+		return 0, newError(ErrInvalidArgument, "Must either specify (1) AT_SEQUENCE_NUMBER or "+
+			"AFTER_SEQUENCE_NUMBER and StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no "+
+			"StartingSequenceNumber. Request specified %s and %s StartingSequenceNumber.", in.ShardIteratorType, also)
+	}
+	switch in.ShardIteratorType {
+	case IteratorTrimHorizon:
+		return 0, nil
+	case IteratorLatest:
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		if !sh.isOpen() {
+			return sh.meta.EndCounter + 1, nil
+		}
+		return max(sh.last.Load(), sh.meta.StartCounter) + 1, nil
+	case IteratorAtTimestamp:
+		if in.Timestamp == nil {
+			return 0, newError(ErrInvalidArgument, "Must specify timestampInMillis parameter for iterator of type "+
+				"AT_TIMESTAMP. Current request has no timestamp parameter.")
+		}
+		return seqnum.CounterAt(*in.Timestamp), nil
+	}
+	counter, idx, err := seqnum.Parse(in.StartingSequenceNumber)
+	if err != nil || counter < s.meta.CreatedCounter {
+		return 0, newError(ErrInvalidArgument, "StartingSequenceNumber %s used in GetShardIterator on shard %s in "+
+			"stream %s under account %s is invalid because it did not come from this stream.",
+			in.StartingSequenceNumber, sh.id, s.name, s.meta.Account)
+	}
+	if idx != sh.index {
+		return 0, newError(ErrInvalidArgument, "Invalid StartingSequenceNumber. It encodes %s, while it was used "+
+			"in a call to a shard with %s", shardID(idx), sh.id)
+	}
+	if in.ShardIteratorType == IteratorAfterSeq {
+		counter++
+	}
+	return counter, nil
+}
+
+// GetRecords reads up to Limit records (≤ 10,000 and ≤ 10 MiB) from an iterator's position.
+func (e *Engine) GetRecords(ctx context.Context, in GetRecordsInput) (*GetRecordsOutput, error) {
+	var v validation
+	if v.notNull(in.ShardIterator != "", "shardIterator") {
+		v.lenRange(in.ShardIterator, len(in.ShardIterator), 1, 512, "shardIterator")
+	}
+	if in.Limit != nil {
+		v.intRange(int64(*in.Limit), 1, maxGetRecords, "limit")
+	}
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	limit := maxGetRecords
+	if in.Limit != nil {
+		limit = *in.Limit
+	}
+	it, err := e.openIterator(in.ShardIterator)
+	if err != nil {
+		return nil, err
+	}
+	now := e.now()
+	if age := now.Sub(it.issued); age > iteratorTTL {
+		return nil, newError(ErrExpiredIterator, "Iterator expired. The iterator was created at time %s while "+
+			"right now it is %s which is further in the future than the tolerated delay of %d milliseconds.",
+			amzTime(it.issued), amzTime(now), iteratorTTL.Milliseconds())
+	}
+	e.mu.RLock()
+	s := e.byID[it.stream]
+	e.mu.RUnlock()
+	if s == nil || s.deleted.Load() {
+		return nil, newError(ErrResourceNotFound, "Shard %s in stream with id %d does not exist", shardID(it.shard),
+			it.stream)
+	}
+	if in.StreamARN != "" && in.StreamARN != s.arn() {
+		return nil, newError(ErrInvalidArgument, "StreamARN %s does not match the stream of the ShardIterator.",
+			in.StreamARN)
+	}
+	s.mu.RLock()
+	sh := s.shardByIndex(it.shard)
+	var closedAt uint64
+	if sh != nil && !sh.isOpen() {
+		closedAt = sh.meta.EndCounter
+	}
+	enforce, account := s.meta.LimitsEnforced, s.meta.Account
+	s.mu.RUnlock()
+	if sh == nil {
+		return nil, newError(ErrResourceNotFound, "Shard %s in stream %s under account %s does not exist",
+			shardID(it.shard), s.name, account)
+	}
+	if enforce && !sh.limiter.admitRead(now) {
+		sh.metrics.add(now, ReadProvisionedThroughputExceeded, 1)
+		return nil, newError(ErrThroughputExceeded, "Rate exceeded for shard %s in stream %s under account %s.",
+			sh.id, s.name, account)
+	}
+	out, next, bytes, err := e.readShard(s, sh, it.from, limit)
+	if err != nil {
+		return nil, err
+	}
+	if enforce {
+		sh.limiter.chargeRead(bytes, now)
+	}
+	last := sh.last.Load()
+	if len(out.Records) > 0 && next <= last {
+		out.MillisBehindLatest = max(now.Sub(out.Records[len(out.Records)-1].ApproximateArrivalTimestamp).Milliseconds(), 0)
+	}
+	sh.metrics.addRead(now, len(out.Records), bytes, out.MillisBehindLatest)
+	if closedAt != 0 && next > last {
+		// The closed shard is read to its end: no further iterator, and the reader is told where to go.
+		out.ChildShards = e.childShards(s, sh)
+		return out, nil
+	}
+	out.NextShardIterator = e.sealIterator(iterator{stream: s.id, shard: sh.index, from: next, issued: now})
+	return out, nil
+}
+
+// readShard reads records from counter from on, returning the counter to continue at and the bytes read.
+func (e *Engine) readShard(s *stream, sh *shard, from uint64, limit int) (*GetRecordsOutput, uint64, int, error) {
+	out := &GetRecordsOutput{Records: []Record{}}
+	next, bytes := from, 0
+	var decodeErr error
+	err := e.db.View(func(tx *storage.ReadTx) error {
+		tx.Scan(s.id, sh.index, from, func(counter uint64, value []byte) bool {
+			_, key, data, err := storage.DecodeRecord(value)
+			if err != nil {
+				decodeErr = fmt.Errorf("stream %s shard %s record %d: %w", s.name, sh.id, counter, err)
+				return false
+			}
+			size := len(key) + len(data)
+			if len(out.Records) > 0 && bytes+size > maxGetRecordsBytes {
+				return false
+			}
+			out.Records = append(out.Records, Record{
+				SequenceNumber:              seqnum.Format(counter, sh.index),
+				ApproximateArrivalTimestamp: seqnum.Time(counter),
+				Data:                        append([]byte(nil), data...),
+				PartitionKey:                string(key),
+				EncryptionType:              EncryptionNone,
+			})
+			bytes += size
+			next = counter + 1
+			return len(out.Records) < limit
+		})
+		return nil
+	})
+	if err == nil {
+		err = decodeErr
+	}
+	if err != nil {
+		return nil, 0, 0, newError(ErrInternalFailure, "Internal service failure: %v", err)
+	}
+	return out, next, bytes, nil
+}
+
+// childShards lists the shards that continue sh.
+func (e *Engine) childShards(s *stream, sh *shard) []ChildShard {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []ChildShard
+	for _, c := range s.shards {
+		if c.meta.Parent != sh.index && c.meta.AdjacentParent != sh.index {
+			continue
+		}
+		parents := []string{shardID(c.meta.Parent)}
+		if c.meta.AdjacentParent >= 0 {
+			parents = append(parents, shardID(c.meta.AdjacentParent))
+		}
+		out = append(out, ChildShard{ShardId: c.id, ParentShards: parents,
+			HashKeyRange: HashKeyRange{c.meta.Start.String(), c.meta.End.String()}})
+	}
+	return out
+}
+
+// WaitForRecords returns a channel that is closed when the shard gets new records, closes, or the stream is
+// deleted: the change feed that lets in-process readers block instead of polling. Check for records after
+// calling it, then wait, so nothing committed in between is missed.
+func (e *Engine) WaitForRecords(ctx context.Context, ref StreamRef, shardID string) (<-chan struct{}, error) {
+	s, err := e.lookup(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	sh := s.shard(shardID)
+	s.mu.RUnlock()
+	if sh == nil {
+		return nil, newError(ErrResourceNotFound, "Shard %s in stream %s under account %s does not exist",
+			shardID, s.name, s.meta.Account)
+	}
+	return sh.feed.wait(), nil
+}
+
+// WaitForStream returns a channel closed at the stream's next commit of records or metadata.
+func (e *Engine) WaitForStream(ctx context.Context, ref StreamRef) (<-chan struct{}, error) {
+	s, err := e.lookup(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	return s.feed.wait(), nil
+}
+
+// amzTime formats a time as AWS does in iterator messages, e.g. "Thu Jan 22 01:22:02 UTC 2015".
+func amzTime(t time.Time) string { return t.UTC().Format("Mon Jan 02 15:04:05 UTC 2006") }
