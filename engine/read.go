@@ -151,19 +151,18 @@ func (e *Engine) GetRecords(ctx context.Context, in GetRecordsInput) (*GetRecord
 		return nil, newError(ErrThroughputExceeded, "Rate exceeded for shard %s in stream %s under account %s.",
 			sh.id, s.name, account)
 	}
-	out, next, bytes, err := e.readShard(s, sh, it.from, limit)
+	out, next, bytes, exhausted, err := e.readShard(s, sh, it.from, limit)
 	if err != nil {
 		return nil, err
 	}
 	if enforce {
 		sh.limiter.chargeRead(bytes, now)
 	}
-	last := sh.last.Load()
-	if len(out.Records) > 0 && next <= last {
+	if !exhausted { // records remain: the reader is as far behind as the last record it got is old
 		out.MillisBehindLatest = max(now.Sub(out.Records[len(out.Records)-1].ApproximateArrivalTimestamp).Milliseconds(), 0)
 	}
 	sh.metrics.addRead(now, len(out.Records), bytes, out.MillisBehindLatest)
-	if closedAt != 0 && next > last {
+	if closedAt != 0 && exhausted {
 		// The closed shard is read to its end: no further iterator, and the reader is told where to go.
 		out.ChildShards = e.childShards(s, sh)
 		return out, nil
@@ -172,13 +171,18 @@ func (e *Engine) GetRecords(ctx context.Context, in GetRecordsInput) (*GetRecord
 	return out, nil
 }
 
-// readShard reads records from counter from on, returning the counter to continue at and the bytes read.
-func (e *Engine) readShard(s *stream, sh *shard, from uint64, limit int) (*GetRecordsOutput, uint64, int, error) {
-	out := &GetRecordsOutput{Records: []Record{}}
-	next, bytes := from, 0
+// readShard reads records from counter from on, returning the counter to continue at, the bytes read, and whether
+// it read everything the shard held.
+func (e *Engine) readShard(s *stream, sh *shard, from uint64, limit int) (out *GetRecordsOutput, next uint64, bytes int, exhausted bool, err error) {
+	out = &GetRecordsOutput{Records: []Record{}}
+	next, exhausted = from, true
 	var decodeErr error
-	err := e.db.View(func(tx *storage.ReadTx) error {
+	err = e.db.View(func(tx *storage.ReadTx) error {
 		tx.Scan(s.id, sh.index, from, func(counter uint64, value []byte) bool {
+			if len(out.Records) == limit {
+				exhausted = false
+				return false
+			}
 			_, key, data, err := storage.DecodeRecord(value)
 			if err != nil {
 				decodeErr = fmt.Errorf("stream %s shard %s record %d: %w", s.name, sh.id, counter, err)
@@ -186,6 +190,7 @@ func (e *Engine) readShard(s *stream, sh *shard, from uint64, limit int) (*GetRe
 			}
 			size := len(key) + len(data)
 			if len(out.Records) > 0 && bytes+size > maxGetRecordsBytes {
+				exhausted = false
 				return false
 			}
 			out.Records = append(out.Records, Record{
@@ -197,7 +202,7 @@ func (e *Engine) readShard(s *stream, sh *shard, from uint64, limit int) (*GetRe
 			})
 			bytes += size
 			next = counter + 1
-			return len(out.Records) < limit
+			return true
 		})
 		return nil
 	})
@@ -205,9 +210,9 @@ func (e *Engine) readShard(s *stream, sh *shard, from uint64, limit int) (*GetRe
 		err = decodeErr
 	}
 	if err != nil {
-		return nil, 0, 0, newError(ErrInternalFailure, "Internal service failure: %v", err)
+		return nil, 0, 0, false, newError(ErrInternalFailure, "Internal service failure: %v", err)
 	}
-	return out, next, bytes, nil
+	return out, next, bytes, exhausted, nil
 }
 
 // childShards lists the shards that continue sh.
