@@ -111,8 +111,11 @@ func (e *Engine) commitMeta(r *commitReq) {
 		apply, err = r.meta(tx)
 		return err
 	})
-	if r.err == nil && apply != nil {
-		apply()
+	if r.err == nil {
+		e.commitCount.Add(1)
+		if apply != nil {
+			apply()
+		}
 	}
 	close(r.done)
 }
@@ -170,11 +173,15 @@ func (e *Engine) commitPuts(group []*commitReq) {
 		}
 		return nil
 	})
+	if err == nil {
+		e.commitCount.Add(1)
+	}
 	for _, r := range group {
 		if r.err == nil && err != nil {
 			r.err = newError(ErrInternalFailure, "Internal service failure: %v", err)
 		}
 		if r.err == nil {
+			e.recordCount.Add(uint64(len(r.put.records)))
 			publish(r.put, now)
 		}
 		close(r.done)

@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/shardlab/shardlab/engine/storage"
@@ -60,6 +61,9 @@ type Engine struct {
 	streams map[scopedName]*stream
 	byID    map[uint64]*stream
 	changes signal // fires when streams appear, disappear or change state
+
+	commitCount atomic.Uint64 // bbolt write transactions committed
+	recordCount atomic.Uint64 // records appended
 
 	submitMu sync.RWMutex
 	closed   bool
@@ -179,6 +183,17 @@ func (e *Engine) removeTemp() {
 	if e.tmpDir != "" {
 		os.RemoveAll(e.tmpDir)
 	}
+}
+
+// Stats are engine-wide counters since Open.
+type Stats struct {
+	Commits uint64 // write transactions, each one fsync
+	Records uint64 // records appended
+}
+
+// Stats returns the engine-wide counters: Records/Commits is how many records one fsync covered on average.
+func (e *Engine) Stats() Stats {
+	return Stats{Commits: e.commitCount.Load(), Records: e.recordCount.Load()}
 }
 
 // Changes returns a channel closed at the next change to the set of streams or to a stream's status or shards.

@@ -1,11 +1,13 @@
 package storage
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // ReadTx reads one consistent snapshot of the database. Byte slices it hands out are valid only inside the
@@ -57,7 +59,7 @@ func (t *Tx) DeleteShard(streamID uint64, shardIndex int) error {
 		return nil
 	}
 	err := recs.DeleteBucket(u32(shardIndex))
-	if errors.Is(err, bolt.ErrBucketNotFound) {
+	if errors.Is(err, bolterrors.ErrBucketNotFound) {
 		return nil
 	}
 	return err
@@ -89,7 +91,7 @@ func (t *Tx) DeleteStream(id uint64) error {
 		}
 	}
 	err := t.btx.Bucket(bucketRecords).DeleteBucket(u64(id))
-	if errors.Is(err, bolt.ErrBucketNotFound) {
+	if errors.Is(err, bolterrors.ErrBucketNotFound) {
 		return nil
 	}
 	return err
@@ -159,24 +161,21 @@ func (r *ReadTx) ForEachStream(fn func(id uint64, blob []byte) error) error {
 
 // ForEachShard calls fn with every shard blob of a stream, in shard-index order.
 func (r *ReadTx) ForEachShard(streamID uint64, fn func(index int, blob []byte) error) error {
-	c := r.btx.Bucket(bucketShards).Cursor()
-	prefix := u64(streamID)
-	for k, v := c.Seek(prefix); k != nil && len(k) == 12 && string(k[:8]) == string(prefix); k, v = c.Next() {
-		if err := fn(int(binary.BigEndian.Uint32(k[8:])), v); err != nil {
-			return err
+	return scanPrefix(r.btx.Bucket(bucketShards), u64(streamID), func(k, v []byte) error {
+		if len(k) != 12 {
+			return fmt.Errorf("%w: shard key of %d bytes", ErrCorrupt, len(k))
 		}
-	}
-	return nil
+		return fn(int(binary.BigEndian.Uint32(k[8:])), v)
+	})
 }
 
 // Tags returns a stream's tags.
 func (r *ReadTx) Tags(streamID uint64) map[string]string {
 	tags := map[string]string{}
-	c := r.btx.Bucket(bucketTags).Cursor()
-	prefix := u64(streamID)
-	for k, v := c.Seek(prefix); k != nil && len(k) >= 8 && string(k[:8]) == string(prefix); k, v = c.Next() {
+	_ = scanPrefix(r.btx.Bucket(bucketTags), u64(streamID), func(k, v []byte) error {
 		tags[string(k[8:])] = string(v)
-	}
+		return nil
+	})
 	return tags
 }
 
@@ -191,14 +190,10 @@ func (r *ReadTx) Checkpoint(namespace, key string) []byte {
 
 // ForEachCheckpoint calls fn for every key in namespace, in key order.
 func (r *ReadTx) ForEachCheckpoint(namespace string, fn func(key string, value []byte) error) error {
-	c := r.btx.Bucket(bucketCheckpoints).Cursor()
 	prefix := checkpointKey(namespace, "")
-	for k, v := c.Seek(prefix); k != nil && len(k) >= len(prefix) && string(k[:len(prefix)]) == string(prefix); k, v = c.Next() {
-		if err := fn(string(k[len(prefix):]), v); err != nil {
-			return err
-		}
-	}
-	return nil
+	return scanPrefix(r.btx.Bucket(bucketCheckpoints), prefix, func(k, v []byte) error {
+		return fn(string(k[len(prefix):]), v)
+	})
 }
 
 // LastCounter returns the highest record counter stored in a shard.
@@ -258,9 +253,20 @@ func shardBucket(r *ReadTx, streamID uint64, shardIndex int) *bolt.Bucket {
 	return recs.Bucket(u32(shardIndex))
 }
 
+// scanPrefix calls fn for every key with the prefix, in key order, until fn returns an error.
+func scanPrefix(b *bolt.Bucket, prefix []byte, fn func(k, v []byte) error) error {
+	c := b.Cursor()
+	for k, v := c.Seek(prefix); bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		if err := fn(k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func deletePrefix(b *bolt.Bucket, prefix []byte) error {
 	c := b.Cursor()
-	for k, _ := c.Seek(prefix); k != nil && len(k) >= len(prefix) && string(k[:len(prefix)]) == string(prefix); k, _ = c.Seek(prefix) {
+	for k, _ := c.Seek(prefix); bytes.HasPrefix(k, prefix); k, _ = c.Seek(prefix) {
 		if err := c.Delete(); err != nil {
 			return err
 		}
