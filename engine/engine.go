@@ -285,7 +285,7 @@ func (e *Engine) streamsInScope(sc Scope) []*stream {
 			out = append(out, s)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].meta.Name < out[j].meta.Name })
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
 	return out
 }
 

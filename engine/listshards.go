@@ -56,7 +56,10 @@ func (e *Engine) ListShards(ctx context.Context, in ListShardsInput) (*ListShard
 		if s, err = e.lookup(ctx, in.StreamRef); err != nil {
 			return nil, err
 		}
-		if in.StreamCreationTimestamp != nil && !in.StreamCreationTimestamp.Equal(s.meta.Created) {
+		s.mu.RLock()
+		created := s.meta.Created
+		s.mu.RUnlock()
+		if in.StreamCreationTimestamp != nil && !in.StreamCreationTimestamp.Equal(created) {
 			return nil, notFound(s.key())
 		}
 	}

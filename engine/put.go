@@ -176,7 +176,7 @@ func (e *Engine) put(s *stream, entries []PutRecordsEntry, floor uint64, pathFmt
 		if enforce && !sh.limiter.admitWrite(size, now) {
 			sh.metrics.add(now, WriteProvisionedThroughputExceeded, 1)
 			results[i] = PutRecordsResult{ErrorCode: ErrThroughputExceeded, ErrorMessage: fmt.Sprintf(
-				"Rate exceeded for shard %s in stream %s under account %s.", sh.id, s.name, s.meta.Account)}
+				"Rate exceeded for shard %s in stream %s under account %s.", sh.id, s.name, s.account)}
 			continue
 		}
 		start := len(buf)

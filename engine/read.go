@@ -43,7 +43,7 @@ func (e *Engine) GetShardIterator(ctx context.Context, in GetShardIteratorInput)
 	s.mu.RUnlock()
 	if sh == nil {
 		return "", newError(ErrResourceNotFound, "Shard %s in stream %s under account %s does not exist",
-			in.ShardId, s.name, s.meta.Account)
+			in.ShardId, s.name, s.account)
 	}
 	from, err := e.iteratorStart(s, sh, in)
 	if err != nil {
@@ -82,10 +82,10 @@ func (e *Engine) iteratorStart(s *stream, sh *shard, in GetShardIteratorInput) (
 		return seqnum.CounterAt(*in.Timestamp), nil
 	}
 	counter, idx, err := seqnum.Parse(in.StartingSequenceNumber)
-	if err != nil || counter < s.meta.CreatedCounter {
+	if err != nil || counter < s.createdCounter {
 		return 0, newError(ErrInvalidArgument, "StartingSequenceNumber %s used in GetShardIterator on shard %s in "+
 			"stream %s under account %s is invalid because it did not come from this stream.",
-			in.StartingSequenceNumber, sh.id, s.name, s.meta.Account)
+			in.StartingSequenceNumber, sh.id, s.name, s.account)
 	}
 	if idx != sh.index {
 		return 0, newError(ErrInvalidArgument, "Invalid StartingSequenceNumber. It encodes %s, while it was used "+
@@ -140,7 +140,7 @@ func (e *Engine) GetRecords(ctx context.Context, in GetRecordsInput) (*GetRecord
 	if sh != nil && !sh.isOpen() {
 		closedAt = sh.meta.EndCounter
 	}
-	enforce, account := s.meta.LimitsEnforced, s.meta.Account
+	enforce, account := s.meta.LimitsEnforced, s.account
 	s.mu.RUnlock()
 	if sh == nil {
 		return nil, newError(ErrResourceNotFound, "Shard %s in stream %s under account %s does not exist",
@@ -247,7 +247,7 @@ func (e *Engine) WaitForRecords(ctx context.Context, ref StreamRef, shardID stri
 	s.mu.RUnlock()
 	if sh == nil {
 		return nil, newError(ErrResourceNotFound, "Shard %s in stream %s under account %s does not exist",
-			shardID, s.name, s.meta.Account)
+			shardID, s.name, s.account)
 	}
 	return sh.feed.wait(), nil
 }

@@ -37,7 +37,7 @@ func (e *Engine) SplitShard(ctx context.Context, in SplitShardInput) error {
 		if !sh.meta.Start.Add1().Less(at) || !at.Less(sh.meta.End) {
 			return newError(ErrInvalidArgument, "NewStartingHashKey %s used in SplitShard() on shard %s in "+
 				"stream %s under account %s is not both greater than one plus the shard's StartingHashKey %s and "+
-				"less than the shard's EndingHashKey %s.", in.NewStartingHashKey, sh.id, s.name, s.meta.Account,
+				"less than the shard's EndingHashKey %s.", in.NewStartingHashKey, sh.id, s.name, s.account,
 				sh.meta.Start, sh.meta.End)
 		}
 		l.split(sh.index, at)
@@ -75,7 +75,7 @@ func (e *Engine) MergeShards(ctx context.Context, in MergeShardsInput) error {
 		ra, rb := hashkey.Range{Start: a.meta.Start, End: a.meta.End}, hashkey.Range{Start: b.meta.Start, End: b.meta.End}
 		if !ra.Adjacent(rb) && !rb.Adjacent(ra) {
 			return newError(ErrInvalidArgument, "Shards %s and %s in stream %s under account %s are not an "+
-				"adjacent pair of shards eligible for merging", a.id, b.id, s.name, s.meta.Account)
+				"adjacent pair of shards eligible for merging", a.id, b.id, s.name, s.account)
 		}
 		l.merge(a.index, b.index)
 		return nil
@@ -132,7 +132,7 @@ func evenlySplit(open []*shard) bool {
 
 func shardNotFound(s *stream, id string) error {
 	return newError(ErrResourceNotFound, "Could not find shard %s in stream %s under account %s.", id, s.name,
-		s.meta.Account)
+		s.account)
 }
 
 // reshard runs plan on the committer against the current layout. With a TransitionDelay the stream is UPDATING for
@@ -145,14 +145,14 @@ func (e *Engine) reshard(s *stream, plan func(*layout) error) error {
 		}
 		if s.meta.Status != StatusActive {
 			return nil, newError(ErrResourceInUse, "Stream %s under account %s not ACTIVE, instead in state %s",
-				s.name, s.meta.Account, s.meta.Status)
+				s.name, s.account, s.meta.Status)
 		}
 		l := newLayout(s, e.now())
 		if err := plan(l); err != nil {
 			return nil, err
 		}
 		if growth := len(l.open) - len(s.open); growth > 0 {
-			if err := e.checkShardLimit(Scope{s.meta.Account, s.meta.Region}, growth); err != nil {
+			if err := e.checkShardLimit(Scope{s.account, s.region}, growth); err != nil {
 				return nil, err
 			}
 		}

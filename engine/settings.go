@@ -34,7 +34,7 @@ func (e *Engine) changeMeta(ctx context.Context, ref StreamRef, change func(s *s
 func requireActive(s *stream) error {
 	if s.meta.Status != StatusActive {
 		return newError(ErrResourceInUse, "Stream %s under account %s not ACTIVE, instead in state %s", s.name,
-			s.meta.Account, s.meta.Status)
+			s.account, s.meta.Status)
 	}
 	return nil
 }
@@ -173,7 +173,7 @@ func (e *Engine) AddTagsToStream(ctx context.Context, ref StreamRef, tags map[st
 		}
 		if len(cur) > maxTagsPerStream {
 			return newError(ErrInvalidArgument, "Failed to add tags to stream %s under account %s because a given "+
-				"stream cannot have more than %d tags associated with it.", s.name, s.meta.Account, maxTagsPerStream)
+				"stream cannot have more than %d tags associated with it.", s.name, s.account, maxTagsPerStream)
 		}
 		return nil
 	})

@@ -47,8 +47,12 @@ type shardMeta struct {
 // stream is a stream's in-memory state. mu guards meta, shards, open and tags; only the committer goroutine
 // changes them.
 type stream struct {
-	id   uint64
-	name string
+	// Identity, fixed at creation and read without the lock.
+	id             uint64
+	name           string
+	account        string
+	region         string
+	createdCounter uint64
 
 	mu     sync.RWMutex
 	meta   streamMeta
@@ -88,9 +92,9 @@ func parseShardID(id string) (int, bool) {
 	return n, true
 }
 
-func (s *stream) key() scopedName { return scopedName{s.meta.Account, s.meta.Region, s.name} }
+func (s *stream) key() scopedName { return scopedName{s.account, s.region, s.name} }
 
-func (s *stream) arn() string { return streamARN(s.meta.Region, s.meta.Account, s.name) }
+func (s *stream) arn() string { return streamARN(s.region, s.account, s.name) }
 
 func streamARN(region, account, name string) string {
 	return fmt.Sprintf("arn:aws:kinesis:%s:%s:stream/%s", region, account, name)
@@ -184,7 +188,7 @@ func (e *Engine) load() error {
 			if err := json.Unmarshal(blob, &s.meta); err != nil {
 				return fmt.Errorf("database %s: stream %d metadata: %w", e.db.Path(), id, err)
 			}
-			s.name = s.meta.Name
+			s.name, s.account, s.region, s.createdCounter = s.meta.Name, s.meta.Account, s.meta.Region, s.meta.CreatedCounter
 			err := tx.ForEachShard(id, func(index int, blob []byte) error {
 				var m shardMeta
 				if err := json.Unmarshal(blob, &m); err != nil {

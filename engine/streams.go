@@ -111,10 +111,11 @@ func (e *Engine) CreateStream(ctx context.Context, in CreateStreamInput) error {
 		if e.opts.TransitionDelay > 0 {
 			status = StatusCreating
 		}
-		s := &stream{id: id, name: in.StreamName, tags: copyTags(in.Tags)}
+		s := &stream{id: id, name: in.StreamName, account: sc.Account, region: sc.Region,
+			createdCounter: seqnum.CounterAt(now), tags: copyTags(in.Tags)}
 		s.meta = streamMeta{
 			Name: in.StreamName, Account: sc.Account, Region: sc.Region, Status: status, Mode: mode,
-			RetentionHours: retention, Created: now, CreatedCounter: seqnum.CounterAt(now),
+			RetentionHours: retention, Created: now, CreatedCounter: s.createdCounter,
 			NextShardIndex: shardCount, LimitsEnforced: e.opts.EnforceLimits, MaxRecordSizeKiB: defaultMaxRecordKiB,
 			EncryptionType: EncryptionNone,
 		}
