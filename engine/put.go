@@ -23,7 +23,7 @@ const (
 func (e *Engine) PutRecord(ctx context.Context, in PutRecordInput) (*PutRecordOutput, error) {
 	var v validation
 	validateRef(&v, in.StreamRef)
-	validateEntry(&v, in.Data, in.PartitionKey, in.ExplicitHashKey, "")
+	validateEntry(&v, in.Data, in.PartitionKey, in.ExplicitHashKey, 0)
 	if in.SequenceNumberForOrdering != "" {
 		v.pattern(in.SequenceNumberForOrdering, isDecimal(in.SequenceNumberForOrdering, 129),
 			sequenceNumberPat, "sequenceNumberForOrdering")
@@ -86,7 +86,7 @@ func validatePutRecords(in PutRecordsInput) error {
 	if v.notNull(in.Records != nil, "records") {
 		v.lenRange(recordsValue(len(in.Records)), len(in.Records), 1, maxPutRecords, "records")
 		for i, r := range in.Records {
-			validateEntry(&v, r.Data, r.PartitionKey, r.ExplicitHashKey, fmt.Sprintf("records.%d.member.", i+1))
+			validateEntry(&v, r.Data, r.PartitionKey, r.ExplicitHashKey, i+1)
 		}
 	}
 	return v.err()
@@ -96,12 +96,25 @@ func recordsValue(n int) string {
 	return fmt.Sprintf("[%d × com.amazonaws.kinesis.v20131202.PutRecordsRequestEntry]", n)
 }
 
-func validateEntry(v *validation, data []byte, key, explicit, prefix string) {
+// validateEntry checks one record's members; n is its 1-based position in PutRecords, 0 for PutRecord.
+func validateEntry(v *validation, data []byte, key, explicit string, n int) {
+	keyLen := len(key)
+	if keyLen > maxPartitionKeyLen { // bytes exceed characters, so only long keys need counting
+		keyLen = utf8.RuneCountInString(key)
+	}
+	if data != nil && len(data) <= maxDataSchemaBytes && key != "" && keyLen <= maxPartitionKeyLen &&
+		(explicit == "" || isDecimal(explicit, 39)) {
+		return // the common case: nothing to report, so build no messages
+	}
+	prefix := ""
+	if n > 0 {
+		prefix = fmt.Sprintf("records.%d.member.", n)
+	}
 	if v.notNull(data != nil, prefix+"data") {
 		v.lenRange(blobValue(len(data)), len(data), 0, maxDataSchemaBytes, prefix+"data")
 	}
 	if v.notNull(key != "", prefix+"partitionKey") {
-		v.lenRange(key, utf8.RuneCountInString(key), 1, maxPartitionKeyLen, prefix+"partitionKey")
+		v.lenRange(key, keyLen, 1, maxPartitionKeyLen, prefix+"partitionKey")
 	}
 	if explicit != "" {
 		v.pattern(explicit, isDecimal(explicit, 39), explicitHashKeyPat, prefix+"explicitHashKey")
@@ -133,11 +146,11 @@ func (e *Engine) put(s *stream, entries []PutRecordsEntry, floor uint64, pathFmt
 	for i, r := range entries {
 		size := len(r.Data) + len(r.PartitionKey)
 		total += size
-		path := ""
-		if pathFmt != "" {
-			path = fmt.Sprintf(pathFmt, i+1)
-		}
 		if size > maxRecord {
+			path := ""
+			if pathFmt != "" {
+				path = fmt.Sprintf(pathFmt, i+1)
+			}
 			var v validation
 			v.fail(blobValue(len(r.Data)), path+"data", fmt.Sprintf("Member must have length less than or equal "+
 				"to %d (the stream's MaxRecordSize of %d KiB, less the %d-byte partition key)",
