@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/shardlab/shardlab/engine"
@@ -13,15 +12,12 @@ import (
 const (
 	// readPageLimit is GetRecords' maximum, so the read-back costs as few calls as the API allows.
 	readPageLimit = 10_000
-	// releaseEvery bounds how much of the mapped file a read-back may keep resident between ReleaseMapped calls.
-	releaseEvery = 64 << 20
 )
 
 // readResult is what the read-back measured.
 type readResult struct {
 	records, bytes int64
 	calls          int64
-	releases       int64
 	elapsed        time.Duration
 }
 
@@ -33,16 +29,15 @@ func runReadPhase(ctx context.Context, eng *engine.Engine, ref engine.StreamRef,
 	if err != nil {
 		return readResult{}, err
 	}
-	rel := &releaser{eng: eng}
 	got := make([]readResult, len(shards))
 	errs := make([]error, len(shards))
 	start := time.Now()
 	var wg sync.WaitGroup
 	for i, sh := range shards {
-		wg.Go(func() { got[i], errs[i] = readShardToEnd(ctx, eng, ref, sh.ShardId, size, rel) })
+		wg.Go(func() { got[i], errs[i] = readShardToEnd(ctx, eng, ref, sh.ShardId, size) })
 	}
 	wg.Wait()
-	res := readResult{elapsed: time.Since(start), releases: rel.calls.Load()}
+	res := readResult{elapsed: time.Since(start)}
 	var wantTotal int64
 	for _, n := range want {
 		wantTotal += n
@@ -65,8 +60,8 @@ func runReadPhase(ctx context.Context, eng *engine.Engine, ref engine.StreamRef,
 	return res, nil
 }
 
-func readShardToEnd(ctx context.Context, eng *engine.Engine, ref engine.StreamRef, shardID string, size int,
-	rel *releaser) (readResult, error) {
+func readShardToEnd(ctx context.Context, eng *engine.Engine, ref engine.StreamRef, shardID string, size int) (
+	readResult, error) {
 	var r readResult
 	it, err := eng.GetShardIterator(ctx, engine.GetShardIteratorInput{StreamRef: ref, ShardId: shardID,
 		ShardIteratorType: engine.IteratorTrimHorizon})
@@ -96,24 +91,7 @@ func readShardToEnd(ctx context.Context, eng *engine.Engine, ref engine.StreamRe
 		}
 		r.records += int64(len(out.Records))
 		r.bytes += bytes
-		rel.add(bytes)
 		it = out.NextShardIterator
 	}
 	return r, nil
-}
-
-// releaser calls ReleaseMapped each time the readers together have read another releaseEvery bytes: bbolt reads
-// through a shared mmap, and without it a full read-back would leave the whole file resident in this process.
-type releaser struct {
-	eng   *engine.Engine
-	read  atomic.Int64
-	calls atomic.Int64
-}
-
-func (r *releaser) add(n int64) {
-	after := r.read.Add(n)
-	if after/releaseEvery != (after-n)/releaseEvery {
-		r.eng.ReleaseMapped()
-		r.calls.Add(1)
-	}
 }

@@ -26,7 +26,7 @@ func printHeader(w io.Writer, cfg benchConfig, dir string) {
 	fmt.Fprintf(w, "put       %d shards, limits off, %d producers × PutRecords of %d × %s B for %v\n",
 		cfg.shards, cfg.producers, cfg.batch, commas(int64(cfg.size)), cfg.duration)
 	fmt.Fprintf(w, "read      every shard from TRIM_HORIZON, one goroutine per shard in parallel, GetRecords "+
-		"limit %s, ReleaseMapped every %d MiB read\n", commas(readPageLimit), releaseEvery>>20)
+		"limit %s\n", commas(readPageLimit))
 	fmt.Fprintf(w, "visible   fresh stream, one paced producer at %s records/s for %v, one reader per shard "+
 		"blocking on WaitForRecords\n", commas(int64(cfg.visibleRate)), cfg.visibleDuration)
 	fmt.Fprintf(w, "raw       bbolt alone, storage.Open's options, one bucket, %s records per fsynced "+
@@ -84,9 +84,8 @@ func printDetails(w io.Writer, cfg benchConfig, r benchResults) {
 	fmt.Fprintf(w, "put       %s records (%s MiB of data and keys) in %v, %s calls, latency max %s\n",
 		commas(r.put.records), mibOf(r.put.bytes), r.put.elapsed.Round(time.Millisecond),
 		commas(int64(r.put.latency.n)), ms(r.put.latency.max))
-	fmt.Fprintf(w, "read      %s records in %v, %s GetRecords calls, %s ReleaseMapped calls; all records "+
-		"accounted for per shard\n", commas(r.read.records), r.read.elapsed.Round(time.Millisecond),
-		commas(r.read.calls), commas(r.read.releases))
+	fmt.Fprintf(w, "read      %s records in %v, %s GetRecords calls; all records accounted for per shard\n",
+		commas(r.read.records), r.read.elapsed.Round(time.Millisecond), commas(r.read.calls))
 	v := r.visible
 	fmt.Fprintf(w, "visible   %s records in %v (%d every %v), visible max %s, producer's PutRecords p50 / p99 "+
 		"%s / %s\n", commas(v.records), v.elapsed.Round(time.Millisecond), v.perTick, v.tick, ms(v.latency.max),

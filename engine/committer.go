@@ -182,6 +182,9 @@ func (e *Engine) commitPuts(group []*commitReq) {
 		}
 		if r.err == nil {
 			e.recordCount.Add(uint64(len(r.put.records)))
+			for i := range r.put.records {
+				e.touched(len(r.put.records[i].value))
+			}
 			publish(r.put, now)
 		}
 		close(r.done)

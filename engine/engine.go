@@ -63,15 +63,17 @@ type Engine struct {
 	changes signal // fires when streams appear, disappear or change state
 
 	commitCount atomic.Uint64 // bbolt write transactions committed
+	mappedBytes atomic.Int64  // bytes committed or read since the mapped pages were last released
 	recordCount atomic.Uint64 // records appended
 
-	submitMu sync.RWMutex
-	closed   bool
-	commits  chan *commitReq
-	done     chan struct{}
-	bg       sync.WaitGroup
-	stopBg   chan struct{}
-	trimNow  chan struct{}
+	submitMu   sync.RWMutex
+	closed     bool
+	commits    chan *commitReq
+	done       chan struct{}
+	bg         sync.WaitGroup
+	stopBg     chan struct{}
+	trimNow    chan struct{}
+	releaseNow chan struct{}
 }
 
 type scopedName struct{ account, region, name string }
@@ -83,14 +85,15 @@ var ErrClosed = errors.New("engine is closed")
 func Open(opts Options) (*Engine, error) {
 	opts = withDefaults(opts)
 	e := &Engine{
-		opts:    opts,
-		now:     opts.Clock,
-		streams: map[scopedName]*stream{},
-		byID:    map[uint64]*stream{},
-		commits: make(chan *commitReq, 1024),
-		done:    make(chan struct{}),
-		stopBg:  make(chan struct{}),
-		trimNow: make(chan struct{}, 1),
+		opts:       opts,
+		now:        opts.Clock,
+		streams:    map[scopedName]*stream{},
+		byID:       map[uint64]*stream{},
+		commits:    make(chan *commitReq, 1024),
+		done:       make(chan struct{}),
+		stopBg:     make(chan struct{}),
+		trimNow:    make(chan struct{}, 1),
+		releaseNow: make(chan struct{}, 1),
 	}
 	path := opts.Path
 	if opts.InMemory {
@@ -116,8 +119,9 @@ func Open(opts Options) (*Engine, error) {
 		return nil, err
 	}
 	go e.commitLoop()
-	e.bg.Add(1)
+	e.bg.Add(2)
 	go e.retentionLoop()
+	go e.releaseLoop()
 	e.resumeTransitions()
 	return e, nil
 }
@@ -159,7 +163,39 @@ func (e *Engine) Path() string {
 func (e *Engine) DiskSize() int64 { return e.db.Size() }
 
 // ReleaseMapped lets the OS drop the data file's pages from this process's memory map (see storage.ReleaseMapped).
+// The engine does this by itself every releaseEvery bytes written or read.
 func (e *Engine) ReleaseMapped() { e.db.ReleaseMapped() }
+
+// releaseEvery bounds the file pages a busy writer keeps mapped: bbolt reads through a shared mmap and the pages
+// each commit touches stay resident in the process until released, which would grow RSS with everything written.
+// (Readers release exactly the pages they read; see storage.ReadTx.Scan.)
+const releaseEvery = 16 << 20
+
+// touched counts bytes committed and asks the background loop to release the file's recently written tail once
+// enough have, so the committer never waits for the madvise.
+func (e *Engine) touched(n int) {
+	if e.mappedBytes.Add(int64(n)) < releaseEvery {
+		return
+	}
+	if e.mappedBytes.Swap(0) >= releaseEvery {
+		select {
+		case e.releaseNow <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (e *Engine) releaseLoop() {
+	defer e.bg.Done()
+	for {
+		select {
+		case <-e.stopBg:
+			return
+		case <-e.releaseNow:
+			e.db.ReleaseRecent()
+		}
+	}
+}
 
 // Close stops accepting calls, lets writes already submitted commit, and closes the file.
 func (e *Engine) Close() error {

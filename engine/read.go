@@ -177,6 +177,7 @@ func (e *Engine) readShard(s *stream, sh *shard, from uint64, limit int) (out *G
 	out = &GetRecordsOutput{Records: []Record{}}
 	next, exhausted = from, true
 	var decodeErr error
+	var arena []byte // record data is copied out of the mmap into a few large buffers, not one per record
 	err = e.db.View(func(tx *storage.ReadTx) error {
 		tx.Scan(s.id, sh.index, from, func(counter uint64, value []byte) bool {
 			if len(out.Records) == limit {
@@ -196,7 +197,7 @@ func (e *Engine) readShard(s *stream, sh *shard, from uint64, limit int) (out *G
 			out.Records = append(out.Records, Record{
 				SequenceNumber:              seqnum.Format(counter, sh.index),
 				ApproximateArrivalTimestamp: seqnum.Time(counter),
-				Data:                        append([]byte(nil), data...),
+				Data:                        arenaCopy(&arena, data),
 				PartitionKey:                string(key),
 				EncryptionType:              EncryptionNone,
 			})
@@ -213,6 +214,23 @@ func (e *Engine) readShard(s *stream, sh *shard, from uint64, limit int) (out *G
 		return nil, 0, 0, false, newError(ErrInternalFailure, "Internal service failure: %v", err)
 	}
 	return out, next, bytes, exhausted, nil
+}
+
+const (
+	arenaFirstChunk = 4 << 10
+	arenaMaxChunk   = 1 << 20
+)
+
+// arenaCopy copies b into the arena, starting a new chunk when it is full, and returns the copy with its capacity
+// capped so an append by the caller cannot overwrite the next record. Chunks double from 4 KiB to 1 MiB, so a
+// tailing reader that gets a few records per call does not allocate a megabyte each time.
+func arenaCopy(arena *[]byte, b []byte) []byte {
+	if cap(*arena)-len(*arena) < len(b) {
+		*arena = make([]byte, 0, max(min(2*cap(*arena), arenaMaxChunk), arenaFirstChunk, len(b)))
+	}
+	start := len(*arena)
+	*arena = append(*arena, b...)
+	return (*arena)[start:len(*arena):len(*arena)]
 }
 
 // childShards lists the shards that continue sh.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -36,6 +37,8 @@ var (
 	ErrNewerFormat = errors.New("was written by a newer Shardlab; it was left untouched")
 )
 
+const allocStep = 128 << 20
+
 // Options tune Open.
 type Options struct {
 	// NoSync skips fsync on commit: for throwaway in-memory engines and tests, never for user data.
@@ -46,8 +49,9 @@ type Options struct {
 
 // DB is an open Shardlab database.
 type DB struct {
-	bolt *bolt.DB
-	path string
+	bolt         *bolt.DB
+	path         string
+	releasedUpTo atomic.Int64 // file offset up to which ReleaseRecent has dropped the mapping
 }
 
 // Open opens or creates the database at path.
@@ -73,6 +77,9 @@ func Open(path string, opts Options) (*DB, error) {
 	case err != nil:
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
+	// bbolt fsyncs the file each time it grows it; growing in large steps keeps those slow syncs out of the tail
+	// latency of puts. A file smaller than one step grows only as needed.
+	bdb.AllocSize = allocStep
 	db := &DB{bolt: bdb, path: path}
 	if err := db.init(); err != nil {
 		bdb.Close()

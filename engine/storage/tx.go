@@ -222,15 +222,20 @@ func (r *ReadTx) FirstCounter(streamID uint64, shardIndex int) (uint64, bool) {
 	return binary.BigEndian.Uint64(k), true
 }
 
-// Scan calls fn for the shard's records with counter ≥ from, in order, until fn returns false.
+// Scan calls fn for the shard's records with counter ≥ from, in order, until fn returns false. fn must copy what
+// it keeps: the value's pages are released from the process's mapping when Scan returns.
 func (r *ReadTx) Scan(streamID uint64, shardIndex int, from uint64, fn func(counter uint64, value []byte) bool) {
 	b := shardBucket(r, streamID, shardIndex)
 	if b == nil {
 		return
 	}
 	c := b.Cursor()
+	read := newPageRuns(r.btx)
+	defer read.flush()
 	for k, v := c.Seek(u64(from)); k != nil; k, v = c.Next() {
-		if !fn(binary.BigEndian.Uint64(k), v) {
+		more := fn(binary.BigEndian.Uint64(k), v)
+		read.add(v) // fn has copied what it keeps, so the value's pages may go
+		if !more {
 			return
 		}
 	}
