@@ -2,9 +2,9 @@
 GO         ?= go
 BIN        := bin/shardlab
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
-# Tests never write to the user's home: Fyne and the engine get throwaway config and cache dirs.
-TESTHOME   := $(shell mktemp -d -t shardlab-test-XXXXXX 2>/dev/null || echo /tmp/shardlab-test)
-TESTENV    := XDG_CONFIG_HOME=$(TESTHOME)/config XDG_CACHE_HOME=$(TESTHOME)/cache XDG_DATA_HOME=$(TESTHOME)/data
+# Tests never write to the user's home: each run gets throwaway XDG config, cache and data dirs, removed after.
+TESTENV    := home=$$(mktemp -d -t shardlab-test-XXXXXX) && trap 'rm -rf "$$home"' EXIT && \
+	XDG_CONFIG_HOME=$$home/config XDG_CACHE_HOME=$$home/cache XDG_DATA_HOME=$$home/data
 
 .PHONY: all deps build run test test-short bench fuzz lint fmt clean
 
