@@ -22,11 +22,14 @@ const (
 	WriteProvisionedThroughputExceeded
 	ReadProvisionedThroughputExceeded
 	IteratorAgeMilliseconds
+	// InjectedFaults counts records and calls failed or refused by fault injection (a Shardlab extension).
+	InjectedFaults
 	NumMetrics
 )
 
 var metricNames = [NumMetrics]string{"IncomingBytes", "IncomingRecords", "OutgoingBytes", "OutgoingRecords",
-	"WriteProvisionedThroughputExceeded", "ReadProvisionedThroughputExceeded", "IteratorAgeMilliseconds"}
+	"WriteProvisionedThroughputExceeded", "ReadProvisionedThroughputExceeded", "IteratorAgeMilliseconds",
+	"InjectedFaults"}
 
 func (m Metric) String() string { return metricNames[m] }
 

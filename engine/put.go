@@ -182,10 +182,22 @@ func (e *Engine) put(s *stream, entries []PutRecordsEntry, floor uint64, pathFmt
 		valueBytes += storage.RecordSize(r.PartitionKey, r.Data)
 	}
 	buf := make([]byte, 0, valueBytes) // one allocation for every value of the call
+	routed := make([]*shard, len(entries))
 	s.mu.RLock()
+	for i := range entries {
+		routed[i] = s.route(hashes[i])
+	}
+	s.mu.RUnlock()
+	if err := e.injectCall(s, distinct(routed), now, true); err != nil {
+		return nil, err
+	}
 	for i, r := range entries {
-		sh := s.route(hashes[i])
+		sh := routed[i]
 		size := len(r.Data) + len(r.PartitionKey)
+		if code, msg := e.injectRecord(s, sh, now); code != "" {
+			results[i] = PutRecordsResult{ErrorCode: code, ErrorMessage: msg}
+			continue
+		}
 		if enforce && !sh.limiter.admitWrite(size, now) {
 			sh.metrics.add(now, WriteProvisionedThroughputExceeded, 1)
 			results[i] = PutRecordsResult{ErrorCode: ErrThroughputExceeded, ErrorMessage: fmt.Sprintf(
@@ -197,7 +209,6 @@ func (e *Engine) put(s *stream, entries []PutRecordsEntry, floor uint64, pathFmt
 		batch.records = append(batch.records, pendingRecord{hash: hashes[i], shard: sh, value: buf[start:len(buf):len(buf)], size: size})
 		slots = append(slots, i)
 	}
-	s.mu.RUnlock()
 	if len(batch.records) > 0 {
 		if err := e.submit(&commitReq{put: batch}); err != nil {
 			return nil, err
@@ -213,4 +224,17 @@ func (e *Engine) put(s *stream, entries []PutRecordsEntry, floor uint64, pathFmt
 		sh.metrics.addKeys(now, keys)
 	}
 	return results, nil
+}
+
+// distinct returns each shard once, in first-seen order.
+func distinct(shards []*shard) []*shard {
+	var out []*shard
+	seen := map[*shard]bool{}
+	for _, sh := range shards {
+		if !seen[sh] {
+			seen[sh] = true
+			out = append(out, sh)
+		}
+	}
+	return out
 }

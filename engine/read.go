@@ -146,6 +146,9 @@ func (e *Engine) GetRecords(ctx context.Context, in GetRecordsInput) (*GetRecord
 		return nil, newError(ErrResourceNotFound, "Shard %s in stream %s under account %s does not exist",
 			shardID(it.shard), s.name, account)
 	}
+	if err := e.injectCall(s, []*shard{sh}, now, false); err != nil {
+		return nil, err
+	}
 	if enforce && !sh.limiter.admitRead(now) {
 		sh.metrics.add(now, ReadProvisionedThroughputExceeded, 1)
 		return nil, newError(ErrThroughputExceeded, "Rate exceeded for shard %s in stream %s under account %s.",

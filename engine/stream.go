@@ -62,6 +62,7 @@ type stream struct {
 
 	counter uint64 // last counter issued; committer only
 	deleted atomic.Bool
+	faults  faults
 	feed    signal // fires on every commit that touches the stream
 }
 
