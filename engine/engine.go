@@ -47,12 +47,15 @@ type Options struct {
 	RetentionCheckInterval time.Duration
 	// Clock returns the current time (default time.Now); tests move it to expire iterators and records.
 	Clock func() time.Time
+	// KeyFile holds the local encryption keys (default: shardlab.keys beside Path).
+	KeyFile string
 }
 
 // Engine is an open Shardlab data store. All methods are safe for concurrent use.
 type Engine struct {
 	opts   Options
 	db     *storage.DB
+	keys   *keyStore
 	secret []byte
 	now    func() time.Time
 	tmpDir string
@@ -107,6 +110,16 @@ func Open(opts Options) (*Engine, error) {
 	} else if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory for %s: %w", path, err)
 	}
+	keyFile := opts.KeyFile
+	if keyFile == "" {
+		keyFile = filepath.Join(filepath.Dir(path), "shardlab.keys")
+	}
+	keys, err := openKeyStore(keyFile)
+	if err != nil {
+		e.removeTemp()
+		return nil, err
+	}
+	e.keys = keys
 	db, err := storage.Open(path, storage.Options{NoSync: opts.InMemory})
 	if err != nil {
 		e.removeTemp()

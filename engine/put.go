@@ -45,7 +45,7 @@ func (e *Engine) PutRecord(ctx context.Context, in PutRecordInput) (*PutRecordOu
 		return nil, err
 	}
 	entry := PutRecordsEntry{Data: in.Data, PartitionKey: in.PartitionKey, ExplicitHashKey: in.ExplicitHashKey}
-	results, err := e.put(s, []PutRecordsEntry{entry}, floor, "")
+	results, encryption, err := e.put(s, []PutRecordsEntry{entry}, floor, "")
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +53,7 @@ func (e *Engine) PutRecord(ctx context.Context, in PutRecordInput) (*PutRecordOu
 	if r.ErrorCode != "" {
 		return nil, &Error{Code: r.ErrorCode, Message: r.ErrorMessage}
 	}
-	return &PutRecordOutput{ShardId: r.ShardId, SequenceNumber: r.SequenceNumber, EncryptionType: EncryptionNone}, nil
+	return &PutRecordOutput{ShardId: r.ShardId, SequenceNumber: r.SequenceNumber, EncryptionType: encryption}, nil
 }
 
 // PutRecords writes up to 500 records; each succeeds or fails on its own (throttling), in request order. It returns
@@ -66,11 +66,11 @@ func (e *Engine) PutRecords(ctx context.Context, in PutRecordsInput) (*PutRecord
 	if err != nil {
 		return nil, err
 	}
-	results, err := e.put(s, in.Records, 0, "records.%d.member.")
+	results, encryption, err := e.put(s, in.Records, 0, "records.%d.member.")
 	if err != nil {
 		return nil, err
 	}
-	out := &PutRecordsOutput{Records: results, EncryptionType: EncryptionNone}
+	out := &PutRecordsOutput{Records: results, EncryptionType: encryption}
 	for _, r := range results {
 		if r.ErrorCode != "" {
 			out.FailedRecordCount++
@@ -136,11 +136,19 @@ func isDecimal(s string, max int) bool {
 
 // put checks the stream's size limits, routes and meters each record, and commits the admitted ones. pathFmt names
 // a record in error messages ("" for PutRecord's top-level members).
-func (e *Engine) put(s *stream, entries []PutRecordsEntry, floor uint64, pathFmt string) ([]PutRecordsResult, error) {
+func (e *Engine) put(s *stream, entries []PutRecordsEntry, floor uint64, pathFmt string) ([]PutRecordsResult, string, error) {
 	s.mu.RLock()
 	maxRecord := s.meta.MaxRecordSizeKiB << 10
 	enforce := s.meta.LimitsEnforced
+	encryption, keyID := s.meta.EncryptionType, s.meta.KeyID
 	s.mu.RUnlock()
+	var seal *sealer
+	if encryption == EncryptionKMS {
+		var err error
+		if seal, err = e.sealerFor(s, keyID); err != nil {
+			return nil, "", err
+		}
+	}
 	hashes := make([]hashkey.Key, len(entries))
 	total := 0
 	for i, r := range entries {
@@ -155,12 +163,12 @@ func (e *Engine) put(s *stream, entries []PutRecordsEntry, floor uint64, pathFmt
 			v.fail(blobValue(len(r.Data)), path+"data", fmt.Sprintf("Member must have length less than or equal "+
 				"to %d (the stream's MaxRecordSize of %d KiB, less the %d-byte partition key)",
 				max(maxRecord-len(r.PartitionKey), 0), maxRecord>>10, len(r.PartitionKey)))
-			return nil, v.err()
+			return nil, "", v.err()
 		}
 		if r.ExplicitHashKey != "" {
 			h, err := hashkey.Parse(r.ExplicitHashKey)
 			if err != nil {
-				return nil, newError(ErrInvalidArgument, "Invalid ExplicitHashKey. ExplicitHashKey must be in the "+
+				return nil, "", newError(ErrInvalidArgument, "Invalid ExplicitHashKey. ExplicitHashKey must be in the "+
 					"range: [0, 2^128-1]. Specified value was %s", r.ExplicitHashKey)
 			}
 			hashes[i] = h
@@ -169,7 +177,7 @@ func (e *Engine) put(s *stream, entries []PutRecordsEntry, floor uint64, pathFmt
 		}
 	}
 	if total > maxPutRecordsBytes {
-		return nil, newError(ErrInvalidArgument, "Records size exceeds the limit of %d bytes (10 MiB) per "+
+		return nil, "", newError(ErrInvalidArgument, "Records size exceeds the limit of %d bytes (10 MiB) per "+
 			"PutRecords call: the records' data and partition keys total %d bytes.", maxPutRecordsBytes, total)
 	}
 
@@ -179,7 +187,11 @@ func (e *Engine) put(s *stream, entries []PutRecordsEntry, floor uint64, pathFmt
 	now := e.now()
 	valueBytes := 0
 	for _, r := range entries {
-		valueBytes += storage.RecordSize(r.PartitionKey, r.Data)
+		if seal != nil {
+			valueBytes += seal.sealedSize(r.PartitionKey, r.Data)
+		} else {
+			valueBytes += storage.RecordSize(r.PartitionKey, r.Data)
+		}
 	}
 	buf := make([]byte, 0, valueBytes) // one allocation for every value of the call
 	routed := make([]*shard, len(entries))
@@ -189,7 +201,7 @@ func (e *Engine) put(s *stream, entries []PutRecordsEntry, floor uint64, pathFmt
 	}
 	s.mu.RUnlock()
 	if err := e.injectCall(s, distinct(routed), now, true); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	for i, r := range entries {
 		sh := routed[i]
@@ -205,13 +217,17 @@ func (e *Engine) put(s *stream, entries []PutRecordsEntry, floor uint64, pathFmt
 			continue
 		}
 		start := len(buf)
-		buf = storage.AppendRecord(buf, 0, r.PartitionKey, r.Data)
+		if seal != nil {
+			buf = seal.appendSealed(buf, r.PartitionKey, r.Data)
+		} else {
+			buf = storage.AppendRecord(buf, r.PartitionKey, r.Data)
+		}
 		batch.records = append(batch.records, pendingRecord{hash: hashes[i], shard: sh, value: buf[start:len(buf):len(buf)], size: size})
 		slots = append(slots, i)
 	}
 	if len(batch.records) > 0 {
 		if err := e.submit(&commitReq{put: batch}); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 	}
 	keysByShard := map[*shard][]string{}
@@ -223,7 +239,7 @@ func (e *Engine) put(s *stream, entries []PutRecordsEntry, floor uint64, pathFmt
 	for sh, keys := range keysByShard {
 		sh.metrics.addKeys(now, keys)
 	}
-	return results, nil
+	return results, encryption, nil
 }
 
 // distinct returns each shard once, in first-seen order.

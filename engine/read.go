@@ -187,7 +187,13 @@ func (e *Engine) readShard(s *stream, sh *shard, from uint64, limit int) (out *G
 				exhausted = false
 				return false
 			}
-			_, key, data, err := storage.DecodeRecord(value)
+			flags, keyNum, key, data, err := storage.DecodeRecord(value)
+			encryption := EncryptionNone
+			if err == nil && flags&storage.FlagEncrypted != 0 {
+				encryption = EncryptionKMS
+				key, data, err = e.openSealed(s, keyNum, data, &arena)
+				data = data[:len(data):len(data)] // it lives in the arena: no appending into the next record
+			}
 			if err != nil {
 				decodeErr = fmt.Errorf("stream %s shard %s record %d: %w", s.name, sh.id, counter, err)
 				return false
@@ -197,12 +203,15 @@ func (e *Engine) readShard(s *stream, sh *shard, from uint64, limit int) (out *G
 				exhausted = false
 				return false
 			}
+			if encryption == EncryptionNone {
+				data = arenaCopy(&arena, data)
+			}
 			out.Records = append(out.Records, Record{
+				Data:                        data,
 				SequenceNumber:              seqnum.Format(counter, sh.index),
 				ApproximateArrivalTimestamp: seqnum.Time(counter),
-				Data:                        arenaCopy(&arena, data),
 				PartitionKey:                string(key),
-				EncryptionType:              EncryptionNone,
+				EncryptionType:              encryption,
 			})
 			bytes += size
 			next = counter + 1
@@ -228,12 +237,18 @@ const (
 // capped so an append by the caller cannot overwrite the next record. Chunks double from 4 KiB to 1 MiB, so a
 // tailing reader that gets a few records per call does not allocate a megabyte each time.
 func arenaCopy(arena *[]byte, b []byte) []byte {
-	if cap(*arena)-len(*arena) < len(b) {
-		*arena = make([]byte, 0, max(min(2*cap(*arena), arenaMaxChunk), arenaFirstChunk, len(b)))
-	}
+	arenaRoom(arena, len(b))
 	start := len(*arena)
 	*arena = append(*arena, b...)
 	return (*arena)[start:len(*arena):len(*arena)]
+}
+
+// arenaRoom makes sure the arena can take n more bytes and returns the empty slice where they go.
+func arenaRoom(arena *[]byte, n int) []byte {
+	if cap(*arena)-len(*arena) < n {
+		*arena = make([]byte, 0, max(min(2*cap(*arena), arenaMaxChunk), arenaFirstChunk, n))
+	}
+	return (*arena)[len(*arena):len(*arena)]
 }
 
 // childShards lists the shards that continue sh.

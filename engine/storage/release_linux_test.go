@@ -35,7 +35,7 @@ func TestScanReleasesOnlyMappedPages(t *testing.T) {
 				return err
 			}
 			for i := range 3 + shard {
-				if err := w.Append(CounterKey(uint64(i+1)), AppendRecord(nil, 0, "key", []byte("value"))); err != nil {
+				if err := w.Append(CounterKey(uint64(i+1)), AppendRecord(nil, "key", []byte("value"))); err != nil {
 					return err
 				}
 			}
@@ -51,7 +51,7 @@ func TestScanReleasesOnlyMappedPages(t *testing.T) {
 			n := 0
 			_ = db.View(func(tx *ReadTx) error {
 				tx.Scan(1, shard, 0, func(_ uint64, v []byte) bool {
-					_, key, data, err := DecodeRecord(v)
+					_, _, key, data, err := DecodeRecord(v)
 					if err != nil || string(key) != "key" || string(data) != "value" {
 						t.Fatalf("round %d shard %d: record read as %q %q %v", round, shard, key, data, err)
 					}
