@@ -30,6 +30,8 @@ type streamMeta struct {
 	EncryptionType     string
 	KeyID              string
 	EnhancedMonitoring []string
+	Policy             string
+	WarmThroughputMiB  int
 }
 
 // shardMeta is a shard's persisted state. Parent indexes are -1 when absent; EndCounter is 0 while open.

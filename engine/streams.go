@@ -265,6 +265,10 @@ func (e *Engine) DescribeStreamSummary(ctx context.Context, ref StreamRef) (*Str
 		return nil, err
 	}
 	sum := s.summary()
+	if sum.StreamMode == ModeOnDemand {
+		w := e.warmThroughput(s)
+		sum.WarmThroughput = &w
+	}
 	return &sum, nil
 }
 

@@ -115,6 +115,7 @@ type StreamSummary struct {
 	ConsumerCount           int
 	MaxRecordSizeInKiB      int
 	LimitsEnforced          bool
+	WarmThroughput          *WarmThroughput // on-demand streams only
 }
 
 // ListStreamsInput mirrors Kinesis ListStreams.
