@@ -62,6 +62,10 @@ func (e *Engine) CreateStream(ctx context.Context, in CreateStreamInput) error {
 	if in.RetentionHours != 0 {
 		v.intRange(int64(in.RetentionHours), defaultRetentionHours, maxRetentionHours, "retentionPeriodHours")
 	}
+	if in.MaxRecordSizeInKiB != 0 {
+		v.intRange(int64(in.MaxRecordSizeInKiB), defaultMaxRecordKiB, 10240, "maxRecordSizeInKiB")
+	}
+	v.intRange(int64(in.WarmThroughputMiBps), 0, maxWarmThroughput, "warmThroughputMiBps")
 	validateTags(&v, in.Tags, "tags")
 	if err := v.err(); err != nil {
 		return err
@@ -86,6 +90,16 @@ func (e *Engine) CreateStream(ctx context.Context, in CreateStreamInput) error {
 	retention := in.RetentionHours
 	if retention == 0 {
 		retention = defaultRetentionHours
+	}
+	maxRecordKiB := in.MaxRecordSizeInKiB
+	if maxRecordKiB == 0 {
+		maxRecordKiB = defaultMaxRecordKiB
+	}
+	if in.WarmThroughputMiBps > 0 && mode != ModeOnDemand {
+		return newError(ErrInvalidArgument, "WarmThroughputMiBps applies to ON_DEMAND streams only.")
+	}
+	if in.WarmThroughputMiBps > shardCount {
+		shardCount = in.WarmThroughputMiBps // one shard takes 1 MiB/s of writes
 	}
 	return e.update(func(tx *storage.Tx) (func(), error) {
 		e.mu.RLock()
@@ -116,7 +130,7 @@ func (e *Engine) CreateStream(ctx context.Context, in CreateStreamInput) error {
 		s.meta = streamMeta{
 			Name: in.StreamName, Account: sc.Account, Region: sc.Region, Status: status, Mode: mode,
 			RetentionHours: retention, Created: now, CreatedCounter: s.createdCounter,
-			NextShardIndex: shardCount, LimitsEnforced: e.opts.EnforceLimits, MaxRecordSizeKiB: defaultMaxRecordKiB,
+			NextShardIndex: shardCount, LimitsEnforced: e.opts.EnforceLimits, MaxRecordSizeKiB: maxRecordKiB, WarmThroughputMiB: in.WarmThroughputMiBps,
 			EncryptionType: EncryptionNone,
 		}
 		s.counter = s.meta.CreatedCounter

@@ -48,6 +48,10 @@ type CreateStreamInput struct {
 	StreamMode     string // PROVISIONED (default) or ON_DEMAND
 	Tags           map[string]string
 	RetentionHours int // 0 means the Kinesis default, 24; a Shardlab extension to CreateStream
+	// MaxRecordSizeInKiB is the largest record accepted, 1,024–10,240 (0 means 1,024).
+	MaxRecordSizeInKiB int
+	// WarmThroughputMiBps readies an on-demand stream for that many MiB/s of writes (0: none).
+	WarmThroughputMiBps int
 }
 
 // DeleteStreamInput mirrors Kinesis DeleteStream.

@@ -1,0 +1,191 @@
+package kinesisapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/fxamacker/cbor/v2"
+)
+
+// format is a request's wire format; the response uses the same.
+type format int
+
+const (
+	formatJSON format = iota // application/x-amz-json-1.1: blobs base64, timestamps epoch seconds
+	formatCBOR               // application/x-amz-cbor-1.1: blobs raw, timestamps tag 1 (epoch milliseconds, as the Java SDK sends them)
+)
+
+func (f format) contentType() string {
+	if f == formatCBOR {
+		return "application/x-amz-cbor-1.1"
+	}
+	return "application/x-amz-json-1.1"
+}
+
+var (
+	cborDec cbor.DecMode
+	cborEnc cbor.EncMode
+)
+
+func init() {
+	var err error
+	// Limits keep a hostile body from making the decoder allocate without bound.
+	cborDec, err = cbor.DecOptions{MaxNestedLevels: 16, MaxArrayElements: 10_000, MaxMapPairs: 10_000,
+		DupMapKey: cbor.DupMapKeyEnforcedAPF}.DecMode()
+	if err != nil {
+		panic(err)
+	}
+	cborEnc, err = cbor.EncOptions{}.EncMode()
+	if err != nil {
+		panic(err)
+	}
+}
+
+// decode reads a request body into v. An empty body is an empty structure, as AWS treats it.
+func (f format) decode(body []byte, v any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	var err error
+	if f == formatCBOR {
+		err = cborDec.Unmarshal(body, v)
+	} else {
+		d := json.NewDecoder(bytes.NewReader(body))
+		err = d.Decode(v)
+		if err == nil && d.More() {
+			err = errors.New("unexpected data after the JSON document")
+		}
+	}
+	if err != nil {
+		return serializationError(err)
+	}
+	return nil
+}
+
+func (f format) encode(v any) ([]byte, error) {
+	if f == formatCBOR {
+		return cborEnc.Marshal(v)
+	}
+	return json.Marshal(v)
+}
+
+// serializationError words a decoding failure the way a client can act on: which member, what was wrong.
+func serializationError(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	var cborType *cbor.UnmarshalTypeError
+	msg := err.Error()
+	switch {
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			field = "the request"
+		}
+		msg = fmt.Sprintf("%s cannot be converted to %s at '%s'", jsonKind(typeErr.Value), typeErr.Type.Kind(), field)
+	case errors.As(err, &syntaxErr):
+		msg = fmt.Sprintf("the body is not valid JSON at byte %d: %v", syntaxErr.Offset, syntaxErr)
+	case errors.As(err, &cborType):
+		msg = fmt.Sprintf("%s cannot be converted to %s", cborType.CBORType, cborType.GoType)
+	}
+	return &apiError{code: "SerializationException", message: msg}
+}
+
+func jsonKind(v string) string {
+	switch v {
+	case "string":
+		return "STRING_VALUE"
+	case "number":
+		return "NUMBER_VALUE"
+	case "object":
+		return "Start of structure or map"
+	case "array":
+		return "Start of list"
+	case "bool":
+		return "BOOLEAN_VALUE"
+	}
+	return v
+}
+
+// timestamp is a time on the wire: epoch seconds (a JSON number) or CBOR tag 1.
+type timestamp struct{ time.Time }
+
+func ts(t time.Time) *timestamp {
+	if t.IsZero() {
+		return nil
+	}
+	return &timestamp{t}
+}
+
+func (t timestamp) MarshalJSON() ([]byte, error) {
+	return strconv.AppendFloat(nil, float64(t.UnixMilli())/1000, 'f', -1, 64), nil
+}
+
+func (t *timestamp) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
+	if len(b) > 0 && b[0] == '"' { // some clients send ISO 8601 or a quoted number
+		s, err := strconv.Unquote(string(b))
+		if err != nil {
+			return err
+		}
+		if parsed, err := time.Parse(time.RFC3339Nano, s); err == nil {
+			t.Time = parsed
+			return nil
+		}
+		b = []byte(s)
+	}
+	secs, err := strconv.ParseFloat(string(b), 64)
+	if err != nil || math.IsNaN(secs) || math.IsInf(secs, 0) {
+		return fmt.Errorf("timestamp %s is not a number of seconds since the epoch", b)
+	}
+	t.Time = time.UnixMilli(int64(math.Round(secs * 1000)))
+	return nil
+}
+
+func (t timestamp) MarshalCBOR() ([]byte, error) {
+	return cborEnc.Marshal(cbor.Tag{Number: 1, Content: t.UnixMilli()})
+}
+
+func (t *timestamp) UnmarshalCBOR(b []byte) error {
+	var raw any
+	if err := cborDec.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	if tag, ok := raw.(cbor.Tag); ok && (tag.Number == 1 || tag.Number == 0) {
+		raw = tag.Content
+	}
+	switch v := raw.(type) {
+	case uint64:
+		t.Time = epochGuess(float64(v))
+	case int64:
+		t.Time = epochGuess(float64(v))
+	case float64:
+		t.Time = time.UnixMilli(int64(math.Round(v * 1000)))
+	case string:
+		parsed, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			return err
+		}
+		t.Time = parsed
+	case time.Time:
+		t.Time = v
+	default:
+		return fmt.Errorf("timestamp of CBOR type %T", raw)
+	}
+	return nil
+}
+
+// epochGuess reads an integer timestamp: the Java SDK sends milliseconds under tag 1, RFC 8949 says seconds; no
+// seconds value before the year 5138 is as large as a millisecond value after 1973.
+func epochGuess(v float64) time.Time {
+	if v > 1e11 {
+		return time.UnixMilli(int64(v))
+	}
+	return time.UnixMilli(int64(v * 1000))
+}

@@ -1,0 +1,161 @@
+// Package kinesisapi serves the Kinesis Data Streams wire protocol over the engine's Go API: POST / with
+// X-Amz-Target: Kinesis_20131202.<Action>, bodies in AWS JSON 1.1 or CBOR, answered in the request's format with
+// Kinesis's error names. Each action is a thin translation: decode the wire request, call the engine, encode its
+// answer. Validation and error wording live in the engine, written once.
+package kinesisapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+
+	"github.com/shardlab/shardlab/engine"
+)
+
+const targetPrefix = "Kinesis_20131202."
+
+// DefaultMaxBodyBytes fits the largest legal request, a 10 MiB PutRecords or PutRecord base64-encoded (4/3 of its
+// size) with room for the JSON around it.
+const DefaultMaxBodyBytes = 16 << 20
+
+// Options configure a Server.
+type Options struct {
+	// MaxBodyBytes is the largest request body accepted (default DefaultMaxBodyBytes); larger ones are refused
+	// from their Content-Length, or as soon as the limit is read, never buffered whole.
+	MaxBodyBytes int64
+	// Accounts maps access key ids to account ids. Unmapped 12-digit access keys are account ids themselves;
+	// others act in the engine's default account.
+	Accounts map[string]string
+}
+
+// Server is an http.Handler speaking the Kinesis API.
+type Server struct {
+	eng     *engine.Engine
+	opts    Options
+	calls   atomic.Uint64
+	actions map[string]action
+}
+
+// New returns a Server over eng.
+func New(eng *engine.Engine, opts Options) *Server {
+	if opts.MaxBodyBytes == 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	return &Server{eng: eng, opts: opts, actions: actions()}
+}
+
+// Calls counts the API calls served, for the status bar.
+func (s *Server) Calls() uint64 { return s.calls.Load() }
+
+// action runs one Kinesis action: decode the request with dec, call the engine, return what to encode.
+type action func(ctx context.Context, eng *engine.Engine, dec func(any) error) (any, error)
+
+// handle adapts a typed handler to an action.
+func handle[In any](fn func(context.Context, *engine.Engine, *In) (any, error)) action {
+	return func(ctx context.Context, eng *engine.Engine, dec func(any) error) (any, error) {
+		in := new(In)
+		if err := dec(in); err != nil {
+			return nil, err
+		}
+		return fn(ctx, eng, in)
+	}
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f := requestFormat(r)
+	w.Header().Set("x-amzn-RequestId", requestID())
+	if r.Method != http.MethodPost || r.URL.Path != "/" {
+		s.fail(w, f, &apiError{code: "UnknownOperationException", status: http.StatusNotFound,
+			message: fmt.Sprintf("%s %s is not a Kinesis API call: send POST / with an X-Amz-Target header.",
+				r.Method, r.URL.Path)})
+		return
+	}
+	name, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), targetPrefix)
+	act := s.actions[name]
+	if !ok || act == nil {
+		s.fail(w, f, &apiError{code: "UnknownOperationException"})
+		return
+	}
+	body, err := s.readBody(r)
+	if err != nil {
+		s.fail(w, f, err)
+		return
+	}
+	s.calls.Add(1)
+	out, err := act(s.scope(r), s.eng, func(v any) error { return f.decode(body, v) })
+	if err != nil {
+		s.fail(w, f, err)
+		return
+	}
+	if out == nil {
+		out = struct{}{}
+	}
+	b, err := f.encode(out)
+	if err != nil {
+		s.fail(w, f, err)
+		return
+	}
+	w.Header().Set("Content-Type", f.contentType())
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.Write(b)
+}
+
+func (s *Server) readBody(r *http.Request) ([]byte, error) {
+	tooLarge := func(n int64) error {
+		return &apiError{code: "SerializationException", status: http.StatusRequestEntityTooLarge,
+			message: fmt.Sprintf("Request body of %d bytes or more is over the limit of %d bytes.", n, s.opts.MaxBodyBytes)}
+	}
+	if r.ContentLength > s.opts.MaxBodyBytes {
+		return nil, tooLarge(r.ContentLength)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, s.opts.MaxBodyBytes))
+	var maxErr *http.MaxBytesError
+	if errors.As(err, &maxErr) {
+		return nil, tooLarge(maxErr.Limit + 1)
+	}
+	if err != nil {
+		return nil, &apiError{code: "SerializationException", message: "Reading the request body failed: " + err.Error()}
+	}
+	return body, nil
+}
+
+// scope derives account and region from the request's credentials.
+func (s *Server) scope(r *http.Request) context.Context {
+	key, region := credentialScope(r)
+	return engine.WithScope(r.Context(), engine.Scope{Account: s.accountFor(key), Region: region})
+}
+
+func (s *Server) fail(w http.ResponseWriter, f format, err error) {
+	status, code, message := describe(err)
+	b, encErr := f.encode(errorBody{Type: code, Message: message})
+	if encErr != nil {
+		f, b = formatJSON, []byte(`{"__type":"InternalFailure"}`)
+	}
+	w.Header().Set("Content-Type", f.contentType())
+	w.Header().Set("x-amzn-ErrorType", code)
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+func requestFormat(r *http.Request) format {
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct == "application/x-amz-cbor-1.1" || ct == "application/cbor" {
+		return formatCBOR
+	}
+	return formatJSON
+}
+
+func requestID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
