@@ -37,6 +37,9 @@ type Options struct {
 	Limits ThroughputLimits
 	// EnforceLimits is whether new streams start with limit enforcement on.
 	EnforceLimits bool
+	// LimitsOff switches enforcement off for every stream while the engine runs, whatever each stream's own
+	// setting (which it does not change): `serve --limits off`.
+	LimitsOff bool
 	// TransitionDelay is how long CREATING, UPDATING and DELETING last; zero applies changes before the call returns.
 	TransitionDelay time.Duration
 	// ShardLimit is the account's open-shard quota per region (default 500, as AWS's).

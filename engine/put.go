@@ -139,7 +139,7 @@ func isDecimal(s string, max int) bool {
 func (e *Engine) put(s *stream, entries []PutRecordsEntry, floor uint64, pathFmt string) ([]PutRecordsResult, string, error) {
 	s.mu.RLock()
 	maxRecord := s.meta.MaxRecordSizeKiB << 10
-	enforce := s.meta.LimitsEnforced
+	enforce := s.meta.LimitsEnforced && !e.opts.LimitsOff
 	encryption, keyID := s.meta.EncryptionType, s.meta.KeyID
 	s.mu.RUnlock()
 	var seal *sealer

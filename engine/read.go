@@ -140,7 +140,7 @@ func (e *Engine) GetRecords(ctx context.Context, in GetRecordsInput) (*GetRecord
 	if sh != nil && !sh.isOpen() {
 		closedAt = sh.meta.EndCounter
 	}
-	enforce, account := s.meta.LimitsEnforced, s.account
+	enforce, account := s.meta.LimitsEnforced && !e.opts.LimitsOff, s.account
 	s.mu.RUnlock()
 	if sh == nil {
 		return nil, newError(ErrResourceNotFound, "Shard %s in stream %s under account %s does not exist",

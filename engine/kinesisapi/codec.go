@@ -2,6 +2,7 @@ package kinesisapi
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -79,8 +80,11 @@ func serializationError(err error) error {
 	var typeErr *json.UnmarshalTypeError
 	var syntaxErr *json.SyntaxError
 	var cborType *cbor.UnmarshalTypeError
+	var b64 base64.CorruptInputError
 	msg := err.Error()
 	switch {
+	case errors.As(err, &b64):
+		msg = fmt.Sprintf("a blob member (Data) is not valid base64: bad byte at offset %d", int64(b64))
 	case errors.As(err, &typeErr):
 		field := typeErr.Field
 		if field == "" {

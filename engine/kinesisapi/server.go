@@ -72,6 +72,10 @@ func handle[In any](fn func(context.Context, *engine.Engine, *In) (any, error)) 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f := requestFormat(r)
 	w.Header().Set("x-amzn-RequestId", requestID())
+	if strings.HasPrefix(r.URL.Path, AdminPrefix) {
+		s.serveAdmin(w, r)
+		return
+	}
 	if r.Method != http.MethodPost || r.URL.Path != "/" {
 		s.fail(w, f, &apiError{code: "UnknownOperationException", status: http.StatusNotFound,
 			message: fmt.Sprintf("%s %s is not a Kinesis API call: send POST / with an X-Amz-Target header.",

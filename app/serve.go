@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/engine/kinesisapi"
+)
+
+type serveConfig struct {
+	addr, dataDir, limits, account, region string
+	inMemory, tls                          bool
+	transition                             time.Duration
+}
+
+func parseServeFlags(args []string) (serveConfig, error) {
+	var c serveConfig
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:4567", "listen address (host:port)")
+	fs.StringVar(&c.dataDir, "data", defaultDataDir(), "data directory (database, keys, certificate)")
+	fs.StringVar(&c.limits, "limits", "on", "enforce per-shard throughput limits: on or off")
+	fs.BoolVar(&c.inMemory, "in-memory", false, "keep data in a throwaway temporary file, removed on exit")
+	fs.BoolVar(&c.tls, "tls", false, "serve HTTPS with a generated local certificate")
+	fs.StringVar(&c.account, "account", "000000000000", "account of requests whose access key is not an account id")
+	fs.StringVar(&c.region, "region", "us-east-1", "region of requests that carry no SigV4 credential scope")
+	fs.DurationVar(&c.transition, "transition", 500*time.Millisecond, "how long CREATING, UPDATING and DELETING last")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if c.limits != "on" && c.limits != "off" {
+		return c, fmt.Errorf("-limits %q: want on or off", c.limits)
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments %v", fs.Args())
+	}
+	return c, nil
+}
+
+// runServe runs the engine and the Kinesis API without a window until SIGINT or SIGTERM.
+func runServe(args []string) error {
+	cfg, err := parseServeFlags(args)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return serve(ctx, cfg, os.Stdout, nil)
+}
+
+// serve runs until ctx ends, then lets in-flight requests finish and closes the engine. ready, when set, gets the
+// endpoint once the server listens.
+func serve(ctx context.Context, cfg serveConfig, out *os.File, ready chan<- string) error {
+	opts := engine.Options{Path: databasePath(cfg.dataDir), InMemory: cfg.inMemory, EnforceLimits: true,
+		LimitsOff: cfg.limits == "off", Account: cfg.account, Region: cfg.region, TransitionDelay: cfg.transition}
+	eng, err := engine.Open(opts)
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
+	}
+	srv := &http.Server{Handler: kinesisapi.New(eng, kinesisapi.Options{}), ReadHeaderTimeout: 10 * time.Second,
+		Protocols: new(http.Protocols)}
+	srv.Protocols.SetHTTP1(true)
+	scheme, certNote := "http", ""
+	if cfg.tls {
+		cert, certPath, err := localCertificate(cfg.dataDir)
+		if err != nil {
+			return fmt.Errorf("TLS certificate: %w", err)
+		}
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		srv.Protocols.SetHTTP2(true)
+		scheme, certNote = "https", fmt.Sprintf("certificate: %s (trust it with AWS_CA_BUNDLE=%s)\n", certPath, certPath)
+	} else {
+		srv.Protocols.SetUnencryptedHTTP2(true) // h2c: the JavaScript SDK v3's default
+	}
+	endpoint := fmt.Sprintf("%s://%s", scheme, ln.Addr())
+	limits := "on (1 MiB/s and 1,000 records/s in, 2 MiB/s and 5 calls/s out per shard)"
+	if cfg.limits == "off" {
+		limits = "off"
+	}
+	fmt.Fprintf(out, "Shardlab %s — Kinesis API at %s\n%sdata: %s\nlimits: %s\n\n"+
+		"Try: aws --endpoint-url %s kinesis list-streams\n"+
+		"Go SDK: kinesis.New(kinesis.Options{BaseEndpoint: aws.String(%q), Region: \"us-east-1\", ...})\n"+
+		"Ctrl-C stops the server.\n", version, endpoint, certNote, eng.Path(), limits, endpoint, endpoint)
+	if ready != nil {
+		ready <- endpoint
+	}
+	errc := make(chan error, 1)
+	go func() {
+		if cfg.tls {
+			errc <- srv.ServeTLS(ln, "", "") // ServeTLS, not a wrapped listener, so HTTP/2 is offered by ALPN
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	fmt.Fprintln(out, "Shutting down: finishing requests in flight…")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return eng.Close()
+}
