@@ -89,7 +89,8 @@ type WarmThroughput struct {
 }
 
 // UpdateStreamWarmThroughput makes an on-demand stream ready for targetMiBps of writes at once: it scales the open
-// shards (1 MiB/s of writes each) up to what the target needs. A smaller target keeps the shards as they are.
+// shards (1 MiB/s of writes each) up to what the target needs, at most doubling them per call as UpdateShardCount
+// does. A smaller target keeps the shards as they are.
 func (e *Engine) UpdateStreamWarmThroughput(ctx context.Context, ref StreamRef, targetMiBps int) (WarmThroughput, error) {
 	var v validation
 	validateRef(&v, ref)
@@ -110,10 +111,7 @@ func (e *Engine) UpdateStreamWarmThroughput(ctx context.Context, ref StreamRef, 
 	}
 	need := int(math.Ceil(float64(targetMiBps) / mibPerShardWritten))
 	if need > open {
-		err := e.reshard(s, func(l *layout) error {
-			l.scaleUniformly(need)
-			return nil
-		})
+		err := e.reshard(s, reshardOp{Kind: opScale, Target: min(need, 2*open)})
 		if err != nil {
 			return WarmThroughput{}, err
 		}

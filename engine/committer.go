@@ -208,6 +208,9 @@ func publish(b *putBatch, now time.Time) {
 			rec.shard.last.Store(rec.counter)
 		}
 	}
+	if last := b.records[len(b.records)-1].counter; last > b.stream.published.Load() {
+		b.stream.published.Store(last) // only the committer stores, and counters only grow
+	}
 	for sh, t := range touched {
 		sh.metrics.addWrite(now, t.records, t.bytes)
 		sh.feed.fire()

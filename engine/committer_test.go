@@ -55,3 +55,31 @@ func TestConcurrentPutsShareOneCommit(t *testing.T) {
 		t.Fatalf("records counted %d", after.Records-before.Records)
 	}
 }
+
+func TestIdleRetentionPassWritesNothing(t *testing.T) {
+	e := openTest(t, Options{InMemory: true, RetentionCheckInterval: time.Hour})
+	mustCreate(t, e, "s", 50)
+	mustPut(t, e, "s", "k", "fresh")
+	before := e.Stats().Commits
+	if err := e.TrimExpired(); err != nil {
+		t.Fatal(err)
+	}
+	if after := e.Stats().Commits; after != before {
+		t.Fatalf("a retention pass with nothing expired committed %d transactions", after-before)
+	}
+}
+
+func TestCloseWakesBlockedReaders(t *testing.T) {
+	e := openTest(t, Options{InMemory: true})
+	mustCreate(t, e, "s", 1)
+	wake, _ := e.WaitForRecords(ctx, ref("s"), "shardId-000000000000")
+	changes := e.Changes()
+	e.Close()
+	for _, ch := range []<-chan struct{}{wake, changes} {
+		select {
+		case <-ch:
+		case <-time.After(5 * time.Second):
+			t.Fatal("Close left a reader blocked on the change feed")
+		}
+	}
+}

@@ -178,8 +178,8 @@ func (e *Engine) Path() string {
 // DiskSize is the data file's size in bytes.
 func (e *Engine) DiskSize() int64 { return e.db.Size() }
 
-// ReleaseMapped lets the OS drop the data file's pages from this process's memory map (see storage.ReleaseMapped).
-// The engine does this by itself every releaseEvery bytes written or read.
+// ReleaseMapped lets the OS drop all of the data file's pages from this process's memory map (see
+// storage.ReleaseMapped). The engine keeps the mapping small by itself; this is for tools that want it empty.
 func (e *Engine) ReleaseMapped() { e.db.ReleaseMapped() }
 
 // releaseEvery bounds the file pages a busy writer keeps mapped: bbolt reads through a shared mmap and the pages
@@ -226,9 +226,26 @@ func (e *Engine) Close() error {
 	close(e.stopBg)
 	e.bg.Wait()
 	<-e.done
+	e.wakeEveryone()
 	err := e.db.Close()
 	e.removeTemp()
 	return err
+}
+
+// wakeEveryone releases every reader blocked on a change feed, so in-process readers see ErrClosed on their next
+// call instead of waiting forever.
+func (e *Engine) wakeEveryone() {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	for _, s := range e.byID {
+		s.mu.RLock()
+		for _, sh := range s.shards {
+			sh.feed.fire()
+		}
+		s.mu.RUnlock()
+		s.feed.fire()
+	}
+	e.changes.fire()
 }
 
 func (e *Engine) removeTemp() {

@@ -34,7 +34,9 @@ func (l *layout) sortOpen() {
 
 func (l *layout) close(idx int) {
 	m := l.metas[idx]
-	m.EndCounter, m.Closed = l.closeAt, l.now
+	// A shard opened and closed by the same plan (a step of UpdateShardCount) never holds a record; it ends where
+	// it starts rather than before.
+	m.EndCounter, m.Closed = max(l.closeAt, m.StartCounter), l.now
 	l.metas[idx] = m
 	l.changed = append(l.changed, idx)
 	for i, o := range l.open {

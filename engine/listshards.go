@@ -94,7 +94,7 @@ func (e *Engine) shardFilter(s *stream, f *ShardFilter) (func(*shard) bool, erro
 		return all, nil
 	}
 	s.mu.RLock()
-	horizon := e.now().Add(-time.Duration(s.meta.RetentionHours) * time.Hour)
+	horizon := s.horizon(e.now())
 	created := s.meta.Created
 	s.mu.RUnlock()
 	// A time before the stream existed means its first shards, the ones a reader from the start begins with.
@@ -126,7 +126,7 @@ func (e *Engine) shardFilter(s *stream, f *ShardFilter) (func(*shard) bool, erro
 	case FilterAtTrimHorizon:
 		return openAt(horizon), nil
 	case FilterFromTrimHorizon:
-		return all, nil
+		return openSince(horizon), nil
 	case FilterAtTimestamp:
 		if err := needsTimestamp(); err != nil {
 			return nil, err

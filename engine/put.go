@@ -44,6 +44,10 @@ func (e *Engine) PutRecord(ctx context.Context, in PutRecordInput) (*PutRecordOu
 	if err != nil {
 		return nil, err
 	}
+	if floor > s.published.Load() {
+		return nil, newError(ErrInvalidArgument, "SequenceNumberForOrdering %s is greater than any sequence number "+
+			"stream %s under account %s has issued.", in.SequenceNumberForOrdering, s.name, s.account)
+	}
 	entry := PutRecordsEntry{Data: in.Data, PartitionKey: in.PartitionKey, ExplicitHashKey: in.ExplicitHashKey}
 	results, encryption, err := e.put(s, []PutRecordsEntry{entry}, floor, "")
 	if err != nil {

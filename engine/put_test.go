@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/shardlab/shardlab/engine/storage"
 
@@ -134,17 +133,28 @@ func TestSequenceNumbersIncreaseAndAreUnique(t *testing.T) {
 
 func TestSequenceNumberForOrdering(t *testing.T) {
 	e := openTest(t, Options{InMemory: true})
-	mustCreate(t, e, "s", 1)
-	first := mustPut(t, e, "s", "k", "1")
-	future := seqnum.Format(seqnum.CounterAt(fakeFuture())+5, 0)
-	out, err := e.PutRecord(ctx, PutRecordInput{StreamRef: ref("s"), PartitionKey: "k", Data: []byte("2"),
+	mustCreate(t, e, "s", 2)
+	prev := mustPut(t, e, "s", "a", "1").SequenceNumber
+	for i := range 20 { // chain each put to the previous one, across both shards
+		out, err := e.PutRecord(ctx, PutRecordInput{StreamRef: ref("s"), PartitionKey: keyFor(i), Data: []byte("x"),
+			SequenceNumberForOrdering: prev})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !(out.SequenceNumber > prev) {
+			t.Fatalf("put after SequenceNumberForOrdering %s got %s", prev, out.SequenceNumber)
+		}
+		prev = out.SequenceNumber
+	}
+	// A number the stream never issued (here: near the counter's maximum) is refused, so it can neither push the
+	// counter into the future nor wrap it.
+	future := seqnum.Format(^uint64(0)-1, 0)
+	_, err := e.PutRecord(ctx, PutRecordInput{StreamRef: ref("s"), PartitionKey: "k", Data: []byte("2"),
 		SequenceNumberForOrdering: future})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !(out.SequenceNumber > future) || !(out.SequenceNumber > first.SequenceNumber) {
-		t.Fatalf("record after SequenceNumberForOrdering %s got %s", future, out.SequenceNumber)
-	}
+	wantCode(t, err, ErrInvalidArgument)
+	_, err = e.GetShardIterator(ctx, GetShardIteratorInput{StreamRef: ref("s"), ShardId: "shardId-000000000000",
+		ShardIteratorType: IteratorAfterSeq, StartingSequenceNumber: future})
+	wantCode(t, err, ErrInvalidArgument)
 	_, err = e.PutRecord(ctx, PutRecordInput{StreamRef: ref("s"), PartitionKey: "k", Data: []byte("3"),
 		SequenceNumberForOrdering: "9" + future})
 	wantCode(t, err, ErrInvalidArgument)
@@ -253,5 +263,3 @@ func countRecords(e *Engine, stream string) int {
 	})
 	return n
 }
-
-func fakeFuture() time.Time { return time.Now().Add(time.Hour) }

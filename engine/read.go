@@ -42,8 +42,7 @@ func (e *Engine) GetShardIterator(ctx context.Context, in GetShardIteratorInput)
 	sh := s.shard(in.ShardId)
 	s.mu.RUnlock()
 	if sh == nil {
-		return "", newError(ErrResourceNotFound, "Shard %s in stream %s under account %s does not exist",
-			in.ShardId, s.name, s.account)
+		return "", shardDoesNotExist(s, in.ShardId)
 	}
 	from, err := e.iteratorStart(s, sh, in)
 	if err != nil {
@@ -90,6 +89,13 @@ func (e *Engine) iteratorStart(s *stream, sh *shard, in GetShardIteratorInput) (
 	if idx != sh.index {
 		return 0, newError(ErrInvalidArgument, "Invalid StartingSequenceNumber. It encodes %s, while it was used "+
 			"in a call to a shard with %s", shardID(idx), sh.id)
+	}
+	s.mu.RLock()
+	issued := max(sh.last.Load(), sh.meta.StartCounter, sh.meta.EndCounter)
+	s.mu.RUnlock()
+	if counter > issued {
+		return 0, newError(ErrInvalidArgument, "StartingSequenceNumber %s used in GetShardIterator on shard %s in "+
+			"stream %s under account %s is invalid.", in.StartingSequenceNumber, sh.id, s.name, s.account)
 	}
 	if in.ShardIteratorType == IteratorAfterSeq {
 		counter++
@@ -143,8 +149,7 @@ func (e *Engine) GetRecords(ctx context.Context, in GetRecordsInput) (*GetRecord
 	enforce, account := s.meta.LimitsEnforced && !e.opts.LimitsOff, s.account
 	s.mu.RUnlock()
 	if sh == nil {
-		return nil, newError(ErrResourceNotFound, "Shard %s in stream %s under account %s does not exist",
-			shardID(it.shard), s.name, account)
+		return nil, shardDoesNotExist(s, shardID(it.shard))
 	}
 	if err := e.injectCall(s, []*shard{sh}, now, false); err != nil {
 		return nil, err
@@ -282,8 +287,7 @@ func (e *Engine) WaitForRecords(ctx context.Context, ref StreamRef, shardID stri
 	sh := s.shard(shardID)
 	s.mu.RUnlock()
 	if sh == nil {
-		return nil, newError(ErrResourceNotFound, "Shard %s in stream %s under account %s does not exist",
-			shardID, s.name, s.account)
+		return nil, shardDoesNotExist(s, shardID)
 	}
 	return sh.feed.wait(), nil
 }
@@ -295,6 +299,11 @@ func (e *Engine) WaitForStream(ctx context.Context, ref StreamRef) (<-chan struc
 		return nil, err
 	}
 	return s.feed.wait(), nil
+}
+
+// shardDoesNotExist is the read path's answer for an unknown shard, worded as Kinesis words it.
+func shardDoesNotExist(s *stream, id string) error {
+	return newError(ErrResourceNotFound, "Shard %s in stream %s under account %s does not exist", id, s.name, s.account)
 }
 
 // amzTime formats a time as AWS does in iterator messages, e.g. "Thu Jan 22 01:22:02 UTC 2015".

@@ -24,25 +24,11 @@ func (e *Engine) SplitShard(ctx context.Context, in SplitShardInput) error {
 	if err != nil {
 		return err
 	}
-	at, err := hashkey.Parse(in.NewStartingHashKey)
-	if err != nil {
+	if _, err := hashkey.Parse(in.NewStartingHashKey); err != nil {
 		return newError(ErrInvalidArgument, "NewStartingHashKey %s is not in the range [0, 2^128-1].",
 			in.NewStartingHashKey)
 	}
-	return e.reshard(s, func(l *layout) error {
-		sh := s.shard(in.ShardToSplit)
-		if sh == nil || !sh.isOpen() {
-			return shardNotFound(s, in.ShardToSplit)
-		}
-		if !sh.meta.Start.Add1().Less(at) || !at.Less(sh.meta.End) {
-			return newError(ErrInvalidArgument, "NewStartingHashKey %s used in SplitShard() on shard %s in "+
-				"stream %s under account %s is not both greater than one plus the shard's StartingHashKey %s and "+
-				"less than the shard's EndingHashKey %s.", in.NewStartingHashKey, sh.id, s.name, s.account,
-				sh.meta.Start, sh.meta.End)
-		}
-		l.split(sh.index, at)
-		return nil
-	})
+	return e.reshard(s, reshardOp{Kind: opSplit, Shard: in.ShardToSplit, At: in.NewStartingHashKey})
 }
 
 // MergeShards merges two adjacent open shards: both close, one child covering both ranges opens.
@@ -62,24 +48,7 @@ func (e *Engine) MergeShards(ctx context.Context, in MergeShardsInput) error {
 	if err != nil {
 		return err
 	}
-	return e.reshard(s, func(l *layout) error {
-		a, b := s.shard(in.ShardToMerge), s.shard(in.AdjacentShardToMerge)
-		for _, p := range []struct {
-			sh *shard
-			id string
-		}{{a, in.ShardToMerge}, {b, in.AdjacentShardToMerge}} {
-			if p.sh == nil || !p.sh.isOpen() {
-				return shardNotFound(s, p.id)
-			}
-		}
-		ra, rb := hashkey.Range{Start: a.meta.Start, End: a.meta.End}, hashkey.Range{Start: b.meta.Start, End: b.meta.End}
-		if !ra.Adjacent(rb) && !rb.Adjacent(ra) {
-			return newError(ErrInvalidArgument, "Shards %s and %s in stream %s under account %s are not an "+
-				"adjacent pair of shards eligible for merging", a.id, b.id, s.name, s.account)
-		}
-		l.merge(a.index, b.index)
-		return nil
-	})
+	return e.reshard(s, reshardOp{Kind: opMerge, Shard: in.ShardToMerge, Adjacent: in.AdjacentShardToMerge})
 }
 
 // UpdateShardCount scales a stream to TargetShardCount evenly sized shards with a series of splits and merges, so
@@ -98,23 +67,10 @@ func (e *Engine) UpdateShardCount(ctx context.Context, in UpdateShardCountInput)
 	if err != nil {
 		return nil, err
 	}
-	var current int
-	err = e.reshard(s, func(l *layout) error {
-		current = len(s.open)
-		target := in.TargetShardCount
-		if target > 2*current || 2*target < current {
-			return newError(ErrInvalidArgument, "UpdateShardCount cannot scale stream %s from %d to %d "+
-				"shards: the target must be between half and double the current open shard count.",
-				s.name, current, target)
-		}
-		if target == current && evenlySplit(s.open) {
-			return newError(ErrInvalidArgument, "Stream %s already has %d evenly split open shards.",
-				s.name, current)
-		}
-		l.scaleUniformly(target)
-		return nil
-	})
-	if err != nil {
+	s.mu.RLock()
+	current := len(s.open)
+	s.mu.RUnlock()
+	if err := e.reshard(s, reshardOp{Kind: opScale, Target: in.TargetShardCount}); err != nil {
 		return nil, err
 	}
 	return &UpdateShardCountOutput{StreamName: s.name, StreamARN: s.arn(), CurrentShardCount: current,
@@ -135,58 +91,76 @@ func shardNotFound(s *stream, id string) error {
 		s.account)
 }
 
-// reshard runs plan on the committer against the current layout. With a TransitionDelay the stream is UPDATING for
-// that long and the new layout takes effect at the end, as in Kinesis (the plan runs again then, against the same
-// shards, since nothing else can reshard an UPDATING stream); without one it takes effect at once.
-func (e *Engine) reshard(s *stream, plan func(*layout) error) error {
+// reshard runs op on the committer against the current layout. Without a TransitionDelay the new layout takes
+// effect at once. With one, the stream is UPDATING for that long and the layout changes at the end, as in Kinesis;
+// the operation is kept in the stream's metadata meanwhile, so a restart finishes it.
+func (e *Engine) reshard(s *stream, op reshardOp) error {
 	return e.update(func(tx *storage.Tx) (func(), error) {
 		if s.deleted.Load() {
 			return nil, notFound(s.key())
 		}
-		if s.meta.Status != StatusActive {
-			return nil, newError(ErrResourceInUse, "Stream %s under account %s not ACTIVE, instead in state %s",
-				s.name, s.account, s.meta.Status)
-		}
-		l := newLayout(s, e.now())
-		if err := plan(l); err != nil {
+		if err := requireActive(s); err != nil {
 			return nil, err
 		}
-		if growth := len(l.open) - len(s.open); growth > 0 {
-			if err := e.checkShardLimit(Scope{s.account, s.region}, growth); err != nil {
-				return nil, err
-			}
+		l, err := e.plan(s, op)
+		if err != nil {
+			return nil, err
 		}
 		if e.opts.TransitionDelay == 0 {
 			return e.applyLayout(tx, s, l)
 		}
 		m := s.meta
-		m.Status = StatusUpdating
+		m.Status, m.PendingReshard = StatusUpdating, &op
 		if err := s.persist(tx, m); err != nil {
 			return nil, err
 		}
 		return func() {
 			s.setMeta(m)
 			e.changes.fire()
-			e.after(func() error {
-				return e.update(func(tx *storage.Tx) (func(), error) {
-					if s.deleted.Load() || s.meta.Status != StatusUpdating {
-						return nil, nil
-					}
-					l := newLayout(s, e.now())
-					if err := plan(l); err != nil {
-						return nil, err
-					}
-					return e.applyLayout(tx, s, l)
-				})
-			})
+			e.after(func() error { return e.finishReshard(s) })
 		}, nil
+	})
+}
+
+// plan lays op out against the stream's current shards and checks the account's shard limit.
+func (e *Engine) plan(s *stream, op reshardOp) (*layout, error) {
+	l := newLayout(s, e.now())
+	if err := op.apply(s, l); err != nil {
+		return nil, err
+	}
+	if growth := len(l.open) - len(s.open); growth > 0 {
+		if err := e.checkShardLimit(Scope{s.account, s.region}, growth); err != nil {
+			return nil, err
+		}
+	}
+	return l, nil
+}
+
+// finishReshard ends an UPDATING stream's pending reshard. If the plan no longer applies (only a shard limit
+// lowered across a restart can do that), the stream goes back to ACTIVE unchanged rather than stay UPDATING.
+func (e *Engine) finishReshard(s *stream) error {
+	return e.update(func(tx *storage.Tx) (func(), error) {
+		if s.deleted.Load() || s.meta.Status != StatusUpdating {
+			return nil, nil
+		}
+		if op := s.meta.PendingReshard; op != nil {
+			if l, err := e.plan(s, *op); err == nil {
+				return e.applyLayout(tx, s, l)
+			}
+		}
+		m := s.meta
+		m.Status, m.PendingReshard = StatusActive, nil
+		if err := s.persist(tx, m); err != nil {
+			return nil, err
+		}
+		return func() { s.setMeta(m); e.changes.fire() }, nil
 	})
 }
 
 // applyLayout persists a planned layout with the stream ACTIVE and returns the in-memory switch to it.
 func (e *Engine) applyLayout(tx *storage.Tx, s *stream, l *layout) (func(), error) {
 	m := s.meta
-	m.Status = StatusActive
+	m.Status, m.PendingReshard = StatusActive, nil
 	m.NextShardIndex = l.next
 	for _, idx := range l.changed {
 		if err := persistShard(tx, s.id, l.metas[idx]); err != nil {

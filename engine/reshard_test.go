@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -41,7 +42,8 @@ func TestSplitShard(t *testing.T) {
 	cases := []struct {
 		shard, at, code, msg string
 	}{
-		{"shardId-000000000000", "5", ErrResourceNotFound, "Could not find shard shardId-000000000000 in stream s under account 000000000000."},
+		{"shardId-000000000000", "5", ErrInvalidArgument, "Shard shardId-000000000000 in stream s under account 000000000000 has already been merged or split, and thus is not eligible for merging or splitting."},
+		{"shardId-000000000009", "5", ErrResourceNotFound, "Could not find shard shardId-000000000009 in stream s under account 000000000000."},
 		{"shardId-000000000001", "1", ErrInvalidArgument, "is not both greater than one plus the shard's StartingHashKey 0"},
 		{"shardId-000000000001", at.Sub1().String(), ErrInvalidArgument, "and less than the shard's EndingHashKey"},
 		{"shardId-000000000001", "abc", ErrValidation, "at 'newStartingHashKey' failed to satisfy constraint"},
@@ -78,7 +80,9 @@ func TestMergeShards(t *testing.T) {
 	}
 	err = e.MergeShards(ctx, MergeShardsInput{StreamRef: ref("s"), ShardToMerge: "shardId-000000000001",
 		AdjacentShardToMerge: "shardId-000000000000"})
-	wantCode(t, err, ErrResourceNotFound)
+	if ke := wantCode(t, err, ErrInvalidArgument); !strings.Contains(ke.Message, "has already been merged or split") {
+		t.Fatalf("merging a closed shard: %q", ke.Message)
+	}
 }
 
 func TestUpdateShardCount(t *testing.T) {
@@ -124,10 +128,12 @@ func TestUpdateShardCount(t *testing.T) {
 	}
 	e := openTest(t, Options{InMemory: true})
 	mustCreate(t, e, "s", 4)
-	for _, target := range []int{9, 1} {
+	for target, msg := range map[int]string{9: "cannot scale up over double", 1: "cannot scale down below half"} {
 		_, err := e.UpdateShardCount(ctx, UpdateShardCountInput{StreamRef: ref("s"), TargetShardCount: target,
 			ScalingType: ScalingUniform})
-		wantCode(t, err, ErrInvalidArgument)
+		if ke := wantCode(t, err, ErrLimitExceeded); !strings.Contains(ke.Message, msg) {
+			t.Fatalf("target %d: %q", target, ke.Message)
+		}
 	}
 	_, err := e.UpdateShardCount(ctx, UpdateShardCountInput{StreamRef: ref("s"), TargetShardCount: 4, ScalingType: "FAST"})
 	wantCode(t, err, ErrValidation)
@@ -256,5 +262,50 @@ func TestListShardsPagination(t *testing.T) {
 	out, _ := e.ListShards(ctx, ListShardsInput{StreamRef: ref("s"), ExclusiveStartShardId: "shardId-000000000003"})
 	if len(out.Shards) != 1 {
 		t.Fatalf("ExclusiveStartShardId: %+v", out.Shards)
+	}
+}
+
+func TestDelayedReshardSurvivesRestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "shardlab.db")
+	e, err := Open(Options{Path: path, TransitionDelay: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustCreateWait(t, e, "s", 1)
+	if err := e.SplitShard(ctx, SplitShardInput{StreamRef: ref("s"), ShardToSplit: "shardId-000000000000",
+		NewStartingHashKey: "1000"}); err != nil {
+		t.Fatal(err)
+	}
+	e.Close()
+	e = openTest(t, Options{Path: path})
+	sum, _ := e.DescribeStreamSummary(ctx, ref("s"))
+	if sum.StreamStatus != StatusActive || sum.OpenShardCount != 2 {
+		t.Fatalf("after restart the acknowledged split is %+v", sum)
+	}
+}
+
+// mustCreateWait creates a stream on an engine with a transition delay and finishes its CREATING state at once.
+func mustCreateWait(t *testing.T, e *Engine, name string, shards int) {
+	t.Helper()
+	mustCreate(t, e, name, shards)
+	s, _ := e.lookup(ctx, ref(name))
+	if err := e.setStatus(s, StatusCreating, StatusActive); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestTransientShardsEndWhereTheyStart(t *testing.T) {
+	e := openTest(t, Options{InMemory: true})
+	mustCreate(t, e, "s", 3)
+	if _, err := e.UpdateShardCount(ctx, UpdateShardCountInput{StreamRef: ref("s"), TargetShardCount: 2,
+		ScalingType: ScalingUniform}); err != nil {
+		t.Fatal(err)
+	}
+	shards, _ := e.Shards(ctx, ref("s"))
+	for _, sh := range shards {
+		r := sh.SequenceNumberRange
+		if r.EndingSequenceNumber != "" && r.EndingSequenceNumber < r.StartingSequenceNumber {
+			t.Fatalf("shard %s ends (%s) before it starts (%s)", sh.ShardId, r.EndingSequenceNumber, r.StartingSequenceNumber)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/shardlab/shardlab/engine/storage"
@@ -21,7 +22,7 @@ func (e *Engine) retentionLoop() {
 		case <-tick.C:
 		case <-e.trimNow:
 		}
-		e.TrimExpired()
+		_ = e.TrimExpired() // the next pass retries; nothing is lost by a pass that failed
 	}
 }
 
@@ -33,21 +34,23 @@ func (e *Engine) trimSoon() {
 }
 
 // TrimExpired deletes records older than their stream's retention and forgets closed shards whose whole life lies
-// beyond it, as Kinesis does. It runs in the background; tests and tools may call it directly.
-func (e *Engine) TrimExpired() {
+// beyond it, as Kinesis does. It runs in the background; tests and tools may call it directly. A read-only pass
+// finds the shards with anything to trim, so an idle engine costs no write transactions.
+func (e *Engine) TrimExpired() error {
 	e.mu.RLock()
 	streams := make([]*stream, 0, len(e.byID))
 	for _, s := range e.byID {
 		streams = append(streams, s)
 	}
 	e.mu.RUnlock()
+	now := e.now()
 	for _, s := range streams {
 		s.mu.RLock()
-		horizon := e.now().Add(-time.Duration(s.meta.RetentionHours) * time.Hour)
+		horizon := s.horizon(now)
 		shards := append([]*shard(nil), s.shards...)
 		s.mu.RUnlock()
 		cutoff := seqnum.CounterAt(horizon)
-		for _, sh := range shards {
+		for _, sh := range e.expiring(s, shards, cutoff, horizon) {
 			for more := true; more; {
 				more = false
 				err := e.update(func(tx *storage.Tx) (func(), error) {
@@ -65,11 +68,29 @@ func (e *Engine) TrimExpired() {
 					return nil, err
 				})
 				if err != nil {
-					return
+					return fmt.Errorf("trim stream %s shard %s: %w", s.name, sh.id, err)
 				}
 			}
 		}
 	}
+	return nil
+}
+
+// expiring picks the shards that hold a record older than cutoff or are closed shards past retention.
+func (e *Engine) expiring(s *stream, shards []*shard, cutoff uint64, horizon time.Time) []*shard {
+	var out []*shard
+	_ = e.db.View(func(tx *storage.ReadTx) error {
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		for _, sh := range shards {
+			first, ok := tx.FirstCounter(s.id, sh.index)
+			if (ok && first < cutoff) || (!sh.isOpen() && sh.meta.Closed.Before(horizon)) {
+				out = append(out, sh)
+			}
+		}
+		return nil
+	})
+	return out
 }
 
 // forget drops a shard whose records have all expired.
@@ -83,4 +104,9 @@ func (s *stream) forget(sh *shard) {
 	}
 	s.mu.Unlock()
 	s.feed.fire()
+}
+
+// horizon is the arrival time before which the stream's records have expired. Caller holds s.mu.
+func (s *stream) horizon(now time.Time) time.Time {
+	return now.Add(-time.Duration(s.meta.RetentionHours) * time.Hour)
 }

@@ -2,10 +2,6 @@ package engine
 
 import (
 	"context"
-	"sort"
-	"strconv"
-	"strings"
-	"unicode"
 
 	"github.com/shardlab/shardlab/engine/storage"
 )
@@ -31,6 +27,7 @@ func (e *Engine) changeMeta(ctx context.Context, ref StreamRef, change func(s *s
 	})
 }
 
+// requireActive refuses a change to a stream that is CREATING, UPDATING or DELETING. Runs on the committer.
 func requireActive(s *stream) error {
 	if s.meta.Status != StatusActive {
 		return newError(ErrResourceInUse, "Stream %s under account %s not ACTIVE, instead in state %s", s.name,
@@ -52,9 +49,13 @@ func (e *Engine) DecreaseStreamRetentionPeriod(ctx context.Context, ref StreamRe
 func (e *Engine) changeRetention(ctx context.Context, ref StreamRef, hours int, increase bool) error {
 	var v validation
 	validateRef(&v, ref)
-	v.intRange(int64(hours), 1, maxRetentionHours, "retentionPeriodHours")
+	v.intRange(int64(hours), 1, 1<<31-1, "retentionPeriodHours")
 	if err := v.err(); err != nil {
 		return err
+	}
+	if hours > maxRetentionHours {
+		return newError(ErrInvalidArgument, "Maximum allowed retention period is %d hours. Requested retention "+
+			"period (%d hours) is too long.", maxRetentionHours, hours)
 	}
 	if hours < defaultRetentionHours {
 		return newError(ErrInvalidArgument, "Minimum allowed retention period is 24 hours. Requested retention "+
@@ -146,172 +147,3 @@ func (e *Engine) DescribeLimits(ctx context.Context) Limits {
 	}
 	return out
 }
-
-// Tag is one stream tag.
-type Tag struct{ Key, Value string }
-
-// ListTagsOutput mirrors ListTagsForStream.
-type ListTagsOutput struct {
-	Tags        []Tag
-	HasMoreTags bool
-}
-
-// AddTagsToStream adds or overwrites tags; a stream holds at most 50.
-func (e *Engine) AddTagsToStream(ctx context.Context, ref StreamRef, tags map[string]string) error {
-	var v validation
-	validateRef(&v, ref)
-	if v.notNull(tags != nil, "tags") {
-		v.lenRange(mapValue(len(tags)), len(tags), 1, maxTagsPerStream, "tags")
-		validateTags(&v, tags, "tags")
-	}
-	if err := v.err(); err != nil {
-		return err
-	}
-	return e.changeTags(ctx, ref, func(s *stream, cur map[string]string) error {
-		for k, val := range tags {
-			cur[k] = val
-		}
-		if len(cur) > maxTagsPerStream {
-			return newError(ErrInvalidArgument, "Failed to add tags to stream %s under account %s because a given "+
-				"stream cannot have more than %d tags associated with it.", s.name, s.account, maxTagsPerStream)
-		}
-		return nil
-	})
-}
-
-// RemoveTagsFromStream removes tags by key; unknown keys are ignored, as in Kinesis.
-func (e *Engine) RemoveTagsFromStream(ctx context.Context, ref StreamRef, keys []string) error {
-	var v validation
-	validateRef(&v, ref)
-	if v.notNull(keys != nil, "tagKeys") {
-		v.lenRange(listValue(keys), len(keys), 1, maxTagsPerStream, "tagKeys")
-		for i, k := range keys {
-			validateTagKey(&v, k, "tagKeys."+strconv.Itoa(i+1)+".member")
-		}
-	}
-	if err := v.err(); err != nil {
-		return err
-	}
-	return e.changeTags(ctx, ref, func(_ *stream, cur map[string]string) error {
-		for _, k := range keys {
-			delete(cur, k)
-		}
-		return nil
-	})
-}
-
-func (e *Engine) changeTags(ctx context.Context, ref StreamRef, change func(*stream, map[string]string) error) error {
-	s, err := e.lookup(ctx, ref)
-	if err != nil {
-		return err
-	}
-	return e.update(func(tx *storage.Tx) (func(), error) {
-		if s.deleted.Load() {
-			return nil, notFound(s.key())
-		}
-		tags := copyTags(s.tags)
-		if err := change(s, tags); err != nil {
-			return nil, err
-		}
-		if err := tx.SetTags(s.id, tags); err != nil {
-			return nil, err
-		}
-		return func() {
-			s.mu.Lock()
-			s.tags = tags
-			s.mu.Unlock()
-		}, nil
-	})
-}
-
-// ListTagsForStream lists tags by key, after ExclusiveStartTagKey, at most limit (1–50, default 50).
-func (e *Engine) ListTagsForStream(ctx context.Context, ref StreamRef, exclusiveStartTagKey string, limit *int) (*ListTagsOutput, error) {
-	var v validation
-	validateRef(&v, ref)
-	if limit != nil {
-		v.intRange(int64(*limit), 1, maxTagsPerStream, "limit")
-	}
-	if exclusiveStartTagKey != "" {
-		validateTagKey(&v, exclusiveStartTagKey, "exclusiveStartTagKey")
-	}
-	if err := v.err(); err != nil {
-		return nil, err
-	}
-	s, err := e.lookup(ctx, ref)
-	if err != nil {
-		return nil, err
-	}
-	n := maxTagsPerStream
-	if limit != nil {
-		n = *limit
-	}
-	s.mu.RLock()
-	keys := make([]string, 0, len(s.tags))
-	for k := range s.tags {
-		if k > exclusiveStartTagKey {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	out := &ListTagsOutput{Tags: []Tag{}}
-	for _, k := range keys {
-		if len(out.Tags) == n {
-			out.HasMoreTags = true
-			break
-		}
-		out.Tags = append(out.Tags, Tag{k, s.tags[k]})
-	}
-	s.mu.RUnlock()
-	return out, nil
-}
-
-func validateTags(v *validation, tags map[string]string, path string) {
-	keys := make([]string, 0, len(tags))
-	for k := range tags {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		validateTagKey(v, k, path+"."+k+".key")
-		if !validTagChars(tags[k]) || len([]rune(tags[k])) > 256 {
-			v.fail(tags[k], path+"."+k+".value", "Member must have length less than or equal to 256 and "+
-				"contain only Unicode letters, digits, white space, _ . / = + - % @")
-		}
-	}
-}
-
-func validateTagKey(v *validation, k, path string) {
-	v.lenRange(k, len([]rune(k)), 1, 128, path)
-	if !validTagChars(k) {
-		v.fail(k, path, "Member must contain only Unicode letters, digits, white space, _ . / = + - % @")
-	}
-}
-
-func validTagChars(s string) bool {
-	for _, r := range s {
-		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.IsSpace(r) && !containsRune("_./=+-%@:", r) {
-			return false
-		}
-	}
-	return true
-}
-
-func containsRune(set string, r rune) bool {
-	for _, c := range set {
-		if c == r {
-			return true
-		}
-	}
-	return false
-}
-
-func copyTags(t map[string]string) map[string]string {
-	out := make(map[string]string, len(t))
-	for k, v := range t {
-		out[k] = v
-	}
-	return out
-}
-
-func mapValue(n int) string       { return "{" + strconv.Itoa(n) + " entries}" }
-func listValue(l []string) string { return "[" + strings.Join(l, ", ") + "]" }

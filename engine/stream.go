@@ -32,6 +32,7 @@ type streamMeta struct {
 	EnhancedMonitoring []string
 	Policy             string
 	WarmThroughputMiB  int
+	PendingReshard     *reshardOp `json:",omitempty"` // while UPDATING: the reshard to finish
 }
 
 // shardMeta is a shard's persisted state. Parent indexes are -1 when absent; EndCounter is 0 while open.
@@ -62,10 +63,11 @@ type stream struct {
 	open   []*shard // open shards by hash range, ascending
 	tags   map[string]string
 
-	counter uint64 // last counter issued; committer only
-	deleted atomic.Bool
-	faults  faults
-	feed    signal // fires on every commit that touches the stream
+	counter   uint64        // last counter issued; committer only
+	published atomic.Uint64 // highest counter committed and visible: no genuine sequence number is above it
+	deleted   atomic.Bool
+	faults    faults
+	feed      signal // fires on every commit that touches the stream
 }
 
 // shard is one shard's in-memory state. meta changes only when the shard closes, under the stream's lock.
@@ -210,6 +212,7 @@ func (e *Engine) load() error {
 				return err
 			}
 			s.rebuildOpen()
+			s.published.Store(s.counter)
 			s.tags = tx.Tags(id)
 			e.streams[s.key()] = s
 			e.byID[id] = s

@@ -134,6 +134,7 @@ func (e *Engine) CreateStream(ctx context.Context, in CreateStreamInput) error {
 			EncryptionType: EncryptionNone,
 		}
 		s.counter = s.meta.CreatedCounter
+		s.published.Store(s.counter)
 		for i, r := range hashkey.EvenSplit(shardCount) {
 			m := shardMeta{Index: i, Parent: -1, AdjacentParent: -1, Start: r.Start, End: r.End,
 				StartCounter: s.meta.CreatedCounter, Created: now}
@@ -406,8 +407,8 @@ func (e *Engine) after(fn func() error) {
 	time.AfterFunc(e.opts.TransitionDelay, func() { _ = fn() })
 }
 
-// resumeTransitions finishes what a previous run left half done: CREATING and UPDATING streams become ACTIVE,
-// DELETING streams are removed.
+// resumeTransitions finishes what a previous run left half done: CREATING streams become ACTIVE, UPDATING streams
+// finish their reshard, DELETING streams are removed.
 func (e *Engine) resumeTransitions() {
 	e.mu.RLock()
 	var streams []*stream
@@ -417,8 +418,10 @@ func (e *Engine) resumeTransitions() {
 	e.mu.RUnlock()
 	for _, s := range streams {
 		switch s.meta.Status {
-		case StatusCreating, StatusUpdating:
+		case StatusCreating:
 			_ = e.setStatus(s, s.meta.Status, StatusActive)
+		case StatusUpdating:
+			_ = e.finishReshard(s)
 		case StatusDeleting:
 			_ = e.update(e.removeStream(s))
 		}

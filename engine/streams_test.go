@@ -174,7 +174,7 @@ func TestRetentionPeriod(t *testing.T) {
 	}{
 		{"raise", true, 48, "", ""},
 		{"raise below current", true, 36, ErrInvalidArgument, "can not be shorter than existing retention period (48 hours)"},
-		{"raise past a year", true, 8761, ErrValidation, "Member must have value less than or equal to 8760"},
+		{"raise past a year", true, 8761, ErrInvalidArgument, "Maximum allowed retention period is 8760 hours. Requested retention period (8761 hours) is too long."},
 		{"lower", false, 30, "", ""},
 		{"lower under a day", false, 12, ErrInvalidArgument, "Minimum allowed retention period is 24 hours"},
 		{"lower above current", false, 40, ErrInvalidArgument, "can not be longer than existing retention period (30 hours)"},
@@ -210,7 +210,9 @@ func TestExpiredRecordsAreTrimmed(t *testing.T) {
 	clock.Add(23 * time.Hour)
 	mustPut(t, e, "r", "k", "new")
 	clock.Add(2 * time.Hour)
-	e.TrimExpired()
+	if err := e.TrimExpired(); err != nil {
+		t.Fatal(err)
+	}
 	shards, _ := e.Shards(ctx, ref("r"))
 	data, _ := readAll(t, e, mustIterator(t, e, "r", shards[0].ShardId, IteratorTrimHorizon, ""))
 	if strings.Join(data, ",") != "new" {
@@ -228,7 +230,9 @@ func TestClosedShardsExpireWithRetention(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock.Add(25 * time.Hour)
-	e.TrimExpired()
+	if err := e.TrimExpired(); err != nil {
+		t.Fatal(err)
+	}
 	after, _ := e.Shards(ctx, ref("r"))
 	if len(after) != 2 || after[0].ParentShardId != shards[0].ShardId {
 		t.Fatalf("after retention the shards are %+v; want the two children, still naming their parent", after)

@@ -67,12 +67,11 @@ const (
 
 // pageToken is a NextToken: where the next page starts and what the first call asked for.
 type pageToken struct {
-	Kind      string
-	Stream    uint64       `json:",omitempty"`
-	After     string       `json:",omitempty"`
-	Filter    *ShardFilter `json:",omitempty"`
-	IssuedMs  int64
-	PageLimit int `json:",omitempty"`
+	Kind     string
+	Stream   uint64       `json:",omitempty"`
+	After    string       `json:",omitempty"`
+	Filter   *ShardFilter `json:",omitempty"`
+	IssuedMs int64
 }
 
 func (e *Engine) sealToken(t pageToken) string {
