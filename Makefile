@@ -10,8 +10,12 @@ TESTENV    := home=$$(mktemp -d -t shardlab-test-XXXXXX) && trap 'rm -rf "$$home
 
 all: build
 
-deps:
+deps: node_modules/.package-lock.json
 	@bash packaging/system-deps.sh
+
+# The AWS JavaScript SDK (a second real client in the tests) and the peers of `make bench-api`, from npm.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
 
 build:
 	$(GO) build -o $(BIN) ./app

@@ -58,8 +58,9 @@ func Parse(s string) (counter uint64, shardIndex int, err error) {
 }
 
 // Floor returns the smallest counter a sequence-number-like decimal string s is greater than or equal to, for
-// SequenceNumberForOrdering: any decimal string of at most 129 digits (AWS's 0|([1-9]\d{0,128})) is accepted there, and the next record must get
-// a larger number. ok is false when s lies beyond every counter Shardlab can issue.
+// SequenceNumberForOrdering: any decimal string of at most 129 digits (AWS's pattern 0|([1-9]\d{0,128})) is
+// accepted there, and the next record must get a larger number. ok is false when s lies beyond every counter
+// Shardlab can issue.
 func Floor(s string) (counter uint64, ok bool, err error) {
 	if s == "" || len(s) > 129 {
 		return 0, false, fmt.Errorf("sequence number %q: %w", s, ErrInvalid)
