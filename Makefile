@@ -42,6 +42,9 @@ fuzz:
 	$(TESTENV) $(GO) test -run '^$$' -fuzz '^FuzzPutRecordsValidation$$' -fuzztime $(FUZZTIME) ./engine
 	$(TESTENV) $(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/hashkey
 	$(TESTENV) $(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/seqnum
+	$(TESTENV) $(GO) test -run '^$$' -fuzz '^FuzzDecodeRecord$$' -fuzztime $(FUZZTIME) ./engine/storage
+	$(TESTENV) $(GO) test -run '^$$' -fuzz '^FuzzJSONRequests$$' -fuzztime $(FUZZTIME) ./engine/kinesisapi
+	$(TESTENV) $(GO) test -run '^$$' -fuzz '^FuzzCBORRequests$$' -fuzztime $(FUZZTIME) ./engine/kinesisapi
 
 lint:
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }

@@ -1,0 +1,60 @@
+package kinesisapi
+
+import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/shardlab/shardlab/engine"
+)
+
+// fuzzServer answers arbitrary bodies for every action; nothing may panic, and every answer must be a Kinesis
+// answer: 200, or an error status with a __type.
+func fuzzServer(f *testing.F, contentType string, seeds [][]byte) {
+	eng, err := engine.Open(engine.Options{InMemory: true})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { eng.Close() })
+	n := 1
+	_ = eng.CreateStream(ctx, engine.CreateStreamInput{StreamName: "s", ShardCount: &n})
+	h := New(eng, Options{MaxBodyBytes: 1 << 20})
+	names := make([]string, 0, len(h.actions))
+	for name := range h.actions {
+		names = append(names, name)
+	}
+	for i, s := range seeds {
+		f.Add(uint8(i), s)
+	}
+	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
+		name := names[int(which)%len(names)]
+		if name == "DeleteStream" {
+			return // keep the stream the other actions use
+		}
+		req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
+		req.Header.Set("X-Amz-Target", targetPrefix+name)
+		req.Header.Set("Content-Type", contentType)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK && rec.Header().Get("x-amzn-ErrorType") == "" {
+			t.Fatalf("%s answered %d without an error type: %s", name, rec.Code, rec.Body.Bytes())
+		}
+	})
+}
+
+func FuzzJSONRequests(f *testing.F) {
+	fuzzServer(f, "application/x-amz-json-1.1", [][]byte{
+		[]byte(`{"StreamName":"s","PartitionKey":"k","Data":"aGk="}`),
+		[]byte(`{"StreamName":"s","Records":[{"PartitionKey":"k","Data":"aGk="}]}`),
+		[]byte(`{"StreamName":"s","ShardId":"shardId-000000000000","ShardIteratorType":"AT_TIMESTAMP","Timestamp":1.5e9}`),
+		[]byte(`{"StreamName":1}`), []byte(`[`), []byte(`{"Limit":-1}`), []byte(`null`), []byte(``),
+	})
+}
+
+func FuzzCBORRequests(f *testing.F) {
+	fuzzServer(f, "application/x-amz-cbor-1.1", [][]byte{
+		{0xa1, 0x6a, 'S', 't', 'r', 'e', 'a', 'm', 'N', 'a', 'm', 'e', 0x61, 's'},
+		{0xbf, 0xff}, {0x9f}, {0xc1, 0x1a, 0x5f, 0x5e, 0x10, 0x00}, {0xff},
+	})
+}
