@@ -96,7 +96,11 @@ func validatePutRecords(in PutRecordsInput) error {
 	return v.err()
 }
 
+// recordsValue is how a validation message shows the records list: AWS prints "[]" or the entries' Java names.
 func recordsValue(n int) string {
+	if n == 0 {
+		return "[]"
+	}
 	return fmt.Sprintf("[%d × com.amazonaws.kinesis.v20131202.PutRecordsRequestEntry]", n)
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 	"time"
@@ -91,6 +92,8 @@ func serializationError(err error) error {
 			field = "the request"
 		}
 		msg = fmt.Sprintf("%s cannot be converted to %s at '%s'", jsonKind(typeErr.Value), typeErr.Type.Kind(), field)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		msg = "the body is not valid JSON: it ends before the document does"
 	case errors.As(err, &syntaxErr):
 		msg = fmt.Sprintf("the body is not valid JSON at byte %d: %v", syntaxErr.Offset, syntaxErr)
 	case errors.As(err, &cborType):
