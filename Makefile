@@ -20,8 +20,9 @@ node_modules/.package-lock.json: package.json package-lock.json
 build:
 	$(GO) build -o $(BIN) ./app
 
+# Until the desktop app lands, `make run` starts the Kinesis API server on the default data directory.
 run: deps build
-	./$(BIN)
+	./$(BIN) serve
 
 # go vet, then every test (the engine's under the race detector); fuzz targets run their seed corpus.
 test: deps
