@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -95,6 +96,7 @@ func serve(ctx context.Context, cfg serveConfig, out *os.File, ready chan<- stri
 		"Try: aws --endpoint-url %s kinesis list-streams\n"+
 		"Go SDK: kinesis.New(kinesis.Options{BaseEndpoint: aws.String(%q), Region: \"us-east-1\", ...})\n"+
 		"Ctrl-C stops the server.\n", version, endpoint, certNote, eng.Path(), limits, endpoint, endpoint)
+	fmt.Fprintln(out, streamsLine(eng))
 	if ready != nil {
 		ready <- endpoint
 	}
@@ -118,4 +120,20 @@ func serve(ctx context.Context, cfg serveConfig, out *os.File, ready chan<- stri
 		return err
 	}
 	return eng.Close()
+}
+
+// streamsLine says what the data directory holds, and which streams store their records encrypted.
+func streamsLine(eng *engine.Engine) string {
+	streams := eng.Streams()
+	var encrypted []string
+	for _, s := range streams {
+		if s.EncryptionType == engine.EncryptionKMS {
+			encrypted = append(encrypted, fmt.Sprintf("%s (key %s)", s.StreamName, s.KeyId))
+		}
+	}
+	line := fmt.Sprintf("streams: %d in %s", len(streams), eng.DefaultScope().Region)
+	if len(encrypted) > 0 {
+		line += "; encrypted: " + strings.Join(encrypted, ", ")
+	}
+	return line
 }

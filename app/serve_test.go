@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/shardlab/shardlab/engine"
 )
 
 // startServe runs `shardlab serve` in process on a free loopback port and returns its endpoint.
@@ -115,5 +117,25 @@ func TestServeTLSWithGeneratedCertificate(t *testing.T) {
 	code, body, proto := call(t, c, endpoint, "ListStreams", `{}`)
 	if code != 200 || proto != "HTTP/2.0" || !strings.Contains(body, `"StreamNames":[]`) {
 		t.Fatalf("ListStreams over TLS: %d %s %s", code, proto, body)
+	}
+}
+
+func TestStreamsLineNamesEncryptedStreams(t *testing.T) {
+	eng, err := engine.Open(engine.Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	n := 1
+	for _, name := range []string{"plain", "secret"} {
+		if err := eng.CreateStream(context.Background(), engine.CreateStreamInput{StreamName: name, ShardCount: &n}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := eng.StartStreamEncryption(context.Background(), engine.StreamRef{StreamName: "secret"}, engine.EncryptionKMS, "alias/demo"); err != nil {
+		t.Fatal(err)
+	}
+	if got := streamsLine(eng); got != "streams: 2 in us-east-1; encrypted: secret (key alias/demo)" {
+		t.Fatalf("streams line %q", got)
 	}
 }
