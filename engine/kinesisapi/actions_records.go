@@ -30,11 +30,13 @@ func putRecord(ctx context.Context, eng *engine.Engine, in *putRecordIn) (any, e
 
 type putRecordsIn struct {
 	streamRef
-	Records []struct {
-		Data            []byte `json:"Data"`
-		PartitionKey    string `json:"PartitionKey"`
-		ExplicitHashKey string `json:"ExplicitHashKey"`
-	} `json:"Records"`
+	Records []putRecordsEntryIn `json:"Records"`
+}
+
+type putRecordsEntryIn struct {
+	Data            []byte `json:"Data"`
+	PartitionKey    string `json:"PartitionKey"`
+	ExplicitHashKey string `json:"ExplicitHashKey"`
 }
 
 type putRecordsResult struct {

@@ -56,6 +56,8 @@ func (f format) decode(body []byte, v any) error {
 	var err error
 	if f == formatCBOR {
 		err = cborDec.Unmarshal(body, v)
+	} else if in, ok := v.(*putRecordsIn); ok && fastPutRecordsInto(body, in) {
+		return nil
 	} else {
 		d := json.NewDecoder(bytes.NewReader(body))
 		err = d.Decode(v)
