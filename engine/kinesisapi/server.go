@@ -120,7 +120,15 @@ func (s *Server) readBody(r *http.Request) ([]byte, error) {
 	if r.ContentLength > s.opts.MaxBodyBytes {
 		return nil, tooLarge(r.ContentLength)
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, s.opts.MaxBodyBytes))
+	limited := http.MaxBytesReader(nil, r.Body, s.opts.MaxBodyBytes)
+	var body []byte
+	var err error
+	if r.ContentLength > 0 { // read into a buffer of the right size instead of growing one by doubling
+		body = make([]byte, r.ContentLength)
+		_, err = io.ReadFull(limited, body)
+	} else {
+		body, err = io.ReadAll(limited)
+	}
 	var maxErr *http.MaxBytesError
 	if errors.As(err, &maxErr) {
 		return nil, tooLarge(maxErr.Limit + 1)
