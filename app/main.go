@@ -19,6 +19,7 @@ func commands() []command {
 		{"serve", "run the Kinesis API without a window (default http://127.0.0.1:4567)", runServe},
 		{"faults", "show, set or clear fault injection on a running server", runFaults},
 		{"bench", "measure the engine in process (see BENCHMARKS.md)", runBench},
+		{"bench-api", "Shardlab's API beside kinesalite and kinesis-local, one SDK workload (see BENCHMARKS.md)", runBenchAPI},
 		{"version", "print the version", func([]string) error { fmt.Println("shardlab", version); return nil }},
 	}
 }

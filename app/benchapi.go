@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// apiBenchConfig is the workload of `shardlab bench-api`; the defaults are the acceptance benchmark of
+// BENCHMARKS.md ("Kinesis API side by side").
+type apiBenchConfig struct {
+	duration    time.Duration
+	producers   int
+	batch       int
+	size        int
+	shards      int
+	singles     int
+	peers       []string
+	nodeModules string
+	keepGoing   bool
+	readLimit   time.Duration
+
+	// shardlabCmd makes the command that runs `shardlab <args>` as a child process. The benchmark runs its own
+	// server out of process so the server's CPU time can be read apart from the client's; the test swaps in the
+	// test binary re-entering main, so `make test` needs no separate build of the app.
+	shardlabCmd func(args ...string) (*exec.Cmd, error)
+}
+
+// apiTargetNames are the -peers names in the order they run: the client's ceiling first, then Shardlab, then the
+// peers. "shardlab" selects both Shardlab variants.
+var apiTargetNames = []string{"null", "shardlab-memory", "shardlab-fsync", "kinesalite", "kinesis-local"}
+
+func runBenchAPI(args []string) error {
+	cfg, err := parseBenchAPIFlags(args, os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	results := benchAPI(ctx, cfg, os.Stdout, os.Stderr)
+	printAPIResults(os.Stdout, cfg, results)
+	return ownFailure(results)
+}
+
+// benchAPI runs the workload against every selected target in turn, one server alive at a time so none competes
+// with another for the two cores. A peer's failure is reported in its row and never stops the run; a failure of
+// Shardlab's own run stops it unless -keep-going.
+func benchAPI(ctx context.Context, cfg apiBenchConfig, out, log io.Writer) []apiResult {
+	printAPIHeader(out, cfg)
+	var results []apiResult
+	for _, t := range apiTargets(cfg) {
+		if ctx.Err() != nil {
+			break
+		}
+		fmt.Fprintf(log, "%s: ", t.name)
+		r := runAPITarget(ctx, cfg, t, log)
+		results = append(results, r)
+		switch {
+		case r.skipped != "":
+			fmt.Fprintf(log, "skipped: %s\n", r.skipped)
+		case r.err != nil:
+			fmt.Fprintf(log, "failed: %v\n", r.err)
+		default:
+			fmt.Fprintf(log, "done\n")
+		}
+		if t.own && r.failed() && !cfg.keepGoing {
+			break
+		}
+	}
+	return results
+}
+
+// runAPITarget starts one target, runs the workload against it and stops it again, whatever happened.
+func runAPITarget(ctx context.Context, cfg apiBenchConfig, t apiTarget, log io.Writer) (r apiResult) {
+	r = apiResult{target: t.name, own: t.own, inProcess: t.inProcess}
+	srv, err := t.start(ctx, cfg)
+	var skip *skipError
+	if errors.As(err, &skip) {
+		r.skipped = skip.reason
+		return r
+	}
+	if err != nil {
+		r.err = fmt.Errorf("start: %w", err)
+		return r
+	}
+	defer func() {
+		if serr := srv.stop(); serr != nil && r.err == nil {
+			r.err = fmt.Errorf("stop: %w", serr)
+		}
+	}()
+	fmt.Fprintf(log, "listening at %s… ", srv.endpoint)
+	runAPIWorkload(ctx, cfg, srv, &r, log)
+	return r
+}
+
+// ownFailure is the exit status: non-zero only when Shardlab's own run lost data or had calls fail.
+func ownFailure(results []apiResult) error {
+	var errs []error
+	for _, r := range results {
+		if r.own && r.failed() {
+			errs = append(errs, fmt.Errorf("%s: %s", r.target, r.problem()))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func parseBenchAPIFlags(args []string, usageOut io.Writer) (apiBenchConfig, error) {
+	cfg := apiBenchConfig{shardlabCmd: selfCommand}
+	var peers string
+	fs := flag.NewFlagSet("bench-api", flag.ContinueOnError)
+	fs.SetOutput(usageOut)
+	fs.DurationVar(&cfg.duration, "duration", 20*time.Second, "how long the ingest phase runs against each target")
+	fs.IntVar(&cfg.producers, "producers", 8, "concurrent producer goroutines")
+	fs.IntVar(&cfg.batch, "batch", 500, "records per PutRecords call (1–500)")
+	fs.IntVar(&cfg.size, "size", 1024, "bytes of data per record")
+	fs.IntVar(&cfg.shards, "shards", 4, "shards of the stream")
+	fs.IntVar(&cfg.singles, "singles", 1000, "sequential single PutRecord calls timed after the read-back")
+	fs.StringVar(&peers, "peers", "shardlab,kinesalite,kinesis-local,null", "targets to run, comma-separated: "+
+		strings.Join(apiTargetNames, ", ")+`; "shardlab" is shardlab-memory and shardlab-fsync`)
+	fs.StringVar(&cfg.nodeModules, "node-modules", "node_modules", "the `directory` where npm ci installed "+
+		"kinesalite and kinesis-local")
+	fs.BoolVar(&cfg.keepGoing, "keep-going", false, "run the remaining targets after Shardlab's own run failed")
+	fs.DurationVar(&cfg.readLimit, "read-limit", 10*time.Minute, "time limit of one target's read-back; "+
+		"a read-back cut short is reported as partial")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: shardlab bench-api [flags]\n\nRuns one aws-sdk-go-v2 workload against "+
+			"Shardlab's server, kinesalite and kinesis-local on loopback ports, and a null server for the client's "+
+			"ceiling (see BENCHMARKS.md).\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	for p := range strings.SplitSeq(peers, ",") {
+		p = strings.TrimSpace(p)
+		switch {
+		case p == "":
+		case p == "shardlab":
+			cfg.peers = append(cfg.peers, "shardlab-memory", "shardlab-fsync")
+		case slices.Contains(apiTargetNames, p):
+			cfg.peers = append(cfg.peers, p)
+		default:
+			return cfg, fmt.Errorf("-peers: unknown target %q (want %s)", p, strings.Join(apiTargetNames, ", "))
+		}
+	}
+	return cfg, cfg.validate()
+}
+
+func (c apiBenchConfig) validate() error {
+	switch {
+	case c.duration <= 0 || c.readLimit <= 0:
+		return errors.New("-duration and -read-limit must be positive")
+	case c.producers < 1 || c.shards < 1 || c.singles < 0:
+		return errors.New("-producers and -shards must be at least 1, -singles at least 0")
+	case c.batch < 1 || c.batch > 500:
+		return errors.New("-batch must be 1–500, as PutRecords allows")
+	case c.size < 1 || c.batch*(c.size+11) > 10<<20:
+		return errors.New("-size must be at least 1 and a batch must fit PutRecords' 10 MiB")
+	case len(c.peers) == 0:
+		return errors.New("-peers names no target")
+	}
+	return nil
+}
+
+// selfCommand runs this very binary, so the server measured is the one just built.
+func selfCommand(args ...string) (*exec.Cmd, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("find the shardlab binary: %w", err)
+	}
+	return exec.Command(exe, args...), nil
+}
