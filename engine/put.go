@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/shardlab/shardlab/engine/storage"
+	"github.com/shardlab/shardlab/internal/bufpool"
 	"github.com/shardlab/shardlab/internal/hashkey"
 	"github.com/shardlab/shardlab/internal/seqnum"
 )
@@ -201,7 +202,8 @@ func (e *Engine) put(s *stream, entries []PutRecordsEntry, floor uint64, pathFmt
 			valueBytes += storage.RecordSize(r.PartitionKey, r.Data)
 		}
 	}
-	buf := make([]byte, 0, valueBytes) // one allocation for every value of the call
+	buf := bufpool.Get(valueBytes) // one buffer for every value of the call, reused once committed
+	defer bufpool.Put(buf)
 	routed := make([]*shard, len(entries))
 	s.mu.RLock()
 	for i := range entries {

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/internal/bufpool"
 )
 
 type putRecordIn struct {
@@ -31,6 +32,15 @@ func putRecord(ctx context.Context, eng *engine.Engine, in *putRecordIn) (any, e
 type putRecordsIn struct {
 	streamRef
 	Records []putRecordsEntryIn `json:"Records"`
+	arena   []byte              // pooled buffer holding the records' data, when the fast decoder filled them
+}
+
+// release hands the decoded data's buffer back once the engine has copied the records.
+func (in *putRecordsIn) release() {
+	if in.arena != nil {
+		bufpool.Put(in.arena)
+		in.arena = nil
+	}
 }
 
 type putRecordsEntryIn struct {
@@ -47,6 +57,7 @@ type putRecordsResult struct {
 }
 
 func putRecords(ctx context.Context, eng *engine.Engine, in *putRecordsIn) (any, error) {
+	defer in.release()
 	req := engine.PutRecordsInput{StreamRef: in.ref()}
 	if in.Records != nil {
 		req.Records = make([]engine.PutRecordsEntry, len(in.Records))
@@ -117,10 +128,12 @@ func getRecords(ctx context.Context, eng *engine.Engine, in *getRecordsIn) (any,
 		children = append(children, childShard{ShardId: c.ShardId, ParentShards: c.ParentShards,
 			HashKeyRange: hashKeyRange(c.HashKeyRange)})
 	}
-	return struct {
-		Records            []record     `json:"Records"`
-		NextShardIterator  string       `json:"NextShardIterator,omitempty"`
-		MillisBehindLatest int64        `json:"MillisBehindLatest"`
-		ChildShards        []childShard `json:"ChildShards,omitempty"`
-	}{recs, out.NextShardIterator, out.MillisBehindLatest, children}, nil
+	return &getRecordsOut{recs, out.NextShardIterator, out.MillisBehindLatest, children}, nil
+}
+
+type getRecordsOut struct {
+	Records            []record     `json:"Records"`
+	NextShardIterator  string       `json:"NextShardIterator,omitempty"`
+	MillisBehindLatest int64        `json:"MillisBehindLatest"`
+	ChildShards        []childShard `json:"ChildShards,omitempty"`
 }

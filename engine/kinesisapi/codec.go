@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/fxamacker/cbor/v2"
+
+	"github.com/shardlab/shardlab/internal/bufpool"
 )
 
 // format is a request's wire format; the response uses the same.
@@ -71,9 +73,19 @@ func (f format) decode(body []byte, v any) error {
 	return nil
 }
 
+// jsonAppender is an answer that writes its own JSON, for the large ones.
+type jsonAppender interface {
+	appendJSON([]byte) []byte
+	jsonSize() int
+}
+
+// encode renders an answer; the caller may hand the bytes to bufpool.Put once written.
 func (f format) encode(v any) ([]byte, error) {
 	if f == formatCBOR {
 		return cborEnc.Marshal(v)
+	}
+	if a, ok := v.(jsonAppender); ok {
+		return a.appendJSON(bufpool.Get(a.jsonSize())), nil
 	}
 	return json.Marshal(v)
 }

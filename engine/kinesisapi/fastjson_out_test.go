@@ -1,0 +1,27 @@
+package kinesisapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+	"time"
+)
+
+func TestGetRecordsJSONMatchesEncodingJSON(t *testing.T) {
+	at := timestamp{time.UnixMilli(1_795_663_732_877)}
+	cases := []getRecordsOut{
+		{Records: []record{}},
+		{Records: []record{{SequenceNumber: "49018", ApproximateArrivalTimestamp: &at, Data: []byte{0, 1, 255},
+			PartitionKey: "user-1", EncryptionType: "NONE"}, {SequenceNumber: "49019", Data: []byte{},
+			PartitionKey: "ключ \"<&>\"\n\t\\", EncryptionType: "KMS"}},
+			NextShardIterator: "AQAAAAAA-_", MillisBehindLatest: 1234},
+		{Records: []record{}, ChildShards: []childShard{{ShardId: "shardId-000000000001",
+			ParentShards: []string{"shardId-000000000000"}, HashKeyRange: hashKeyRange{"0", "10"}}}},
+	}
+	for i, c := range cases {
+		want, _ := json.Marshal(c)
+		if got := c.appendJSON(nil); !bytes.Equal(got, want) {
+			t.Errorf("case %d:\n got %s\nwant %s", i, got, want)
+		}
+	}
+}
