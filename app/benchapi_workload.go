@@ -203,8 +203,8 @@ func shortError(err error) string {
 	if errors.As(err, &ae) {
 		s = ae.ErrorCode() + ": " + ae.ErrorMessage()
 	}
-	if len(s) > 200 {
-		s = s[:200] + "…"
+	if len(s) > 300 { // SDK errors name the operation first and the cause last: keep both ends
+		s = s[:120] + " … " + s[len(s)-180:]
 	}
 	return s
 }
