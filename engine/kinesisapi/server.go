@@ -18,7 +18,6 @@ import (
 	"sync/atomic"
 
 	"github.com/shardlab/shardlab/engine"
-	"github.com/shardlab/shardlab/internal/bufpool"
 )
 
 const targetPrefix = "Kinesis_20131202."
@@ -94,7 +93,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, f, err)
 		return
 	}
-	defer bufpool.Put(body) // decoders copy what they keep
 	s.calls.Add(1)
 	out, err := act(s.scope(r), s.eng, func(v any) error { return f.decode(body, v) })
 	if err != nil {
@@ -112,7 +110,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", f.contentType())
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.Write(b)
-	bufpool.Put(b)
 }
 
 func (s *Server) readBody(r *http.Request) ([]byte, error) {
@@ -127,7 +124,7 @@ func (s *Server) readBody(r *http.Request) ([]byte, error) {
 	var body []byte
 	var err error
 	if r.ContentLength > 0 { // read into a buffer of the right size instead of growing one by doubling
-		body = bufpool.Get(int(r.ContentLength))[:r.ContentLength]
+		body = make([]byte, r.ContentLength)
 		_, err = io.ReadFull(limited, body)
 	} else {
 		body, err = io.ReadAll(limited)
