@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -137,5 +138,39 @@ func TestStreamsLineNamesEncryptedStreams(t *testing.T) {
 	}
 	if got := streamsLine(eng); got != "streams: 2 in us-east-1; encrypted: secret (key alias/demo)" {
 		t.Fatalf("streams line %q", got)
+	}
+}
+
+// A put in flight when SIGTERM arrives finishes and is durable: shutdown waits for it before closing the database.
+func TestServeShutdownFinishesPutsInFlight(t *testing.T) {
+	dir := t.TempDir()
+	cfg := serveConfig{addr: "127.0.0.1:0", dataDir: dir, limits: "on", account: "000000000000", region: "us-east-1"}
+	endpoint, stop, done := startServe(t, cfg)
+	c := &http.Client{}
+	call(t, c, endpoint, "CreateStream", `{"StreamName":"s","ShardCount":1}`)
+	// Slow the put down with injected latency so the shutdown starts while it is being served.
+	resp, err := http.Post(endpoint+"/_shardlab/faults", "application/json",
+		strings.NewReader(`{"stream":"s","latencyMs":400}`))
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("set latency: %v %v", resp, err)
+	}
+	result := make(chan string, 1)
+	go func() {
+		code, body, _ := call(t, c, endpoint, "PutRecord", `{"StreamName":"s","PartitionKey":"k","Data":"aW4tZmxpZ2h0"}`)
+		result <- fmt.Sprint(code, " ", body)
+	}()
+	time.Sleep(100 * time.Millisecond)
+	stop()
+	if got := <-result; !strings.HasPrefix(got, "200 ") {
+		t.Fatalf("the put in flight during shutdown answered %s", got)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	endpoint, _, _ = startServe(t, cfg)
+	_, body, _ := call(t, c, endpoint, "GetShardIterator", `{"StreamName":"s","ShardId":"shardId-000000000000","ShardIteratorType":"TRIM_HORIZON"}`)
+	it := body[strings.Index(body, `:"`)+2 : strings.LastIndex(body, `"`)]
+	if _, body, _ = call(t, c, endpoint, "GetRecords", `{"ShardIterator":"`+it+`"}`); !strings.Contains(body, `"Data":"aW4tZmxpZ2h0"`) {
+		t.Fatalf("the in-flight put is not there after a restart: %s", body)
 	}
 }
