@@ -238,12 +238,7 @@ func (e *Engine) wakeEveryone() {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	for _, s := range e.byID {
-		s.mu.RLock()
-		for _, sh := range s.shards {
-			sh.feed.fire()
-		}
-		s.mu.RUnlock()
-		s.feed.fire()
+		s.wakeAll()
 	}
 	e.changes.fire()
 }

@@ -6,8 +6,8 @@ import (
 	"github.com/shardlab/shardlab/engine/storage"
 )
 
-// changeMeta validates and applies a change to a stream's metadata on the committer.
-func (e *Engine) changeMeta(ctx context.Context, ref StreamRef, change func(s *stream, m *streamMeta) error) error {
+// onStream runs op on the committer for the stream ref names, unless it was deleted meanwhile.
+func (e *Engine) onStream(ctx context.Context, ref StreamRef, op func(*stream, *storage.Tx) (func(), error)) error {
 	s, err := e.lookup(ctx, ref)
 	if err != nil {
 		return err
@@ -16,6 +16,13 @@ func (e *Engine) changeMeta(ctx context.Context, ref StreamRef, change func(s *s
 		if s.deleted.Load() {
 			return nil, notFound(s.key())
 		}
+		return op(s, tx)
+	})
+}
+
+// changeMeta validates and applies a change to a stream's metadata on the committer.
+func (e *Engine) changeMeta(ctx context.Context, ref StreamRef, change func(s *stream, m *streamMeta) error) error {
+	return e.onStream(ctx, ref, func(s *stream, tx *storage.Tx) (func(), error) {
 		m := s.meta
 		if err := change(s, &m); err != nil {
 			return nil, err

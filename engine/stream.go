@@ -151,6 +151,16 @@ func (s *stream) rebuildOpen() {
 	sort.Slice(s.open, func(i, j int) bool { return s.open[i].meta.Start.Less(s.open[j].meta.Start) })
 }
 
+// wakeAll fires every change feed of the stream and its shards.
+func (s *stream) wakeAll() {
+	s.mu.RLock()
+	for _, sh := range s.shards {
+		sh.feed.fire()
+	}
+	s.mu.RUnlock()
+	s.feed.fire()
+}
+
 func (sh *shard) isOpen() bool { return sh.meta.EndCounter == 0 }
 
 // describe renders a shard for the API. Caller holds the stream's lock.

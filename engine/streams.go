@@ -215,12 +215,7 @@ func (e *Engine) removeStream(s *stream) metaOp {
 			delete(e.streams, s.key())
 			delete(e.byID, s.id)
 			e.mu.Unlock()
-			s.mu.RLock()
-			for _, sh := range s.shards {
-				sh.feed.fire()
-			}
-			s.mu.RUnlock()
-			s.feed.fire()
+			s.wakeAll()
 			e.changes.fire()
 		}, nil
 	}

@@ -64,14 +64,7 @@ func (e *Engine) RemoveTagsFromStream(ctx context.Context, ref StreamRef, keys [
 }
 
 func (e *Engine) changeTags(ctx context.Context, ref StreamRef, change func(*stream, map[string]string) error) error {
-	s, err := e.lookup(ctx, ref)
-	if err != nil {
-		return err
-	}
-	return e.update(func(tx *storage.Tx) (func(), error) {
-		if s.deleted.Load() {
-			return nil, notFound(s.key())
-		}
+	return e.onStream(ctx, ref, func(s *stream, tx *storage.Tx) (func(), error) {
 		tags := copyTags(s.tags)
 		if err := change(s, tags); err != nil {
 			return nil, err
