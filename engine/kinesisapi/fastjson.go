@@ -28,13 +28,9 @@ func fastPutRecords(body []byte) (in putRecordsIn, ok bool) {
 	ok = p.object(func(key []byte) bool {
 		switch string(key) {
 		case "StreamName":
-			s, ok := p.text()
-			in.StreamName = s
-			return ok
+			return p.textTo(&in.StreamName)
 		case "StreamARN":
-			s, ok := p.text()
-			in.StreamARN = s
-			return ok
+			return p.textTo(&in.StreamARN)
 		case "Records":
 			if seenRecords { // a repeated member: leave the merging rules to encoding/json
 				return false
@@ -59,13 +55,9 @@ func fastPutRecords(body []byte) (in putRecordsIn, ok bool) {
 						r.Data = arena[start : start+n : start+n]
 						return true
 					case "PartitionKey":
-						s, ok := p.text()
-						r.PartitionKey = s
-						return ok
+						return p.textTo(&r.PartitionKey)
 					case "ExplicitHashKey":
-						s, ok := p.text()
-						r.ExplicitHashKey = s
-						return ok
+						return p.textTo(&r.ExplicitHashKey)
 					}
 					return false
 				})
@@ -155,13 +147,14 @@ func (p *scanner) base64Raw() ([]byte, bool) {
 	return s, true
 }
 
-// text is raw for members that become Go strings: encoding/json would replace invalid UTF-8, so refuse it.
-func (p *scanner) text() (string, bool) {
+// textTo reads a member that becomes a Go string: encoding/json would replace invalid UTF-8, so refuse it.
+func (p *scanner) textTo(dst *string) bool {
 	s, ok := p.raw()
 	if !ok || !utf8.Valid(s) {
-		return "", false
+		return false
 	}
-	return string(s), true
+	*dst = string(s)
+	return true
 }
 
 func (p *scanner) object(member func(key []byte) bool) bool {
