@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/shardlab/shardlab/engine/storage"
@@ -79,5 +80,26 @@ func TestKeyFileIsValidatedNotOverwritten(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(keys); string(b) != "{not json" {
 		t.Fatal("the corrupt key file was changed")
+	}
+}
+
+// An in-memory engine leaves nothing on disk, even if its process is killed before Close: its file is unlinked
+// as soon as bbolt has it open, and its keys never leave memory.
+func TestInMemoryEngineLeavesNothingBehind(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Windows cannot unlink an open file")
+	}
+	e := openTest(t, Options{InMemory: true})
+	if e.tmpDir != "" {
+		t.Fatalf("temporary directory %s still exists while the engine runs", e.tmpDir)
+	}
+	mustCreate(t, e, "m", 1)
+	if err := e.StartStreamEncryption(ctx, ref("m"), EncryptionKMS, "alias/mem"); err != nil {
+		t.Fatal(err)
+	}
+	out := mustPut(t, e, "m", "k", "sealed in memory")
+	res, err := e.GetRecords(ctx, GetRecordsInput{ShardIterator: mustIterator(t, e, "m", out.ShardId, IteratorTrimHorizon, "")})
+	if err != nil || len(res.Records) != 1 || string(res.Records[0].Data) != "sealed in memory" {
+		t.Fatalf("read back %+v, %v", res, err)
 	}
 }

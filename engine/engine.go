@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -114,7 +115,9 @@ func Open(opts Options) (*Engine, error) {
 		return nil, fmt.Errorf("create data directory for %s: %w", path, err)
 	}
 	keyFile := opts.KeyFile
-	if keyFile == "" {
+	if opts.InMemory {
+		keyFile = "" // keys of a throwaway engine live and die with it
+	} else if keyFile == "" {
 		keyFile = filepath.Join(filepath.Dir(path), "shardlab.keys")
 	}
 	keys, err := openKeyStore(keyFile)
@@ -129,6 +132,11 @@ func Open(opts Options) (*Engine, error) {
 		return nil, err
 	}
 	e.db = db
+	if opts.InMemory && runtime.GOOS != "windows" {
+		// bbolt needs the path only to open the file; unlinking it now means nothing is left behind even if the
+		// process is killed. (Windows cannot remove an open file: there the directory goes on Close.)
+		e.removeTemp()
+	}
 	if err := e.load(); err != nil {
 		db.Close()
 		e.removeTemp()
@@ -246,6 +254,7 @@ func (e *Engine) wakeEveryone() {
 func (e *Engine) removeTemp() {
 	if e.tmpDir != "" {
 		os.RemoveAll(e.tmpDir)
+		e.tmpDir = ""
 	}
 }
 

@@ -36,8 +36,12 @@ type keyFile struct {
 	Keys []storedKey `json:"keys"`
 }
 
+// openKeyStore reads the key file at path; an empty path keeps keys in memory only.
 func openKeyStore(path string) (*keyStore, error) {
 	ks := &keyStore{path: path, aeads: map[uint32]cipher.AEAD{}, byID: map[string]uint32{}}
+	if path == "" {
+		return ks, nil
+	}
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return ks, nil
@@ -102,6 +106,9 @@ func (ks *keyStore) cipher(num uint32) cipher.AEAD {
 
 // save writes the key file atomically: a temporary file, fsynced, renamed over the old one.
 func (ks *keyStore) save(keys []storedKey) error {
+	if ks.path == "" {
+		return nil
+	}
 	b, err := json.MarshalIndent(keyFile{Keys: keys}, "", "  ")
 	if err != nil {
 		return err
