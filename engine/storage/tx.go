@@ -102,11 +102,6 @@ func (t *Tx) PutCheckpoint(namespace, key string, value []byte) error {
 	return t.btx.Bucket(bucketCheckpoints).Put(checkpointKey(namespace, key), value)
 }
 
-// DeleteCheckpoint removes (namespace, key).
-func (t *Tx) DeleteCheckpoint(namespace, key string) error {
-	return t.btx.Bucket(bucketCheckpoints).Delete(checkpointKey(namespace, key))
-}
-
 // ShardWriter appends records to one shard within a transaction.
 type ShardWriter struct{ b *bolt.Bucket }
 
@@ -186,14 +181,6 @@ func (r *ReadTx) Checkpoint(namespace, key string) []byte {
 		return nil
 	}
 	return append([]byte(nil), v...)
-}
-
-// ForEachCheckpoint calls fn for every key in namespace, in key order.
-func (r *ReadTx) ForEachCheckpoint(namespace string, fn func(key string, value []byte) error) error {
-	prefix := checkpointKey(namespace, "")
-	return scanPrefix(r.btx.Bucket(bucketCheckpoints), prefix, func(k, v []byte) error {
-		return fn(string(k[len(prefix):]), v)
-	})
 }
 
 // LastCounter returns the highest record counter stored in a shard.
