@@ -74,11 +74,13 @@ func putRecords(ctx context.Context, eng *engine.Engine, in *putRecordsIn) (any,
 	for i, r := range out.Records {
 		results[i] = putRecordsResult(r)
 	}
-	return struct {
-		FailedRecordCount int                `json:"FailedRecordCount"`
-		Records           []putRecordsResult `json:"Records"`
-		EncryptionType    string             `json:"EncryptionType,omitempty"`
-	}{out.FailedRecordCount, results, out.EncryptionType}, nil
+	return &putRecordsOut{out.FailedRecordCount, results, out.EncryptionType}, nil
+}
+
+type putRecordsOut struct {
+	FailedRecordCount int                `json:"FailedRecordCount"`
+	Records           []putRecordsResult `json:"Records"`
+	EncryptionType    string             `json:"EncryptionType,omitempty"`
 }
 
 type getShardIteratorIn struct {
