@@ -34,15 +34,10 @@ type producerResult struct {
 func runPutPhase(ctx context.Context, eng *engine.Engine, ref engine.StreamRef, cfg benchConfig) (putResult, error) {
 	payload := benchPayload(cfg.size)
 	keys := partitionKeys(benchKeyCount)
-	results := make([]producerResult, cfg.producers)
-	start := time.Now()
-	deadline := start.Add(cfg.duration)
-	var wg sync.WaitGroup
-	for i := range results {
-		wg.Go(func() { results[i] = putProducer(ctx, eng, ref, cfg.batch, payload, keys, uint64(i), deadline) })
-	}
-	wg.Wait()
-	res := putResult{elapsed: time.Since(start), perShard: map[string]int64{}}
+	results, elapsed := runProducers(cfg.producers, cfg.duration, func(i int, deadline time.Time) producerResult {
+		return putProducer(ctx, eng, ref, cfg.batch, payload, keys, uint64(i), deadline)
+	})
+	res := putResult{elapsed: elapsed, perShard: map[string]int64{}}
 	var all []time.Duration
 	for _, r := range results {
 		if r.err != nil {
@@ -126,4 +121,18 @@ func benchPayload(size int) []byte {
 		b[i] = byte(rng.Uint32())
 	}
 	return b
+}
+
+// runProducers runs n producers at once until duration has passed and returns what each reported, with the time
+// they took together; both benchmarks' put phases use it.
+func runProducers[T any](n int, duration time.Duration, produce func(i int, deadline time.Time) T) ([]T, time.Duration) {
+	out := make([]T, n)
+	start := time.Now()
+	deadline := start.Add(duration)
+	var wg sync.WaitGroup
+	for i := range out {
+		wg.Go(func() { out[i] = produce(i, deadline) })
+	}
+	wg.Wait()
+	return out, time.Since(start)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -31,15 +30,10 @@ type apiIngest struct {
 func apiIngestPhase(ctx context.Context, kc *kinesis.Client, cfg apiBenchConfig) apiIngest {
 	payload := benchPayload(cfg.size)
 	keys := partitionKeys(benchKeyCount)
-	parts := make([]apiIngest, cfg.producers)
-	start := time.Now()
-	deadline := start.Add(cfg.duration)
-	var wg sync.WaitGroup
-	for i := range parts {
-		wg.Go(func() { parts[i] = apiProducer(ctx, kc, cfg.batch, payload, keys, uint64(i), deadline) })
-	}
-	wg.Wait()
-	res := apiIngest{elapsed: time.Since(start), perShard: map[string]int64{}}
+	parts, elapsed := runProducers(cfg.producers, cfg.duration, func(i int, deadline time.Time) apiIngest {
+		return apiProducer(ctx, kc, cfg.batch, payload, keys, uint64(i), deadline)
+	})
+	res := apiIngest{elapsed: elapsed, perShard: map[string]int64{}}
 	var all []time.Duration
 	for _, p := range parts {
 		res.records += p.records
