@@ -1,0 +1,290 @@
+// Package loadgen is Shardlab's built-in producer: generators that put records of a template into a stream at a set
+// rate with a chosen partition-key distribution, through the engine's Go API like any other client, counting what
+// was accepted and what was throttled each second. The GUI drives it for the hot-shard workshop.
+package loadgen
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/shardlab/shardlab/engine"
+)
+
+// MaxRate bounds a generator's rate in records per second.
+const MaxRate = 100_000
+
+// Config is what a generator produces, and where.
+type Config struct {
+	Name       string          `json:"name"`
+	Stream     string          `json:"stream"`
+	Template   string          `json:"template"`
+	SampleFile string          `json:"sampleFile,omitempty"`
+	Keys       KeyDistribution `json:"keys"`
+	Rate       int             `json:"rate"`       // records per second
+	RecordSize int             `json:"recordSize"` // bytes each record is padded to; 0 keeps the template's size
+}
+
+// Validate names the field and the limit of the first bad setting.
+func (c Config) Validate() error {
+	if c.Stream == "" {
+		return errors.New("stream: a stream is needed")
+	}
+	if !slices.Contains(Templates, c.Template) {
+		return fmt.Errorf("template %q: must be one of %v", c.Template, Templates)
+	}
+	if c.Rate < 1 || c.Rate > MaxRate {
+		return fmt.Errorf("rate %d records/s: must be between 1 and %d", c.Rate, MaxRate)
+	}
+	if c.RecordSize < 0 || c.RecordSize > MaxRecordSize {
+		return fmt.Errorf("record size %d bytes: must be between 0 and %d", c.RecordSize, MaxRecordSize)
+	}
+	return c.Keys.Validate()
+}
+
+// tick is how often a running generator puts what has come due: 50 calls a second at most, so a rate of a few
+// records per second still arrives as a steady trickle rather than in bursts.
+const tick = 20 * time.Millisecond
+
+// maxBatchBytes keeps one PutRecords call well under Kinesis's 10 MiB request limit.
+const maxBatchBytes = 4 << 20
+
+// historySeconds is how many seconds of accepted/throttled counts a generator keeps for its panel.
+const historySeconds = 300
+
+// Second is one second of a generator's outcomes.
+type Second struct {
+	Unix      int64
+	Accepted  int
+	Throttled int
+	Failed    int
+}
+
+// Generator puts records into one stream while running. Its methods are safe for concurrent use.
+type Generator struct {
+	eng engineHandle
+
+	mu      sync.Mutex
+	cfg     Config
+	cancel  context.CancelFunc
+	done    chan struct{}
+	history [historySeconds]Second
+	totals  Second
+	lastErr string
+}
+
+// NewGenerator returns a stopped generator.
+func NewGenerator(eng engineHandle, cfg Config) (*Generator, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Generator{eng: eng, cfg: cfg}, nil
+}
+
+// Config returns the generator's settings.
+func (g *Generator) Config() Config {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.cfg
+}
+
+// SetConfig changes the settings; a running generator restarts with them, so a rate change takes effect at once.
+func (g *Generator) SetConfig(cfg Config) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	running := g.Running()
+	if running {
+		g.Stop()
+	}
+	g.mu.Lock()
+	g.cfg = cfg
+	g.mu.Unlock()
+	if running {
+		return g.Start()
+	}
+	return nil
+}
+
+// Running reports whether the generator is producing.
+func (g *Generator) Running() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.cancel != nil
+}
+
+// Start begins producing; starting a running generator does nothing. A sample file that cannot be read is an error
+// here, before anything is put.
+func (g *Generator) Start() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.cancel != nil {
+		return nil
+	}
+	maker, err := newRecordMaker(g.cfg.Template, g.cfg.SampleFile, g.cfg.RecordSize)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	g.cancel, g.done = cancel, make(chan struct{})
+	g.lastErr = ""
+	go g.run(ctx, g.cfg, maker, g.done)
+	return nil
+}
+
+// Stop ends production and waits for the call in flight to finish.
+func (g *Generator) Stop() {
+	g.mu.Lock()
+	cancel, done := g.cancel, g.done
+	g.mu.Unlock()
+	if cancel == nil {
+		return
+	}
+	cancel()
+	<-done
+}
+
+// Status is a generator's state for display.
+type Status struct {
+	Config  Config
+	Running bool
+	// Last is the last complete second; Totals count since the generator was made.
+	Last, Totals Second
+	// History is historySeconds seconds, oldest first, one per second (quiet ones included), the last being the
+	// current, partial second, as in the engine's metrics.
+	History []Second
+	// LastError is the most recent failure other than throttling, in the engine's words.
+	LastError string
+}
+
+// Status reports the generator's state; history is filled only when withHistory is set.
+func (g *Generator) Status(withHistory bool) Status {
+	now := time.Now().Unix()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	st := Status{Config: g.cfg, Running: g.cancel != nil, Totals: g.totals, LastError: g.lastErr}
+	st.Last = g.secondLocked(now - 1)
+	if withHistory {
+		st.History = make([]Second, 0, historySeconds)
+		for s := now - historySeconds + 1; s <= now; s++ {
+			st.History = append(st.History, g.secondLocked(s))
+		}
+	}
+	return st
+}
+
+func (g *Generator) secondLocked(unix int64) Second {
+	if s := g.history[unix%historySeconds]; s.Unix == unix {
+		return s
+	}
+	return Second{Unix: unix}
+}
+
+func (g *Generator) record(now time.Time, accepted, throttled, failed int, errMsg string) {
+	unix := now.Unix()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	slot := &g.history[unix%historySeconds]
+	if slot.Unix != unix {
+		*slot = Second{Unix: unix}
+	}
+	slot.Accepted += accepted
+	slot.Throttled += throttled
+	slot.Failed += failed
+	g.totals.Accepted += accepted
+	g.totals.Throttled += throttled
+	g.totals.Failed += failed
+	if errMsg != "" {
+		g.lastErr = errMsg
+	}
+}
+
+func (g *Generator) run(ctx context.Context, cfg Config, maker *recordMaker, done chan struct{}) {
+	defer func() {
+		g.mu.Lock()
+		g.cancel, g.done = nil, nil
+		g.mu.Unlock()
+		close(done)
+	}()
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x5eed))
+	picker := newKeyPicker(cfg.Keys)
+	keys := make([]string, cfg.Keys.Keys)
+	ticker := time.NewTicker(tick)
+	defer ticker.Stop()
+	var (
+		entries []engine.PutRecordsEntry
+		arena   []byte
+		owed    float64
+		last    = time.Now()
+	)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+		now := time.Now()
+		// A slow engine must not build a backlog that bursts out later: at most one second is ever owed.
+		owed = min(owed+float64(cfg.Rate)*now.Sub(last).Seconds(), float64(cfg.Rate))
+		last = now
+		for owed >= 1 && ctx.Err() == nil {
+			n := min(int(owed), 500)
+			entries, arena = entries[:0], arena[:0]
+			offsets := make([]int, 0, n+1)
+			for i := 0; i < n && len(arena) < maxBatchBytes; i++ {
+				k := picker.pick(rng)
+				if keys[k] == "" {
+					keys[k] = keyName(cfg.Template, k)
+				}
+				offsets = append(offsets, len(arena))
+				arena = maker.appendRecord(arena, keys[k], now, rng)
+				entries = append(entries, engine.PutRecordsEntry{PartitionKey: keys[k]})
+			}
+			offsets = append(offsets, len(arena))
+			for i := range entries {
+				entries[i].Data = arena[offsets[i]:offsets[i+1]]
+			}
+			owed -= float64(len(entries))
+			g.put(ctx, cfg.Stream, entries)
+		}
+	}
+}
+
+func (g *Generator) put(ctx context.Context, stream string, entries []engine.PutRecordsEntry) {
+	out, err := g.eng.PutRecords(ctx, engine.PutRecordsInput{StreamRef: engine.StreamRef{StreamName: stream}, Records: entries})
+	now := time.Now()
+	if err != nil {
+		if ctx.Err() != nil {
+			return
+		}
+		if engine.ErrorCode(err) == engine.ErrThroughputExceeded {
+			g.record(now, 0, len(entries), 0, "")
+			return
+		}
+		g.record(now, 0, 0, len(entries), err.Error())
+		return
+	}
+	var accepted, throttled, failed int
+	var msg string
+	for _, r := range out.Records {
+		switch r.ErrorCode {
+		case "":
+			accepted++
+		case engine.ErrThroughputExceeded:
+			throttled++
+		default:
+			failed++
+			msg = r.ErrorCode + ": " + r.ErrorMessage
+		}
+	}
+	g.record(now, accepted, throttled, failed, msg)
+}
+
+// engineHandle is the part of the engine a generator uses.
+type engineHandle interface {
+	PutRecords(ctx context.Context, in engine.PutRecordsInput) (*engine.PutRecordsOutput, error)
+}

@@ -1,0 +1,292 @@
+package loadgen
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shardlab/shardlab/engine"
+)
+
+func TestKeyDistributionsDrawTheirShapes(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	const draws = 200_000
+	count := func(d KeyDistribution) []int {
+		if err := d.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		p := newKeyPicker(d)
+		c := make([]int, d.Keys)
+		for range draws {
+			c[p.pick(r)]++
+		}
+		return c
+	}
+	hot := count(KeyDistribution{Kind: HotKey, Keys: 100, HotShare: 0.6})
+	if share := float64(hot[0]) / draws; share < 0.58 || share > 0.62 {
+		t.Errorf("hot key share = %.3f, want 0.60", share)
+	}
+	uni := count(KeyDistribution{Kind: Uniform, Keys: 10})
+	for i, n := range uni {
+		if n < draws/10*9/10 || n > draws/10*11/10 {
+			t.Errorf("uniform key %d drawn %d times of %d", i, n, draws)
+		}
+	}
+	zipf := count(KeyDistribution{Kind: Zipf, Keys: 1000, ZipfExponent: 1.2})
+	if !(zipf[0] > zipf[1] && zipf[1] > zipf[9] && zipf[9] > zipf[999]) {
+		t.Errorf("Zipf counts not falling with rank: %d %d %d %d", zipf[0], zipf[1], zipf[9], zipf[999])
+	}
+	// Key 1 of Zipf(s) has weight 1/H(n,s) of the total.
+	var h float64
+	for i := 1; i <= 1000; i++ {
+		h += 1 / pow(float64(i), 1.2)
+	}
+	if got, want := float64(zipf[0])/draws, 1/h; got < want*0.95 || got > want*1.05 {
+		t.Errorf("Zipf top key share = %.3f, want %.3f", got, want)
+	}
+}
+
+func pow(x, y float64) float64 { return math.Pow(x, y) }
+
+func TestConfigValidationNamesFieldAndLimit(t *testing.T) {
+	good := Config{Stream: "s", Template: Clickstream, Rate: 100, Keys: KeyDistribution{Kind: Uniform, Keys: 10}}
+	if err := good.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		change func(*Config)
+		want   string
+	}{
+		{func(c *Config) { c.Stream = "" }, "stream"},
+		{func(c *Config) { c.Template = "xml" }, `template "xml"`},
+		{func(c *Config) { c.Rate = 0 }, "between 1 and 100000"},
+		{func(c *Config) { c.Rate = MaxRate + 1 }, "rate"},
+		{func(c *Config) { c.RecordSize = -1 }, "record size"},
+		{func(c *Config) { c.Keys.Keys = 0 }, "keys 0"},
+		{func(c *Config) { c.Keys = KeyDistribution{Kind: HotKey, Keys: 5, HotShare: 1.5} }, "hot key share 150"},
+		{func(c *Config) { c.Keys = KeyDistribution{Kind: Zipf, Keys: 5, ZipfExponent: -1} }, "zipf exponent"},
+		{func(c *Config) { c.Keys.Kind = "normal" }, `key distribution "normal"`},
+	}
+	for _, tc := range cases {
+		c := good
+		tc.change(&c)
+		err := c.Validate()
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Validate() = %v, want it to mention %q", err, tc.want)
+		}
+	}
+}
+
+func TestTemplatesMakeValidRecordsOfTheAskedSize(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	for _, tmpl := range []string{Clickstream, IoT, AccessLog} {
+		for _, size := range []int{0, 30, 200, 1024} {
+			m, err := newRecordMaker(tmpl, "", size)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := m.appendRecord([]byte("prefix"), keyName(tmpl, 7), now, r)[len("prefix"):]
+			// A size below the template's own is a floor already met: the record stays whole.
+			if size > 100 && len(rec) != size || len(rec) < size {
+				t.Errorf("%s size %d: record is %d bytes: %s", tmpl, size, len(rec), rec)
+			}
+			if tmpl != AccessLog && !json.Valid(rec) {
+				t.Errorf("%s size %d: not JSON: %s", tmpl, size, rec)
+			}
+			if !strings.Contains(string(rec), keyName(tmpl, 7)) {
+				t.Errorf("%s: record does not carry its key: %s", tmpl, rec)
+			}
+		}
+	}
+}
+
+func TestSampleFileLinesLoopInOrder(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.ndjson")
+	os.WriteFile(path, []byte("a\n\nb\n  \nc\n"), 0o644)
+	m, err := newRecordMaker(SampleFile, path, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for range 5 {
+		got = append(got, string(m.appendRecord(nil, "k", time.Now(), nil)))
+	}
+	if strings.Join(got, ",") != "a,b,c,a,b" {
+		t.Errorf("lines = %v", got)
+	}
+	if _, err := newRecordMaker(SampleFile, filepath.Join(t.TempDir(), "missing"), 0); err == nil {
+		t.Error("a missing sample file was accepted")
+	}
+	empty := filepath.Join(t.TempDir(), "empty")
+	os.WriteFile(empty, []byte("\n\n"), 0o644)
+	if _, err := newRecordMaker(SampleFile, empty, 0); err == nil || !strings.Contains(err.Error(), "no non-empty lines") {
+		t.Errorf("empty sample file: %v", err)
+	}
+}
+
+func openEngine(t *testing.T, enforce bool) *engine.Engine {
+	t.Helper()
+	eng, err := engine.Open(engine.Options{InMemory: true, EnforceLimits: enforce})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { eng.Close() })
+	return eng
+}
+
+func createStream(t *testing.T, eng *engine.Engine, name string, shards int) {
+	t.Helper()
+	if err := eng.CreateStream(context.Background(), engine.CreateStreamInput{StreamName: name, ShardCount: &shards}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitFor polls cond; the deadline only bounds a broken run, it is not what the test measures.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestGeneratorHotKeyIsThrottledAndCountsMatchTheEngine(t *testing.T) {
+	eng := openEngine(t, true)
+	createStream(t, eng, "hot", 2)
+	// Everything on one key: one shard takes 5,000 records/s against its 1,000 records/s limit.
+	g, err := NewGenerator(eng, Config{Stream: "hot", Template: Clickstream, Rate: 5000,
+		Keys: KeyDistribution{Kind: HotKey, Keys: 50, HotShare: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "throttled records", func() bool { return g.Status(false).Totals.Throttled > 0 })
+	g.Stop()
+	st := g.Status(true)
+	if st.Running || st.Totals.Accepted == 0 || st.Totals.Failed != 0 {
+		t.Fatalf("status after stop: %+v", st.Totals)
+	}
+	var fromHistory Second
+	for _, s := range st.History {
+		fromHistory.Accepted += s.Accepted
+		fromHistory.Throttled += s.Throttled
+	}
+	if fromHistory.Accepted != st.Totals.Accepted || fromHistory.Throttled != st.Totals.Throttled {
+		t.Errorf("history sums %+v, totals %+v", fromHistory, st.Totals)
+	}
+	if stored := countRecords(t, eng, "hot"); stored != st.Totals.Accepted {
+		t.Errorf("engine holds %d records, generator says %d were accepted", stored, st.Totals.Accepted)
+	}
+}
+
+func TestGeneratorStopsCountingFailuresWhenStreamGoes(t *testing.T) {
+	eng := openEngine(t, false)
+	g, _ := NewGenerator(eng, Config{Stream: "absent", Template: IoT, Rate: 100, Keys: KeyDistribution{Kind: Uniform, Keys: 3}})
+	g.Start()
+	waitFor(t, "a failure", func() bool { return g.Status(false).Totals.Failed > 0 })
+	g.Stop()
+	if st := g.Status(false); !strings.Contains(st.LastError, "ResourceNotFoundException") {
+		t.Errorf("LastError = %q", st.LastError)
+	}
+}
+
+func countRecords(t *testing.T, eng *engine.Engine, stream string) int {
+	t.Helper()
+	ctx := context.Background()
+	shards, err := eng.Shards(ctx, engine.StreamRef{StreamName: stream})
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for _, s := range shards {
+		it, err := eng.GetShardIterator(ctx, engine.GetShardIteratorInput{StreamRef: engine.StreamRef{StreamName: stream},
+			ShardId: s.ShardId, ShardIteratorType: "TRIM_HORIZON"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for it != "" {
+			out, err := eng.GetRecords(ctx, engine.GetRecordsInput{ShardIterator: it})
+			if err != nil {
+				t.Fatal(err)
+			}
+			total += len(out.Records)
+			if len(out.Records) == 0 {
+				break
+			}
+			it = out.NextShardIterator
+		}
+	}
+	return total
+}
+
+func TestManagerKeepsGeneratorsStoppedAcrossRestart(t *testing.T) {
+	eng := openEngine(t, false)
+	createStream(t, eng, "s", 1)
+	path := filepath.Join(t.TempDir(), "generators.json")
+	if Exists(path) {
+		t.Fatal("file exists before anything was saved")
+	}
+	m, err := OpenManager(eng, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Name: "clicks", Stream: "s", Template: Clickstream, Rate: 50, Keys: KeyDistribution{Kind: Zipf, Keys: 300, ZipfExponent: 1.1}}
+	id, err := m.Add(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Add(Config{Stream: "s"}); err == nil {
+		t.Error("a bad config was added")
+	}
+	m.Get(id).Start()
+	cfg.Rate = 70
+	if err := m.Update(id, cfg); err != nil || !m.Get(id).Running() {
+		t.Fatalf("update of a running generator: err %v, running %v", err, m.Get(id).Running())
+	}
+	m.StopAll()
+
+	m2, err := OpenManager(eng, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := m2.List("", false)
+	if len(list) != 1 || list[0].Running || list[0].Config != cfg {
+		t.Fatalf("reloaded %+v", list)
+	}
+	if len(m2.List("other", false)) != 0 {
+		t.Error("List filtered by another stream returned generators")
+	}
+	if err := m2.Remove(list[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if m3, _ := OpenManager(eng, path); len(m3.List("", false)) != 0 {
+		t.Error("removed generator came back")
+	}
+}
+
+func TestManagerRefusesBadFiles(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"garbage": "{not json",
+		"newer":   `{"version": 99, "generators": []}`,
+		"invalid": `{"version": 1, "generators": [{"stream": "s", "template": "clickstream", "rate": -5, "keys": {"kind": "uniform", "keys": 1}}]}`,
+	} {
+		path := filepath.Join(dir, name)
+		os.WriteFile(path, []byte(body), 0o644)
+		if _, err := OpenManager(nil, path); err == nil || !strings.Contains(err.Error(), path) {
+			t.Errorf("%s: err = %v, want one naming the file", name, err)
+		}
+	}
+}
