@@ -1,0 +1,326 @@
+package widgets
+
+import (
+	"image"
+	"image/color"
+	"math"
+	"strconv"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// HeatmapRow is one shard's line of the heatmap.
+type HeatmapRow struct {
+	Label string // the axis label, short (the shard's number)
+	// Util holds one utilisation per column, oldest first; NaN marks seconds before the shard existed or after it
+	// closed, drawn as empty background.
+	Util      []float32
+	Throttled []bool // seconds with at least one throttled request; may be nil
+}
+
+// HeatmapData is what a Heatmap shows: rows of shards by columns of seconds, the last column ending at End.
+type HeatmapData struct {
+	Rows    []HeatmapRow
+	Columns int
+	End     time.Time
+}
+
+// Heatmap draws shards × seconds as coloured cells on the utilisation scale; throttled seconds carry a dot, so they
+// read without colour. Dense data goes into one reused image, so 500 shards × 300 seconds costs one texture upload.
+type Heatmap struct {
+	widget.BaseWidget
+
+	// OnHover is called with the row and column under the pointer, or ok=false when it leaves the cells.
+	OnHover func(row, col int, ok bool)
+	// OnTapped is called with the row tapped.
+	OnTapped func(row int)
+
+	data *HeatmapData
+	img  *image.RGBA
+	plot fyne.Size // the cell area's size, set by the renderer's layout
+}
+
+// NewHeatmap returns an empty heatmap.
+func NewHeatmap() *Heatmap {
+	h := &Heatmap{}
+	h.ExtendBaseWidget(h)
+	return h
+}
+
+// SetData replaces what the heatmap shows. The heatmap keeps d; the caller must not change it afterwards.
+func (h *Heatmap) SetData(d *HeatmapData) {
+	h.data = d
+	h.Refresh()
+}
+
+// Data returns what the heatmap shows.
+func (h *Heatmap) Data() *HeatmapData { return h.data }
+
+const (
+	heatmapLabelWidth  = 44
+	heatmapAxisHeight  = 20
+	heatmapLabelMinGap = 16 // vertical space one row label needs
+)
+
+// CreateRenderer implements fyne.Widget.
+func (h *Heatmap) CreateRenderer() fyne.WidgetRenderer {
+	r := &heatmapRenderer{h: h}
+	r.raster = canvas.NewRaster(h.draw)
+	r.raster.ScaleMode = canvas.ImageScalePixels
+	r.title = canvas.NewText("shard", theme.Color(theme.ColorNameForeground))
+	r.title.TextSize = 11
+	r.Refresh()
+	return r
+}
+
+// cellAt maps a position inside the widget to a row and column.
+func (h *Heatmap) cellAt(p fyne.Position) (row, col int, ok bool) {
+	d := h.data
+	if d == nil || len(d.Rows) == 0 || d.Columns == 0 || h.plot.Width <= 0 || h.plot.Height <= 0 {
+		return 0, 0, false
+	}
+	x, y := p.X-heatmapLabelWidth, p.Y
+	if x < 0 || y < 0 || x >= h.plot.Width || y >= h.plot.Height {
+		return 0, 0, false
+	}
+	return int(y / h.plot.Height * float32(len(d.Rows))), int(x / h.plot.Width * float32(d.Columns)), true
+}
+
+// MouseIn implements desktop.Hoverable.
+func (h *Heatmap) MouseIn(e *desktop.MouseEvent) { h.MouseMoved(e) }
+
+// MouseMoved implements desktop.Hoverable.
+func (h *Heatmap) MouseMoved(e *desktop.MouseEvent) {
+	if h.OnHover != nil {
+		row, col, ok := h.cellAt(e.Position)
+		h.OnHover(row, col, ok)
+	}
+}
+
+// MouseOut implements desktop.Hoverable.
+func (h *Heatmap) MouseOut() {
+	if h.OnHover != nil {
+		h.OnHover(0, 0, false)
+	}
+}
+
+// Tapped implements fyne.Tappable.
+func (h *Heatmap) Tapped(e *fyne.PointEvent) {
+	if row, _, ok := h.cellAt(e.Position); ok && h.OnTapped != nil {
+		h.OnTapped(row)
+	}
+}
+
+// draw renders the cells at w×h pixels into the reused image. It works a pixel line at a time: a line is computed
+// once per row (and once more for the row's mark line) and copied down, so the cost is the image's size, not the
+// number of cells.
+func (h *Heatmap) draw(w, ht int) image.Image {
+	if h.img == nil || h.img.Rect.Dx() != w || h.img.Rect.Dy() != ht {
+		h.img = image.NewRGBA(image.Rect(0, 0, w, ht))
+	}
+	DrawHeatmap(h.img, h.data)
+	return h.img
+}
+
+// DrawHeatmap paints d's cells over the whole of img (exported for the rendering benchmark and the app's
+// screenshots).
+func DrawHeatmap(img *image.RGBA, d *HeatmapData) {
+	w, ht := img.Rect.Dx(), img.Rect.Dy()
+	clear(img.Pix)
+	if d == nil || len(d.Rows) == 0 || d.Columns == 0 || w == 0 || ht == 0 {
+		return
+	}
+	rows, cols := len(d.Rows), d.Columns
+	colOf := make([]int, w)
+	for x := range w {
+		colOf[x] = x * cols / w
+	}
+	cellW := float64(w) / float64(cols)
+	cellH := float64(ht) / float64(rows)
+	gap := cellH >= 6 // a 1-pixel gap between rows, once rows are tall enough to spare it
+	markable := cellW >= 3 && cellH >= 3
+	stride := img.Stride
+	base := make([]byte, w*4)
+	mark := make([]byte, w*4)
+	for r := range rows {
+		y0 := int(math.Round(float64(r) * cellH))
+		y1 := int(math.Round(float64(r+1) * cellH))
+		if y1 <= y0 {
+			continue
+		}
+		row := &d.Rows[r]
+		fillLine(base, row, colOf, nil, cellW)
+		hasMark := false
+		if markable && row.Throttled != nil {
+			hasMark = fillLine(mark, row, colOf, row.Throttled, cellW)
+		}
+		midTop := y0 + (y1-y0-1)/2
+		midBottom := midTop
+		if cellH >= 8 {
+			midBottom++
+		}
+		last := y1
+		if gap {
+			last--
+		}
+		for y := y0; y < last && y < ht; y++ {
+			line := base
+			if hasMark && y >= midTop && y <= midBottom {
+				line = mark
+			}
+			copy(img.Pix[y*stride:y*stride+w*4], line)
+		}
+	}
+}
+
+// fillLine writes one pixel line of a row; with throttled set it writes the mark line instead (a dot in the middle
+// of each throttled cell) and reports whether any cell had one.
+func fillLine(line []byte, row *HeatmapRow, colOf []int, throttled []bool, cellW float64) bool {
+	any := false
+	dot := max(1, int(cellW/3))
+	prevC, prevPx := -1, color.NRGBA{}
+	for x, c := range colOf {
+		var px color.NRGBA
+		if c == prevC && throttled == nil {
+			px = prevPx
+		} else if c < len(row.Util) && !math.IsNaN(float64(row.Util[c])) {
+			px = UtilisationColor(float64(row.Util[c]))
+			prevC, prevPx = c, px
+			if throttled != nil && c < len(throttled) && throttled[c] {
+				start := int(math.Ceil(float64(c) * cellW))
+				end := int(math.Ceil(float64(c+1)*cellW)) - 1
+				mid := (start + end) / 2
+				if x >= mid-(dot-1)/2 && x < mid-(dot-1)/2+dot {
+					px = markColor(px)
+					any = true
+				}
+			}
+		}
+		o := x * 4
+		line[o], line[o+1], line[o+2], line[o+3] = px.R, px.G, px.B, px.A
+	}
+	return any
+}
+
+type heatmapRenderer struct {
+	h         *Heatmap
+	raster    *canvas.Raster
+	title     *canvas.Text
+	rowLabels []*canvas.Text
+}
+
+func (r *heatmapRenderer) Layout(size fyne.Size) {
+	plot := fyne.NewSize(max(0, size.Width-heatmapLabelWidth), max(0, size.Height-heatmapAxisHeight))
+	r.h.plot = plot
+	r.raster.Move(fyne.NewPos(heatmapLabelWidth, 0))
+	r.raster.Resize(plot)
+	r.placeLabels()
+}
+
+func (r *heatmapRenderer) MinSize() fyne.Size {
+	return fyne.NewSize(heatmapLabelWidth+160, heatmapAxisHeight+80)
+}
+
+func (r *heatmapRenderer) Refresh() {
+	fg := theme.Color(theme.ColorNameForeground)
+	r.title.Color = fg
+	r.placeLabels()
+	r.raster.Refresh()
+}
+
+// placeLabels keeps the shard axis readable from 1 to 500 shards: it labels every k-th row, k the smallest of
+// 1, 2, 5, 10, 20, 50… that leaves room for the text.
+func (r *heatmapRenderer) placeLabels() {
+	d := r.h.data
+	plot := r.h.plot
+	fg := theme.Color(theme.ColorNameForeground)
+	used := 0
+	label := func(text string, pos fyne.Position, align fyne.TextAlign) {
+		if used == len(r.rowLabels) {
+			t := canvas.NewText("", fg)
+			t.TextSize = 11
+			r.rowLabels = append(r.rowLabels, t)
+		}
+		t := r.rowLabels[used]
+		used++
+		t.Text, t.Color, t.Alignment = text, fg, align
+		t.Hidden = false
+		size := t.MinSize()
+		switch align {
+		case fyne.TextAlignTrailing:
+			pos.X -= size.Width
+		case fyne.TextAlignCenter:
+			pos.X -= size.Width / 2
+		}
+		t.Move(fyne.NewPos(pos.X, pos.Y-size.Height/2))
+		t.Resize(size)
+		t.Refresh()
+	}
+	if d != nil && len(d.Rows) > 0 && plot.Height > 0 {
+		rowH := plot.Height / float32(len(d.Rows))
+		step := labelStep(rowH)
+		for i := 0; i < len(d.Rows); i += step {
+			label(d.Rows[i].Label, fyne.NewPos(heatmapLabelWidth-6, (float32(i)+0.5)*rowH), fyne.TextAlignTrailing)
+		}
+	}
+	if d != nil && d.Columns > 0 && plot.Width > 0 {
+		colW := plot.Width / float32(d.Columns)
+		y := plot.Height + heatmapAxisHeight/2
+		step := 60
+		if d.Columns <= 120 {
+			step = 30
+		}
+		for back := 0; back < d.Columns; back += step {
+			c := d.Columns - 1 - back
+			text := "now"
+			if back > 0 {
+				text = "−" + strconv.Itoa(back/60) + ":" + pad2(back%60)
+			}
+			align := fyne.TextAlignCenter
+			if back == 0 {
+				align = fyne.TextAlignTrailing
+			}
+			x := heatmapLabelWidth + (float32(c)+0.5)*colW
+			if back == 0 {
+				x = heatmapLabelWidth + plot.Width
+			}
+			label(text, fyne.NewPos(x, y), align)
+		}
+	}
+	for _, t := range r.rowLabels[used:] {
+		t.Hidden = true
+	}
+	r.title.Move(fyne.NewPos(2, plot.Height+4))
+	r.title.Resize(r.title.MinSize())
+}
+
+func pad2(n int) string {
+	if n < 10 {
+		return "0" + strconv.Itoa(n)
+	}
+	return strconv.Itoa(n)
+}
+
+func labelStep(rowH float32) int {
+	for _, s := range []int{1, 2, 5, 10, 20, 50, 100, 200, 500, 1000} {
+		if rowH*float32(s) >= heatmapLabelMinGap {
+			return s
+		}
+	}
+	return 1000
+}
+
+func (r *heatmapRenderer) Objects() []fyne.CanvasObject {
+	objs := []fyne.CanvasObject{r.raster, r.title}
+	for _, t := range r.rowLabels {
+		objs = append(objs, t)
+	}
+	return objs
+}
+
+func (r *heatmapRenderer) Destroy() {}

@@ -1,0 +1,231 @@
+package widgets
+
+import (
+	"image"
+	"math"
+	"strconv"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+)
+
+// fixedHeatmap is 6 shards × 60 seconds: shard 2 runs hot and is throttled in its last 20 seconds, shard 5 opens
+// halfway (a split's child).
+func fixedHeatmap() *HeatmapData {
+	d := &HeatmapData{Columns: 60, End: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)}
+	for r := range 6 {
+		row := HeatmapRow{Label: strconv.Itoa(r), Util: make([]float32, 60), Throttled: make([]bool, 60)}
+		for c := range 60 {
+			u := 0.1 + 0.05*float64(r) + 0.002*float64(c)
+			if r == 2 {
+				u = 0.4 + float64(c)/40
+				row.Throttled[c] = c >= 40
+			}
+			if r == 5 && c < 30 {
+				u = math.NaN()
+			}
+			row.Util[c] = float32(u)
+		}
+		d.Rows = append(d.Rows, row)
+	}
+	return d
+}
+
+func fixedSegments() []KeySegment {
+	return []KeySegment{
+		{ID: "shardId-000000000000", Label: "0", Start: 0, End: 0.25, Util: 0.2, Open: true},
+		{ID: "shardId-000000000001", Label: "1", Start: 0.25, End: 0.5, Util: 1.3, Open: true, Throttled: true},
+		{ID: "shardId-000000000002", Label: "2", Start: 0.5, End: 0.75, Util: 0.6, Open: true},
+		{ID: "shardId-000000000003", Label: "3", Start: 0.75, End: 1, Util: 0.05, Open: true},
+	}
+}
+
+func TestHeatmapGoldenAndHover(t *testing.T) {
+	test.NewTempApp(t)
+	h := NewHeatmap()
+	h.SetData(fixedHeatmap())
+	w := test.NewTempWindow(t, h)
+	w.Resize(fyne.NewSize(420, 220))
+	test.AssertImageMatches(t, "heatmap.png", w.Canvas().Capture())
+
+	var gotRow, gotCol int
+	var gotOK bool
+	h.OnHover = func(row, col int, ok bool) { gotRow, gotCol, gotOK = row, col, ok }
+	// The cell area starts after the label gutter; aim at row 2, the last column.
+	plot := h.plot
+	test.MoveMouse(w.Canvas(), fyne.NewPos(heatmapLabelWidth+plot.Width-2, plot.Height*2.5/6))
+	if !gotOK || gotRow != 2 || gotCol != 59 {
+		t.Errorf("hover = row %d col %d ok %v, want row 2 col 59", gotRow, gotCol, gotOK)
+	}
+	test.MoveMouse(w.Canvas(), fyne.NewPos(5, 5)) // over the labels, not a cell
+	if gotOK {
+		t.Error("hover over the axis labels reported a cell")
+	}
+	tapped := -1
+	h.OnTapped = func(row int) { tapped = row }
+	test.TapCanvas(w.Canvas(), fyne.NewPos(heatmapLabelWidth+10, plot.Height*4.5/6))
+	if tapped != 4 {
+		t.Errorf("tapped row %d, want 4", tapped)
+	}
+}
+
+func TestHeatmapThrottledCellsCarryAMark(t *testing.T) {
+	d := fixedHeatmap()
+	img := image.NewRGBA(image.Rect(0, 0, 600, 300))
+	DrawHeatmap(img, d)
+	// Row 2's cells 40–59 are throttled: the middle pixel of such a cell differs from its corner.
+	cellW, cellH := 600/60, 300/6
+	cx, cy := 50*cellW+cellW/2, 2*cellH+cellH/2
+	if img.RGBAAt(cx, cy) == img.RGBAAt(50*cellW+1, 2*cellH+1) {
+		t.Error("throttled cell has no mark")
+	}
+	cx = 10*cellW + cellW/2
+	if img.RGBAAt(cx, cy) != img.RGBAAt(10*cellW+1, 2*cellH+1) {
+		t.Error("unthrottled cell is marked")
+	}
+	// Row 5 did not exist for its first 30 seconds: those cells are empty.
+	if img.RGBAAt(5*cellW, 5*cellH+cellH/2).A != 0 {
+		t.Error("a second before the shard existed is painted")
+	}
+}
+
+func TestHeatmapLabelsStayReadableAt500Shards(t *testing.T) {
+	test.NewTempApp(t)
+	h := NewHeatmap()
+	d := &HeatmapData{Columns: 300}
+	for r := range 500 {
+		d.Rows = append(d.Rows, HeatmapRow{Label: strconv.Itoa(r), Util: make([]float32, 300)})
+	}
+	h.SetData(d)
+	w := test.NewTempWindow(t, h)
+	w.Resize(fyne.NewSize(800, 520))
+	r := test.WidgetRenderer(h).(*heatmapRenderer)
+	var prevY float32 = -100
+	shown := 0
+	for _, l := range r.rowLabels {
+		if l.Hidden || l.Position().Y > h.plot.Height {
+			continue
+		}
+		if l.Position().Y-prevY < heatmapLabelMinGap-1 {
+			t.Fatalf("labels %q overlap the one above (y %.1f after %.1f)", l.Text, l.Position().Y, prevY)
+		}
+		prevY = l.Position().Y
+		shown++
+	}
+	if shown < 10 || shown > 40 {
+		t.Errorf("%d shard labels for 500 rows in ~500 px", shown)
+	}
+}
+
+func TestKeyMapGoldenHoverAndTap(t *testing.T) {
+	test.NewTempApp(t)
+	k := NewKeyMap()
+	k.SetSegments(fixedSegments())
+	k.SetMarker(0.6)
+	w := test.NewTempWindow(t, k)
+	w.Resize(fyne.NewSize(500, 100))
+	test.AssertImageMatches(t, "keymap.png", w.Canvas().Capture())
+
+	var hovered *KeySegment
+	k.OnHover = func(s *KeySegment) { hovered = s }
+	test.MoveMouse(w.Canvas(), fyne.NewPos(k.band.Width*0.3, keyMapAxisHeight+10))
+	if hovered == nil || hovered.ID != "shardId-000000000001" {
+		t.Fatalf("hover at 30 %% of the key space = %+v, want shard 1", hovered)
+	}
+	test.MoveMouse(w.Canvas(), fyne.NewPos(10, 2)) // on the axis
+	if hovered != nil {
+		t.Error("hover on the axis reported a shard")
+	}
+	var tapped KeySegment
+	k.OnTapped = func(s KeySegment) { tapped = s }
+	test.TapCanvas(w.Canvas(), fyne.NewPos(k.band.Width*0.9, keyMapAxisHeight+10))
+	if tapped.ID != "shardId-000000000003" || k.Selected() != tapped.ID {
+		t.Errorf("tap selected %q (reported %q), want shard 3", k.Selected(), tapped.ID)
+	}
+	test.AssertImageMatches(t, "keymap_selected.png", w.Canvas().Capture())
+}
+
+func TestKeyMapFadesToANewLayout(t *testing.T) {
+	test.NewTempApp(t)
+	k := NewKeyMap()
+	k.SetSegments(fixedSegments())
+	if k.anim != nil {
+		t.Fatal("first layout animated")
+	}
+	segs := fixedSegments()
+	segs[1].Util = 0.9 // same shards, new colours: no fade
+	k.SetSegments(segs)
+	if k.anim != nil {
+		t.Fatal("a utilisation change started a layout fade")
+	}
+	split := append(fixedSegments()[:1], fixedSegments()[2:]...)
+	split = append(split,
+		KeySegment{ID: "shardId-000000000004", Start: 0.25, End: 0.375, Open: true},
+		KeySegment{ID: "shardId-000000000005", Start: 0.375, End: 0.5, Open: true},
+		KeySegment{ID: "shardId-000000000001", Start: 0.25, End: 0.5})
+	k.SetSegments(split)
+	if k.anim == nil {
+		t.Fatal("a split did not start the fade")
+	}
+	if got := k.Segments(); !got[0].Open || got[len(got)-1].Open || got[1].ID != "shardId-000000000004" {
+		t.Errorf("segments not ordered open-first by key: %+v", got)
+	}
+}
+
+func TestUtilisationScale(t *testing.T) {
+	if UtilisationColor(math.NaN()) != UtilisationColor(0) || UtilisationColor(-1) != UtilisationColor(0) {
+		t.Error("NaN or negative utilisation is not idle")
+	}
+	if UtilisationColor(99) != UtilisationColor(ScaleMax) {
+		t.Error("utilisation above the scale does not saturate")
+	}
+	// The scale turns warm at the limit: red dominates blue above it, not below.
+	below, above := UtilisationColor(0.9), UtilisationColor(1.2)
+	if below.G < below.R/2 || above.R <= above.B || above.R < 200 {
+		t.Errorf("below limit %v, above %v", below, above)
+	}
+}
+
+func bench500(b *testing.B) *HeatmapData {
+	d := &HeatmapData{Columns: 300}
+	for r := range 500 {
+		row := HeatmapRow{Label: strconv.Itoa(r), Util: make([]float32, 300), Throttled: make([]bool, 300)}
+		for c := range 300 {
+			row.Util[c] = float32((r*7+c*3)%150) / 100
+			row.Throttled[c] = row.Util[c] > 1
+		}
+		d.Rows = append(d.Rows, row)
+	}
+	return d
+}
+
+// BenchmarkHeatmapFrame500x300 draws one frame of 500 shards × 300 seconds at a full-HD dashboard's size.
+func BenchmarkHeatmapFrame500x300(b *testing.B) {
+	d := bench500(b)
+	img := image.NewRGBA(image.Rect(0, 0, 1600, 700))
+	b.ReportAllocs()
+	for b.Loop() {
+		DrawHeatmap(img, d)
+	}
+}
+
+// BenchmarkKeyMapFrame500 draws one frame of the key-space map with 500 open and 499 closed shards, mid-fade.
+func BenchmarkKeyMapFrame500(b *testing.B) {
+	var segs, prev []KeySegment
+	for i := range 500 {
+		segs = append(segs, KeySegment{ID: strconv.Itoa(i), Start: float64(i) / 500, End: float64(i+1) / 500,
+			Util: float64(i%150) / 100, Open: true})
+		if i < 499 {
+			prev = append(prev, KeySegment{ID: "c" + strconv.Itoa(i), Start: float64(i) / 499, End: float64(i+1) / 499, Open: true})
+			segs = append(segs, KeySegment{ID: "c" + strconv.Itoa(i), Start: float64(i) / 499, End: float64(i+1) / 499})
+		}
+	}
+	img := image.NewRGBA(image.Rect(0, 0, 1600, 120))
+	b.ReportAllocs()
+	for b.Loop() {
+		DrawKeyMap(img, KeyMapFrame{Segments: segs, Previous: prev, Fade: 0.5, Selected: "250", Marker: 0.3,
+			ShowClosed: true, OpenHeight: 80})
+	}
+}
