@@ -20,9 +20,9 @@ node_modules/.package-lock.json: package.json package-lock.json
 build:
 	$(GO) build -o $(BIN) ./app
 
-# Until the desktop app lands, `make run` starts the Kinesis API server on the default data directory.
+# The desktop app on the default data directory, with the Kinesis API served from inside it.
 run: deps build
-	./$(BIN) serve
+	./$(BIN) gui
 
 # go vet, then every test (the engine's under the race detector); fuzz targets run their seed corpus.
 test: deps

@@ -16,6 +16,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"gui", "open the desktop app (the default), serving the Kinesis API from inside it", runGUI},
 		{"serve", "run the Kinesis API without a window (default http://127.0.0.1:4567)", runServe},
 		{"faults", "show, set or clear fault injection on a running server", runFaults},
 		{"bench", "measure the engine in process (see BENCHMARKS.md)", runBench},
@@ -26,7 +27,10 @@ func commands() []command {
 
 func main() {
 	args := os.Args[1:]
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 || args[0] != "help" && args[0] != "-h" && args[0] != "--help" && args[0] != "" && args[0][0] == '-' {
+		args = append([]string{"gui"}, args...) // no command, or only flags: the desktop app
+	}
+	if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		usage()
 		return
 	}

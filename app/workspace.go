@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/engine/loadgen"
+	"github.com/shardlab/shardlab/samples"
+)
+
+// The sample workspace a first start creates: a 4-shard stream and a paused producer replaying the clickstream
+// sample with one hot user, sized so that one shard runs over its limit and the other three stay cool — the
+// workshop's opening picture, one click away.
+const (
+	sampleStream     = "clickstream"
+	sampleShards     = 4
+	sampleFile       = "clickstream-events.ndjson"
+	sampleRate       = 2000
+	sampleHotShare   = 0.4
+	sampleKeys       = 300
+	sampleProducerID = "clickstream sample"
+)
+
+// generatorsPath is the workspace's producer settings inside a data directory.
+func generatorsPath(dir string) string { return filepath.Join(dir, "generators.json") }
+
+// samplesDir is where the sample files are copied for the load generator.
+func samplesDir(dir string) string { return filepath.Join(dir, "samples") }
+
+// installSamples copies the embedded sample files into the data directory, leaving files already there alone.
+func installSamples(dir string) error {
+	dst := samplesDir(dir)
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return fmt.Errorf("samples: %w", err)
+	}
+	return fs.WalkDir(samples.FS, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		target := filepath.Join(dst, path)
+		if _, err := os.Stat(target); err == nil {
+			return nil
+		}
+		b, err := samples.FS.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, b, 0o644)
+	})
+}
+
+// seedWorkspace creates the sample stream and producer the first time the app runs on a data directory (no
+// generators file yet). A stream of that name that already exists (made through the API, say) is kept as it is.
+func seedWorkspace(ctx context.Context, eng *engine.Engine, gens *loadgen.Manager, dir string) error {
+	if loadgen.Exists(generatorsPath(dir)) {
+		return nil
+	}
+	n := sampleShards
+	err := eng.CreateStream(ctx, engine.CreateStreamInput{StreamName: sampleStream, ShardCount: &n})
+	if err != nil && engine.ErrorCode(err) != engine.ErrResourceInUse {
+		return fmt.Errorf("sample workspace: %w", err)
+	}
+	_, err = gens.Add(loadgen.Config{Name: sampleProducerID, Stream: sampleStream, Template: loadgen.SampleFile,
+		SampleFile: filepath.Join(samplesDir(dir), sampleFile), Rate: sampleRate,
+		Keys: loadgen.KeyDistribution{Kind: loadgen.HotKey, Keys: sampleKeys, HotShare: sampleHotShare}})
+	if err != nil {
+		return fmt.Errorf("sample workspace: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,233 @@
+package views
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/engine/loadgen"
+	"github.com/shardlab/shardlab/views/widgets"
+)
+
+// refreshInterval is the dashboard's frame period: about four frames a second, as the workshop needs.
+const refreshInterval = 250 * time.Millisecond
+
+// Dashboard is one stream's screen: the key-space map, the heatmap and the shard table (Overview), its load
+// generators (Producers) and fault injection (Faults).
+type Dashboard struct {
+	env    Env
+	win    fyne.Window
+	stream string
+	ref    engine.StreamRef
+
+	header   *widget.Label
+	totals   *widget.Label
+	keyMap   *widgets.KeyMap
+	heatmap  *widgets.Heatmap
+	detail   *widget.Label
+	heatInfo *widget.Label
+	table    *widget.Table
+	lens     *lens
+	reshard  *reshardBar
+	strip    *producerStrip
+	prods    *producersPanel
+	faults   *faultsPanel
+
+	model    *dashModel
+	hovered  string // shard under the pointer on the map
+	selected string // shard picked on the map or in the table
+	root     fyne.CanvasObject
+	stopF    func()
+}
+
+func newDashboard(env Env, win fyne.Window, stream string) *Dashboard {
+	d := &Dashboard{env: env, win: win, stream: stream, ref: engine.StreamRef{StreamName: stream},
+		header: widget.NewLabelWithStyle(stream, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		totals: widget.NewLabel(""), keyMap: widgets.NewKeyMap(), heatmap: widgets.NewHeatmap(),
+		detail: widget.NewLabel(""), heatInfo: widget.NewLabel("")}
+	d.detail.Wrapping = fyne.TextWrapWord
+	d.keyMap.OnHover = func(s *widgets.KeySegment) {
+		d.hovered = ""
+		if s != nil {
+			d.hovered = s.ID
+		}
+		d.showDetail()
+	}
+	d.keyMap.OnTapped = func(s widgets.KeySegment) { d.selectShard(s.ID) }
+	d.heatmap.OnHover = d.heatHover
+	d.heatmap.OnTapped = func(row int) {
+		if m := d.model; m != nil && row < len(m.Heatmap.Rows) {
+			for _, r := range m.Rows {
+				if r.Number == m.Heatmap.Rows[row].Label {
+					d.selectShard(r.ID)
+				}
+			}
+		}
+	}
+	d.table = d.newShardTable()
+	d.lens = newLens(d)
+	d.reshard = newReshardBar(d)
+	d.strip = newProducerStrip(d)
+	d.prods = newProducersPanel(d)
+	d.faults = newFaultsPanel(d)
+
+	overview := container.NewBorder(
+		container.NewVBox(d.keyMap, d.detail, d.reshard.content(),
+			container.NewBorder(nil, nil, d.lens.content(), widgets.NewLegend())),
+		d.strip.content(), nil, nil,
+		func() fyne.CanvasObject {
+			split := container.NewVSplit(container.NewBorder(nil, d.heatInfo, nil, nil, d.heatmap), d.table)
+			split.Offset = 0.62
+			return split
+		}())
+	tabs := container.NewAppTabs(
+		container.NewTabItem("Overview", overview),
+		container.NewTabItem("Producers", d.prods.content()),
+		container.NewTabItem("Faults", d.faults.content()),
+	)
+	d.root = container.NewBorder(container.NewVBox(container.NewHBox(d.header, d.totals)), nil, nil, nil, tabs)
+	return d
+}
+
+func (d *Dashboard) Content() fyne.CanvasObject { return d.root }
+
+func (d *Dashboard) Start() { d.stopF = poll(refreshInterval, d.fetch, d.apply) }
+
+func (d *Dashboard) Stop() {
+	if d.stopF != nil {
+		d.stopF()
+	}
+}
+
+// frame is one refresh's data: the model plus the generators' state.
+type frame struct {
+	model *dashModel
+	gens  []loadgen.Listed
+}
+
+// fetch reads the engine off the UI goroutine and builds the whole frame there, so apply only hands it to widgets.
+func (d *Dashboard) fetch() frame {
+	ctx := context.Background()
+	var snap engine.MetricsSnapshot
+	f := frame{gens: d.env.Generators.List(d.stream, false)}
+	if err := d.env.Engine.Metrics(ctx, d.ref, heatmapSeconds+1, &snap); err != nil {
+		f.model = &dashModel{Stream: d.stream, Err: err}
+		return f
+	}
+	shards, _ := d.env.Engine.Shards(ctx, d.ref)
+	f.model = buildDashModel(&snap, shards, time.Now())
+	f.model.Summary, _ = d.env.Engine.DescribeStreamSummary(ctx, d.ref)
+	f.model.Faults, _ = d.env.Engine.Faults(ctx, d.ref)
+	return f
+}
+
+func (d *Dashboard) apply(f frame) {
+	m := f.model
+	if m.Err != nil {
+		d.totals.SetText("· " + m.Err.Error())
+		return
+	}
+	prev := d.model
+	d.model = m
+	if s := m.Summary; s != nil {
+		limits := "limits off"
+		if s.LimitsEnforced {
+			limits = "limits on"
+		}
+		enc := ""
+		if s.EncryptionType == "KMS" {
+			enc = " · encrypted (" + s.KeyId + ")"
+		}
+		mode := "provisioned"
+		if s.StreamMode == engine.ModeOnDemand {
+			mode = "on-demand"
+		}
+		d.header.SetText(fmt.Sprintf("%s · %d open shards · %s · %s · %s · %s%s", s.StreamName, s.OpenShardCount,
+			mode, retentionText(s.RetentionPeriodHours), limits, s.StreamStatus, enc))
+	}
+	d.totals.SetText(fmt.Sprintf("· %s · %s · %s throttled/s · %s injected/s", rate(m.InRecords, "rec/s in"),
+		rate(m.InBytes/1024, "KiB/s"), thousands(int64(m.Throttled)), thousands(int64(m.Injected))))
+	d.keyMap.SetSegments(m.Segments)
+	if prev == nil || !sameHeatmap(prev.Heatmap, m.Heatmap) {
+		d.heatmap.SetData(m.Heatmap)
+	}
+	d.table.Refresh()
+	d.showDetail()
+	d.lens.update()
+	d.reshard.update()
+	d.strip.update(f.gens)
+	d.prods.update(f.gens)
+	d.faults.update(m)
+}
+
+func (d *Dashboard) selectShard(id string) {
+	d.selected = id
+	d.keyMap.Select(id)
+	d.showDetail()
+	d.reshard.update()
+}
+
+func (d *Dashboard) row(id string) *shardRow {
+	if d.model == nil {
+		return nil
+	}
+	for i := range d.model.Rows {
+		if d.model.Rows[i].ID == id {
+			return &d.model.Rows[i]
+		}
+	}
+	return nil
+}
+
+// showDetail describes the shard under the pointer, else the selected one, else says how to pick one.
+func (d *Dashboard) showDetail() {
+	id := d.hovered
+	if id == "" {
+		id = d.selected
+	}
+	r := d.row(id)
+	if r == nil {
+		d.detail.SetText("Hover over a shard on the map for its range, rates and top partition keys; tap it to select it for splitting or merging.")
+		return
+	}
+	state := "open"
+	if !r.Open {
+		state = "closed"
+	}
+	text := fmt.Sprintf("Shard %s (%s, %s) · hash keys %s · %s · %s · %s of the write limit · %s throttled in the last minute",
+		r.Number, r.ID, state, r.Range, rate(r.Records, "rec/s"), rate(r.KiB, "KiB/s"), percent(r.Util), thousands(int64(r.Throttles)))
+	if keys := topKeysText(r.TopKeys, 3); keys != "" {
+		text += " · top keys: " + keys
+	}
+	d.detail.SetText(text)
+}
+
+func (d *Dashboard) heatHover(row, col int, ok bool) {
+	m := d.model
+	if !ok || m == nil || row >= len(m.Heatmap.Rows) {
+		d.heatInfo.SetText("Rows are shards in key order (a split's children right under their parent), columns the last 5 minutes, one per second.")
+		return
+	}
+	hr := m.Heatmap.Rows[row]
+	at := m.Heatmap.End.Add(-time.Duration(m.Heatmap.Columns-1-col) * time.Second)
+	u := hr.Util[col]
+	if u != u { // NaN: the shard did not exist then
+		d.heatInfo.SetText(fmt.Sprintf("Shard %s at %s: not open then", hr.Label, at.Local().Format("15:04:05")))
+		return
+	}
+	text := fmt.Sprintf("Shard %s at %s: %s of the write limit", hr.Label, at.Local().Format("15:04:05"), percent(float64(u)))
+	if hr.Throttled[col] {
+		text += " · throttled"
+	}
+	d.heatInfo.SetText(text)
+}
+
+// toggleProducers starts this stream's generators if none runs, else stops them all (Ctrl+G).
+func (d *Dashboard) toggleProducers() { d.strip.toggleAll() }
+
+func (d *Dashboard) focusLens() { d.win.Canvas().Focus(d.lens.entry) }

@@ -1,0 +1,67 @@
+package views
+
+import (
+	"errors"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
+
+	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/engine/loadgen"
+)
+
+// Env is what the screens work on: the engine, the workspace's generators and facts about the running app.
+type Env struct {
+	Engine     *engine.Engine
+	Generators *loadgen.Manager
+	DataDir    string // where the bbolt file and the workspace live (shown in Settings and About)
+	Version    string
+	SampleDir  string // sample files the load generator offers
+	// API reports the in-app Kinesis API server's state; nil when the app runs without one.
+	API func() APIStatus
+}
+
+// APIStatus is the in-app API server's state for the status bar.
+type APIStatus struct {
+	Endpoint string // e.g. http://127.0.0.1:4567, empty when not serving
+	Err      string // why it is not serving
+}
+
+// screen is one page of the window's centre. Start begins its live updates; Stop ends them when it is left, so
+// hidden screens cost nothing.
+type screen interface {
+	Content() fyne.CanvasObject
+	Start()
+	Stop()
+}
+
+// showError puts an engine error in a dialog in plain words: a title for the kind of problem, then the engine's own
+// message, which already names the field and the limit.
+func showError(what string, err error, win fyne.Window) {
+	title, text := explain(err)
+	d := dialog.NewInformation(title, what+": "+text, win)
+	d.Show()
+}
+
+func explain(err error) (title, text string) {
+	var e *engine.Error
+	if !errors.As(err, &e) {
+		return "Something went wrong", err.Error()
+	}
+	msg := strings.TrimSuffix(e.Message, ".") + "."
+	switch e.Code {
+	case engine.ErrResourceInUse:
+		return "Already exists or busy", msg
+	case engine.ErrResourceNotFound:
+		return "Not found", msg
+	case engine.ErrLimitExceeded:
+		return "Over a limit", msg
+	case engine.ErrInvalidArgument, engine.ErrValidation:
+		return "Not accepted", msg
+	case engine.ErrThroughputExceeded:
+		return "Throttled", msg
+	default:
+		return e.Code, msg
+	}
+}

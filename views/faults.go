@@ -1,0 +1,162 @@
+package views
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/shardlab/shardlab/engine"
+)
+
+const wholeStream = "Whole stream"
+
+// faultsPanel is the Faults tab: the engine's fault injection for the stream or one shard, with what was injected
+// beside the real throttles, so a workshop can watch a client's retries at work.
+type faultsPanel struct {
+	d                                     *Dashboard
+	target                                *widget.Select
+	throttle, internal, unavailable, wait *widget.Entry
+	active, counts                        *widget.Label
+	targets                               []string
+}
+
+func newFaultsPanel(d *Dashboard) *faultsPanel {
+	p := &faultsPanel{d: d, throttle: percentEntry(), internal: percentEntry(), unavailable: percentEntry(),
+		wait: widget.NewEntry(), active: widget.NewLabel("No faults injected."), counts: widget.NewLabel("")}
+	p.wait.SetText("0")
+	p.wait.Validator = intInRange(0, 60_000, "added latency (ms)")
+	p.target = widget.NewSelect([]string{wholeStream}, nil)
+	p.target.SetSelected(wholeStream)
+	return p
+}
+
+func percentEntry() *widget.Entry {
+	e := widget.NewEntry()
+	e.SetText("0")
+	e.Validator = intInRange(0, 100, "probability (%)")
+	return e
+}
+
+func (p *faultsPanel) content() fyne.CanvasObject {
+	apply := widget.NewButton("Inject", p.apply)
+	apply.Importance = widget.HighImportance
+	clearBtn := widget.NewButton("Clear all faults", p.clearAll)
+	form := widget.NewForm(
+		widget.NewFormItem("Target", p.target),
+		&widget.FormItem{Text: "Throttle (%)", Widget: p.throttle, HintText: "calls or records refused with ProvisionedThroughputExceededException"},
+		&widget.FormItem{Text: "InternalFailure (%)", Widget: p.internal, HintText: "records (PutRecords) or calls failed with InternalFailure"},
+		&widget.FormItem{Text: "ServiceUnavailable (%)", Widget: p.unavailable, HintText: "whole calls failed with ServiceUnavailable"},
+		&widget.FormItem{Text: "Added latency (ms)", Widget: p.wait, HintText: "added to every call on the target"},
+	)
+	help := widget.NewLabel("Faults apply to every client: SDKs through the API, the producers here, and later consumers. " +
+		"Injected failures are counted apart from real throttling.")
+	help.Wrapping = fyne.TextWrapWord
+	return container.NewVScroll(container.NewVBox(help, form, container.NewHBox(apply, clearBtn), heading("Active"), p.active, p.counts))
+}
+
+func (p *faultsPanel) spec() (engine.FaultSpec, error) {
+	var s engine.FaultSpec
+	for _, f := range []struct {
+		e    *widget.Entry
+		dst  *float64
+		name string
+	}{{p.throttle, &s.ThrottleRate, "throttle"}, {p.internal, &s.InternalFailureRate, "InternalFailure"},
+		{p.unavailable, &s.ServiceUnavailableRate, "ServiceUnavailable"}} {
+		if err := f.e.Validate(); err != nil {
+			return s, fmt.Errorf("%s: %w", f.name, err)
+		}
+		n, _ := strconv.Atoi(strings.TrimSpace(f.e.Text))
+		*f.dst = float64(n) / 100
+	}
+	if err := p.wait.Validate(); err != nil {
+		return s, err
+	}
+	ms, _ := strconv.Atoi(strings.TrimSpace(p.wait.Text))
+	s.Latency = time.Duration(ms) * time.Millisecond
+	return s, nil
+}
+
+func (p *faultsPanel) apply() {
+	spec, err := p.spec()
+	if err != nil {
+		showError("Inject faults", err, p.d.win)
+		return
+	}
+	shard := ""
+	if p.target.Selected != wholeStream {
+		shard = p.target.Selected
+	}
+	background(func() (struct{}, error) {
+		return struct{}{}, p.d.env.Engine.SetFaults(context.Background(), p.d.ref, shard, spec)
+	}, func(_ struct{}, err error) {
+		if err != nil {
+			showError("Inject faults", err, p.d.win)
+		}
+	})
+}
+
+func (p *faultsPanel) clearAll() {
+	faults := map[string]engine.FaultSpec{}
+	if p.d.model != nil {
+		faults = p.d.model.Faults
+	}
+	background(func() (struct{}, error) {
+		for shard := range faults {
+			if err := p.d.env.Engine.SetFaults(context.Background(), p.d.ref, shard, engine.FaultSpec{}); err != nil {
+				return struct{}{}, err
+			}
+		}
+		return struct{}{}, nil
+	}, func(_ struct{}, err error) {
+		if err != nil {
+			showError("Clear faults", err, p.d.win)
+		}
+	})
+}
+
+func (p *faultsPanel) update(m *dashModel) {
+	targets := []string{wholeStream}
+	for _, r := range m.Rows {
+		if r.Open {
+			targets = append(targets, r.ID)
+		}
+	}
+	if strings.Join(targets, ",") != strings.Join(p.targets, ",") {
+		p.targets = targets
+		p.target.SetOptions(targets)
+	}
+	if len(m.Faults) == 0 {
+		p.active.SetText("No faults injected.")
+	} else {
+		keys := make([]string, 0, len(m.Faults))
+		for k := range m.Faults {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var lines []string
+		for _, k := range keys {
+			f := m.Faults[k]
+			name := k
+			if k == "" {
+				name = "whole stream"
+			}
+			lines = append(lines, fmt.Sprintf("%s: throttle %s, InternalFailure %s, ServiceUnavailable %s, +%d ms", name,
+				percent(f.ThrottleRate), percent(f.InternalFailureRate), percent(f.ServiceUnavailableRate), f.Latency.Milliseconds()))
+		}
+		p.active.SetText(strings.Join(lines, "\n"))
+	}
+	var injected, real int
+	for _, r := range m.Rows {
+		injected += r.Injected
+		real += r.Throttles
+	}
+	p.counts.SetText(fmt.Sprintf("Last second: %s injected, %s really throttled · last minute: %s injected, %s really throttled",
+		thousands(int64(m.Injected)), thousands(int64(m.Throttled)), thousands(int64(injected)), thousands(int64(real))))
+}

@@ -1,0 +1,77 @@
+package views
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// thousands formats n with thousands separators, as every number on screen is.
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	if neg {
+		s = s[1:]
+	}
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// rate formats a per-second figure with its unit: "12,400 rec/s", "512.0 KiB/s".
+func rate(v float64, unit string) string {
+	if unit == "KiB/s" {
+		if v >= 10*1024 {
+			return fmt.Sprintf("%.1f MiB/s", v/1024)
+		}
+		return fmt.Sprintf("%.1f KiB/s", v)
+	}
+	return thousands(int64(v+0.5)) + " " + unit
+}
+
+// percent formats a share 0…1 (or above) as a whole percentage.
+func percent(f float64) string { return strconv.Itoa(int(f*100+0.5)) + " %" }
+
+// shortID keeps a shard id's number: "shardId-000000000012" reads as "12".
+func shortID(id string) string {
+	i := strings.LastIndexByte(id, '-')
+	if i < 0 {
+		return id
+	}
+	n := strings.TrimLeft(id[i+1:], "0")
+	if n == "" {
+		return "0"
+	}
+	return n
+}
+
+// abbrevHex shortens a 32-digit hash key to its first and last digits; the full value goes in a tooltip or detail.
+func abbrevHex(h string) string {
+	if len(h) <= 12 {
+		return "0x" + h
+	}
+	return "0x" + h[:6] + "…" + h[len(h)-4:]
+}
+
+// ago describes a duration in the past, coarsely.
+func ago(d time.Duration) string {
+	switch {
+	case d < time.Second:
+		return "0 ms"
+	case d < time.Minute:
+		return strconv.Itoa(int(d.Milliseconds())) + " ms"
+	case d < time.Hour:
+		return fmt.Sprintf("%d min %d s", int(d.Minutes()), int(d.Seconds())%60)
+	default:
+		return fmt.Sprintf("%d h %d min", int(d.Hours()), int(d.Minutes())%60)
+	}
+}

@@ -1,0 +1,100 @@
+package views
+
+import (
+	"fmt"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/widget"
+)
+
+// shortcut is one keyboard shortcut, shown in the menu and working anywhere in the window.
+type shortcut struct {
+	label string
+	key   fyne.KeyName
+	mod   fyne.KeyModifier
+	run   func()
+}
+
+// actions are the common actions, in menu order: every one has a key.
+func (s *Shell) actions() []shortcut {
+	ctrl := fyne.KeyModifierShortcutDefault
+	return []shortcut{
+		{"New stream…", fyne.KeyN, ctrl, func() { s.Select(navStreams); showCreateStream(s.env, s.win, nil) }},
+		{"Streams", fyne.Key1, ctrl, func() { s.Select(navStreams) }},
+		{"Settings", fyne.KeyComma, ctrl, func() { s.Select(navSettings) }},
+		{"Start or stop this stream's producers", fyne.KeyG, ctrl, func() {
+			if d, ok := s.current.(*Dashboard); ok {
+				d.toggleProducers()
+			}
+		}},
+		{"Find a partition key", fyne.KeyF, ctrl, func() {
+			if d, ok := s.current.(*Dashboard); ok {
+				d.focusLens()
+			}
+		}},
+		{"About Shardlab", fyne.KeyF1, 0, s.showAbout},
+	}
+}
+
+func (s *Shell) installShortcuts() {
+	var items []*fyne.MenuItem
+	for _, a := range s.actions() {
+		sc := &desktop.CustomShortcut{KeyName: a.key, Modifier: a.mod}
+		run := a.run
+		s.win.Canvas().AddShortcut(sc, func(fyne.Shortcut) { run() })
+		item := fyne.NewMenuItem(a.label, run)
+		item.Shortcut = sc
+		items = append(items, item)
+	}
+	s.win.SetMainMenu(fyne.NewMainMenu(
+		fyne.NewMenu("File", items[0], items[2]),
+		fyne.NewMenu("View", items[1], items[3], items[4]),
+		fyne.NewMenu("Help", items[5]),
+	))
+}
+
+func (s *Shell) showAbout() {
+	api := "not running"
+	if s.env.API != nil {
+		if st := s.env.API(); st.Endpoint != "" {
+			api = st.Endpoint
+		} else if st.Err != "" {
+			api = st.Err
+		}
+	}
+	body := container.NewVBox(
+		widget.NewLabelWithStyle("Shardlab "+s.env.Version, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		widget.NewLabel("A local Amazon Kinesis workbench: streams, shards and heat you can see."),
+		widget.NewForm(
+			widget.NewFormItem("Data", selectable(s.env.DataDir)),
+			widget.NewFormItem("Kinesis API", selectable(api)),
+		),
+		widget.NewLabel(fmt.Sprintf("Shortcuts: %s", shortcutHelp(s.actions()))),
+	)
+	dialog.NewCustom("About Shardlab", "Close", body, s.win).Show()
+}
+
+func shortcutHelp(actions []shortcut) string {
+	out := ""
+	for i, a := range actions {
+		if i > 0 {
+			out += " · "
+		}
+		key := string(a.key)
+		if a.mod != 0 {
+			key = "Ctrl+" + key
+		}
+		out += key + " " + a.label
+	}
+	return out
+}
+
+// selectable is read-only text a person can select and copy (a path, an endpoint).
+func selectable(text string) fyne.CanvasObject {
+	l := widget.NewLabel(text)
+	l.Selectable = true
+	return l
+}

@@ -1,0 +1,57 @@
+package views
+
+import (
+	"sync/atomic"
+	"time"
+
+	"fyne.io/fyne/v2"
+)
+
+// poll runs fetch every interval on its own goroutine and hands each result to apply on the UI goroutine. While an
+// earlier result still waits for the UI, new ones are dropped rather than queued, so a busy UI never falls behind
+// and fetch (which may wait on the engine or the disk) never runs on the UI goroutine. It returns a stop function.
+func poll[T any](interval time.Duration, fetch func() T, apply func(T)) (stop func()) {
+	done := make(chan struct{})
+	var waiting atomic.Bool
+	go func() {
+		ticker := time.NewTicker(interval)
+		defer ticker.Stop()
+		for first := true; ; first = false {
+			if !first {
+				select {
+				case <-done:
+					return
+				case <-ticker.C:
+				}
+			}
+			if waiting.Load() {
+				continue
+			}
+			v := fetch()
+			waiting.Store(true)
+			fyne.Do(func() {
+				defer waiting.Store(false)
+				select {
+				case <-done:
+				default:
+					apply(v)
+				}
+			})
+		}
+	}()
+	var stopped atomic.Bool
+	return func() {
+		if stopped.CompareAndSwap(false, true) {
+			close(done)
+		}
+	}
+}
+
+// background runs work off the UI goroutine and hands its result to then on it: how every engine call made from a
+// button runs, so a click never freezes the window on a disk write.
+func background[T any](work func() (T, error), then func(T, error)) {
+	go func() {
+		v, err := work()
+		fyne.Do(func() { then(v, err) })
+	}()
+}

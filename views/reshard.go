@@ -1,0 +1,142 @@
+package views
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/internal/hashkey"
+)
+
+// reshardBar holds the resharding actions on the selected shard and the stream: split at the midpoint or at the
+// hottest key, merge with the next shard in key order, scale uniformly. Generators keep running throughout.
+type reshardBar struct {
+	d         *Dashboard
+	label     *widget.Label
+	splitMid  *widget.Button
+	splitHot  *widget.Button
+	merge     *widget.Button
+	target    *widget.Entry
+	scale     *widget.Button
+	closed    *widget.Check
+	busy      bool
+}
+
+func newReshardBar(d *Dashboard) *reshardBar {
+	b := &reshardBar{d: d, label: widget.NewLabel("No shard selected"), target: widget.NewEntry()}
+	b.splitMid = widget.NewButton("Split at midpoint", func() { b.split(false) })
+	b.splitHot = widget.NewButton("Split at hot key", func() { b.split(true) })
+	b.merge = widget.NewButton("Merge with next", b.mergeNext)
+	b.target.SetPlaceHolder("shards")
+	b.target.Validator = intInRange(1, 500, "target shard count")
+	b.scale = widget.NewButton("Scale", b.scaleTo)
+	b.closed = widget.NewCheck("Show closed shards", func(on bool) { d.keyMap.ShowClosed(on) })
+	return b
+}
+
+func (b *reshardBar) content() fyne.CanvasObject {
+	target := container.NewGridWrap(fyne.NewSize(110, b.target.MinSize().Height), b.target)
+	return container.NewHBox(b.label, b.splitMid, b.splitHot, b.merge, widget.NewSeparator(), target, b.scale, b.closed)
+}
+
+// update enables what makes sense for the selection and the stream's state.
+func (b *reshardBar) update() {
+	r := b.d.row(b.d.selected)
+	active := b.d.model != nil && b.d.model.Summary != nil && b.d.model.Summary.StreamStatus == "ACTIVE" && !b.busy
+	set := func(btn *widget.Button, on bool) {
+		if on {
+			btn.Enable()
+		} else {
+			btn.Disable()
+		}
+	}
+	if r == nil || !r.Open {
+		b.label.SetText("Select a shard on the map:")
+		set(b.splitMid, false)
+		set(b.splitHot, false)
+		set(b.merge, false)
+	} else {
+		b.label.SetText("Shard " + r.Number + ":")
+		set(b.splitMid, active)
+		set(b.splitHot, active && r.Hottest != nil)
+		set(b.merge, active && b.next(r) != nil)
+	}
+	set(b.scale, active)
+}
+
+// next is the open shard whose range starts right after r's.
+func (b *reshardBar) next(r *shardRow) *shardRow {
+	for i := range b.d.model.Rows {
+		o := &b.d.model.Rows[i]
+		if o.Open && r.KeyRange.Adjacent(o.KeyRange) {
+			return o
+		}
+	}
+	return nil
+}
+
+func (b *reshardBar) split(atHotKey bool) {
+	r := b.d.row(b.d.selected)
+	if r == nil {
+		return
+	}
+	at := r.KeyRange.Mid()
+	if atHotKey && r.Hottest != nil {
+		at = hotKeyHash(*r)
+	}
+	in := engine.SplitShardInput{StreamRef: b.d.ref, ShardToSplit: r.ID, NewStartingHashKey: at.String()}
+	b.run("Split shard "+r.Number, func(ctx context.Context) error { return b.d.env.Engine.SplitShard(ctx, in) })
+}
+
+func (b *reshardBar) mergeNext() {
+	r := b.d.row(b.d.selected)
+	if r == nil {
+		return
+	}
+	n := b.next(r)
+	if n == nil {
+		return
+	}
+	in := engine.MergeShardsInput{StreamRef: b.d.ref, ShardToMerge: r.ID, AdjacentShardToMerge: n.ID}
+	b.run("Merge shards "+r.Number+" and "+n.Number, func(ctx context.Context) error { return b.d.env.Engine.MergeShards(ctx, in) })
+}
+
+func (b *reshardBar) scaleTo() {
+	if err := b.target.Validate(); err != nil {
+		showError("Scale "+b.d.stream, err, b.d.win)
+		return
+	}
+	n, _ := strconv.Atoi(strings.TrimSpace(b.target.Text))
+	in := engine.UpdateShardCountInput{StreamRef: b.d.ref, TargetShardCount: n, ScalingType: "UNIFORM_SCALING"}
+	b.run("Scale "+b.d.stream+" to "+strconv.Itoa(n)+" shards", func(ctx context.Context) error {
+		_, err := b.d.env.Engine.UpdateShardCount(ctx, in)
+		return err
+	})
+}
+
+func (b *reshardBar) run(what string, call func(context.Context) error) {
+	b.busy = true
+	b.update()
+	background(func() (struct{}, error) { return struct{}{}, call(context.Background()) }, func(_ struct{}, err error) {
+		b.busy = false
+		if err != nil {
+			showError(what, err, b.d.win)
+		}
+		b.d.selectShard("")
+	})
+}
+
+// hotKeyHash is where "split at hot key" cuts r: the hot key's hash starts the upper child; when it is the range's
+// first key, the lower child is that key alone instead, so the split always isolates it from one side.
+func hotKeyHash(r shardRow) hashkey.Key {
+	at := r.Hottest.Hash
+	if at.Cmp(r.KeyRange.Start) == 0 {
+		at = at.Add1()
+	}
+	return at
+}

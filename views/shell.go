@@ -1,0 +1,191 @@
+// Package views is Shardlab's desktop window: Fyne screens over the engine's Go API, one file per screen, with the
+// custom widgets in views/widgets. Views never touch bbolt or HTTP; engine calls run off the UI goroutine and come
+// back through fyne.Do.
+package views
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/shardlab/shardlab/engine"
+)
+
+// Preference keys.
+const (
+	prefWidth      = "window.width"
+	prefHeight     = "window.height"
+	prefLastScreen = "screen.last"
+	PrefTheme      = "theme"
+)
+
+// Navigation ids: the streams list, one per stream ("stream:" + name), settings.
+const (
+	navStreams  = "streams"
+	navSettings = "settings"
+	navStream   = "stream:"
+)
+
+// Shell is the window's frame: navigation on the left, the selected screen in the centre, the status bar below.
+type Shell struct {
+	env Env
+	app fyne.App
+	win fyne.Window
+
+	nav     *widget.Tree
+	centre  *fyne.Container
+	status  *statusBar
+	current screen
+	shownID string
+	streams []string
+	stopNav func()
+	pending string // a screen asked for before its stream exists (--show): opened when the stream appears
+}
+
+// NewShell builds the frame and opens the last screen used (the streams list the first time).
+func NewShell(a fyne.App, win fyne.Window, env Env) *Shell {
+	s := &Shell{env: env, app: a, win: win, centre: container.NewStack()}
+	s.streams = streamNames(env.Engine)
+	s.nav = widget.NewTree(s.navChildren, s.navIsBranch, s.navCreate, s.navUpdate)
+	s.nav.OpenBranch(navStreams)
+	s.nav.OnSelected = func(id widget.TreeNodeID) { s.Show(id) }
+	s.status = newStatusBar(env)
+	return s
+}
+
+// Content is the whole window's content.
+func (s *Shell) Content() fyne.CanvasObject {
+	split := container.NewHSplit(s.nav, s.centre)
+	split.Offset = 0.16
+	return container.NewBorder(nil, s.status.content(), nil, nil, split)
+}
+
+// Start begins the live parts (navigation and status bar) and opens the remembered screen.
+func (s *Shell) Start() {
+	s.status.start()
+	s.stopNav = poll(time.Second, func() []string { return streamNames(s.env.Engine) }, s.setStreams)
+	last := s.app.Preferences().StringWithFallback(prefLastScreen, navStreams)
+	if strings.HasPrefix(last, navStream) && !slices.Contains(s.streams, strings.TrimPrefix(last, navStream)) {
+		s.pending, last = last, navStreams
+	}
+	s.Select(last)
+	s.installShortcuts()
+}
+
+// Stop ends every live update, as the window closes.
+func (s *Shell) Stop() {
+	s.status.stop()
+	if s.stopNav != nil {
+		s.stopNav()
+	}
+	if s.current != nil {
+		s.current.Stop()
+	}
+	size := s.win.Canvas().Size()
+	s.app.Preferences().SetFloat(prefWidth, float64(size.Width))
+	s.app.Preferences().SetFloat(prefHeight, float64(size.Height))
+}
+
+// WindowSize is the remembered window size, or a default that suits a 1280×800 projector.
+func WindowSize(a fyne.App) fyne.Size {
+	p := a.Preferences()
+	return fyne.NewSize(float32(p.FloatWithFallback(prefWidth, 1280)), float32(p.FloatWithFallback(prefHeight, 800)))
+}
+
+// Select shows a screen and marks it in the navigation.
+func (s *Shell) Select(id string) {
+	s.nav.Select(id)
+	s.Show(id)
+}
+
+// Show replaces the centre with the screen for a navigation id.
+func (s *Shell) Show(id string) {
+	if id == s.shownID && s.current != nil {
+		return
+	}
+	var next screen
+	switch {
+	case id == navStreams:
+		next = newStreamsScreen(s.env, s.win, s.Select)
+	case id == navSettings:
+		next = newSettingsScreen(s.env, s.app, s.win)
+	case strings.HasPrefix(id, navStream):
+		next = newDashboard(s.env, s.win, strings.TrimPrefix(id, navStream))
+	default:
+		return
+	}
+	if s.current != nil {
+		s.current.Stop()
+	}
+	s.current, s.shownID = next, id
+	s.centre.Objects = []fyne.CanvasObject{next.Content()}
+	s.centre.Refresh()
+	next.Start()
+	s.app.Preferences().SetString(prefLastScreen, id)
+}
+
+// Current returns the screen shown (for tests).
+func (s *Shell) Current() any { return s.current }
+
+func (s *Shell) setStreams(names []string) {
+	if slices.Equal(names, s.streams) {
+		return
+	}
+	s.streams = names
+	s.nav.Refresh()
+	if s.pending != "" && slices.Contains(names, strings.TrimPrefix(s.pending, navStream)) {
+		s.Select(s.pending)
+		s.pending = ""
+		return
+	}
+	if strings.HasPrefix(s.shownID, navStream) && !slices.Contains(names, strings.TrimPrefix(s.shownID, navStream)) {
+		s.Select(navStreams) // the stream shown was deleted
+	}
+}
+
+func (s *Shell) navChildren(id widget.TreeNodeID) []widget.TreeNodeID {
+	switch id {
+	case "":
+		return []string{navStreams, navSettings}
+	case navStreams:
+		out := make([]string, len(s.streams))
+		for i, n := range s.streams {
+			out[i] = navStream + n
+		}
+		return out
+	}
+	return nil
+}
+
+func (s *Shell) navIsBranch(id widget.TreeNodeID) bool { return id == "" || id == navStreams }
+
+func (s *Shell) navCreate(bool) fyne.CanvasObject { return widget.NewLabel("clickstream-long-name") }
+
+func (s *Shell) navUpdate(id widget.TreeNodeID, _ bool, o fyne.CanvasObject) {
+	l := o.(*widget.Label)
+	switch {
+	case id == navStreams:
+		l.SetText("Streams")
+		l.TextStyle.Bold = true
+	case id == navSettings:
+		l.SetText("Settings")
+		l.TextStyle.Bold = true
+	default:
+		l.TextStyle.Bold = false
+		l.SetText(strings.TrimPrefix(id, navStream))
+	}
+	l.Truncation = fyne.TextTruncateEllipsis
+}
+
+// streamNames lists the default account and region's streams, sorted: the navigation's children.
+func streamNames(eng *engine.Engine) []string {
+	var names []string
+	for _, st := range eng.Streams() {
+		names = append(names, st.StreamName)
+	}
+	return names
+}

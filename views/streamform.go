@@ -1,0 +1,154 @@
+package views
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/shardlab/shardlab/engine"
+)
+
+// streamNamePattern is Kinesis's rule for stream names (1–128 of letters, digits, "_", "." and "-").
+var streamNamePattern = regexp.MustCompile(`^[a-zA-Z0-9_.-]+$`)
+
+func validateStreamName(s string) error {
+	switch {
+	case s == "":
+		return errors.New("a name is needed")
+	case len(s) > 128:
+		return fmt.Errorf("%d characters: at most 128", len(s))
+	case !streamNamePattern.MatchString(s):
+		return errors.New("only letters, digits, _ . and -")
+	}
+	return nil
+}
+
+func intInRange(lo, hi int, what string) func(string) error {
+	return func(s string) error {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil {
+			return fmt.Errorf("%s must be a whole number", what)
+		}
+		if n < lo || n > hi {
+			return fmt.Errorf("%s must be between %s and %s", what, thousands(int64(lo)), thousands(int64(hi)))
+		}
+		return nil
+	}
+}
+
+// Capacity modes as the form shows them.
+const (
+	modeProvisionedLabel = "Provisioned"
+	modeOnDemandLabel    = "On-demand"
+)
+
+// createStreamForm is the New stream dialog's fields, kept apart so tests can fill and submit them.
+type createStreamForm struct {
+	name, shards, retention *widget.Entry
+	mode                    *widget.RadioGroup
+	items                   []*widget.FormItem
+}
+
+func newCreateStreamForm() *createStreamForm {
+	f := &createStreamForm{name: widget.NewEntry(), shards: widget.NewEntry(), retention: widget.NewEntry()}
+	f.name.SetPlaceHolder("orders")
+	f.name.Validator = validateStreamName
+	f.shards.SetText("4")
+	f.shards.Validator = intInRange(1, 500, "shard count")
+	f.retention.SetText("24")
+	f.retention.Validator = intInRange(24, 8760, "retention (hours)")
+	f.mode = widget.NewRadioGroup([]string{modeProvisionedLabel, modeOnDemandLabel}, func(m string) {
+		if m == modeOnDemandLabel {
+			f.shards.Disable()
+		} else {
+			f.shards.Enable()
+		}
+	})
+	f.mode.Horizontal = true
+	f.mode.Required = true
+	f.mode.SetSelected(modeProvisionedLabel)
+	f.items = []*widget.FormItem{
+		{Text: "Name", Widget: f.name, HintText: "1–128 letters, digits, _ . -"},
+		{Text: "Capacity", Widget: f.mode},
+		{Text: "Shards", Widget: f.shards, HintText: "provisioned: 1–500; each takes 1 MiB/s or 1,000 records/s in"},
+		{Text: "Retention (hours)", Widget: f.retention, HintText: "24 (1 day) to 8,760 (365 days)"},
+	}
+	return f
+}
+
+func (f *createStreamForm) input() engine.CreateStreamInput {
+	in := engine.CreateStreamInput{StreamName: strings.TrimSpace(f.name.Text), StreamMode: engine.ModeProvisioned}
+	in.RetentionHours, _ = strconv.Atoi(strings.TrimSpace(f.retention.Text))
+	if f.mode.Selected == modeOnDemandLabel {
+		in.StreamMode = engine.ModeOnDemand
+	} else {
+		n, _ := strconv.Atoi(strings.TrimSpace(f.shards.Text))
+		in.ShardCount = &n
+	}
+	return in
+}
+
+// showCreateStream opens the New stream dialog; done runs after a successful create.
+func showCreateStream(env Env, win fyne.Window, done func()) {
+	f := newCreateStreamForm()
+	d := dialog.NewForm("New stream", "Create", "Cancel", f.items, func(ok bool) {
+		if !ok {
+			return
+		}
+		createStream(env, win, f.input(), done)
+	}, win)
+	d.Resize(fyne.NewSize(560, 0))
+	d.Show()
+	win.Canvas().Focus(f.name)
+}
+
+func createStream(env Env, win fyne.Window, in engine.CreateStreamInput, done func()) {
+	background(func() (struct{}, error) {
+		return struct{}{}, env.Engine.CreateStream(context.Background(), in)
+	}, func(_ struct{}, err error) {
+		if err != nil {
+			showError("Create "+in.StreamName, err, win)
+			return
+		}
+		if done != nil {
+			done()
+		}
+	})
+}
+
+// showRetention changes a stream's retention: up with IncreaseStreamRetentionPeriod, down with Decrease, as Kinesis
+// has no single call.
+func showRetention(env Env, win fyne.Window, st engine.StreamSummary, done func()) {
+	e := widget.NewEntry()
+	e.SetText(strconv.Itoa(st.RetentionPeriodHours))
+	e.Validator = intInRange(24, 8760, "retention (hours)")
+	items := []*widget.FormItem{{Text: "Retention (hours)", Widget: e, HintText: "24 to 8,760; lowering it drops older records"}}
+	dialog.ShowForm("Retention of "+st.StreamName, "Change", "Cancel", items, func(ok bool) {
+		if !ok {
+			return
+		}
+		hours, _ := strconv.Atoi(strings.TrimSpace(e.Text))
+		ref := engine.StreamRef{StreamName: st.StreamName}
+		background(func() (struct{}, error) {
+			switch {
+			case hours > st.RetentionPeriodHours:
+				return struct{}{}, env.Engine.IncreaseStreamRetentionPeriod(context.Background(), ref, hours)
+			case hours < st.RetentionPeriodHours:
+				return struct{}{}, env.Engine.DecreaseStreamRetentionPeriod(context.Background(), ref, hours)
+			}
+			return struct{}{}, nil
+		}, func(_ struct{}, err error) {
+			if err != nil {
+				showError("Change retention of "+st.StreamName, err, win)
+			}
+			done()
+		})
+	}, win)
+}

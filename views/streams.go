@@ -1,0 +1,236 @@
+package views
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/shardlab/shardlab/engine"
+)
+
+// streamLine is one row of the streams list.
+type streamLine struct {
+	engine.StreamSummary
+	RecordsIn float64
+}
+
+// StreamsScreen lists the streams and holds the actions on them: create, delete, retention, limit enforcement.
+type StreamsScreen struct {
+	env      Env
+	win      fyne.Window
+	open     func(navID string)
+	lines    []streamLine
+	selected int
+	table    *widget.Table
+	actions  []*widget.Button
+	root     fyne.CanvasObject
+	stopF    func()
+}
+
+var streamColumns = []struct {
+	title string
+	width float32
+}{{"Name", 220}, {"Mode", 120}, {"Shards (open / closed)", 170}, {"Status", 100}, {"Retention", 100},
+	{"Limits", 80}, {"Encryption", 110}, {"Records/s in", 120}}
+
+func newStreamsScreen(env Env, win fyne.Window, open func(string)) *StreamsScreen {
+	s := &StreamsScreen{env: env, win: win, open: open, selected: -1}
+	s.table = widget.NewTableWithHeaders(
+		func() (int, int) { return len(s.lines), len(streamColumns) },
+		func() fyne.CanvasObject { return widget.NewLabel("") },
+		func(id widget.TableCellID, o fyne.CanvasObject) { o.(*widget.Label).SetText(s.cell(id)) })
+	s.table.ShowHeaderColumn = false
+	s.table.CreateHeader = func() fyne.CanvasObject { return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}) }
+	s.table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
+		if id.Col >= 0 {
+			o.(*widget.Label).SetText(streamColumns[id.Col].title)
+		}
+	}
+	for i, c := range streamColumns {
+		s.table.SetColumnWidth(i, c.width)
+	}
+	s.table.OnSelected = func(id widget.TableCellID) {
+		s.selected = id.Row
+		s.updateActions()
+	}
+	newBtn := widget.NewButtonWithIcon("New stream…", theme.ContentAddIcon(), func() { showCreateStream(env, win, s.refreshNow) })
+	newBtn.Importance = widget.HighImportance
+	openBtn := widget.NewButtonWithIcon("Open dashboard", theme.NavigateNextIcon(), func() {
+		if l, ok := s.current(); ok {
+			s.open(navStream + l.StreamName)
+		}
+	})
+	retBtn := widget.NewButton("Retention…", func() {
+		if l, ok := s.current(); ok {
+			showRetention(env, win, l.StreamSummary, s.refreshNow)
+		}
+	})
+	limitsBtn := widget.NewButton("Limits on / off", func() {
+		if l, ok := s.current(); ok {
+			ref := engine.StreamRef{StreamName: l.StreamName}
+			background(func() (struct{}, error) {
+				return struct{}{}, env.Engine.SetLimitsEnforced(context.Background(), ref, !l.LimitsEnforced)
+			}, func(_ struct{}, err error) {
+				if err != nil {
+					showError("Change limits of "+l.StreamName, err, win)
+				}
+				s.refreshNow()
+			})
+		}
+	})
+	delBtn := widget.NewButtonWithIcon("Delete…", theme.DeleteIcon(), func() {
+		if l, ok := s.current(); ok {
+			confirmDelete(env, win, l.StreamName, s.refreshNow)
+		}
+	})
+	delBtn.Importance = widget.DangerImportance
+	s.actions = []*widget.Button{openBtn, retBtn, limitsBtn, delBtn}
+	s.updateActions()
+	bar := container.NewHBox(newBtn, openBtn, retBtn, limitsBtn, delBtn)
+	s.root = container.NewBorder(container.NewVBox(heading("Streams"), bar), nil, nil, nil, s.table)
+	return s
+}
+
+func (s *StreamsScreen) Content() fyne.CanvasObject { return s.root }
+
+func (s *StreamsScreen) Start() { s.stopF = poll(time.Second, s.fetch, s.apply) }
+
+func (s *StreamsScreen) Stop() {
+	if s.stopF != nil {
+		s.stopF()
+	}
+}
+
+// refreshNow reloads the list at once after an action, off the UI goroutine.
+func (s *StreamsScreen) refreshNow() {
+	go func() {
+		lines := s.fetch()
+		fyne.Do(func() { s.apply(lines) })
+	}()
+}
+
+func (s *StreamsScreen) fetch() []streamLine {
+	var snap engine.MetricsSnapshot
+	var lines []streamLine
+	for _, st := range s.env.Engine.Streams() {
+		l := streamLine{StreamSummary: st}
+		if err := s.env.Engine.Metrics(context.Background(), engine.StreamRef{StreamName: st.StreamName}, 2, &snap); err == nil {
+			for _, sh := range snap.Shards {
+				l.RecordsIn += float64(sh.Series[engine.IncomingRecords][0])
+			}
+		}
+		lines = append(lines, l)
+	}
+	return lines
+}
+
+func (s *StreamsScreen) apply(lines []streamLine) {
+	name := ""
+	if l, ok := s.current(); ok {
+		name = l.StreamName
+	}
+	s.lines = lines
+	s.selected = -1
+	for i, l := range lines {
+		if l.StreamName == name {
+			s.selected = i
+		}
+	}
+	s.table.Refresh()
+	s.updateActions()
+}
+
+func (s *StreamsScreen) current() (streamLine, bool) {
+	if s.selected < 0 || s.selected >= len(s.lines) {
+		return streamLine{}, false
+	}
+	return s.lines[s.selected], true
+}
+
+func (s *StreamsScreen) updateActions() {
+	_, ok := s.current()
+	for _, b := range s.actions {
+		if ok {
+			b.Enable()
+		} else {
+			b.Disable()
+		}
+	}
+}
+
+// Lines returns the streams listed (for tests).
+func (s *StreamsScreen) Lines() []streamLine { return s.lines }
+
+func (s *StreamsScreen) cell(id widget.TableCellID) string {
+	if id.Row >= len(s.lines) {
+		return ""
+	}
+	l := s.lines[id.Row]
+	switch id.Col {
+	case 0:
+		return l.StreamName
+	case 1:
+		if l.StreamMode == engine.ModeOnDemand {
+			return "On-demand"
+		}
+		return "Provisioned"
+	case 2:
+		return fmt.Sprintf("%d / %d", l.OpenShardCount, l.ClosedShardCount)
+	case 3:
+		return l.StreamStatus
+	case 4:
+		return retentionText(l.RetentionPeriodHours)
+	case 5:
+		if l.LimitsEnforced {
+			return "on"
+		}
+		return "off"
+	case 6:
+		if l.EncryptionType == "KMS" {
+			return "AES-256 (" + l.KeyId + ")"
+		}
+		return "none"
+	case 7:
+		return thousands(int64(l.RecordsIn + 0.5))
+	}
+	return ""
+}
+
+func retentionText(hours int) string {
+	if hours%24 == 0 {
+		days := hours / 24
+		if days == 1 {
+			return "24 h"
+		}
+		return strconv.Itoa(days) + " days"
+	}
+	return strconv.Itoa(hours) + " h"
+}
+
+func confirmDelete(env Env, win fyne.Window, name string, done func()) {
+	dialog.ShowConfirm("Delete "+name+"?",
+		"The stream "+name+" and all its records will be deleted. Producers writing to it will fail.",
+		func(ok bool) {
+			if !ok {
+				return
+			}
+			background(func() (struct{}, error) {
+				return struct{}{}, env.Engine.DeleteStream(context.Background(), engine.DeleteStreamInput{
+					StreamRef: engine.StreamRef{StreamName: name}, EnforceConsumerDeletion: true})
+			}, func(_ struct{}, err error) {
+				if err != nil {
+					showError("Delete "+name, err, win)
+				}
+				if done != nil {
+					done()
+				}
+			})
+		}, win)
+}
