@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // thousands formats n with thousands separators, as every number on screen is.
@@ -60,18 +59,4 @@ func abbrevHex(h string) string {
 		return "0x" + h
 	}
 	return "0x" + h[:6] + "…" + h[len(h)-4:]
-}
-
-// ago describes a duration in the past, coarsely.
-func ago(d time.Duration) string {
-	switch {
-	case d < time.Second:
-		return "0 ms"
-	case d < time.Minute:
-		return strconv.Itoa(int(d.Milliseconds())) + " ms"
-	case d < time.Hour:
-		return fmt.Sprintf("%d min %d s", int(d.Minutes()), int(d.Seconds())%60)
-	default:
-		return fmt.Sprintf("%d h %d min", int(d.Hours()), int(d.Minutes())%60)
-	}
 }

@@ -16,15 +16,15 @@ import (
 // reshardBar holds the resharding actions on the selected shard and the stream: split at the midpoint or at the
 // hottest key, merge with the next shard in key order, scale uniformly. Generators keep running throughout.
 type reshardBar struct {
-	d         *Dashboard
-	label     *widget.Label
-	splitMid  *widget.Button
-	splitHot  *widget.Button
-	merge     *widget.Button
-	target    *widget.Entry
-	scale     *widget.Button
-	closed    *widget.Check
-	busy      bool
+	d        *Dashboard
+	label    *widget.Label
+	splitMid *widget.Button
+	splitHot *widget.Button
+	merge    *widget.Button
+	target   *widget.Entry
+	scale    *widget.Button
+	closed   *widget.Check
+	busy     bool
 }
 
 func newReshardBar(d *Dashboard) *reshardBar {
