@@ -120,7 +120,7 @@ func (d *Dashboard) fetch() frame {
 		return f
 	}
 	shards, _ := d.env.Engine.Shards(ctx, d.ref)
-	f.model = buildDashModel(&snap, shards, time.Now())
+	f.model = buildDashModel(&snap, shards)
 	f.model.Summary, _ = d.env.Engine.DescribeStreamSummary(ctx, d.ref)
 	f.model.Faults, _ = d.env.Engine.Faults(ctx, d.ref)
 	return f

@@ -69,7 +69,7 @@ func utilisation(bytes, records, throttled uint32, l engine.ThroughputLimits) fl
 
 // buildDashModel turns a snapshot and the shard list into what the widgets draw. Columns are complete seconds: the
 // snapshot's last (partial) second is left out so the right edge does not flicker low.
-func buildDashModel(snap *engine.MetricsSnapshot, shards []engine.ShardInfo, now time.Time) *dashModel {
+func buildDashModel(snap *engine.MetricsSnapshot, shards []engine.ShardInfo) *dashModel {
 	m := &dashModel{Stream: snap.StreamName}
 	info := make(map[string]*engine.ShardInfo, len(shards))
 	for i := range shards {

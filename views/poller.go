@@ -7,6 +7,10 @@ import (
 	"fyne.io/fyne/v2"
 )
 
+// onUI runs f on the UI goroutine. Fyne's test driver runs f at once on the calling goroutine, so the views' tests
+// replace it with one that holds the lock their own UI actions hold, as the real driver's single UI goroutine would.
+var onUI = fyne.Do
+
 // poll runs fetch every interval on its own goroutine and hands each result to apply on the UI goroutine. While an
 // earlier result still waits for the UI, new ones are dropped rather than queued, so a busy UI never falls behind
 // and fetch (which may wait on the engine or the disk) never runs on the UI goroutine. It returns a stop function.
@@ -29,7 +33,7 @@ func poll[T any](interval time.Duration, fetch func() T, apply func(T)) (stop fu
 			}
 			v := fetch()
 			waiting.Store(true)
-			fyne.Do(func() {
+			onUI(func() {
 				defer waiting.Store(false)
 				select {
 				case <-done:
@@ -52,6 +56,6 @@ func poll[T any](interval time.Duration, fetch func() T, apply func(T)) (stop fu
 func background[T any](work func() (T, error), then func(T, error)) {
 	go func() {
 		v, err := work()
-		fyne.Do(func() { then(v, err) })
+		onUI(func() { then(v, err) })
 	}()
 }

@@ -114,7 +114,7 @@ func (s *StreamsScreen) Stop() {
 func (s *StreamsScreen) refreshNow() {
 	go func() {
 		lines := s.fetch()
-		fyne.Do(func() { s.apply(lines) })
+		onUI(func() { s.apply(lines) })
 	}()
 }
 

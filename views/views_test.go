@@ -1,0 +1,365 @@
+package views
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/engine/loadgen"
+	"github.com/shardlab/shardlab/internal/hashkey"
+)
+
+// uiMu stands in for the real driver's single UI goroutine: everything the views hand to the UI, and everything a
+// test does to widgets while screens poll, holds it.
+var uiMu sync.Mutex
+
+func TestMain(m *testing.M) {
+	onUI = func(f func()) {
+		uiMu.Lock()
+		defer uiMu.Unlock()
+		f()
+	}
+	os.Exit(m.Run())
+}
+
+// ui runs a test's widget actions as the UI goroutine would.
+func ui(f func()) {
+	uiMu.Lock()
+	defer uiMu.Unlock()
+	f()
+}
+
+func newEnv(t *testing.T) Env {
+	t.Helper()
+	eng, err := engine.Open(engine.Options{InMemory: true, EnforceLimits: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { eng.Close() })
+	gens, err := loadgen.OpenManager(eng, filepath.Join(t.TempDir(), "generators.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(gens.StopAll)
+	return Env{Engine: eng, Generators: gens, DataDir: t.TempDir(), Version: "test"}
+}
+
+// eventually polls cond on the UI side; the deadline only bounds a broken run.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		ok := false
+		ui(func() { ok = cond() })
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// find returns the first object under o (depth first) that match accepts.
+func find[T fyne.CanvasObject](o fyne.CanvasObject, match func(T) bool) (T, bool) {
+	if v, ok := o.(T); ok && match(v) {
+		return v, true
+	}
+	var children []fyne.CanvasObject
+	switch c := o.(type) {
+	case *fyne.Container:
+		children = c.Objects
+	case fyne.Widget:
+		children = test.WidgetRenderer(c).Objects()
+	}
+	for _, ch := range children {
+		if v, ok := find(ch, match); ok {
+			return v, true
+		}
+	}
+	var zero T
+	return zero, false
+}
+
+func button(t *testing.T, o fyne.CanvasObject, text string) *widget.Button {
+	t.Helper()
+	b, ok := find(o, func(b *widget.Button) bool { return b.Text == text })
+	if !ok {
+		t.Fatalf("no %q button", text)
+	}
+	return b
+}
+
+func TestCreateStreamFromTheStreamsScreen(t *testing.T) {
+	test.NewTempApp(t)
+	env := newEnv(t)
+	win := test.NewTempWindow(t, widget.NewLabel(""))
+	win.Resize(fyne.NewSize(1200, 800))
+	s := newStreamsScreen(env, win, func(string) {})
+	win.SetContent(s.Content())
+	s.Start()
+	defer s.Stop()
+
+	ui(func() {
+		test.Tap(button(t, s.Content(), "New stream…"))
+		form := win.Canvas().Overlays().Top()
+		if form == nil {
+			t.Fatal("New stream… opened no dialog")
+		}
+		name, _ := find(form, func(e *widget.Entry) bool { return e.PlaceHolder == "orders" })
+		test.Type(name, "orders")
+		shards, _ := find(form, func(e *widget.Entry) bool { return e.Text == "4" })
+		shards.SetText("")
+		test.Type(shards, "3")
+		test.Tap(button(t, form, "Create"))
+	})
+
+	eventually(t, "orders in the list", func() bool {
+		for _, l := range s.Lines() {
+			if l.StreamName == "orders" && l.OpenShardCount == 3 {
+				return true
+			}
+		}
+		return false
+	})
+	ui(func() {
+		if got := s.cell(widget.TableCellID{Row: 0, Col: 2}); got != "3 / 0" {
+			t.Errorf("shards cell = %q", got)
+		}
+	})
+}
+
+func TestCreateStreamFormRefusesWhatKinesisWould(t *testing.T) {
+	test.NewTempApp(t)
+	for _, tc := range []struct {
+		name, shards, retention string
+		bad                     string
+	}{
+		{"", "1", "24", "name"},
+		{"has space", "1", "24", "name"},
+		{strings.Repeat("a", 129), "1", "24", "name"},
+		{"ok", "0", "24", "shards"},
+		{"ok", "501", "24", "shards"},
+		{"ok", "x", "24", "shards"},
+		{"ok", "2", "23", "retention"},
+		{"ok", "2", "8761", "retention"},
+	} {
+		f := newCreateStreamForm()
+		f.name.SetText(tc.name)
+		f.shards.SetText(tc.shards)
+		f.retention.SetText(tc.retention)
+		errs := map[string]error{"name": f.name.Validate(), "shards": f.shards.Validate(), "retention": f.retention.Validate()}
+		for field, err := range errs {
+			if (field == tc.bad) != (err != nil) {
+				t.Errorf("%+v: %s error = %v", tc, field, err)
+			}
+		}
+	}
+	f := newCreateStreamForm()
+	f.mode.SetSelected(modeOnDemandLabel)
+	if in := f.input(); in.StreamMode != engine.ModeOnDemand || in.ShardCount != nil || !f.shards.Disabled() {
+		t.Errorf("on-demand input %+v", in)
+	}
+}
+
+func TestEngineErrorsReadPlainly(t *testing.T) {
+	env := newEnv(t)
+	n := 1
+	env.Engine.CreateStream(context.Background(), engine.CreateStreamInput{StreamName: "dup", ShardCount: &n})
+	err := env.Engine.CreateStream(context.Background(), engine.CreateStreamInput{StreamName: "dup", ShardCount: &n})
+	title, text := explain(err)
+	if title != "Already exists or busy" || strings.Contains(text, "Exception") || !strings.Contains(text, "dup") {
+		t.Errorf("explain = %q, %q", title, text)
+	}
+}
+
+// snapshotFixture is a stream of 3 shards over 10 seconds: shard 0 quiet, shard 1 closed 4 seconds ago (split into 2
+// and 3, created then), shard 2 and 3 its children with 3 hot and throttled.
+func snapshotFixture(now time.Time) (*engine.MetricsSnapshot, []engine.ShardInfo) {
+	halves := hashkey.EvenSplit(2)
+	quarters := hashkey.SplitRange(halves[1], 2)
+	snap := &engine.MetricsSnapshot{StreamName: "s", End: now, Seconds: 11, Limits: engine.DefaultLimits}
+	mk := func(id string, r hashkey.Range, open bool, recs func(c int) uint32, thr func(c int) uint32) engine.ShardMetrics {
+		m := engine.ShardMetrics{ShardId: id, Open: open, Range: r}
+		for k := range engine.NumMetrics {
+			m.Series[k] = make([]uint32, 11)
+		}
+		for c := range 11 {
+			m.Series[engine.IncomingRecords][c] = recs(c)
+			m.Series[engine.IncomingBytes][c] = recs(c) * 100
+			m.Series[engine.WriteProvisionedThroughputExceeded][c] = thr(c)
+		}
+		return m
+	}
+	zero := func(int) uint32 { return 0 }
+	splitAt := now.Add(-4 * time.Second)
+	snap.Shards = []engine.ShardMetrics{
+		mk("shardId-000000000000", halves[0], true, func(int) uint32 { return 100 }, zero),
+		mk("shardId-000000000001", halves[1], false, func(c int) uint32 { return 900 }, zero),
+		mk("shardId-000000000002", quarters[0], true, func(int) uint32 { return 200 }, zero),
+		mk("shardId-000000000003", quarters[1], true, func(int) uint32 { return 1000 }, func(int) uint32 { return 300 }),
+	}
+	snap.Shards[3].TopKeys = []engine.KeyShare{{Key: "hot", Share: 0.9, Hash: quarters[1].Start.Add1()}}
+	shards := []engine.ShardInfo{
+		{Shard: engine.Shard{ShardId: "shardId-000000000000"}, Created: now.Add(-time.Hour)},
+		{Shard: engine.Shard{ShardId: "shardId-000000000001"}, Created: now.Add(-time.Hour), Closed: splitAt},
+		{Shard: engine.Shard{ShardId: "shardId-000000000002", ParentShardId: "shardId-000000000001"}, Created: splitAt},
+		{Shard: engine.Shard{ShardId: "shardId-000000000003", ParentShardId: "shardId-000000000001"}, Created: splitAt},
+	}
+	return snap, shards
+}
+
+func TestDashModelShowsDemandLineageAndThrottles(t *testing.T) {
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	m := buildDashModel(snapshotFixture(now))
+	if m.Heatmap.Columns != 10 {
+		t.Fatalf("columns = %d, want the 10 complete seconds", m.Heatmap.Columns)
+	}
+	var labels []string
+	for _, r := range m.Heatmap.Rows {
+		labels = append(labels, r.Label)
+	}
+	if got := strings.Join(labels, ","); got != "0,1,2,3" {
+		t.Errorf("heatmap rows %s: want key order with the parent above its children", got)
+	}
+	hot := m.Heatmap.Rows[3]
+	if u := hot.Util[9]; math.Abs(float64(u)-1.3) > 1e-6 || !hot.Throttled[9] {
+		t.Errorf("hot child's last second: util %v throttled %v, want 1.3 (demand counts throttled records) and marked", u, hot.Throttled[9])
+	}
+	if !math.IsNaN(float64(hot.Util[0])) {
+		t.Error("a child shows traffic before it was created")
+	}
+	parent := m.Heatmap.Rows[1]
+	if !math.IsNaN(float64(parent.Util[9])) || math.IsNaN(float64(parent.Util[0])) {
+		t.Errorf("closed parent: first %v last %v, want traffic then empty after it closed", parent.Util[0], parent.Util[9])
+	}
+	if m.Rows[len(m.Rows)-1].Open || m.Rows[0].ID != "shardId-000000000000" {
+		t.Errorf("table rows not open-first in key order: %+v", m.Rows)
+	}
+	if m.Throttled != 300 || m.InRecords != 100+200+1000+900 {
+		t.Errorf("totals: %v rec/s, %d throttled", m.InRecords, m.Throttled)
+	}
+	r3 := m.Rows[2]
+	if r3.ID != "shardId-000000000003" || r3.Throttles != 300*10 || topKeysText(r3.TopKeys, 3) != "hot 90 %" {
+		t.Errorf("hot row %+v", r3)
+	}
+	if h := hotKeyHash(r3); h != r3.KeyRange.Start.Add1() {
+		t.Errorf("split at hot key cuts at %v, want the hot key's hash", h)
+	}
+	r3.Hottest.Hash = r3.KeyRange.Start
+	if h := hotKeyHash(r3); h != r3.KeyRange.Start.Add1() {
+		t.Errorf("a hot key at the range start splits at %v, want one past it", h)
+	}
+}
+
+func TestDashboardResplitsFromTheMapAndTheLensFollows(t *testing.T) {
+	test.NewTempApp(t)
+	env := newEnv(t)
+	ctx := context.Background()
+	n := 2
+	if err := env.Engine.CreateStream(ctx, engine.CreateStreamInput{StreamName: "s", ShardCount: &n}); err != nil {
+		t.Fatal(err)
+	}
+	win := test.NewTempWindow(t, widget.NewLabel(""))
+	d := newDashboard(env, win, "s")
+	win.SetContent(d.Content())
+	win.Resize(fyne.NewSize(1280, 800))
+	d.Start()
+	defer d.Stop()
+	eventually(t, "the first frame", func() bool { return d.model != nil && len(d.keyMap.Segments()) == 2 })
+
+	// Find the key "user-0001" with the lens: it names the shard whose range holds its MD5.
+	ui(func() { test.Type(d.lens.entry, "user-0001") })
+	h := hashkey.FromPartitionKey("user-0001")
+	want := "shardId-000000000000"
+	if h.Fraction() >= 0.5 {
+		want = "shardId-000000000001"
+	}
+	eventually(t, "the lens to name "+want, func() bool { return strings.Contains(d.lens.result.Text, want) })
+
+	// Tap shard 0 on the map, split it at its midpoint: the map shows three open shards.
+	ui(func() { test.TapAt(d.keyMap, fyne.NewPos(d.keyMap.Size().Width*0.1, 40)) })
+	eventually(t, "shard 0 selected", func() bool { return d.selected == "shardId-000000000000" && !d.reshard.splitMid.Disabled() })
+	ui(func() { test.Tap(d.reshard.splitMid) })
+	eventually(t, "three open shards on the map", func() bool {
+		open := 0
+		for _, s := range d.keyMap.Segments() {
+			if s.Open {
+				open++
+			}
+		}
+		return open == 3
+	})
+	eventually(t, "the lens to follow the new layout", func() bool {
+		return h.Fraction() >= 0.5 || !strings.Contains(d.lens.result.Text, "shardId-000000000000")
+	})
+}
+
+func TestProducerFormBuildsTheConfig(t *testing.T) {
+	test.NewTempApp(t)
+	f := newProducerForm(loadgen.Config{Name: "p", Template: loadgen.IoT, Rate: 10, Keys: loadgen.KeyDistribution{Kind: loadgen.Uniform, Keys: 5}}, nil)
+	f.dist.SetSelected("One hot key")
+	f.hot.SetText("75")
+	f.rate.SetText("2500")
+	cfg, err := f.config("s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Keys.Kind != loadgen.HotKey || cfg.Keys.HotShare != 0.75 || cfg.Rate != 2500 || cfg.Stream != "s" {
+		t.Errorf("config %+v", cfg)
+	}
+	f.rate.SetText("fast")
+	if _, err := f.config("s"); err == nil || !strings.Contains(err.Error(), "rate") {
+		t.Errorf("a bad rate: %v", err)
+	}
+}
+
+func TestPollDropsFramesWhileTheUIIsBusy(t *testing.T) {
+	test.NewTempApp(t)
+	fetches := make(chan int, 100)
+	n := 0
+	release := make(chan struct{})
+	applied := make(chan int, 100)
+	stop := poll(time.Millisecond, func() int { n++; fetches <- n; return n }, func(v int) {
+		if v == 1 {
+			<-release // the UI is busy with the first frame
+		}
+		applied <- v
+	})
+	defer stop()
+	<-fetches
+	time.Sleep(50 * time.Millisecond) // fifty ticks pass while the first frame is held
+	if got := len(fetches); got != 0 {
+		t.Errorf("%d more fetches while the UI was busy, want none (frames are dropped, not queued)", got)
+	}
+	close(release)
+	if v := <-applied; v != 1 {
+		t.Fatalf("first applied frame %d", v)
+	}
+	if v := <-applied; v != 2 {
+		t.Errorf("next frame %d, want 2: nothing queued behind the busy one", v)
+	}
+}
+
+func TestThousands(t *testing.T) {
+	for in, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 1234567: "1,234,567", -45000: "-45,000"} {
+		if got := thousands(in); got != want {
+			t.Errorf("thousands(%d) = %q", in, got)
+		}
+	}
+	if got := fmt.Sprint(shortID("shardId-000000000012"), " ", shortID("shardId-000000000000")); got != "12 0" {
+		t.Errorf("shortID: %s", got)
+	}
+}
