@@ -6,7 +6,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 TESTENV    := home=$$(mktemp -d -t shardlab-test-XXXXXX) && trap 'rm -rf "$$home"' EXIT && \
 	XDG_CONFIG_HOME=$$home/config XDG_CACHE_HOME=$$home/cache XDG_DATA_HOME=$$home/data
 
-.PHONY: all deps build run test test-short bench bench-api fuzz lint fmt clean
+.PHONY: all deps build run test test-short smoke bench bench-api bench-gui fuzz lint fmt clean
 
 all: build
 
@@ -24,10 +24,21 @@ build:
 run: deps build
 	./$(BIN) gui
 
-# go vet, then every test (the engine's under the race detector); fuzz targets run their seed corpus.
+# go vet, then every test (the engine's under the race detector); fuzz targets run their seed corpus; then the
+# real app under Xvfb when Xvfb is installed (deps installs it).
 test: deps
 	$(GO) vet ./...
 	$(TESTENV) $(GO) test -race -count=1 -timeout 15m ./...
+	@if command -v Xvfb >/dev/null; then $(MAKE) --no-print-directory smoke; else echo "smoke: skipped, no Xvfb"; fi
+
+# The real binary under Xvfb: a stream made through the in-app API, the hot-shard dashboard, a screenshot that
+# must not be blank (bin/smoke.png).
+smoke: build
+	bash scripts/gui-check.sh smoke
+
+# The app's idle CPU and its CPU and RSS with a 20,000 records/s producer (BENCHMARKS.md).
+bench-gui: build
+	bash scripts/gui-check.sh bench
 
 test-short:
 	$(TESTENV) $(GO) test -short -count=1 ./...

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Shardlab needs to build, test and run, skipping those already present.
 # Fyne needs the GL/X11 headers (cgo); the smoke test and screenshots need Xvfb, Mesa, xdotool and ImageMagick;
-# the video player needs libmpv and ffmpeg; -race needs gcc.
+# the video player needs libmpv and ffmpeg; -race needs gcc; the smoke test talks to the API with curl.
 set -euo pipefail
 
 packages=(gcc libc6-dev libgl-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev
-  libxxf86vm-dev libmpv-dev xvfb libgl1-mesa-dri ffmpeg imagemagick xdotool xauth)
+  libxxf86vm-dev libmpv-dev xvfb libgl1-mesa-dri ffmpeg imagemagick xdotool xauth curl)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -51,6 +51,10 @@ func newDashboard(env Env, win fyne.Window, stream string) *Dashboard {
 		totals: widget.NewLabel(""), keyMap: widgets.NewKeyMap(), heatmap: widgets.NewHeatmap(),
 		detail: widget.NewLabel(""), heatInfo: widget.NewLabel("")}
 	d.detail.Wrapping = fyne.TextWrapWord
+	// Long lines truncate rather than widen the window past a 1280-pixel projector.
+	d.header.Truncation = fyne.TextTruncateEllipsis
+	d.totals.Truncation = fyne.TextTruncateEllipsis
+	d.heatInfo.Truncation = fyne.TextTruncateEllipsis
 	d.keyMap.OnHover = func(s *widgets.KeySegment) {
 		d.hovered = ""
 		if s != nil {
@@ -78,7 +82,7 @@ func newDashboard(env Env, win fyne.Window, stream string) *Dashboard {
 
 	overview := container.NewBorder(
 		container.NewVBox(d.keyMap, d.detail, d.reshard.content(),
-			container.NewBorder(nil, nil, d.lens.content(), widgets.NewLegend())),
+			container.NewBorder(nil, nil, nil, widgets.NewLegend(), d.lens.content())),
 		d.strip.content(), nil, nil,
 		func() fyne.CanvasObject {
 			split := container.NewVSplit(container.NewBorder(nil, d.heatInfo, nil, nil, d.heatmap), d.table)
@@ -90,7 +94,7 @@ func newDashboard(env Env, win fyne.Window, stream string) *Dashboard {
 		container.NewTabItem("Producers", d.prods.content()),
 		container.NewTabItem("Faults", d.faults.content()),
 	)
-	d.root = container.NewBorder(container.NewVBox(container.NewHBox(d.header, d.totals)), nil, nil, nil, tabs)
+	d.root = container.NewBorder(container.NewVBox(d.header, d.totals), nil, nil, nil, tabs)
 	return d
 }
 
@@ -129,7 +133,7 @@ func (d *Dashboard) fetch() frame {
 func (d *Dashboard) apply(f frame) {
 	m := f.model
 	if m.Err != nil {
-		d.totals.SetText("· " + m.Err.Error())
+		d.totals.SetText(m.Err.Error())
 		return
 	}
 	prev := d.model
@@ -150,7 +154,7 @@ func (d *Dashboard) apply(f frame) {
 		d.header.SetText(fmt.Sprintf("%s · %d open shards · %s · %s · %s · %s%s", s.StreamName, s.OpenShardCount,
 			mode, retentionText(s.RetentionPeriodHours), limits, s.StreamStatus, enc))
 	}
-	d.totals.SetText(fmt.Sprintf("· %s · %s · %s throttled/s · %s injected/s", rate(m.InRecords, "rec/s in"),
+	d.totals.SetText(fmt.Sprintf("%s · %s · %s throttled/s · %s injected/s", rate(m.InRecords, "rec/s in"),
 		rate(m.InBytes/1024, "KiB/s"), thousands(int64(m.Throttled)), thousands(int64(m.Injected))))
 	d.keyMap.SetSegments(m.Segments)
 	if prev == nil || !sameHeatmap(prev.Heatmap, m.Heatmap) {

@@ -30,6 +30,8 @@ type faultsPanel struct {
 func newFaultsPanel(d *Dashboard) *faultsPanel {
 	p := &faultsPanel{d: d, throttle: percentEntry(), internal: percentEntry(), unavailable: percentEntry(),
 		wait: widget.NewEntry(), active: widget.NewLabel("No faults injected."), counts: widget.NewLabel("")}
+	p.active.Wrapping = fyne.TextWrapWord
+	p.counts.Wrapping = fyne.TextWrapWord
 	p.wait.SetText("0")
 	p.wait.Validator = intInRange(0, 60_000, "added latency (ms)")
 	p.target = widget.NewSelect([]string{wholeStream}, nil)

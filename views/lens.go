@@ -18,6 +18,7 @@ type lens struct {
 
 func newLens(d *Dashboard) *lens {
 	l := &lens{d: d, entry: widget.NewEntry(), result: widget.NewLabel("")}
+	l.result.Truncation = fyne.TextTruncateEllipsis
 	l.entry.SetPlaceHolder("partition key, e.g. user-0001")
 	l.entry.OnChanged = func(string) { l.update() }
 	return l
@@ -25,7 +26,7 @@ func newLens(d *Dashboard) *lens {
 
 func (l *lens) content() fyne.CanvasObject {
 	entry := container.NewGridWrap(fyne.NewSize(230, l.entry.MinSize().Height), l.entry)
-	return container.NewHBox(widget.NewLabel("Key lens"), entry, l.result)
+	return container.NewBorder(nil, nil, container.NewHBox(widget.NewLabel("Key lens"), entry), nil, l.result)
 }
 
 // update recomputes the answer; it runs on every frame too, because a reshard moves the key to another shard.

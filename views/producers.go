@@ -193,6 +193,9 @@ func (p *producersPanel) update(gens []loadgen.Listed) {
 
 func (p *producersPanel) newRow(id int) *producerRow {
 	r := &producerRow{title: widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), counts: widget.NewLabel("")}
+	// Every tab's content counts toward the window's minimum width: long lines wrap instead of widening it.
+	r.title.Wrapping = fyne.TextWrapWord
+	r.counts.Wrapping = fyne.TextWrapWord
 	gen := func() *loadgen.Generator { return p.d.env.Generators.Get(id) }
 	r.toggle = widget.NewButtonWithIcon("Start", theme.MediaPlayIcon(), func() {
 		g := gen()

@@ -90,10 +90,10 @@ func (s *Shell) Stop() {
 	s.app.Preferences().SetFloat(prefHeight, float64(size.Height))
 }
 
-// WindowSize is the remembered window size, or a default that suits a 1280×800 projector.
+// WindowSize is the remembered window size, or a default that fits a 1280×800 projector with the window frame.
 func WindowSize(a fyne.App) fyne.Size {
 	p := a.Preferences()
-	return fyne.NewSize(float32(p.FloatWithFallback(prefWidth, 1280)), float32(p.FloatWithFallback(prefHeight, 800)))
+	return fyne.NewSize(float32(p.FloatWithFallback(prefWidth, 1200)), float32(p.FloatWithFallback(prefHeight, 740)))
 }
 
 // Select shows a screen and marks it in the navigation.
