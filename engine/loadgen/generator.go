@@ -157,7 +157,7 @@ type Status struct {
 	// History is historySeconds seconds, oldest first, one per second (quiet ones included), the last being the
 	// current, partial second, as in the engine's metrics.
 	History []Second
-	// LastError is the most recent failure other than throttling, in the engine's words.
+	// LastError is the most recent failure other than throttling, in the engine's words, until puts succeed again.
 	LastError string
 }
 
@@ -198,8 +198,11 @@ func (g *Generator) record(now time.Time, accepted, throttled, failed int, errMs
 	g.totals.Accepted += accepted
 	g.totals.Throttled += throttled
 	g.totals.Failed += failed
-	if errMsg != "" {
+	switch {
+	case errMsg != "":
 		g.lastErr = errMsg
+	case failed == 0 && accepted > 0:
+		g.lastErr = "" // puts succeed again (the stream finished CREATING, say): the failure is history
 	}
 }
 

@@ -290,3 +290,13 @@ func TestManagerRefusesBadFiles(t *testing.T) {
 		}
 	}
 }
+
+func TestGeneratorForgetsAFailureOncePutsSucceed(t *testing.T) {
+	eng := openEngine(t, false)
+	g, _ := NewGenerator(eng, Config{Stream: "late", Template: Clickstream, Rate: 200, Keys: KeyDistribution{Kind: Uniform, Keys: 3}})
+	g.Start()
+	defer g.Stop()
+	waitFor(t, "a failure", func() bool { return g.Status(false).LastError != "" })
+	createStream(t, eng, "late", 1)
+	waitFor(t, "the error to clear", func() bool { st := g.Status(false); return st.Totals.Accepted > 0 && st.LastError == "" })
+}
