@@ -3,6 +3,7 @@ package views
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -133,7 +134,7 @@ func (d *Dashboard) fetch() frame {
 func (d *Dashboard) apply(f frame) {
 	m := f.model
 	if m.Err != nil {
-		d.totals.SetText(m.Err.Error())
+		setText(d.totals, m.Err.Error())
 		return
 	}
 	prev := d.model
@@ -151,16 +152,20 @@ func (d *Dashboard) apply(f frame) {
 		if s.StreamMode == engine.ModeOnDemand {
 			mode = "on-demand"
 		}
-		d.header.SetText(fmt.Sprintf("%s · %d open shards · %s · %s · %s · %s%s", s.StreamName, s.OpenShardCount,
+		setText(d.header, fmt.Sprintf("%s · %d open shards · %s · %s · %s · %s%s", s.StreamName, s.OpenShardCount,
 			mode, retentionText(s.RetentionPeriodHours), limits, s.StreamStatus, enc))
 	}
-	d.totals.SetText(fmt.Sprintf("%s · %s · %s throttled/s · %s injected/s", rate(m.InRecords, "rec/s in"),
+	setText(d.totals, fmt.Sprintf("%s · %s · %s throttled/s · %s injected/s", rate(m.InRecords, "rec/s in"),
 		rate(m.InBytes/1024, "KiB/s"), thousands(int64(m.Throttled)), thousands(int64(m.Injected))))
-	d.keyMap.SetSegments(m.Segments)
+	if prev == nil || !slices.Equal(prev.Segments, m.Segments) {
+		d.keyMap.SetSegments(m.Segments)
+	}
 	if prev == nil || !sameHeatmap(prev.Heatmap, m.Heatmap) {
 		d.heatmap.SetData(m.Heatmap)
 	}
-	d.table.Refresh()
+	if prev == nil || !sameRows(prev.Rows, m.Rows) {
+		d.table.Refresh()
+	}
 	d.showDetail()
 	d.lens.update()
 	d.reshard.update()
@@ -196,7 +201,7 @@ func (d *Dashboard) showDetail() {
 	}
 	r := d.row(id)
 	if r == nil {
-		d.detail.SetText("Hover over a shard on the map for its range, rates and top partition keys; tap it to select it for splitting or merging.")
+		setText(d.detail, "Hover over a shard on the map for its range, rates and top partition keys; tap it to select it for splitting or merging.")
 		return
 	}
 	state := "open"
@@ -208,27 +213,27 @@ func (d *Dashboard) showDetail() {
 	if keys := topKeysText(r.TopKeys, 3); keys != "" {
 		text += " · top keys: " + keys
 	}
-	d.detail.SetText(text)
+	setText(d.detail, text)
 }
 
 func (d *Dashboard) heatHover(row, col int, ok bool) {
 	m := d.model
 	if !ok || m == nil || row >= len(m.Heatmap.Rows) {
-		d.heatInfo.SetText("Rows are shards in key order (a split's children right under their parent), columns the last 5 minutes, one per second.")
+		setText(d.heatInfo, "Rows are shards in key order (a split's children right under their parent), columns the last 5 minutes, one per second.")
 		return
 	}
 	hr := m.Heatmap.Rows[row]
 	at := m.Heatmap.End.Add(-time.Duration(m.Heatmap.Columns-1-col) * time.Second)
 	u := hr.Util[col]
 	if u != u { // NaN: the shard did not exist then
-		d.heatInfo.SetText(fmt.Sprintf("Shard %s at %s: not open then", hr.Label, at.Local().Format("15:04:05")))
+		setText(d.heatInfo, fmt.Sprintf("Shard %s at %s: not open then", hr.Label, at.Local().Format("15:04:05")))
 		return
 	}
 	text := fmt.Sprintf("Shard %s at %s: %s of the write limit", hr.Label, at.Local().Format("15:04:05"), percent(float64(u)))
 	if hr.Throttled[col] {
 		text += " · throttled"
 	}
-	d.heatInfo.SetText(text)
+	setText(d.heatInfo, text)
 }
 
 // toggleProducers starts this stream's generators if none runs, else stops them all (Ctrl+G).

@@ -2,6 +2,7 @@ package views
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -198,4 +199,16 @@ func sameHeatmap(a, b *widgets.HeatmapData) bool {
 		}
 	}
 	return true
+}
+
+// sameRows reports whether the shard table would show the same text.
+func sameRows(a, b []shardRow) bool {
+	return slices.EqualFunc(a, b, func(x, y shardRow) bool {
+		for col := range shardColumns {
+			if shardCell(&x, col) != shardCell(&y, col) {
+				return false
+			}
+		}
+		return true
+	})
 }

@@ -135,7 +135,7 @@ func (p *faultsPanel) update(m *dashModel) {
 		p.target.SetOptions(targets)
 	}
 	if len(m.Faults) == 0 {
-		p.active.SetText("No faults injected.")
+		setText(p.active, "No faults injected.")
 	} else {
 		keys := make([]string, 0, len(m.Faults))
 		for k := range m.Faults {
@@ -152,13 +152,13 @@ func (p *faultsPanel) update(m *dashModel) {
 			lines = append(lines, fmt.Sprintf("%s: throttle %s, InternalFailure %s, ServiceUnavailable %s, +%d ms", name,
 				percent(f.ThrottleRate), percent(f.InternalFailureRate), percent(f.ServiceUnavailableRate), f.Latency.Milliseconds()))
 		}
-		p.active.SetText(strings.Join(lines, "\n"))
+		setText(p.active, strings.Join(lines, "\n"))
 	}
 	var injected, real int
 	for _, r := range m.Rows {
 		injected += r.Injected
 		real += r.Throttles
 	}
-	p.counts.SetText(fmt.Sprintf("Last second: %s injected, %s really throttled · last minute: %s injected, %s really throttled",
+	setText(p.counts, fmt.Sprintf("Last second: %s injected, %s really throttled · last minute: %s injected, %s really throttled",
 		thousands(int64(m.Injected)), thousands(int64(m.Throttled)), thousands(int64(injected)), thousands(int64(real))))
 }

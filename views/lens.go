@@ -33,12 +33,12 @@ func (l *lens) content() fyne.CanvasObject {
 func (l *lens) update() {
 	key := l.entry.Text
 	if key == "" {
-		l.result.SetText("")
+		setText(l.result, "")
 		l.d.keyMap.SetMarker(-1)
 		return
 	}
 	if len([]rune(key)) > 256 {
-		l.result.SetText("too long: a partition key is 1–256 characters")
+		setText(l.result, "too long: a partition key is 1–256 characters")
 		l.d.keyMap.SetMarker(-1)
 		return
 	}
@@ -55,5 +55,5 @@ func (l *lens) update() {
 			}
 		}
 	}
-	l.result.SetText("MD5 → " + abbrevHex(h.Hex()) + " → " + shard)
+	setText(l.result, "MD5 → "+abbrevHex(h.Hex())+" → "+shard)
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/widget"
 )
 
 // onUI runs f on the UI goroutine. Fyne's test driver runs f at once on the calling goroutine, so the views' tests
@@ -58,4 +59,19 @@ func background[T any](work func() (T, error), then func(T, error)) {
 		v, err := work()
 		onUI(func() { then(v, err) })
 	}()
+}
+
+// setText changes a label only when its text differs: a refresh repaints the window, and an idle dashboard should
+// repaint nothing.
+func setText(l *widget.Label, text string) {
+	if l.Text != text {
+		l.SetText(text)
+	}
+}
+
+func setButton(b *widget.Button, text string, icon fyne.Resource) {
+	if b.Text != text {
+		b.SetText(text)
+		b.SetIcon(icon)
+	}
 }

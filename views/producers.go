@@ -40,7 +40,7 @@ func (p *producerStrip) content() fyne.CanvasObject {
 func (p *producerStrip) update(gens []loadgen.Listed) {
 	p.gens = gens
 	if len(gens) == 0 {
-		p.text.SetText("No producers for this stream: add one on the Producers tab.")
+		setText(p.text, "No producers for this stream: add one on the Producers tab.")
 		p.toggle.Disable()
 		return
 	}
@@ -55,13 +55,11 @@ func (p *producerStrip) update(gens []loadgen.Listed) {
 		}
 		parts = append(parts, fmt.Sprintf("%s (%s rec/s, %s): %s", g.Config.Name, thousands(int64(g.Config.Rate)), describeKeys(g.Config.Keys), state))
 	}
-	p.text.SetText(strings.Join(parts, " · "))
+	setText(p.text, strings.Join(parts, " · "))
 	if running > 0 {
-		p.toggle.SetText("Stop producers")
-		p.toggle.SetIcon(theme.MediaPauseIcon())
+		setButton(p.toggle, "Stop producers", theme.MediaPauseIcon())
 	} else {
-		p.toggle.SetText("Start producers")
-		p.toggle.SetIcon(theme.MediaPlayIcon())
+		setButton(p.toggle, "Start producers", theme.MediaPlayIcon())
 	}
 }
 
@@ -155,20 +153,18 @@ func (p *producersPanel) update(gens []loadgen.Listed) {
 		if c.RecordSize > 0 {
 			size = thousands(int64(c.RecordSize)) + " B"
 		}
-		r.title.SetText(fmt.Sprintf("%s — %s, %s rec/s, %s, %s", c.Name, tmpl, thousands(int64(c.Rate)), describeKeys(c.Keys), size))
+		setText(r.title, fmt.Sprintf("%s — %s, %s rec/s, %s, %s", c.Name, tmpl, thousands(int64(c.Rate)), describeKeys(c.Keys), size))
 		counts := fmt.Sprintf("last second: %s accepted, %s throttled, %s failed · total %s accepted, %s throttled",
 			thousands(int64(g.Last.Accepted)), thousands(int64(g.Last.Throttled)), thousands(int64(g.Last.Failed)),
 			thousands(int64(g.Totals.Accepted)), thousands(int64(g.Totals.Throttled)))
 		if g.LastError != "" {
 			counts += " · last error: " + g.LastError
 		}
-		r.counts.SetText(counts)
+		setText(r.counts, counts)
 		if g.Running {
-			r.toggle.SetText("Stop")
-			r.toggle.SetIcon(theme.MediaPauseIcon())
+			setButton(r.toggle, "Stop", theme.MediaPauseIcon())
 		} else {
-			r.toggle.SetText("Start")
-			r.toggle.SetIcon(theme.MediaPlayIcon())
+			setButton(r.toggle, "Start", theme.MediaPlayIcon())
 		}
 	}
 	for id := range p.rows {

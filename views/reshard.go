@@ -56,12 +56,12 @@ func (b *reshardBar) update() {
 		}
 	}
 	if r == nil || !r.Open {
-		b.label.SetText("Select a shard on the map:")
+		setText(b.label, "Select a shard on the map:")
 		set(b.splitMid, false)
 		set(b.splitHot, false)
 		set(b.merge, false)
 	} else {
-		b.label.SetText("Shard " + r.Number + ":")
+		setText(b.label, "Shard "+r.Number+":")
 		set(b.splitMid, active)
 		set(b.splitHot, active && r.Hottest != nil)
 		set(b.merge, active && b.next(r) != nil)
@@ -131,12 +131,12 @@ func (b *reshardBar) run(what string, call func(context.Context) error) {
 	})
 }
 
-// hotKeyHash is where "split at hot key" cuts r: the hot key's hash starts the upper child; when it is the range's
-// first key, the lower child is that key alone instead, so the split always isolates it from one side.
+// hotKeyHash is where "split at hot key" cuts r: right beside the hot key's hash, on the side that leaves the hot key
+// in the smaller child, so it shares its new shard with as little other traffic as the range allows.
 func hotKeyHash(r shardRow) hashkey.Key {
-	at := r.Hottest.Hash
-	if at.Cmp(r.KeyRange.Start) == 0 {
-		at = at.Add1()
+	h := r.Hottest.Hash
+	if h.Cmp(r.KeyRange.Mid()) < 0 && h.Cmp(r.KeyRange.End) < 0 || h.Cmp(r.KeyRange.Start) == 0 {
+		return h.Add1() // the lower child is [start, h]
 	}
-	return at
+	return h // the upper child is [h, end]
 }

@@ -68,14 +68,14 @@ func (s *settingsScreen) Start() {
 		}
 		return f
 	}, func(f facts) {
-		s.size.SetText(fmt.Sprintf("%s KiB", thousands(f.size/1024)))
+		setText(s.size, fmt.Sprintf("%s KiB", thousands(f.size/1024)))
 		switch {
 		case f.api.Endpoint != "":
-			s.api.SetText(f.api.Endpoint + "  (aws --endpoint-url " + f.api.Endpoint + " kinesis list-streams)")
+			setText(s.api, f.api.Endpoint+"  (aws --endpoint-url "+f.api.Endpoint+" kinesis list-streams)")
 		case f.api.Err != "":
-			s.api.SetText("not serving: " + f.api.Err)
+			setText(s.api, "not serving: "+f.api.Err)
 		default:
-			s.api.SetText("not serving (started with --api off)")
+			setText(s.api, "not serving (started with --api off)")
 		}
 	})
 }

@@ -71,11 +71,11 @@ func (b *statusBar) fetch() totals {
 func (b *statusBar) apply(t totals) {
 	switch {
 	case t.api.Endpoint != "":
-		b.api.SetText("Kinesis API " + t.api.Endpoint)
+		setText(b.api, "Kinesis API "+t.api.Endpoint)
 	case t.api.Err != "":
-		b.api.SetText("Kinesis API off: " + t.api.Err)
+		setText(b.api, "Kinesis API off: "+t.api.Err)
 	default:
-		b.api.SetText("Kinesis API off")
+		setText(b.api, "Kinesis API off")
 	}
-	b.rates.SetText("· " + rate(t.records, "rec/s in") + " · " + thousands(int64(t.throttled)) + " throttled/s")
+	setText(b.rates, "· "+rate(t.records, "rec/s in")+" · "+thousands(int64(t.throttled))+" throttled/s")
 }

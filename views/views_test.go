@@ -255,12 +255,19 @@ func TestDashModelShowsDemandLineageAndThrottles(t *testing.T) {
 	if r3.ID != "shardId-000000000003" || r3.Throttles != 300*10 || topKeysText(r3.TopKeys, 3) != "hot 90 %" {
 		t.Errorf("hot row %+v", r3)
 	}
-	if h := hotKeyHash(r3); h != r3.KeyRange.Start.Add1() {
-		t.Errorf("split at hot key cuts at %v, want the hot key's hash", h)
-	}
-	r3.Hottest.Hash = r3.KeyRange.Start
-	if h := hotKeyHash(r3); h != r3.KeyRange.Start.Add1() {
-		t.Errorf("a hot key at the range start splits at %v, want one past it", h)
+	// A hot key in the lower half of its range ends the lower child; in the upper half it starts the upper child.
+	for _, tc := range []struct {
+		hash, want hashkey.Key
+	}{
+		{r3.KeyRange.Start, r3.KeyRange.Start.Add1()},
+		{r3.KeyRange.Start.Add1(), r3.KeyRange.Start.Add1().Add1()},
+		{r3.KeyRange.End, r3.KeyRange.End},
+		{r3.KeyRange.End.Sub1(), r3.KeyRange.End.Sub1()},
+	} {
+		r3.Hottest.Hash = tc.hash
+		if got := hotKeyHash(r3); got != tc.want {
+			t.Errorf("hot key at %v: split at %v, want %v", tc.hash, got, tc.want)
+		}
 	}
 }
 

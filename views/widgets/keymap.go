@@ -109,6 +109,9 @@ func sameOpenLayout(a, b []KeySegment) bool {
 
 // Select outlines the shard with id (empty: none).
 func (k *KeyMap) Select(id string) {
+	if id == k.selected {
+		return
+	}
 	k.selected = id
 	k.Refresh()
 }
@@ -118,6 +121,9 @@ func (k *KeyMap) Selected() string { return k.selected }
 
 // SetMarker highlights a hash key's position, as a fraction of the key space; a negative value removes it.
 func (k *KeyMap) SetMarker(at float64) {
+	if at == k.marker || at < 0 && k.marker < 0 {
+		return
+	}
 	k.marker = at
 	k.Refresh()
 }
