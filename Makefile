@@ -17,8 +17,11 @@ deps: node_modules/.package-lock.json
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 
+# The version shown in About and `shardlab version` is the commit the binary was built from.
+VERSION    := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+
 build:
-	$(GO) build -o $(BIN) ./app
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./app
 
 # The desktop app on the default data directory, with the Kinesis API served from inside it.
 run: deps build

@@ -68,8 +68,12 @@ func runGUI(args []string) error {
 		return err
 	}
 	defer gens.StopAll()
-	if err := seedWorkspace(context.Background(), eng, gens, cfg.dataDir); err != nil {
+	seeded, err := seedWorkspace(context.Background(), eng, gens, cfg.dataDir)
+	if err != nil {
 		return err
+	}
+	if seeded && cfg.show == "" {
+		cfg.show = sampleStream // a first start opens on the workshop's picture, not an empty list
 	}
 	api := startInAppAPI(eng, cfg.api)
 	defer api.stop()

@@ -19,8 +19,8 @@ const (
 	sampleStream     = "clickstream"
 	sampleShards     = 4
 	sampleFile       = "clickstream-events.ndjson"
-	sampleRate       = 2000
-	sampleHotShare   = 0.4
+	sampleRate       = 2400
+	sampleHotShare   = 0.35
 	sampleKeys       = 300
 	sampleProducerID = "clickstream sample"
 )
@@ -54,21 +54,22 @@ func installSamples(dir string) error {
 }
 
 // seedWorkspace creates the sample stream and producer the first time the app runs on a data directory (no
-// generators file yet). A stream of that name that already exists (made through the API, say) is kept as it is.
-func seedWorkspace(ctx context.Context, eng *engine.Engine, gens *loadgen.Manager, dir string) error {
+// generators file yet), and reports whether it did. A stream of that name that already exists (made through the
+// API, say) is kept as it is.
+func seedWorkspace(ctx context.Context, eng *engine.Engine, gens *loadgen.Manager, dir string) (bool, error) {
 	if loadgen.Exists(generatorsPath(dir)) {
-		return nil
+		return false, nil
 	}
 	n := sampleShards
 	err := eng.CreateStream(ctx, engine.CreateStreamInput{StreamName: sampleStream, ShardCount: &n})
 	if err != nil && engine.ErrorCode(err) != engine.ErrResourceInUse {
-		return fmt.Errorf("sample workspace: %w", err)
+		return false, fmt.Errorf("sample workspace: %w", err)
 	}
 	_, err = gens.Add(loadgen.Config{Name: sampleProducerID, Stream: sampleStream, Template: loadgen.SampleFile,
 		SampleFile: filepath.Join(samplesDir(dir), sampleFile), Rate: sampleRate,
 		Keys: loadgen.KeyDistribution{Kind: loadgen.HotKey, Keys: sampleKeys, HotShare: sampleHotShare}})
 	if err != nil {
-		return fmt.Errorf("sample workspace: %w", err)
+		return false, fmt.Errorf("sample workspace: %w", err)
 	}
-	return nil
+	return true, nil
 }

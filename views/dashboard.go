@@ -51,7 +51,7 @@ func newDashboard(env Env, win fyne.Window, stream string) *Dashboard {
 		header: widget.NewLabelWithStyle(stream, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		totals: widget.NewLabel(""), keyMap: widgets.NewKeyMap(), heatmap: widgets.NewHeatmap(),
 		detail: widget.NewLabel(""), heatInfo: widget.NewLabel("")}
-	d.detail.Wrapping = fyne.TextWrapWord
+	d.detail.Truncation = fyne.TextTruncateEllipsis // one line always, so the buttons below never jump
 	// Long lines truncate rather than widen the window past a 1280-pixel projector.
 	d.header.Truncation = fyne.TextTruncateEllipsis
 	d.totals.Truncation = fyne.TextTruncateEllipsis
@@ -208,11 +208,12 @@ func (d *Dashboard) showDetail() {
 	if !r.Open {
 		state = "closed"
 	}
-	text := fmt.Sprintf("Shard %s (%s, %s) · hash keys %s · %s · %s · %s of the write limit · %s throttled in the last minute",
-		r.Number, r.ID, state, r.Range, rate(r.Records, "rec/s"), rate(r.KiB, "KiB/s"), percent(r.Util), thousands(int64(r.Throttles)))
+	text := fmt.Sprintf("Shard %s: %s · %s of the write limit · %s throttled in the last minute", r.Number,
+		rate(r.Records, "rec/s"), percent(r.Util), thousands(int64(r.Throttles)))
 	if keys := topKeysText(r.TopKeys, 3); keys != "" {
 		text += " · top keys: " + keys
 	}
+	text += fmt.Sprintf(" · %s · hash keys %s · %s · %s", rate(r.KiB, "KiB/s"), r.Range, r.ID, state)
 	setText(d.detail, text)
 }
 

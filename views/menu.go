@@ -1,7 +1,7 @@
 package views
 
 import (
-	"fmt"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -41,14 +41,24 @@ func (s *Shell) actions() []shortcut {
 
 func (s *Shell) installShortcuts() {
 	var items []*fyne.MenuItem
+	plain := map[fyne.KeyName]func(){}
 	for _, a := range s.actions() {
 		sc := &desktop.CustomShortcut{KeyName: a.key, Modifier: a.mod}
 		run := a.run
-		s.win.Canvas().AddShortcut(sc, func(fyne.Shortcut) { run() })
+		if a.mod == 0 {
+			plain[a.key] = run // Fyne dispatches shortcuts only with a modifier; bare keys (F1) arrive as typed keys
+		} else {
+			s.win.Canvas().AddShortcut(sc, func(fyne.Shortcut) { run() })
+		}
 		item := fyne.NewMenuItem(a.label, run)
 		item.Shortcut = sc
 		items = append(items, item)
 	}
+	s.win.Canvas().SetOnTypedKey(func(e *fyne.KeyEvent) {
+		if run, ok := plain[e.Name]; ok {
+			run()
+		}
+	})
 	s.win.SetMainMenu(fyne.NewMainMenu(
 		fyne.NewMenu("File", items[0], items[2]),
 		fyne.NewMenu("View", items[1], items[3], items[4]),
@@ -72,24 +82,22 @@ func (s *Shell) showAbout() {
 			widget.NewFormItem("Data", selectable(s.env.DataDir)),
 			widget.NewFormItem("Kinesis API", selectable(api)),
 		),
-		widget.NewLabel(fmt.Sprintf("Shortcuts: %s", shortcutHelp(s.actions()))),
+		widget.NewLabelWithStyle("Shortcuts", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		widget.NewLabel(shortcutHelp(s.actions())),
 	)
 	dialog.NewCustom("About Shardlab", "Close", body, s.win).Show()
 }
 
 func shortcutHelp(actions []shortcut) string {
-	out := ""
-	for i, a := range actions {
-		if i > 0 {
-			out += " · "
-		}
+	var lines []string
+	for _, a := range actions {
 		key := string(a.key)
 		if a.mod != 0 {
 			key = "Ctrl+" + key
 		}
-		out += key + " " + a.label
+		lines = append(lines, key+"  —  "+a.label)
 	}
-	return out
+	return strings.Join(lines, "\n")
 }
 
 // selectable is read-only text a person can select and copy (a path, an endpoint).

@@ -37,8 +37,8 @@ type StreamsScreen struct {
 var streamColumns = []struct {
 	title string
 	width float32
-}{{"Name", 220}, {"Mode", 120}, {"Shards (open / closed)", 170}, {"Status", 100}, {"Retention", 100},
-	{"Limits", 80}, {"Encryption", 110}, {"Records/s in", 120}}
+}{{"Name", 190}, {"Mode", 110}, {"Shards (open / closed)", 170}, {"Status", 100}, {"Retention", 100},
+	{"Limits", 70}, {"Encryption", 100}, {"Records/s in", 110}}
 
 func newStreamsScreen(env Env, win fyne.Window, open func(string)) *StreamsScreen {
 	s := &StreamsScreen{env: env, win: win, open: open, selected: -1}

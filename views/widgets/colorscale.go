@@ -11,8 +11,9 @@ import (
 //
 // One colour scale serves every view: viridis from idle to the limit (perceptually even, and readable to
 // colour-blind viewers and on washed-out projectors), then orange to red for traffic over the limit, so the limit is
-// the one point where the hue turns warm. ScaleMax is where the scale saturates.
-const ScaleMax = 1.5
+// the one point where the hue turns warm. ScaleMax is where the scale saturates: close above the limit, because a
+// shard asked for even 10 % more than it may take is throttling, and the room should see it at once.
+const ScaleMax = 1.25
 
 var scaleStops = []struct {
 	at float64
@@ -23,7 +24,7 @@ var scaleStops = []struct {
 	{0.5, color.NRGBA{0x21, 0x91, 0x8c, 0xff}},
 	{0.75, color.NRGBA{0x5e, 0xc9, 0x62, 0xff}},
 	{1, color.NRGBA{0xfd, 0xe7, 0x25, 0xff}},
-	{1.25, color.NRGBA{0xf9, 0x8e, 0x09, 0xff}},
+	{1.1, color.NRGBA{0xf9, 0x8e, 0x09, 0xff}},
 	{ScaleMax, color.NRGBA{0xd6, 0x1f, 0x1f, 0xff}},
 }
 

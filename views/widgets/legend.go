@@ -22,14 +22,14 @@ func NewLegend() fyne.CanvasObject {
 		}
 		return UtilisationColor(u)
 	})
-	ramp.SetMinSize(fyne.NewSize(260, 12))
+	ramp.SetMinSize(fyne.NewSize(340, 12))
 	small := func(s string) *canvas.Text {
 		t := canvas.NewText(s, theme.Color(theme.ColorNameForeground))
 		t.TextSize = 11
 		return t
 	}
 	ticks := container.New(&tickLayout{at: []float32{0, 0.5 / ScaleMax, 1 / ScaleMax, 1}},
-		small("0 %"), small("50 %"), small("limit"), small("150 %+"))
+		small("0 %"), small("50 %"), small("limit"), small("125 %+"))
 	dot := canvas.NewRasterWithPixels(func(x, y, w, h int) color.Color {
 		c := UtilisationColor(1.3)
 		if x >= w/2-1 && x <= w/2 && y >= h/2-1 && y <= h/2 {

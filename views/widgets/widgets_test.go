@@ -182,7 +182,7 @@ func TestUtilisationScale(t *testing.T) {
 		t.Error("utilisation above the scale does not saturate")
 	}
 	// The scale turns warm at the limit: red dominates blue above it, not below.
-	below, above := UtilisationColor(0.9), UtilisationColor(1.2)
+	below, above := UtilisationColor(0.9), UtilisationColor(1.15)
 	if below.G < below.R/2 || above.R <= above.B || above.R < 200 {
 		t.Errorf("below limit %v, above %v", below, above)
 	}

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"net"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/engine/loadgen"
+)
+
+func TestInAppAPIServesAndSaysWhenItsPortIsTaken(t *testing.T) {
+	eng, err := engine.Open(engine.Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	api := startInAppAPI(eng, "127.0.0.1:0")
+	defer api.stop()
+	st := api.status()
+	if !strings.HasPrefix(st.Endpoint, "http://127.0.0.1:") || st.Err != "" {
+		t.Fatalf("status %+v", st)
+	}
+	taken := strings.TrimPrefix(st.Endpoint, "http://")
+	second := startInAppAPI(eng, taken)
+	defer second.stop()
+	if st := second.status(); st.Endpoint != "" || !strings.Contains(st.Err, "in use") {
+		t.Errorf("second server on a taken port: %+v", st)
+	}
+	if st := startInAppAPI(eng, "off").status(); st.Endpoint != "" || st.Err != "" {
+		t.Errorf("--api off: %+v", st)
+	}
+	// The in-app server is the real API: a ListStreams call answers.
+	conn, err := net.Dial("tcp", taken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+}
+
+func TestFirstStartSeedsTheWorkshopOnce(t *testing.T) {
+	dir := t.TempDir()
+	eng, err := engine.Open(engine.Options{Path: databasePath(dir)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	if err := installSamples(dir); err != nil {
+		t.Fatal(err)
+	}
+	gens, _ := loadgen.OpenManager(eng, generatorsPath(dir))
+	seeded, err := seedWorkspace(context.Background(), eng, gens, dir)
+	if err != nil || !seeded {
+		t.Fatalf("first start: seeded %v, err %v", seeded, err)
+	}
+	sum, err := eng.DescribeStreamSummary(context.Background(), engine.StreamRef{StreamName: sampleStream})
+	if err != nil || sum.OpenShardCount != sampleShards {
+		t.Fatalf("sample stream: %+v, %v", sum, err)
+	}
+	list := gens.List(sampleStream, false)
+	if len(list) != 1 || list[0].Running || list[0].Config.SampleFile != filepath.Join(samplesDir(dir), sampleFile) {
+		t.Fatalf("sample producer: %+v", list)
+	}
+	// The sample file it replays was copied out of the binary, so starting it works.
+	g := gens.Get(list[0].ID)
+	if err := g.Start(); err != nil {
+		t.Fatal(err)
+	}
+	g.Stop()
+
+	// A second start finds the workspace and leaves it alone, even after the sample stream was deleted.
+	eng.DeleteStream(context.Background(), engine.DeleteStreamInput{StreamRef: engine.StreamRef{StreamName: sampleStream}})
+	gens2, _ := loadgen.OpenManager(eng, generatorsPath(dir))
+	if seeded, err := seedWorkspace(context.Background(), eng, gens2, dir); seeded || err != nil {
+		t.Errorf("second start seeded again (%v, %v)", seeded, err)
+	}
+}
