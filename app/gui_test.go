@@ -2,7 +2,8 @@ package main
 
 import (
 	"context"
-	"net"
+	"io"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -33,11 +34,18 @@ func TestInAppAPIServesAndSaysWhenItsPortIsTaken(t *testing.T) {
 		t.Errorf("--api off: %+v", st)
 	}
 	// The in-app server is the real API: a ListStreams call answers.
-	conn, err := net.Dial("tcp", taken)
+	req, _ := http.NewRequest("POST", st.Endpoint+"/", strings.NewReader("{}"))
+	req.Header.Set("X-Amz-Target", "Kinesis_20131202.ListStreams")
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn.Close()
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "StreamNames") {
+		t.Errorf("ListStreams: %d %s", resp.StatusCode, body)
+	}
 }
 
 func TestFirstStartSeedsTheWorkshopOnce(t *testing.T) {
