@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -79,8 +80,8 @@ func (s *Shell) showAbout() {
 		widget.NewLabelWithStyle("Shardlab "+s.env.Version, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		widget.NewLabel("A local Amazon Kinesis workbench: streams, shards and heat you can see."),
 		widget.NewForm(
-			widget.NewFormItem("Data", selectable(s.env.DataDir)),
-			widget.NewFormItem("Kinesis API", selectable(api)),
+			widget.NewFormItem("Data", copyable(s.env.DataDir)),
+			widget.NewFormItem("Kinesis API", copyable(api)),
 		),
 		widget.NewLabelWithStyle("Shortcuts", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		widget.NewLabel(shortcutHelp(s.actions())),
@@ -100,9 +101,12 @@ func shortcutHelp(actions []shortcut) string {
 	return strings.Join(lines, "\n")
 }
 
-// selectable is read-only text a person can select and copy (a path, an endpoint).
-func selectable(text string) fyne.CanvasObject {
+// copyable is read-only text with a button that puts it on the clipboard (a path, an endpoint). Not a selectable
+// label: Fyne animates those even unfocused, which repaints the whole window several times a second.
+func copyable(text string) fyne.CanvasObject {
 	l := widget.NewLabel(text)
-	l.Selectable = true
-	return l
+	l.Truncation = fyne.TextTruncateEllipsis
+	copyBtn := widget.NewButtonWithIcon("", theme.ContentCopyIcon(), func() { fyne.CurrentApp().Clipboard().SetContent(text) })
+	copyBtn.Importance = widget.LowImportance
+	return container.NewBorder(nil, nil, nil, copyBtn, l)
 }

@@ -22,7 +22,6 @@ type settingsScreen struct {
 
 func newSettingsScreen(env Env, a fyne.App, win fyne.Window) *settingsScreen {
 	s := &settingsScreen{env: env, app: a, win: win, size: widget.NewLabel(""), api: widget.NewLabel("")}
-	s.api.Selectable = true
 	choices := map[string]string{"Follow the system": ThemeSystem, "Light": ThemeLight, "Dark": ThemeDark}
 	themeSel := widget.NewRadioGroup([]string{"Follow the system", "Light", "Dark"}, func(label string) {
 		choice := choices[label]
@@ -40,8 +39,8 @@ func newSettingsScreen(env Env, a fyne.App, win fyne.Window) *settingsScreen {
 	themeSel.Horizontal = true
 	limits := env.Engine.ThroughputLimits()
 	form := widget.NewForm(
-		widget.NewFormItem("Data directory", selectable(env.DataDir)),
-		widget.NewFormItem("Database file", selectable(env.Engine.Path())),
+		widget.NewFormItem("Data directory", copyable(env.DataDir)),
+		widget.NewFormItem("Database file", copyable(env.Engine.Path())),
 		widget.NewFormItem("Database size", s.size),
 		widget.NewFormItem("Kinesis API", s.api),
 		widget.NewFormItem("Per-shard limits", widget.NewLabel(fmt.Sprintf("write %s and %s, read %s and %s calls/s",

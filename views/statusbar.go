@@ -24,7 +24,6 @@ func newStatusBar(env Env) *statusBar {
 	b := &statusBar{env: env, api: widget.NewLabel(""), rates: widget.NewLabel(""), data: widget.NewLabel("data: " + env.DataDir)}
 	b.data.Truncation = fyne.TextTruncateEllipsis
 	b.data.Alignment = fyne.TextAlignTrailing
-	b.api.Selectable = true
 	return b
 }
 
