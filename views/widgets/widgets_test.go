@@ -229,3 +229,58 @@ func BenchmarkKeyMapFrame500(b *testing.B) {
 			ShowClosed: true, OpenHeight: 80})
 	}
 }
+
+// BenchmarkHeatmapWidget500x300 is one dashboard frame of the heatmap widget, 500 shards × 300 seconds at 1600×700
+// pixels: new data, the renderer's refresh (shard and time labels placed), and its raster drawn at pixel size — all
+// the widget does on the CPU per frame; the GL driver then uploads the one image as a texture.
+func BenchmarkHeatmapWidget500x300(b *testing.B) {
+	test.NewTempApp(b)
+	h := NewHeatmap()
+	d := bench500(b)
+	w := test.NewTempWindow(b, h)
+	w.Resize(fyne.NewSize(1600, 720))
+	r := test.WidgetRenderer(h).(*heatmapRenderer)
+	b.ReportAllocs()
+	for b.Loop() {
+		h.SetData(d)
+		r.raster.Generator(1600, 700)
+	}
+}
+
+// BenchmarkKeyMapWidget500 is one frame of the key-space map widget with 500 open shards at 1600×74 pixels, one
+// shard's colour changing each frame as live data brings.
+func BenchmarkKeyMapWidget500(b *testing.B) {
+	test.NewTempApp(b)
+	var segs []KeySegment
+	for i := range 500 {
+		segs = append(segs, KeySegment{ID: strconv.Itoa(i), Label: strconv.Itoa(i), Start: float64(i) / 500,
+			End: float64(i+1) / 500, Util: float64(i%150) / 100, Open: true})
+	}
+	k := NewKeyMap()
+	k.SetSegments(segs)
+	w := test.NewTempWindow(b, k)
+	w.Resize(fyne.NewSize(1600, 74))
+	r := test.WidgetRenderer(k).(*keyMapRenderer)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		segs[i%500].Util = float64(i%125) / 100
+		k.SetSegments(segs)
+		r.raster.Generator(1600, 56)
+	}
+}
+
+// BenchmarkHeatmapCapture500x300 paints the whole window holding the heatmap with Fyne's software painter, the test
+// driver's stand-in for the GPU: text rasterised and the image scaled on the CPU. For reference; the real driver does
+// that part in GL.
+func BenchmarkHeatmapCapture500x300(b *testing.B) {
+	test.NewTempApp(b)
+	h := NewHeatmap()
+	h.SetData(bench500(b))
+	w := test.NewTempWindow(b, h)
+	w.Resize(fyne.NewSize(1200, 560))
+	b.ReportAllocs()
+	for b.Loop() {
+		h.Refresh()
+		w.Canvas().Capture()
+	}
+}
