@@ -46,7 +46,7 @@ bench-gui: build
 test-short:
 	$(TESTENV) $(GO) test -short -count=1 ./...
 
-# The in-process engine benchmark of BENCHMARKS.md, plus the Go micro-benchmarks.
+# The in-process engine benchmark of BENCHMARKS.md, plus the Go micro-benchmarks (engine, helpers, GUI widgets).
 bench: build
 	./$(BIN) bench
 	$(TESTENV) $(GO) test -run '^$$' -bench . -benchmem ./engine/... ./internal/...
