@@ -49,7 +49,7 @@ test-short:
 # The in-process engine benchmark of BENCHMARKS.md, plus the Go micro-benchmarks (engine, helpers, GUI widgets).
 bench: build
 	./$(BIN) bench
-	$(TESTENV) $(GO) test -run '^$$' -bench . -benchmem ./engine/... ./internal/...
+	$(TESTENV) $(GO) test -run '^$$' -bench . -benchmem ./engine/... ./internal/... ./views/widgets
 
 # Shardlab's Kinesis API beside kinesalite and kinesis-local (from npm), one aws-sdk-go-v2 workload, in one run.
 bench-api: node_modules/.package-lock.json build

@@ -39,6 +39,7 @@ type Dashboard struct {
 	prods    *producersPanel
 	faults   *faultsPanel
 
+	snap     engine.MetricsSnapshot // reused by fetch (the poll goroutine only): a 400-shard snapshot is megabytes
 	model    *dashModel
 	hovered  string // shard under the pointer on the map
 	selected string // shard picked on the map or in the table
@@ -118,14 +119,14 @@ type frame struct {
 // fetch reads the engine off the UI goroutine and builds the whole frame there, so apply only hands it to widgets.
 func (d *Dashboard) fetch() frame {
 	ctx := context.Background()
-	var snap engine.MetricsSnapshot
+	snap := &d.snap
 	f := frame{gens: d.env.Generators.List(d.stream, false)}
-	if err := d.env.Engine.Metrics(ctx, d.ref, heatmapSeconds+1, &snap); err != nil {
+	if err := d.env.Engine.Metrics(ctx, d.ref, heatmapSeconds+1, snap); err != nil {
 		f.model = &dashModel{Stream: d.stream, Err: err}
 		return f
 	}
 	shards, _ := d.env.Engine.Shards(ctx, d.ref)
-	f.model = buildDashModel(&snap, shards)
+	f.model = buildDashModel(snap, shards)
 	f.model.Summary, _ = d.env.Engine.DescribeStreamSummary(ctx, d.ref)
 	f.model.Faults, _ = d.env.Engine.Faults(ctx, d.ref)
 	return f
