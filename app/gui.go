@@ -12,7 +12,11 @@ import (
 	"sync"
 	"time"
 
+	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/shardlab/shardlab/assets"
 	"github.com/shardlab/shardlab/engine"
@@ -70,6 +74,7 @@ func runGUI(args []string) error {
 	eng, err := engine.Open(engine.Options{Path: databasePath(cfg.dataDir), InMemory: cfg.inMemory, EnforceLimits: true,
 		TransitionDelay: 500 * time.Millisecond})
 	if err != nil {
+		showStartupError(err) // someone who double-clicked the app never sees stderr
 		return err
 	}
 	defer eng.Close()
@@ -171,4 +176,17 @@ func (a *inAppAPI) stop() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	a.srv.Shutdown(ctx)
+}
+
+// showStartupError puts a failure to open the data in a window of its own, with what to do about it.
+func showStartupError(err error) {
+	a := fyneapp.NewWithID(appID)
+	win := a.NewWindow("Shardlab")
+	hint := "Another Shardlab (the app or `shardlab serve`) may have this data directory open: close it, or start " +
+		"this one with --data on another directory."
+	msg := widget.NewLabel("Shardlab could not open its data:\n\n" + err.Error() + "\n\n" + hint)
+	msg.Wrapping = fyne.TextWrapWord
+	win.SetContent(container.NewBorder(nil, container.NewHBox(layout.NewSpacer(), widget.NewButton("Quit", a.Quit)), nil, nil, msg))
+	win.Resize(fyne.NewSize(560, 240))
+	win.ShowAndRun()
 }
