@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime/debug"
 	"sync"
+	"syscall"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -22,6 +23,7 @@ import (
 	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/engine/kinesisapi"
 	"github.com/shardlab/shardlab/engine/loadgen"
+	"github.com/shardlab/shardlab/engine/storage"
 	"github.com/shardlab/shardlab/views"
 )
 
@@ -68,28 +70,13 @@ func runGUI(args []string) error {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(guiMemoryLimit)
 	}
-	if err := os.MkdirAll(cfg.dataDir, 0o755); err != nil {
-		return fmt.Errorf("data directory: %w", err)
-	}
-	eng, err := engine.Open(engine.Options{Path: databasePath(cfg.dataDir), InMemory: cfg.inMemory, EnforceLimits: true,
-		TransitionDelay: 500 * time.Millisecond})
+	eng, gens, seeded, err := openWorkspace(cfg)
 	if err != nil {
 		showStartupError(err) // someone who double-clicked the app never sees stderr
 		return err
 	}
 	defer eng.Close()
-	if err := installSamples(cfg.dataDir); err != nil {
-		return err
-	}
-	gens, err := loadgen.OpenManager(eng, generatorsPath(cfg.dataDir))
-	if err != nil {
-		return err
-	}
 	defer gens.StopAll()
-	seeded, err := seedWorkspace(context.Background(), eng, gens, cfg.dataDir)
-	if err != nil {
-		return err
-	}
 	if seeded && cfg.show == "" {
 		cfg.show = sampleStream // a first start opens on the workshop's picture, not an empty list
 	}
@@ -107,7 +94,7 @@ func runGUI(args []string) error {
 	win.Resize(views.WindowSize(a))
 	win.SetMaster()
 	if cfg.show != "" {
-		a.Preferences().SetString("screen.last", "stream:"+cfg.show)
+		views.ShowOnStart(a, cfg.show)
 	}
 	win.SetCloseIntercept(func() {
 		shell.Stop()
@@ -115,7 +102,7 @@ func runGUI(args []string) error {
 	})
 	shell.Start()
 	if cfg.start && cfg.show != "" {
-		for _, g := range gens.List(cfg.show, false) {
+		for _, g := range gens.List(cfg.show) {
 			if err := gens.Get(g.ID).Start(); err != nil {
 				fmt.Fprintln(os.Stderr, "start producer:", err)
 			}
@@ -123,6 +110,35 @@ func runGUI(args []string) error {
 	}
 	win.ShowAndRun()
 	return nil
+}
+
+// openWorkspace opens the engine and the producers in the data directory, creating the sample workspace on a first
+// start. Whatever fails is returned with the file it concerns, for the startup window.
+func openWorkspace(cfg guiConfig) (*engine.Engine, *loadgen.Manager, bool, error) {
+	if err := os.MkdirAll(cfg.dataDir, 0o755); err != nil {
+		return nil, nil, false, fmt.Errorf("data directory: %w", err)
+	}
+	eng, err := engine.Open(engine.Options{Path: databasePath(cfg.dataDir), InMemory: cfg.inMemory, EnforceLimits: true,
+		TransitionDelay: 500 * time.Millisecond})
+	if err != nil {
+		return nil, nil, false, err
+	}
+	fail := func(err error) (*engine.Engine, *loadgen.Manager, bool, error) {
+		eng.Close()
+		return nil, nil, false, err
+	}
+	if err := installSamples(cfg.dataDir); err != nil {
+		return fail(err)
+	}
+	gens, err := loadgen.OpenManager(eng, generatorsPath(cfg.dataDir))
+	if err != nil {
+		return fail(fmt.Errorf("%w (fix or remove the file; it holds only the producers' settings)", err))
+	}
+	seeded, err := seedWorkspace(context.Background(), eng, gens, cfg.dataDir)
+	if err != nil {
+		return fail(err)
+	}
+	return eng, gens, seeded, nil
 }
 
 // inAppAPI is the Kinesis API served while the window is open, so SDK traffic shows up live in the app.
@@ -140,10 +156,9 @@ func startInAppAPI(eng *engine.Engine, addr string) *inAppAPI {
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		a.err = fmt.Sprintf("%s is in use (is `shardlab serve` running?)", addr)
-		var opErr *net.OpError
-		if !errors.As(err, &opErr) {
-			a.err = err.Error()
+		a.err = err.Error()
+		if errors.Is(err, syscall.EADDRINUSE) {
+			a.err = addr + " is in use by another program"
 		}
 		return a
 	}
@@ -182,9 +197,12 @@ func (a *inAppAPI) stop() {
 func showStartupError(err error) {
 	a := fyneapp.NewWithID(appID)
 	win := a.NewWindow("Shardlab")
-	hint := "Another Shardlab (the app or `shardlab serve`) may have this data directory open: close it, or start " +
-		"this one with --data on another directory."
-	msg := widget.NewLabel("Shardlab could not open its data:\n\n" + err.Error() + "\n\n" + hint)
+	text := "Shardlab could not open its data:\n\n" + err.Error()
+	if errors.Is(err, storage.ErrLocked) {
+		text += "\n\nAnother Shardlab (the app or `shardlab serve`) has this data directory open: close it, or start " +
+			"this one with --data on another directory."
+	}
+	msg := widget.NewLabel(text)
 	msg.Wrapping = fyne.TextWrapWord
 	win.SetContent(container.NewBorder(nil, container.NewHBox(layout.NewSpacer(), widget.NewButton("Quit", a.Quit)), nil, nil, msg))
 	win.Resize(fyne.NewSize(560, 240))

@@ -67,8 +67,8 @@ func TestFirstStartSeedsTheWorkshopOnce(t *testing.T) {
 	if err != nil || sum.OpenShardCount != sampleShards {
 		t.Fatalf("sample stream: %+v, %v", sum, err)
 	}
-	list := gens.List(sampleStream, false)
-	if len(list) != 1 || list[0].Running || list[0].Config.SampleFile != filepath.Join(samplesDir(dir), sampleFile) {
+	list := gens.List(sampleStream)
+	if len(list) != 1 || list[0].Running || list[0].Config.SampleFile != filepath.Join("samples", sampleFile) {
 		t.Fatalf("sample producer: %+v", list)
 	}
 	// The sample file it replays was copied out of the binary, so starting it works.

@@ -66,7 +66,7 @@ func seedWorkspace(ctx context.Context, eng *engine.Engine, gens *loadgen.Manage
 		return false, fmt.Errorf("sample workspace: %w", err)
 	}
 	_, err = gens.Add(loadgen.Config{Name: sampleProducerID, Stream: sampleStream, Template: loadgen.SampleFile,
-		SampleFile: filepath.Join(samplesDir(dir), sampleFile), Rate: sampleRate,
+		SampleFile: filepath.Join("samples", sampleFile), Rate: sampleRate, // relative to the data directory
 		Keys: loadgen.KeyDistribution{Kind: loadgen.HotKey, Keys: sampleKeys, HotShare: sampleHotShare}})
 	if err != nil {
 		return false, fmt.Errorf("sample workspace: %w", err)

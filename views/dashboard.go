@@ -120,9 +120,9 @@ type frame struct {
 func (d *Dashboard) fetch() frame {
 	ctx := context.Background()
 	snap := &d.snap
-	f := frame{gens: d.env.Generators.List(d.stream, false)}
+	f := frame{gens: d.env.Generators.List(d.stream)}
 	if err := d.env.Engine.Metrics(ctx, d.ref, heatmapSeconds+1, snap); err != nil {
-		f.model = &dashModel{Stream: d.stream, Err: err}
+		f.model = &dashModel{Err: err}
 		return f
 	}
 	shards, _ := d.env.Engine.Shards(ctx, d.ref)
@@ -135,7 +135,8 @@ func (d *Dashboard) fetch() frame {
 func (d *Dashboard) apply(f frame) {
 	m := f.model
 	if m.Err != nil {
-		setText(d.totals, m.Err.Error())
+		_, text := explain(m.Err)
+		setText(d.totals, text)
 		return
 	}
 	prev := d.model

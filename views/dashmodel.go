@@ -24,8 +24,7 @@ type shardRow struct {
 	ID        string
 	Number    string
 	Open      bool
-	Range     string // abbreviated hex
-	RangeFull string
+	Range     string  // abbreviated hex
 	Records   float64 // records/s in
 	KiB       float64 // KiB/s in
 	Util      float64 // share of the write limit (the larger of bytes and records)
@@ -35,13 +34,11 @@ type shardRow struct {
 	TopKeys   []engine.KeyShare
 	Start     float64 // key-space fraction, for sorting and the map
 	Hottest   *engine.KeyShare
-	Parent    string
 	KeyRange  hashkey.Range
 }
 
 // dashModel is everything one dashboard frame shows, computed off the UI goroutine from one metrics snapshot.
 type dashModel struct {
-	Stream    string
 	Summary   *engine.StreamSummary
 	Heatmap   *widgets.HeatmapData
 	Segments  []widgets.KeySegment
@@ -56,11 +53,16 @@ type dashModel struct {
 
 // utilisation is a second's write demand as a share of the limit: the larger of bytes/s and records/s against
 // theirs. Records refused by throttling count too, because accepted traffic alone can never pass the limit: a shard
-// asked for 1,300 records/s reads as 130 %, not as a calm 100 %.
+// asked for 1,300 records/s reads as 130 %, not as a calm 100 %. The engine counts refused records, not their
+// bytes, so those are estimated at the second's average accepted record size.
 func utilisation(bytes, records, throttled uint32, l engine.ThroughputLimits) float64 {
+	demandBytes := float64(bytes)
+	if records > 0 {
+		demandBytes += float64(throttled) * float64(bytes) / float64(records)
+	}
 	var u float64
 	if l.WriteBytesPerSec > 0 {
-		u = float64(bytes) / l.WriteBytesPerSec
+		u = demandBytes / l.WriteBytesPerSec
 	}
 	if l.WriteRecordsPerSec > 0 {
 		u = max(u, float64(records+throttled)/l.WriteRecordsPerSec)
@@ -71,7 +73,7 @@ func utilisation(bytes, records, throttled uint32, l engine.ThroughputLimits) fl
 // buildDashModel turns a snapshot and the shard list into what the widgets draw. Columns are complete seconds: the
 // snapshot's last (partial) second is left out so the right edge does not flicker low.
 func buildDashModel(snap *engine.MetricsSnapshot, shards []engine.ShardInfo) *dashModel {
-	m := &dashModel{Stream: snap.StreamName}
+	m := &dashModel{}
 	info := make(map[string]*engine.ShardInfo, len(shards))
 	for i := range shards {
 		info[shards[i].ShardId] = &shards[i]
@@ -91,11 +93,7 @@ func buildDashModel(snap *engine.MetricsSnapshot, shards []engine.ShardInfo) *da
 		si := info[sm.ShardId]
 		series := sm.Series
 		row := shardRow{ID: sm.ShardId, Number: shortID(sm.ShardId), Open: sm.Open, TopKeys: sm.TopKeys, KeyRange: sm.Range,
-			Start: sm.Range.Start.Fraction(), Range: abbrevHex(sm.Range.Start.Hex()) + " – " + abbrevHex(sm.Range.End.Hex()),
-			RangeFull: sm.Range.Start.String() + " – " + sm.Range.End.String()}
-		if si != nil {
-			row.Parent = si.ParentShardId
-		}
+			Start: sm.Range.Start.Fraction(), Range: abbrevHex(sm.Range.Start.Hex()) + " – " + abbrevHex(sm.Range.End.Hex())}
 		if len(sm.TopKeys) > 0 {
 			row.Hottest = &sm.TopKeys[0]
 		}

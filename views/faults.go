@@ -3,6 +3,7 @@ package views
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -105,11 +106,12 @@ func (p *faultsPanel) apply() {
 }
 
 func (p *faultsPanel) clearAll() {
-	faults := map[string]engine.FaultSpec{}
-	if p.d.model != nil {
-		faults = p.d.model.Faults
-	}
 	background(func() (struct{}, error) {
+		// Read the faults now, not from the last frame, so one injected a moment ago is cleared too.
+		faults, err := p.d.env.Engine.Faults(context.Background(), p.d.ref)
+		if err != nil {
+			return struct{}{}, err
+		}
 		for shard := range faults {
 			if err := p.d.env.Engine.SetFaults(context.Background(), p.d.ref, shard, engine.FaultSpec{}); err != nil {
 				return struct{}{}, err
@@ -133,6 +135,9 @@ func (p *faultsPanel) update(m *dashModel) {
 	if strings.Join(targets, ",") != strings.Join(p.targets, ",") {
 		p.targets = targets
 		p.target.SetOptions(targets)
+		if !slices.Contains(targets, p.target.Selected) {
+			p.target.SetSelected(wholeStream) // the shard chosen was closed by a reshard
+		}
 	}
 	if len(m.Faults) == 0 {
 		setText(p.active, "No faults injected.")

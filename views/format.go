@@ -53,7 +53,7 @@ func shortID(id string) string {
 	return n
 }
 
-// abbrevHex shortens a 32-digit hash key to its first and last digits; the full value goes in a tooltip or detail.
+// abbrevHex shortens a 32-digit hash key to its first and last digits, enough to tell ranges apart on screen.
 func abbrevHex(h string) string {
 	if len(h) <= 12 {
 		return "0x" + h

@@ -1,6 +1,7 @@
 package views
 
 import (
+	"runtime"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -94,7 +95,7 @@ func shortcutHelp(actions []shortcut) string {
 	for _, a := range actions {
 		key := string(a.key)
 		if a.mod != 0 {
-			key = "Ctrl+" + key
+			key = modifierName + "+" + key
 		}
 		lines = append(lines, key+"  —  "+a.label)
 	}
@@ -110,3 +111,11 @@ func copyable(text string) fyne.CanvasObject {
 	copyBtn.Importance = widget.LowImportance
 	return container.NewBorder(nil, nil, nil, copyBtn, l)
 }
+
+// modifierName is what KeyModifierShortcutDefault is called on this platform.
+var modifierName = func() string {
+	if runtime.GOOS == "darwin" {
+		return "Cmd"
+	}
+	return "Ctrl"
+}()

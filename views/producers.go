@@ -120,7 +120,7 @@ func newProducersPanel(d *Dashboard) *producersPanel {
 }
 
 func (p *producersPanel) content() fyne.CanvasObject {
-	add := widget.NewButtonWithIcon("Add producer…", theme.ContentAddIcon(), func() { p.edit(0, p.defaults()) })
+	add := widget.NewButtonWithIcon("Add producer…", theme.ContentAddIcon(), func() { p.open(0, p.defaults()) })
 	add.Importance = widget.HighImportance
 	help := widget.NewLabel("Producers run inside Shardlab and put records through the same engine calls as any SDK. " +
 		"Several can run at once; throttled records are counted, not retried.")
@@ -212,7 +212,7 @@ func (p *producersPanel) newRow(id int) *producerRow {
 	})
 	edit := widget.NewButtonWithIcon("Edit…", theme.DocumentCreateIcon(), func() {
 		if g := gen(); g != nil {
-			p.edit(id, g.Config())
+			p.open(id, g.Config())
 		}
 	})
 	remove := widget.NewButtonWithIcon("Remove", theme.DeleteIcon(), func() {
@@ -247,6 +247,13 @@ func newProducerForm(cfg loadgen.Config, samples []string) *producerForm {
 	f.keys.SetText(strconv.Itoa(cfg.Keys.Keys))
 	f.keys.Validator = intInRange(1, loadgen.MaxKeys, "keys")
 	f.zipf.SetText(strconv.FormatFloat(max(cfg.Keys.ZipfExponent, 1.1), 'g', -1, 64))
+	f.zipf.Validator = func(s string) error {
+		v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		if err != nil || v < 0 || v > 5 {
+			return fmt.Errorf("the Zipf exponent is a number from 0 to 5")
+		}
+		return nil
+	}
 	f.hot.SetText(strconv.Itoa(int(max(cfg.Keys.HotShare, 0.5)*100 + 0.5)))
 	f.hot.Validator = intInRange(0, 100, "hot key share (%)")
 	f.template = widget.NewSelect(loadgen.Templates, nil)
@@ -311,24 +318,37 @@ func (f *producerForm) config(stream string) (loadgen.Config, error) {
 	return cfg, cfg.Validate()
 }
 
-// sampleFiles lists the files of the samples directory the file template can replay.
-func sampleFiles(dir string) []string {
+// sampleFiles lists the files of the samples directory the file template can replay, relative to the data
+// directory so the workspace keeps working if the directory moves.
+func sampleFiles(dataDir, dir string) []string {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil
 	}
 	var out []string
 	for _, e := range entries {
-		if !e.IsDir() {
-			out = append(out, filepath.Join(dir, e.Name()))
+		if e.IsDir() {
+			continue
 		}
+		path := filepath.Join(dir, e.Name())
+		if rel, err := filepath.Rel(dataDir, path); err == nil && !strings.HasPrefix(rel, "..") {
+			path = rel
+		}
+		out = append(out, path)
 	}
 	return out
 }
 
-// edit opens the add (id 0) or change dialog.
-func (p *producersPanel) edit(id int, cfg loadgen.Config) {
-	f := newProducerForm(cfg, sampleFiles(p.d.env.SampleDir))
+// open lists the sample files off the UI goroutine, then shows the add (id 0) or change dialog.
+func (p *producersPanel) open(id int, cfg loadgen.Config) {
+	env := p.d.env
+	background(func() ([]string, error) { return sampleFiles(env.DataDir, env.SampleDir), nil },
+		func(samples []string, _ error) { p.edit(id, cfg, samples) })
+}
+
+// edit shows the add (id 0) or change dialog.
+func (p *producersPanel) edit(id int, cfg loadgen.Config, samples []string) {
+	f := newProducerForm(cfg, samples)
 	title, confirm := "Add producer", "Add"
 	if id != 0 {
 		title, confirm = "Change "+cfg.Name, "Save"

@@ -34,6 +34,7 @@ func newReshardBar(d *Dashboard) *reshardBar {
 	b.merge = widget.NewButton("Merge with next", b.mergeNext)
 	b.target.SetPlaceHolder("shards")
 	b.target.Validator = intInRange(1, 500, "target shard count")
+	b.target.OnChanged = func(string) { b.update() }
 	b.scale = widget.NewButton("Scale", b.scaleTo)
 	b.closed = widget.NewCheck("Show closed shards", func(on bool) { d.keyMap.ShowClosed(on) })
 	return b
@@ -63,10 +64,11 @@ func (b *reshardBar) update() {
 	} else {
 		setText(b.label, "Shard "+r.Number+":")
 		set(b.splitMid, active)
-		set(b.splitHot, active && r.Hottest != nil)
+		_, hotOK := hotKeySplit(*r)
+		set(b.splitHot, active && hotOK)
 		set(b.merge, active && b.next(r) != nil)
 	}
-	set(b.scale, active)
+	set(b.scale, active && b.target.Validate() == nil)
 }
 
 // next is the open shard whose range starts right after r's.
@@ -86,8 +88,12 @@ func (b *reshardBar) split(atHotKey bool) {
 		return
 	}
 	at := r.KeyRange.Mid()
-	if atHotKey && r.Hottest != nil {
-		at = hotKeyHash(*r)
+	if atHotKey {
+		hot, ok := hotKeySplit(*r)
+		if !ok {
+			return
+		}
+		at = hot
 	}
 	in := engine.SplitShardInput{StreamRef: b.d.ref, ShardToSplit: r.ID, NewStartingHashKey: at.String()}
 	b.run("Split shard "+r.Number, func(ctx context.Context) error { return b.d.env.Engine.SplitShard(ctx, in) })
@@ -128,15 +134,38 @@ func (b *reshardBar) run(what string, call func(context.Context) error) {
 			showError(what, err, b.d.win)
 		}
 		b.d.selectShard("")
+		b.d.table.UnselectAll()
 	})
 }
 
-// hotKeyHash is where "split at hot key" cuts r: right beside the hot key's hash, on the side that leaves the hot key
-// in the smaller child, so it shares its new shard with as little other traffic as the range allows.
-func hotKeyHash(r shardRow) hashkey.Key {
-	h := r.Hottest.Hash
-	if h.Cmp(r.KeyRange.Mid()) < 0 && h.Cmp(r.KeyRange.End) < 0 || h.Cmp(r.KeyRange.Start) == 0 {
-		return h.Add1() // the lower child is [start, h]
+// minHotShare is the share of a shard's traffic its top key needs before "split at hot key" is offered: below it
+// the top key is noise (one of many under uniform keys), and the midpoint is the better cut.
+const minHotShare = 0.05
+
+// hotKeySplit is where "split at hot key" cuts r: right beside the hot key's hash, on the side that leaves the hot
+// key in the smaller child, so it shares its new shard with as little other traffic as the range allows. Kinesis
+// takes a split point only in [start+2, end−1], so a key at an edge gets one neighbour for company. It reports false
+// when there is no heavy key, the key hashes outside the range (an ExplicitHashKey put it there), or the range is
+// too small to split.
+func hotKeySplit(r shardRow) (hashkey.Key, bool) {
+	if r.Hottest == nil || r.Hottest.Share < minHotShare || !r.KeyRange.Contains(r.Hottest.Hash) {
+		return hashkey.Key{}, false
 	}
-	return h // the upper child is [h, end]
+	lo := r.KeyRange.Start.Add1().Add1()
+	if r.KeyRange.End.Cmp(lo) <= 0 { // three keys or fewer: no split point Kinesis accepts
+		return hashkey.Key{}, false
+	}
+	hi := r.KeyRange.End.Sub1()
+	h := r.Hottest.Hash
+	at := h // the upper child is [h, end]
+	if h.Less(r.KeyRange.Mid()) {
+		at = h.Add1() // the lower child is [start, h]
+	}
+	if at.Less(lo) {
+		at = lo
+	}
+	if hi.Less(at) {
+		at = hi
+	}
+	return at, true
 }

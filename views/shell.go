@@ -90,6 +90,11 @@ func (s *Shell) Stop() {
 	s.app.Preferences().SetFloat(prefHeight, float64(size.Height))
 }
 
+// ShowOnStart makes the next Start open a stream's dashboard (as soon as the stream exists).
+func ShowOnStart(a fyne.App, stream string) {
+	a.Preferences().SetString(prefLastScreen, navStream+stream)
+}
+
 // WindowSize is the remembered window size, or a default that fits a 1280×800 projector with the window frame.
 func WindowSize(a fyne.App) fyne.Size {
 	p := a.Preferences()
@@ -127,9 +132,6 @@ func (s *Shell) Show(id string) {
 	next.Start()
 	s.app.Preferences().SetString(prefLastScreen, id)
 }
-
-// Current returns the screen shown (for tests).
-func (s *Shell) Current() any { return s.current }
 
 func (s *Shell) setStreams(names []string) {
 	if slices.Equal(names, s.streams) {

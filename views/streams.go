@@ -23,15 +23,16 @@ type streamLine struct {
 
 // StreamsScreen lists the streams and holds the actions on them: create, delete, retention, limit enforcement.
 type StreamsScreen struct {
-	env      Env
-	win      fyne.Window
-	open     func(navID string)
-	lines    []streamLine
-	selected int
-	table    *widget.Table
-	actions  []*widget.Button
-	root     fyne.CanvasObject
-	stopF    func()
+	env       Env
+	win       fyne.Window
+	open      func(navID string)
+	lines     []streamLine
+	selected  int
+	table     *widget.Table
+	actions   []*widget.Button
+	limitsBtn *widget.Button
+	root      fyne.CanvasObject
+	stopF     func()
 }
 
 var streamColumns = []struct {
@@ -74,7 +75,7 @@ func newStreamsScreen(env Env, win fyne.Window, open func(string)) *StreamsScree
 			showRetention(env, win, l.StreamSummary, s.refreshNow)
 		}
 	})
-	limitsBtn := widget.NewButton("Limits on / off", func() {
+	limitsBtn := widget.NewButton("Turn limits off", func() {
 		if l, ok := s.current(); ok {
 			ref := engine.StreamRef{StreamName: l.StreamName}
 			background(func() (struct{}, error) {
@@ -93,6 +94,7 @@ func newStreamsScreen(env Env, win fyne.Window, open func(string)) *StreamsScree
 		}
 	})
 	delBtn.Importance = widget.DangerImportance
+	s.limitsBtn = limitsBtn
 	s.actions = []*widget.Button{openBtn, retBtn, limitsBtn, delBtn}
 	s.updateActions()
 	bar := container.NewHBox(newBtn, openBtn, retBtn, limitsBtn, delBtn)
@@ -145,6 +147,13 @@ func (s *StreamsScreen) apply(lines []streamLine) {
 			s.selected = i
 		}
 	}
+	// The highlight follows the stream, not the row: a stream created above it, or its deletion, must not leave
+	// the buttons acting on a stream other than the one shown selected.
+	if s.selected >= 0 {
+		s.table.Select(widget.TableCellID{Row: s.selected, Col: 0})
+	} else {
+		s.table.UnselectAll()
+	}
 	s.table.Refresh()
 	s.updateActions()
 }
@@ -157,7 +166,14 @@ func (s *StreamsScreen) current() (streamLine, bool) {
 }
 
 func (s *StreamsScreen) updateActions() {
-	_, ok := s.current()
+	l, ok := s.current()
+	label := "Turn limits off"
+	if ok && !l.LimitsEnforced {
+		label = "Turn limits on"
+	}
+	if s.limitsBtn.Text != label {
+		s.limitsBtn.SetText(label)
+	}
 	for _, b := range s.actions {
 		if ok {
 			b.Enable()
@@ -217,15 +233,23 @@ func retentionText(hours int) string {
 }
 
 func confirmDelete(env Env, win fyne.Window, name string, done func()) {
-	dialog.ShowConfirm("Delete "+name+"?",
-		"The stream "+name+" and all its records will be deleted. Producers writing to it will fail.",
+	producers := len(env.Generators.List(name))
+	text := "The stream " + name + " and all its records will be deleted."
+	if producers > 0 {
+		text += fmt.Sprintf(" Its %d producer(s) will be removed too.", producers)
+	}
+	dialog.ShowConfirm("Delete "+name+"?", text,
 		func(ok bool) {
 			if !ok {
 				return
 			}
 			background(func() (struct{}, error) {
-				return struct{}{}, env.Engine.DeleteStream(context.Background(), engine.DeleteStreamInput{
+				err := env.Engine.DeleteStream(context.Background(), engine.DeleteStreamInput{
 					StreamRef: engine.StreamRef{StreamName: name}, EnforceConsumerDeletion: true})
+				if err != nil {
+					return struct{}{}, err
+				}
+				return struct{}{}, env.Generators.RemoveStream(name)
 			}, func(_ struct{}, err error) {
 				if err != nil {
 					showError("Delete "+name, err, win)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
 	"sync"
 	"time"
@@ -23,7 +24,7 @@ type Config struct {
 	Name       string          `json:"name"`
 	Stream     string          `json:"stream"`
 	Template   string          `json:"template"`
-	SampleFile string          `json:"sampleFile,omitempty"`
+	SampleFile string          `json:"sampleFile,omitempty"` // relative: to the data directory, so it can move
 	Keys       KeyDistribution `json:"keys"`
 	Rate       int             `json:"rate"`       // records per second
 	RecordSize int             `json:"recordSize"` // bytes each record is padded to; 0 keeps the template's size
@@ -53,8 +54,8 @@ const tick = 20 * time.Millisecond
 // maxBatchBytes keeps one PutRecords call well under Kinesis's 10 MiB request limit.
 const maxBatchBytes = 4 << 20
 
-// historySeconds is how many seconds of accepted/throttled counts a generator keeps for its panel.
-const historySeconds = 300
+// recentSeconds is how many seconds of counts a generator keeps: the one being counted and the last complete one.
+const recentSeconds = 2
 
 // Second is one second of a generator's outcomes.
 type Second struct {
@@ -72,7 +73,8 @@ type Generator struct {
 	cfg     Config
 	cancel  context.CancelFunc
 	done    chan struct{}
-	history [historySeconds]Second
+	baseDir string // relative sample-file paths resolve against it (the data directory)
+	recent  [recentSeconds]Second
 	totals  Second
 	lastErr string
 }
@@ -125,7 +127,11 @@ func (g *Generator) Start() error {
 	if g.cancel != nil {
 		return nil
 	}
-	maker, err := newRecordMaker(g.cfg.Template, g.cfg.SampleFile, g.cfg.RecordSize)
+	sample := g.cfg.SampleFile
+	if sample != "" && !filepath.IsAbs(sample) {
+		sample = filepath.Join(g.baseDir, sample)
+	}
+	maker, err := newRecordMaker(g.cfg.Template, sample, g.cfg.RecordSize)
 	if err != nil {
 		return err
 	}
@@ -154,41 +160,29 @@ type Status struct {
 	Running bool
 	// Last is the last complete second; Totals count since the generator was made.
 	Last, Totals Second
-	// History is historySeconds seconds, oldest first, one per second (quiet ones included), the last being the
-	// current, partial second, as in the engine's metrics.
-	History []Second
 	// LastError is the most recent failure other than throttling, in the engine's words, until puts succeed again.
 	LastError string
 }
 
-// Status reports the generator's state; history is filled only when withHistory is set.
-func (g *Generator) Status(withHistory bool) Status {
+// Status reports the generator's state.
+func (g *Generator) Status() Status {
 	now := time.Now().Unix()
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	st := Status{Config: g.cfg, Running: g.cancel != nil, Totals: g.totals, LastError: g.lastErr}
-	st.Last = g.secondLocked(now - 1)
-	if withHistory {
-		st.History = make([]Second, 0, historySeconds)
-		for s := now - historySeconds + 1; s <= now; s++ {
-			st.History = append(st.History, g.secondLocked(s))
-		}
+	if s := g.recent[(now-1)%recentSeconds]; s.Unix == now-1 {
+		st.Last = s
+	} else {
+		st.Last = Second{Unix: now - 1}
 	}
 	return st
-}
-
-func (g *Generator) secondLocked(unix int64) Second {
-	if s := g.history[unix%historySeconds]; s.Unix == unix {
-		return s
-	}
-	return Second{Unix: unix}
 }
 
 func (g *Generator) record(now time.Time, accepted, throttled, failed int, errMsg string) {
 	unix := now.Unix()
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	slot := &g.history[unix%historySeconds]
+	slot := &g.recent[unix%recentSeconds]
 	if slot.Unix != unix {
 		*slot = Second{Unix: unix}
 	}

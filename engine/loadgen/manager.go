@@ -19,6 +19,9 @@ type Manager struct {
 	mu   sync.Mutex
 	gens []*entry
 	next int
+
+	// saveMu serialises saves from snapshot to rename, so an older list can never be renamed over a newer one.
+	saveMu sync.Mutex
 }
 
 type entry struct {
@@ -34,8 +37,8 @@ type savedFile struct {
 
 const fileVersion = 1
 
-// OpenManager loads the generators saved at path (none if the file does not exist yet). An empty path keeps
-// nothing on disk.
+// OpenManager loads the generators saved at path (none if the file does not exist yet); relative sample-file paths
+// are taken from path's directory. An empty path keeps nothing on disk.
 func OpenManager(eng engineHandle, path string) (*Manager, error) {
 	m := &Manager{eng: eng, path: path, next: 1}
 	if path == "" {
@@ -60,6 +63,7 @@ func OpenManager(eng engineHandle, path string) (*Manager, error) {
 		if err != nil {
 			return nil, fmt.Errorf("load generators from %s: %q: %w", path, cfg.Name, err)
 		}
+		g.baseDir = filepath.Dir(path)
 		m.gens = append(m.gens, &entry{id: m.next, gen: g})
 		m.next++
 	}
@@ -77,6 +81,9 @@ func (m *Manager) Add(cfg Config) (int, error) {
 	g, err := NewGenerator(m.eng, cfg)
 	if err != nil {
 		return 0, err
+	}
+	if m.path != "" {
+		g.baseDir = filepath.Dir(m.path)
 	}
 	m.mu.Lock()
 	id := m.next
@@ -132,13 +139,13 @@ type Listed struct {
 }
 
 // List returns every generator's status, optionally only those writing to stream (empty: all).
-func (m *Manager) List(stream string, withHistory bool) []Listed {
+func (m *Manager) List(stream string) []Listed {
 	m.mu.Lock()
 	gens := slices.Clone(m.gens)
 	m.mu.Unlock()
 	out := make([]Listed, 0, len(gens))
 	for _, e := range gens {
-		st := e.gen.Status(withHistory)
+		st := e.gen.Status()
 		if stream == "" || st.Config.Stream == stream {
 			out = append(out, Listed{ID: e.id, Status: st})
 		}
@@ -146,14 +153,28 @@ func (m *Manager) List(stream string, withHistory bool) []Listed {
 	return out
 }
 
-// StopAll stops every generator, as the app does before it closes the engine.
+// StopAll stops every generator, as the app does before it closes the engine. They stop together, so quitting
+// waits for the slowest call in flight (one with injected latency, say) once, not once per generator.
 func (m *Manager) StopAll() {
 	m.mu.Lock()
 	gens := slices.Clone(m.gens)
 	m.mu.Unlock()
+	var wg sync.WaitGroup
 	for _, e := range gens {
-		e.gen.Stop()
+		wg.Go(e.gen.Stop)
 	}
+	wg.Wait()
+}
+
+// RemoveStream stops and forgets every generator writing to stream, as deleting the stream does: a producer left
+// behind would fail 50 times a second, unseen, and start writing again if the name were reused.
+func (m *Manager) RemoveStream(stream string) error {
+	for _, l := range m.List(stream) {
+		if err := m.Remove(l.ID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // save writes the list atomically: a crash leaves the old file or the new one, never half of one.
@@ -161,6 +182,8 @@ func (m *Manager) save() error {
 	if m.path == "" {
 		return nil
 	}
+	m.saveMu.Lock()
+	defer m.saveMu.Unlock()
 	m.mu.Lock()
 	f := savedFile{Version: fileVersion}
 	for _, e := range m.gens {

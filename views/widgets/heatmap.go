@@ -58,9 +58,6 @@ func (h *Heatmap) SetData(d *HeatmapData) {
 	h.Refresh()
 }
 
-// Data returns what the heatmap shows.
-func (h *Heatmap) Data() *HeatmapData { return h.data }
-
 const (
 	heatmapLabelWidth  = 44
 	heatmapAxisHeight  = 20

@@ -152,8 +152,13 @@ func (k *KeyMap) segmentAt(p fyne.Position) *KeySegment {
 			return s
 		}
 	}
-	if !inClosed && len(k.segs) > 0 && f >= 1 {
-		return &k.segs[0]
+	// The band's last pixel is f = 1, past every End: it belongs to the shard that ends the key space.
+	if !inClosed && f >= 1 {
+		for i := range k.segs {
+			if k.segs[i].Open && k.segs[i].End >= 1 {
+				return &k.segs[i]
+			}
+		}
 	}
 	return nil
 }

@@ -134,6 +134,10 @@ func TestKeyMapGoldenHoverAndTap(t *testing.T) {
 	if hovered == nil || hovered.ID != "shardId-000000000001" {
 		t.Fatalf("hover at 30 %% of the key space = %+v, want shard 1", hovered)
 	}
+	test.MoveMouse(w.Canvas(), fyne.NewPos(k.band.Width, keyMapAxisHeight+10)) // the band's last pixel
+	if hovered == nil || hovered.ID != "shardId-000000000003" {
+		t.Errorf("hover at the right edge = %+v, want the shard ending the key space", hovered)
+	}
 	test.MoveMouse(w.Canvas(), fyne.NewPos(10, 2)) // on the axis
 	if hovered != nil {
 		t.Error("hover on the axis reported a shard")
