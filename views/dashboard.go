@@ -18,6 +18,10 @@ import (
 // refreshInterval is the dashboard's frame period: about four frames a second, as the workshop needs.
 const refreshInterval = 250 * time.Millisecond
 
+// quietHeatmapPeriod is how often the heatmap moves while the stream has no traffic at all: only its empty columns
+// scroll then, and redrawing them every second would keep an idle app repainting its window.
+const quietHeatmapPeriod = 5 * time.Second
+
 // Dashboard is one stream's screen: the key-space map, the heatmap and the shard table (Overview), its load
 // generators (Producers) and fault injection (Faults).
 type Dashboard struct {
@@ -39,12 +43,13 @@ type Dashboard struct {
 	prods    *producersPanel
 	faults   *faultsPanel
 
-	snap     engine.MetricsSnapshot // reused by fetch (the poll goroutine only): a 400-shard snapshot is megabytes
-	model    *dashModel
-	hovered  string // shard under the pointer on the map
-	selected string // shard picked on the map or in the table
-	root     fyne.CanvasObject
-	stopF    func()
+	snap      engine.MetricsSnapshot // reused by fetch (the poll goroutine only): a 400-shard snapshot is megabytes
+	model     *dashModel
+	heatDrawn time.Time // when the heatmap last got new data
+	hovered   string    // shard under the pointer on the map
+	selected  string    // shard picked on the map or in the table
+	root      fyne.CanvasObject
+	stopF     func()
 }
 
 func newDashboard(env Env, win fyne.Window, stream string) *Dashboard {
@@ -88,7 +93,7 @@ func newDashboard(env Env, win fyne.Window, stream string) *Dashboard {
 		d.strip.content(), nil, nil,
 		func() fyne.CanvasObject {
 			split := container.NewVSplit(container.NewBorder(nil, d.heatInfo, nil, nil, d.heatmap), d.table)
-			split.Offset = 0.62
+			split.Offset = 0.52
 			return split
 		}())
 	tabs := container.NewAppTabs(
@@ -162,8 +167,9 @@ func (d *Dashboard) apply(f frame) {
 	if prev == nil || !slices.Equal(prev.Segments, m.Segments) {
 		d.keyMap.SetSegments(m.Segments)
 	}
-	if prev == nil || !sameHeatmap(prev.Heatmap, m.Heatmap) {
+	if prev == nil || !sameHeatmap(prev.Heatmap, m.Heatmap) && (!m.quiet() || time.Since(d.heatDrawn) >= quietHeatmapPeriod) {
 		d.heatmap.SetData(m.Heatmap)
+		d.heatDrawn = time.Now()
 	}
 	if prev == nil || !sameRows(prev.Rows, m.Rows) {
 		d.table.Refresh()

@@ -210,3 +210,6 @@ func sameRows(a, b []shardRow) bool {
 		return true
 	})
 }
+
+// quiet reports a stream with no traffic, throttling or injected faults in its last complete second.
+func (m *dashModel) quiet() bool { return m.InRecords == 0 && m.Throttled == 0 && m.Injected == 0 }
