@@ -93,7 +93,7 @@ func newDashboard(env Env, win fyne.Window, stream string) *Dashboard {
 		d.strip.content(), nil, nil,
 		func() fyne.CanvasObject {
 			split := container.NewVSplit(container.NewBorder(nil, d.heatInfo, nil, nil, d.heatmap), d.table)
-			split.Offset = 0.52
+			split.Offset = 0.58
 			return split
 		}())
 	tabs := container.NewAppTabs(
@@ -185,6 +185,13 @@ func (d *Dashboard) apply(f frame) {
 func (d *Dashboard) selectShard(id string) {
 	d.selected = id
 	d.keyMap.Select(id)
+	if m := d.model; m != nil {
+		for i, r := range m.Rows {
+			if r.ID == id {
+				d.table.ScrollTo(widget.TableCellID{Row: i, Col: 0}) // the picked shard's numbers in view
+			}
+		}
+	}
 	d.showDetail()
 	d.reshard.update()
 }
