@@ -1,0 +1,304 @@
+package replay
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Input formats a Reader understands.
+const (
+	FormatCapture = "capture" // Shardlab capture NDJSON: data, key and arrival time as they were
+	FormatNDJSON  = "ndjson"  // one JSON document per line
+	FormatCSV     = "csv"     // a header line, then one record per row (put as a JSON object of the row)
+	FormatLines   = "lines"   // any text, one record per line
+)
+
+// MaxLine bounds one input line (Kinesis's default record limit).
+const MaxLine = 1 << 20
+
+// Item is one record read from an input, with where it came from.
+type Item struct {
+	Line int       // 1-based line number in the input
+	Key  string    // partition key, when the input says (a capture, or the key field)
+	Data []byte    // the record's data
+	Time time.Time // when it happened, when the input says; zero otherwise
+}
+
+// Malformed is an input line that could not be read, with why; it is counted and listed, never silently skipped.
+type Malformed struct {
+	Line int
+	Err  string
+}
+
+// ReaderOptions say how to read an input.
+type ReaderOptions struct {
+	Format    string // empty: detected from the content
+	KeyField  string // take the partition key from this JSON member or CSV column
+	TimeField string // take the time from this member or column (default: ts, timestamp, time, @timestamp)
+}
+
+// Reader reads items from a capture, NDJSON, CSV or log input, gzip-compressed or not.
+type Reader struct {
+	opts    ReaderOptions
+	src     *countingReader
+	sc      *bufio.Scanner
+	format  string
+	header  []string
+	line    int
+	pending []byte // the first line, read to detect the format
+	bad     []Malformed
+}
+
+// NewReader detects gzip and the format (unless opts.Format names it) from the start of r.
+func NewReader(r io.Reader, opts ReaderOptions) (*Reader, error) {
+	src := &countingReader{r: r}
+	br := bufio.NewReaderSize(src, 64<<10)
+	var in io.Reader = br
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		gz, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("gzip: %w", err)
+		}
+		in = gz
+	}
+	rd := &Reader{opts: opts, src: src, sc: bufio.NewScanner(in), format: opts.Format}
+	rd.sc.Buffer(make([]byte, 64<<10), MaxLine)
+	switch rd.format {
+	case "", FormatCapture, FormatNDJSON, FormatCSV, FormatLines:
+	default:
+		return nil, fmt.Errorf("format %q: must be %s, %s, %s or %s", rd.format, FormatCapture, FormatNDJSON, FormatCSV, FormatLines)
+	}
+	// The first non-empty line tells the format and, for CSV, holds the header.
+	for rd.sc.Scan() {
+		rd.line++
+		if line := bytes.TrimSpace(rd.sc.Bytes()); len(line) > 0 {
+			rd.pending = bytes.Clone(line)
+			break
+		}
+	}
+	if err := rd.sc.Err(); err != nil {
+		return nil, fmt.Errorf("line %d: %w", rd.line+1, scanErr(err))
+	}
+	if rd.format == "" {
+		rd.format = detect(rd.pending)
+	}
+	if rd.format == FormatCSV && rd.pending != nil {
+		h, err := csv.NewReader(bytes.NewReader(rd.pending)).Read()
+		if err != nil {
+			return nil, fmt.Errorf("line %d: CSV header: %w", rd.line, err)
+		}
+		rd.header, rd.pending = h, nil
+	}
+	return rd, nil
+}
+
+// Format is the input's format, as detected or given.
+func (r *Reader) Format() string { return r.format }
+
+// BytesRead is how much of the underlying input has been consumed, for progress against its size.
+func (r *Reader) BytesRead() int64 { return r.src.n }
+
+// Malformed lists the lines that could not be read so far.
+func (r *Reader) Malformed() []Malformed { return r.bad }
+
+func detect(first []byte) string {
+	if len(first) > 0 && first[0] == '{' {
+		if _, err := ParseLine(first); err == nil {
+			return FormatCapture
+		}
+		if json.Valid(first) {
+			return FormatNDJSON
+		}
+	}
+	if bytes.Count(first, []byte(",")) >= 1 && csvHeader.Match(first) {
+		return FormatCSV
+	}
+	return FormatLines
+}
+
+// csvHeader is a header line: names separated by commas, no spaces inside a name (so prose with commas is a log).
+var csvHeader = regexp.MustCompile(`^"?[A-Za-z_][A-Za-z0-9_.\- ]*"?(,"?[A-Za-z_][A-Za-z0-9_.\- ]*"?)+$`)
+
+// Next returns the next item, skipping (and recording) malformed lines; io.EOF at the end.
+func (r *Reader) Next() (Item, error) {
+	for {
+		var line []byte
+		if r.pending != nil {
+			line, r.pending = r.pending, nil
+		} else {
+			if !r.sc.Scan() {
+				if err := r.sc.Err(); err != nil {
+					return Item{}, fmt.Errorf("line %d: %w", r.line+1, scanErr(err))
+				}
+				return Item{}, io.EOF
+			}
+			r.line++
+			line = bytes.TrimRight(r.sc.Bytes(), "\r")
+			if len(bytes.TrimSpace(line)) == 0 {
+				continue
+			}
+		}
+		it, err := r.parse(line)
+		if err != nil {
+			r.bad = append(r.bad, Malformed{Line: r.line, Err: err.Error()})
+			continue
+		}
+		it.Line = r.line
+		return it, nil
+	}
+}
+
+func (r *Reader) parse(line []byte) (Item, error) {
+	switch r.format {
+	case FormatCapture:
+		rec, err := ParseLine(line)
+		if errors.Is(err, errNotCapture) {
+			return Item{}, errors.New("a capture line needs key, enc and data")
+		}
+		if err != nil {
+			return Item{}, err
+		}
+		return Item{Key: rec.Key, Data: rec.Data, Time: rec.Arrival}, nil
+	case FormatNDJSON:
+		var doc map[string]any
+		if err := json.Unmarshal(line, &doc); err != nil {
+			return Item{}, fmt.Errorf("not a JSON object: %w", err)
+		}
+		it := Item{Data: bytes.Clone(line)}
+		it.Key = r.field(doc, r.opts.KeyField)
+		if t, ok := r.timeOf(doc); ok {
+			it.Time = t
+		}
+		return it, nil
+	case FormatCSV:
+		rec, err := csv.NewReader(bytes.NewReader(line)).Read()
+		if err != nil {
+			return Item{}, fmt.Errorf("CSV: %w", err)
+		}
+		if len(rec) != len(r.header) {
+			return Item{}, fmt.Errorf("CSV: %d fields, the header has %d", len(rec), len(r.header))
+		}
+		doc := make(map[string]any, len(rec))
+		for i, name := range r.header {
+			doc[name] = rec[i]
+		}
+		data, _ := json.Marshal(doc) // strings always marshal
+		it := Item{Data: data, Key: r.field(doc, r.opts.KeyField)}
+		if t, ok := r.timeOf(doc); ok {
+			it.Time = t
+		}
+		return it, nil
+	default:
+		it := Item{Data: bytes.Clone(line)}
+		if t, ok := logTime(line); ok {
+			it.Time = t
+		}
+		return it, nil
+	}
+}
+
+func (r *Reader) field(doc map[string]any, name string) string {
+	if name == "" {
+		return ""
+	}
+	switch v := doc[name].(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	default:
+		b, _ := json.Marshal(v)
+		return string(b)
+	}
+}
+
+var timeFields = []string{"ts", "timestamp", "time", "@timestamp"}
+
+func (r *Reader) timeOf(doc map[string]any) (time.Time, bool) {
+	names := timeFields
+	if r.opts.TimeField != "" {
+		names = []string{r.opts.TimeField}
+	}
+	for _, n := range names {
+		switch v := doc[n].(type) {
+		case string:
+			if t, ok := parseTime(v); ok {
+				return t, true
+			}
+		case float64: // epoch seconds, or milliseconds when it is too large to be seconds
+			if v > 1e11 {
+				return time.UnixMilli(int64(v)), true
+			}
+			return time.Unix(0, int64(v*1e9)), true
+		}
+	}
+	return time.Time{}, false
+}
+
+func parseTime(s string) (time.Time, bool) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999",
+		"02/Jan/2006:15:04:05 -0700"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, true
+		}
+	}
+	if n, err := strconv.ParseFloat(s, 64); err == nil && n > 0 {
+		if n > 1e11 {
+			return time.UnixMilli(int64(n)), true
+		}
+		return time.Unix(0, int64(n*1e9)), true
+	}
+	return time.Time{}, false
+}
+
+// Timestamps a log line may carry: the common/combined log format's [02/Jan/2006:15:04:05 -0700], or an ISO 8601
+// time at the start of the line (syslog-style and most application logs).
+var (
+	clfTime = regexp.MustCompile(`\[(\d{2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4})\]`)
+	isoTime = regexp.MustCompile(`^\[?(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)`)
+)
+
+func logTime(line []byte) (time.Time, bool) {
+	if m := clfTime.FindSubmatch(line); m != nil {
+		if t, err := time.Parse("02/Jan/2006:15:04:05 -0700", string(m[1])); err == nil {
+			return t, true
+		}
+	}
+	if m := isoTime.FindSubmatch(line); m != nil {
+		s := strings.Replace(string(m[1]), " ", "T", 1)
+		for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02T15:04:05.999999999-0700"} {
+			if t, err := time.Parse(layout, s); err == nil {
+				return t, true
+			}
+		}
+	}
+	return time.Time{}, false
+}
+
+func scanErr(err error) error {
+	if errors.Is(err, bufio.ErrTooLong) {
+		return fmt.Errorf("a line is over %d bytes, the largest record", MaxLine)
+	}
+	return err
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
