@@ -18,6 +18,8 @@ func commands() []command {
 	return []command{
 		{"gui", "open the desktop app (the default), serving the Kinesis API from inside it", runGUI},
 		{"serve", "run the Kinesis API without a window (default http://127.0.0.1:4567)", runServe},
+		{"replay", "put a capture, NDJSON, CSV or log file into a stream, at its own pace × --speed or as fast as accepted", runReplay},
+		{"capture", "write a stream's records to an NDJSON capture file", runCapture},
 		{"faults", "show, set or clear fault injection on a running server", runFaults},
 		{"bench", "measure the engine in process (see BENCHMARKS.md)", runBench},
 		{"bench-api", "Shardlab's API beside kinesalite and kinesis-local, one SDK workload (see BENCHMARKS.md)", runBenchAPI},

@@ -1,0 +1,43 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/shardlab/shardlab/engine"
+)
+
+func TestReplayAndCaptureCommandsOnTheDataDirectory(t *testing.T) {
+	dir := t.TempDir()
+	eng, err := engine.Open(engine.Options{Path: databasePath(dir)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 2
+	eng.CreateStream(context.Background(), engine.CreateStreamInput{StreamName: "logs", ShardCount: &n})
+	eng.Close()
+
+	in := filepath.Join(dir, "in.log")
+	os.WriteFile(in, []byte("2026-11-26T09:00:00Z a\n2026-11-26T09:00:01Z b\n\n2026-11-26T09:00:02Z c\n"), 0o644)
+	if err := runReplay([]string{in, "--stream", "logs", "--data", dir}); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out.ndjson")
+	if err := runCapture([]string{"--stream", "logs", "--out", out, "--data", dir}); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(out)
+	if got := bytes.Count(b, []byte("\n")); got != 3 {
+		t.Errorf("captured %d lines, want 3:\n%s", got, b)
+	}
+	if err := runReplay([]string{in, "--stream", "logs", "--data", dir, "--speed", "5000"}); err == nil || !strings.Contains(err.Error(), "speed 5000") {
+		t.Errorf("speed 5000: %v", err)
+	}
+	if err := runReplay([]string{filepath.Join(dir, "missing"), "--stream", "logs", "--data", dir}); err == nil {
+		t.Error("a missing file was accepted")
+	}
+}
