@@ -65,6 +65,7 @@ fuzz:
 	$(TESTENV) $(GO) test -run '^$$' -fuzz '^FuzzJSONRequests$$' -fuzztime $(FUZZTIME) ./engine/kinesisapi
 	$(TESTENV) $(GO) test -run '^$$' -fuzz '^FuzzCBORRequests$$' -fuzztime $(FUZZTIME) ./engine/kinesisapi
 	$(TESTENV) $(GO) test -run '^$$' -fuzz '^FuzzFastPutRecordsMatchesEncodingJSON$$' -fuzztime $(FUZZTIME) ./engine/kinesisapi
+	$(TESTENV) $(GO) test -run '^$$' -fuzz '^FuzzReader$$' -fuzztime $(FUZZTIME) ./engine/replay
 
 lint:
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
