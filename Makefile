@@ -66,6 +66,7 @@ fuzz:
 	$(TESTENV) $(GO) test -run '^$$' -fuzz '^FuzzCBORRequests$$' -fuzztime $(FUZZTIME) ./engine/kinesisapi
 	$(TESTENV) $(GO) test -run '^$$' -fuzz '^FuzzFastPutRecordsMatchesEncodingJSON$$' -fuzztime $(FUZZTIME) ./engine/kinesisapi
 	$(TESTENV) $(GO) test -run '^$$' -fuzz '^FuzzReader$$' -fuzztime $(FUZZTIME) ./engine/replay
+	$(TESTENV) $(GO) test -run '^$$' -fuzz '^FuzzCompile$$' -fuzztime $(FUZZTIME) ./engine/recordexpr
 
 lint:
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }

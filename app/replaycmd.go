@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/engine/recordexpr"
 	"github.com/shardlab/shardlab/engine/replay"
 )
 
@@ -58,12 +59,13 @@ func runReplay(args []string) error {
 	speed := fs.Float64("speed", 0, "play the input's timestamps this many times faster (0.1–1000); 0 = as fast as the stream accepts")
 	format := fs.String("format", "", "capture, ndjson, csv or lines (default: detected)")
 	keyField := fs.String("key-field", "", "take the partition key from this JSON member or CSV column (captures keep their keys)")
+	keyExpr := fs.String("key", "", `compute every partition key with an expression over data, key, seq, shard, ts, size, e.g. 'data.user'`)
 	timeField := fs.String("time-field", "", "take the time from this member or column (default: ts, timestamp, time, @timestamp)")
 	if err := parseInterleaved(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return errors.New("usage: shardlab replay FILE --stream S [--speed X] [--key-field F] [--endpoint URL]")
+		return errors.New("usage: shardlab replay FILE --stream S [--speed X] [--key EXPR | --key-field F] [--endpoint URL]")
 	}
 	path := fs.Arg(0)
 	f, err := os.Open(path)
@@ -81,7 +83,17 @@ func runReplay(args []string) error {
 		return err
 	}
 	defer release()
-	rp, err := replay.NewReplayer(api, replay.Options{Stream: *stream, Speed: *speed})
+	opts := replay.Options{Stream: *stream, Speed: *speed}
+	if *keyExpr != "" {
+		k, err := recordexpr.CompileKey(*keyExpr)
+		if err != nil {
+			return fmt.Errorf("--key: %w", err)
+		}
+		opts.Key = func(it replay.Item) (string, error) {
+			return k.Key(recordexpr.NewRecord(it.Data, it.Key, "", "", it.Time))
+		}
+	}
+	rp, err := replay.NewReplayer(api, opts)
 	if err != nil {
 		return err
 	}

@@ -37,6 +37,12 @@ func TestReplayAndCaptureCommandsOnTheDataDirectory(t *testing.T) {
 	if err := runReplay([]string{in, "--stream", "logs", "--data", dir, "--speed", "5000"}); err == nil || !strings.Contains(err.Error(), "speed 5000") {
 		t.Errorf("speed 5000: %v", err)
 	}
+	if err := runReplay([]string{in, "--stream", "logs", "--data", dir, "--key", "size >"}); err == nil || !strings.Contains(err.Error(), "--key: line 1") {
+		t.Errorf("a bad key expression: %v", err)
+	}
+	if err := runReplay([]string{in, "--stream", "logs", "--data", dir, "--key", `"k" + string(size)`}); err != nil {
+		t.Errorf("a key expression: %v", err)
+	}
 	if err := runReplay([]string{filepath.Join(dir, "missing"), "--stream", "logs", "--data", dir}); err == nil {
 		t.Error("a missing file was accepted")
 	}

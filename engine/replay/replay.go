@@ -31,8 +31,8 @@ type Options struct {
 	// Speed plays the input's timestamps this many times faster (0.1–1000); 0 puts as fast as the stream accepts.
 	// Items without a time go as soon as the one before them.
 	Speed float64
-	// Key computes a partition key for items whose input gave none; nil uses the line number, which spreads
-	// records evenly over the shards.
+	// Key computes every item's partition key when set. Otherwise an item keeps the key its input gave (a
+	// capture's, or the key field's), and one without gets its line number, which spreads records evenly.
 	Key func(Item) (string, error)
 }
 
@@ -170,14 +170,13 @@ func (r *Replayer) Run(ctx context.Context, in *Reader) error {
 			}
 		}
 		key := it.Key
-		if key == "" {
-			if r.opts.Key != nil {
-				if key, err = r.opts.Key(it); err != nil {
-					return fmt.Errorf("line %d: partition key: %w", it.Line, err)
-				}
-			} else {
-				key = strconv.Itoa(it.Line)
+		switch {
+		case r.opts.Key != nil:
+			if key, err = r.opts.Key(it); err != nil {
+				return fmt.Errorf("line %d: partition key: %w", it.Line, err)
 			}
+		case key == "":
+			key = strconv.Itoa(it.Line)
 		}
 		if len(batch) == maxBatchRecords || batchBytes+len(it.Data)+len(key) > maxBatchBytes {
 			if err := flush(); err != nil {
