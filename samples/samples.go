@@ -6,5 +6,5 @@ import "embed"
 
 // FS holds the sample files, at their names in this directory.
 //
-//go:embed *.ndjson
+//go:embed *.ndjson *.log
 var FS embed.FS

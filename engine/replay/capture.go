@@ -71,9 +71,6 @@ func Capture(ctx context.Context, src Source, w io.Writer, opts CaptureOptions, 
 		out = gz
 	}
 	bw := bufio.NewWriterSize(out, 256<<10)
-	type cursor struct {
-		id, it string
-	}
 	var cursors []*cursor
 	for _, sh := range shards {
 		if len(opts.Shards) > 0 && !slices.Contains(opts.Shards, sh.ShardId) {
@@ -114,44 +111,84 @@ func Capture(ctx context.Context, src Source, w io.Writer, opts CaptureOptions, 
 	}
 	var line []byte
 	for len(cursors) > 0 {
-		progressed := false
+		// Fill every shard's buffer that ran dry; a shard read to its end leaves, and without Follow so does one
+		// with nothing more right now.
+		waiting := 0
 		for i := 0; i < len(cursors); i++ {
 			c := cursors[i]
+			if len(c.buf) > 0 {
+				continue
+			}
+			if c.it == "" {
+				cursors = slices.Delete(cursors, i, i+1)
+				i--
+				continue
+			}
 			if opts.Count > 0 {
-				limit = int(min(10000, opts.Count-p.Records.Load()))
+				limit = int(max(1, min(10000, opts.Count-p.Records.Load())))
 			}
 			out, err := src.GetRecords(ctx, engine.GetRecordsInput{ShardIterator: c.it, Limit: &limit})
 			if err != nil {
 				if engine.ErrorCode(err) == engine.ErrThroughputExceeded {
-					continue // this shard's read budget is spent for now; the others go on
+					waiting++ // this shard's read budget is spent for now: try again after a pause
+					continue
 				}
 				return finish(fmt.Errorf("capture %s: %w", c.id, err))
 			}
-			for _, r := range out.Records {
-				line = AppendLine(line[:0], Record{Shard: c.id, Seq: r.SequenceNumber, Key: r.PartitionKey,
-					Arrival: r.ApproximateArrivalTimestamp, Data: r.Data})
-				if _, err := bw.Write(line); err != nil {
-					return finish(err)
+			c.buf, c.it = out.Records, out.NextShardIterator
+			if len(c.buf) == 0 && c.it != "" {
+				if !opts.Follow && out.MillisBehindLatest == 0 {
+					cursors = slices.Delete(cursors, i, i+1)
+					i--
+				} else {
+					waiting++
 				}
-				p.Records.Add(1)
-				p.Bytes.Add(int64(len(r.Data)))
-				if opts.Count > 0 && p.Records.Load() >= opts.Count {
-					return finish(nil)
-				}
-			}
-			progressed = progressed || len(out.Records) > 0
-			c.it = out.NextShardIterator
-			// A shard is done at its end (closed) or, without Follow, once it has nothing more right now.
-			if c.it == "" || (!opts.Follow && len(out.Records) == 0 && out.MillisBehindLatest == 0) {
-				cursors = slices.Delete(cursors, i, i+1)
-				i--
 			}
 		}
-		if !progressed {
+		// Without Follow, a shard still owed a page (throttled) must be heard from before the merge goes on, or
+		// its earlier records would come out after later ones of other shards.
+		if waiting > 0 && !opts.Follow {
 			if err := sleep(ctx, 200*time.Millisecond); err != nil {
 				return finish(err)
 			}
+			continue
+		}
+		// Emit in arrival order across shards (each shard's own order is its sequence), so replaying the capture
+		// at its original pace plays every shard together, not one after another.
+		best := -1
+		for i, c := range cursors {
+			if len(c.buf) > 0 && (best < 0 || c.buf[0].ApproximateArrivalTimestamp.Before(cursors[best].buf[0].ApproximateArrivalTimestamp)) {
+				best = i
+			}
+		}
+		if best < 0 {
+			if len(cursors) == 0 {
+				break
+			}
+			if err := sleep(ctx, 200*time.Millisecond); err != nil { // following: nothing new yet
+				return finish(err)
+			}
+			continue
+		}
+		c := cursors[best]
+		r := c.buf[0]
+		c.buf = c.buf[1:]
+		line = AppendLine(line[:0], Record{Shard: c.id, Seq: r.SequenceNumber, Key: r.PartitionKey,
+			Arrival: r.ApproximateArrivalTimestamp, Data: r.Data})
+		if _, err := bw.Write(line); err != nil {
+			return finish(err)
+		}
+		p.Records.Add(1)
+		p.Bytes.Add(int64(len(r.Data)))
+		if opts.Count > 0 && p.Records.Load() >= opts.Count {
+			return finish(nil)
 		}
 	}
 	return finish(nil)
+}
+
+// cursor is one shard being captured: its iterator and the page read but not yet written.
+type cursor struct {
+	id, it string
+	buf    []engine.Record
 }
