@@ -25,6 +25,8 @@ type putBatch struct {
 	stream  *stream
 	records []pendingRecord
 	floor   uint64 // every counter issued must exceed this (SequenceNumberForOrdering)
+	// checkpoint, when set, is stored in the same transaction as the records (PutRecordsCheckpointed).
+	checkpoint *Checkpoint
 }
 
 // pendingRecord is a record whose value is encoded and whose counter and final shard the committer assigns.
@@ -167,6 +169,11 @@ func (e *Engine) commitPuts(group []*commitReq) {
 					writers[ref] = w
 				}
 				if err := w.Append(rec.key[:], rec.value); err != nil {
+					return err
+				}
+			}
+			if cp := r.put.checkpoint; cp != nil {
+				if err := tx.PutCheckpoint(cp.Namespace, cp.Key, cp.Value); err != nil {
 					return err
 				}
 			}

@@ -50,7 +50,7 @@ func (e *Engine) PutRecord(ctx context.Context, in PutRecordInput) (*PutRecordOu
 			"stream %s under account %s has issued.", in.SequenceNumberForOrdering, s.name, s.account)
 	}
 	entry := PutRecordsEntry{Data: in.Data, PartitionKey: in.PartitionKey, ExplicitHashKey: in.ExplicitHashKey}
-	results, encryption, err := e.put(s, []PutRecordsEntry{entry}, floor, "")
+	results, encryption, err := e.put(s, []PutRecordsEntry{entry}, floor, "", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +71,7 @@ func (e *Engine) PutRecords(ctx context.Context, in PutRecordsInput) (*PutRecord
 	if err != nil {
 		return nil, err
 	}
-	results, encryption, err := e.put(s, in.Records, 0, "records.%d.member.")
+	results, encryption, err := e.put(s, in.Records, 0, "records.%d.member.", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +145,7 @@ func isDecimal(s string, max int) bool {
 
 // put checks the stream's size limits, routes and meters each record, and commits the admitted ones. pathFmt names
 // a record in error messages ("" for PutRecord's top-level members).
-func (e *Engine) put(s *stream, entries []PutRecordsEntry, floor uint64, pathFmt string) ([]PutRecordsResult, string, error) {
+func (e *Engine) put(s *stream, entries []PutRecordsEntry, floor uint64, pathFmt string, cp *Checkpoint) ([]PutRecordsResult, string, error) {
 	s.mu.RLock()
 	maxRecord := s.meta.MaxRecordSizeKiB << 10
 	enforce := s.meta.LimitsEnforced && !e.opts.LimitsOff
@@ -234,6 +234,9 @@ func (e *Engine) put(s *stream, entries []PutRecordsEntry, floor uint64, pathFmt
 		}
 		batch.records = append(batch.records, pendingRecord{hash: hashes[i], shard: sh, value: buf[start:len(buf):len(buf)], size: size})
 		slots = append(slots, i)
+	}
+	if cp != nil && len(batch.records) == len(entries) {
+		batch.checkpoint = cp // every record is in: the checkpoint may say so, in the same transaction
 	}
 	if len(batch.records) > 0 {
 		if err := e.submit(&commitReq{put: batch}); err != nil {
