@@ -35,10 +35,10 @@ func (e *Engine) GetCheckpoint(ctx context.Context, namespace, key string) ([]by
 	return v, err
 }
 
-// PutRecordsCheckpointed is PutRecords that also stores cp in the same transaction as the records — but only when
-// every record was accepted, so a checkpoint never claims records that were throttled. A folder watcher that saves
-// its file offsets this way neither loses nor duplicates a line across a crash: the lines and the offset past them
-// commit together or not at all. Out.FailedRecordCount > 0 means the checkpoint was not stored.
+// PutRecordsCheckpointed is PutRecords that also stores cp in the same transaction as the records, all or nothing:
+// if any record is refused (throttled, or a fault injected), no record is written and the checkpoint is not
+// stored, so the caller retries the whole call. A folder watcher that saves its file offsets this way neither loses
+// nor duplicates a line across a crash. Out.FailedRecordCount > 0 means nothing was stored.
 func (e *Engine) PutRecordsCheckpointed(ctx context.Context, in PutRecordsInput, cp Checkpoint) (*PutRecordsOutput, error) {
 	if err := validatePutRecords(in); err != nil {
 		return nil, err

@@ -37,6 +37,9 @@ func TestCheckpointsCommitWithTheirRecordsOrNotAtAll(t *testing.T) {
 			t.Fatal(err)
 		}
 		if out.FailedRecordCount > 0 {
+			if out.FailedRecordCount != len(many) {
+				t.Fatalf("a checkpointed call wrote %d of %d records", len(many)-out.FailedRecordCount, len(many))
+			}
 			throttled = true
 			break
 		}

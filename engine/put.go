@@ -235,8 +235,17 @@ func (e *Engine) put(s *stream, entries []PutRecordsEntry, floor uint64, pathFmt
 		batch.records = append(batch.records, pendingRecord{hash: hashes[i], shard: sh, value: buf[start:len(buf):len(buf)], size: size})
 		slots = append(slots, i)
 	}
-	if cp != nil && len(batch.records) == len(entries) {
-		batch.checkpoint = cp // every record is in: the checkpoint may say so, in the same transaction
+	if cp != nil {
+		if len(batch.records) < len(entries) {
+			// A checkpointed call is all or nothing: one refused record and none is written, so the caller can
+			// retry the whole call with the same checkpoint and never write a line twice.
+			for _, i := range slots {
+				results[i] = PutRecordsResult{ErrorCode: ErrThroughputExceeded, ErrorMessage: "Not written: another " +
+					"record of this checkpointed call was refused, and a checkpointed call is all or nothing."}
+			}
+			return results, encryption, nil
+		}
+		batch.checkpoint = cp // every record is in: the checkpoint says so, in the same transaction
 	}
 	if len(batch.records) > 0 {
 		if err := e.submit(&commitReq{put: batch}); err != nil {
