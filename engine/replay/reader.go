@@ -49,14 +49,36 @@ type ReaderOptions struct {
 
 // Reader reads items from a capture, NDJSON, CSV or log input, gzip-compressed or not.
 type Reader struct {
-	opts    ReaderOptions
+	lineParser
 	src     *countingReader
 	sc      *bufio.Scanner
-	format  string
-	header  []string
 	line    int
 	pending []byte // the first line, read to detect the format
 	bad     []Malformed
+}
+
+// lineParser turns one line of a known format into an item (the folder watcher parses lines one by one too).
+type lineParser struct {
+	opts   ReaderOptions
+	format string
+	header []string // CSV only
+}
+
+// newLineParser parses lines of format; for CSV, header is the header line. An empty format is detected from
+// first, the input's first non-empty line.
+func newLineParser(opts ReaderOptions, first []byte) (*lineParser, error) {
+	p := &lineParser{opts: opts, format: opts.Format}
+	if p.format == "" {
+		p.format = detect(first)
+	}
+	if p.format == FormatCSV && first != nil {
+		h, err := csv.NewReader(bytes.NewReader(first)).Read()
+		if err != nil {
+			return nil, fmt.Errorf("CSV header: %w", err)
+		}
+		p.header = h
+	}
+	return p, nil
 }
 
 // NewReader detects gzip and the format (unless opts.Format names it) from the start of r.
@@ -71,13 +93,11 @@ func NewReader(r io.Reader, opts ReaderOptions) (*Reader, error) {
 		}
 		in = gz
 	}
-	rd := &Reader{opts: opts, src: src, sc: bufio.NewScanner(in), format: opts.Format}
-	rd.sc.Buffer(make([]byte, 64<<10), MaxLine)
-	switch rd.format {
-	case "", FormatCapture, FormatNDJSON, FormatCSV, FormatLines:
-	default:
-		return nil, fmt.Errorf("format %q: must be %s, %s, %s or %s", rd.format, FormatCapture, FormatNDJSON, FormatCSV, FormatLines)
+	if err := validFormat(opts.Format); err != nil {
+		return nil, err
 	}
+	rd := &Reader{src: src, sc: bufio.NewScanner(in)}
+	rd.sc.Buffer(make([]byte, 64<<10), MaxLine)
 	// The first non-empty line tells the format and, for CSV, holds the header.
 	for rd.sc.Scan() {
 		rd.line++
@@ -89,17 +109,23 @@ func NewReader(r io.Reader, opts ReaderOptions) (*Reader, error) {
 	if err := rd.sc.Err(); err != nil {
 		return nil, fmt.Errorf("line %d: %w", rd.line+1, scanErr(err))
 	}
-	if rd.format == "" {
-		rd.format = detect(rd.pending)
+	p, err := newLineParser(opts, rd.pending)
+	if err != nil {
+		return nil, fmt.Errorf("line %d: %w", rd.line, err)
 	}
-	if rd.format == FormatCSV && rd.pending != nil {
-		h, err := csv.NewReader(bytes.NewReader(rd.pending)).Read()
-		if err != nil {
-			return nil, fmt.Errorf("line %d: CSV header: %w", rd.line, err)
-		}
-		rd.header, rd.pending = h, nil
+	rd.lineParser = *p
+	if rd.format == FormatCSV {
+		rd.pending = nil // the header is not a record
 	}
 	return rd, nil
+}
+
+func validFormat(f string) error {
+	switch f {
+	case "", FormatCapture, FormatNDJSON, FormatCSV, FormatLines:
+		return nil
+	}
+	return fmt.Errorf("format %q: must be %s, %s, %s or %s", f, FormatCapture, FormatNDJSON, FormatCSV, FormatLines)
 }
 
 // Format is the input's format, as detected or given.
@@ -158,7 +184,7 @@ func (r *Reader) Next() (Item, error) {
 	}
 }
 
-func (r *Reader) parse(line []byte) (Item, error) {
+func (r *lineParser) parse(line []byte) (Item, error) {
 	switch r.format {
 	case FormatCapture:
 		rec, err := ParseLine(line)
@@ -207,7 +233,7 @@ func (r *Reader) parse(line []byte) (Item, error) {
 	}
 }
 
-func (r *Reader) field(doc map[string]any, name string) string {
+func (r *lineParser) field(doc map[string]any, name string) string {
 	if name == "" {
 		return ""
 	}
@@ -224,7 +250,7 @@ func (r *Reader) field(doc map[string]any, name string) string {
 
 var timeFields = []string{"ts", "timestamp", "time", "@timestamp"}
 
-func (r *Reader) timeOf(doc map[string]any) (time.Time, bool) {
+func (r *lineParser) timeOf(doc map[string]any) (time.Time, bool) {
 	names := timeFields
 	if r.opts.TimeField != "" {
 		names = []string{r.opts.TimeField}
