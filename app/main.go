@@ -20,6 +20,7 @@ func commands() []command {
 		{"serve", "run the Kinesis API without a window (default http://127.0.0.1:4567)", runServe},
 		{"replay", "put a capture, NDJSON, CSV or log file into a stream, at its own pace × --speed or as fast as accepted", runReplay},
 		{"capture", "write a stream's records to an NDJSON capture file", runCapture},
+		{"watch", "tail the files of a directory into a stream, following rotation and truncation, like the Kinesis Agent", runWatch},
 		{"faults", "show, set or clear fault injection on a running server", runFaults},
 		{"bench", "measure the engine in process (see BENCHMARKS.md)", runBench},
 		{"bench-api", "Shardlab's API beside kinesalite and kinesis-local, one SDK workload (see BENCHMARKS.md)", runBenchAPI},
