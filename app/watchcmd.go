@@ -37,7 +37,9 @@ func runWatch(args []string) error {
 		if err != nil {
 			return fmt.Errorf("--key: %w", err)
 		}
-		opts.Key = func(it replay.Item) (string, error) { return k.Key(recordexpr.NewRecord(it.Data, it.Key, "", "", it.Time)) }
+		opts.Key = func(it replay.Item) (string, error) {
+			return k.Key(recordexpr.NewRecord(it.Data, it.Key, "", "", it.Time))
+		}
 	}
 	wt, release, err := t.openWatchTarget()
 	if err != nil {
