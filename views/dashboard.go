@@ -41,6 +41,7 @@ type Dashboard struct {
 	reshard  *reshardBar
 	strip    *producerStrip
 	prods    *producersPanel
+	records  *recordsPanel
 	faults   *faultsPanel
 
 	snap      engine.MetricsSnapshot // reused by fetch (the poll goroutine only): a 400-shard snapshot is megabytes
@@ -85,6 +86,7 @@ func newDashboard(env Env, win fyne.Window, stream string) *Dashboard {
 	d.reshard = newReshardBar(d)
 	d.strip = newProducerStrip(d)
 	d.prods = newProducersPanel(d)
+	d.records = newRecordsPanel(d)
 	d.faults = newFaultsPanel(d)
 
 	overview := container.NewBorder(
@@ -98,6 +100,7 @@ func newDashboard(env Env, win fyne.Window, stream string) *Dashboard {
 		}())
 	tabs := container.NewAppTabs(
 		container.NewTabItem("Overview", overview),
+		container.NewTabItem("Records", d.records.content()),
 		container.NewTabItem("Producers", d.prods.content()),
 		container.NewTabItem("Faults", d.faults.content()),
 	)
@@ -107,12 +110,16 @@ func newDashboard(env Env, win fyne.Window, stream string) *Dashboard {
 
 func (d *Dashboard) Content() fyne.CanvasObject { return d.root }
 
-func (d *Dashboard) Start() { d.stopF = poll(refreshInterval, d.fetch, d.apply) }
+func (d *Dashboard) Start() {
+	d.stopF = poll(refreshInterval, d.fetch, d.apply)
+	d.records.start()
+}
 
 func (d *Dashboard) Stop() {
 	if d.stopF != nil {
 		d.stopF()
 	}
+	d.records.stop()
 }
 
 // frame is one refresh's data: the model plus the generators' state.
