@@ -53,9 +53,9 @@ type recordsPanel struct {
 	seqBox, timeBox fyne.CanvasObject // the inputs a start position needs, shown only for it
 	started         bool
 	snap            browseSnapshot
-	selected *engine.Record
-	shown    string // the selected record's shard and sequence number
-	stopF    func()
+	selected        *engine.Record
+	shown           string // the selected record's shard and sequence number
+	stopF           func()
 }
 
 func newRecordsPanel(d *Dashboard) *recordsPanel {
