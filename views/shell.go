@@ -27,6 +27,7 @@ const (
 const (
 	navStreams  = "streams"
 	navSettings = "settings"
+	navFiles    = "files"
 	navStream   = "stream:"
 )
 
@@ -44,11 +45,12 @@ type Shell struct {
 	streams []string
 	stopNav func()
 	pending string // a screen asked for before its stream exists (--show): opened when the stream appears
+	jobs    *fileJobs
 }
 
 // NewShell builds the frame and opens the last screen used (the streams list the first time).
 func NewShell(a fyne.App, win fyne.Window, env Env) *Shell {
-	s := &Shell{env: env, app: a, win: win, centre: container.NewStack()}
+	s := &Shell{env: env, app: a, win: win, centre: container.NewStack(), jobs: &fileJobs{}}
 	s.streams = streamNames(env.Engine)
 	s.nav = widget.NewTree(s.navChildren, s.navIsBranch, s.navCreate, s.navUpdate)
 	s.nav.OpenBranch(navStreams)
@@ -85,6 +87,7 @@ func (s *Shell) Stop() {
 	if s.current != nil {
 		s.current.Stop()
 	}
+	s.jobs.StopAll()
 	size := s.win.Canvas().Size()
 	s.app.Preferences().SetFloat(prefWidth, float64(size.Width))
 	s.app.Preferences().SetFloat(prefHeight, float64(size.Height))
@@ -118,6 +121,8 @@ func (s *Shell) Show(id string) {
 		next = newStreamsScreen(s.env, s.win, s.Select)
 	case id == navSettings:
 		next = newSettingsScreen(s.env, s.app, s.win)
+	case id == navFiles:
+		next = newFilesScreen(s.env, s.win, s.jobs)
 	case strings.HasPrefix(id, navStream):
 		next = newDashboard(s.env, s.win, strings.TrimPrefix(id, navStream))
 	default:
@@ -152,7 +157,7 @@ func (s *Shell) setStreams(names []string) {
 func (s *Shell) navChildren(id widget.TreeNodeID) []widget.TreeNodeID {
 	switch id {
 	case "":
-		return []string{navStreams, navSettings}
+		return []string{navStreams, navFiles, navSettings}
 	case navStreams:
 		out := make([]string, len(s.streams))
 		for i, n := range s.streams {
@@ -175,6 +180,9 @@ func (s *Shell) navUpdate(id widget.TreeNodeID, _ bool, o fyne.CanvasObject) {
 		l.TextStyle.Bold = true
 	case id == navSettings:
 		l.SetText("Settings")
+		l.TextStyle.Bold = true
+	case id == navFiles:
+		l.SetText("Files")
 		l.TextStyle.Bold = true
 	default:
 		l.TextStyle.Bold = false
