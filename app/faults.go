@@ -28,7 +28,7 @@ func runFaults(args []string) error {
 	internal := fs.Float64("internal", 0, "probability of InternalFailure")
 	unavailable := fs.Float64("unavailable", 0, "probability of ServiceUnavailable")
 	latency := fs.Duration("latency", 0, "latency added to each call")
-	clear := fs.Bool("clear", false, "remove the faults")
+	clear := fs.Bool("clear", false, "remove the faults: every fault of the stream, or only --shard's")
 	account := fs.String("account", "", "account (default: the server's)")
 	region := fs.String("region", "", "region (default: the server's)")
 	if err := fs.Parse(args); err != nil {

@@ -2,6 +2,8 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"os"
 )
@@ -39,7 +41,9 @@ func main() {
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {
-			if err := c.run(args[1:]); err != nil {
+			if err := c.run(args[1:]); errors.Is(err, flag.ErrHelp) {
+				return // -h prints the flags; asking for help is not a failure
+			} else if err != nil {
 				fmt.Fprintln(os.Stderr, "shardlab "+c.name+":", err)
 				os.Exit(1)
 			}

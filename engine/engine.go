@@ -57,12 +57,13 @@ type Options struct {
 
 // Engine is an open Shardlab data store. All methods are safe for concurrent use.
 type Engine struct {
-	opts   Options
-	db     *storage.DB
-	keys   *keyStore
-	secret []byte
-	now    func() time.Time
-	tmpDir string
+	opts    Options
+	started time.Time // metrics are kept in memory: nothing is known of the seconds before this
+	db      *storage.DB
+	keys    *keyStore
+	secret  []byte
+	now     func() time.Time
+	tmpDir  string
 
 	mu      sync.RWMutex
 	streams map[scopedName]*stream
@@ -93,6 +94,7 @@ func Open(opts Options) (*Engine, error) {
 	opts = withDefaults(opts)
 	e := &Engine{
 		opts:       opts,
+		started:    opts.Clock().Truncate(time.Second),
 		now:        opts.Clock,
 		streams:    map[scopedName]*stream{},
 		byID:       map[uint64]*stream{},

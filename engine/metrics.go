@@ -181,7 +181,9 @@ type MetricsSnapshot struct {
 	Seconds        int
 	Limits         ThroughputLimits
 	LimitsEnforced bool
-	Shards         []ShardMetrics
+	// Started is when this engine began counting: seconds before it are unknown (metrics live in memory), not idle.
+	Started time.Time
+	Shards  []ShardMetrics
 }
 
 // Metrics fills dst with the last seconds (1–3600) of every shard's metrics. dst's slices are reused, so calling it
@@ -198,6 +200,7 @@ func (e *Engine) Metrics(ctx context.Context, ref StreamRef, seconds int, dst *M
 	dst.LimitsEnforced = s.meta.LimitsEnforced
 	s.mu.RUnlock()
 	dst.StreamName, dst.End, dst.Seconds, dst.Limits = s.name, now.Truncate(time.Second), seconds, e.ThroughputLimits()
+	dst.Started = e.started
 	if cap(dst.Shards) < len(shards) {
 		dst.Shards = append(dst.Shards[:cap(dst.Shards)], make([]ShardMetrics, len(shards)-cap(dst.Shards))...)
 	}

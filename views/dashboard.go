@@ -89,17 +89,15 @@ func newDashboard(env Env, win fyne.Window, stream string) *Dashboard {
 	d.records = newRecordsPanel(d)
 	d.faults = newFaultsPanel(d)
 
+	// The heatmap gets the whole middle: at 1,200×740 a shard table beside it left room for two rows of each, so
+	// the table has its own tab.
 	overview := container.NewBorder(
-		container.NewVBox(d.keyMap, d.detail, d.reshard.content(),
-			container.NewBorder(nil, nil, nil, widgets.NewLegend(), d.lens.content())),
-		d.strip.content(), nil, nil,
-		func() fyne.CanvasObject {
-			split := container.NewVSplit(container.NewBorder(nil, d.heatInfo, nil, nil, d.heatmap), d.table)
-			split.Offset = 0.58
-			return split
-		}())
+		container.NewVBox(d.keyMap, d.detail, d.reshard.content(), d.lens.content()),
+		container.NewVBox(container.NewBorder(nil, nil, nil, widgets.NewLegend(), d.heatInfo), d.strip.content()),
+		nil, nil, d.heatmap)
 	tabs := container.NewAppTabs(
 		container.NewTabItem("Overview", overview),
+		container.NewTabItem("Shards", d.table),
 		container.NewTabItem("Records", d.records.content()),
 		container.NewTabItem("Producers", d.prods.content()),
 		container.NewTabItem("Faults", d.faults.content()),
@@ -242,14 +240,14 @@ func (d *Dashboard) showDetail() {
 func (d *Dashboard) heatHover(row, col int, ok bool) {
 	m := d.model
 	if !ok || m == nil || row >= len(m.Heatmap.Rows) {
-		setText(d.heatInfo, "Rows are shards in key order (a split's children right under their parent), columns the last 5 minutes, one per second.")
+		setText(d.heatInfo, "Rows: shards in key order, a split's children under their parent. Columns: the last 5 minutes.")
 		return
 	}
 	hr := m.Heatmap.Rows[row]
 	at := m.Heatmap.End.Add(-time.Duration(m.Heatmap.Columns-1-col) * time.Second)
 	u := hr.Util[col]
 	if u != u { // NaN: the shard did not exist then
-		setText(d.heatInfo, fmt.Sprintf("Shard %s at %s: not open then", hr.Label, at.Local().Format("15:04:05")))
+		setText(d.heatInfo, fmt.Sprintf("Shard %s at %s: no data (not open yet, closed, or before Shardlab started)", hr.Label, at.Local().Format("15:04:05")))
 		return
 	}
 	text := fmt.Sprintf("Shard %s at %s: %s of the write limit", hr.Label, at.Local().Format("15:04:05"), percent(float64(u)))

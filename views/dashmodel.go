@@ -132,7 +132,7 @@ func buildDashModel(snap *engine.MetricsSnapshot, shards []engine.ShardInfo) *da
 		hr := widgets.HeatmapRow{Label: row.Number, Util: make([]float32, cols), Throttled: make([]bool, cols)}
 		for c := range cols {
 			at := windowStart.Add(time.Duration(c) * time.Second)
-			if (!created.IsZero() && at.Add(time.Second).Before(created)) || (!closed.IsZero() && at.After(closed)) {
+			if at.Before(snap.Started) || (!created.IsZero() && at.Add(time.Second).Before(created)) || (!closed.IsZero() && at.After(closed)) {
 				hr.Util[c] = float32(math.NaN())
 				continue
 			}

@@ -60,3 +60,22 @@ func abbrevHex(h string) string {
 	}
 	return "0x" + h[:6] + "…" + h[len(h)-4:]
 }
+
+// plural writes a count with its noun: "1 open shard", "4 open shards".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return thousands(int64(n)) + " " + noun + "s"
+}
+
+// byteRate formats bytes per second in the largest unit that keeps it readable: "1 MiB/s", "512 KiB/s".
+func byteRate(bps float64) string {
+	switch {
+	case bps >= 1<<20:
+		return strconv.FormatFloat(bps/(1<<20), 'f', -1, 64) + " MiB/s"
+	case bps >= 1<<10:
+		return strconv.FormatFloat(bps/(1<<10), 'f', -1, 64) + " KiB/s"
+	}
+	return strconv.FormatFloat(bps, 'f', -1, 64) + " B/s"
+}

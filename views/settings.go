@@ -44,8 +44,8 @@ func newSettingsScreen(env Env, a fyne.App, win fyne.Window) *settingsScreen {
 		widget.NewFormItem("Database size", s.size),
 		widget.NewFormItem("Kinesis API", s.api),
 		widget.NewFormItem("Per-shard limits", widget.NewLabel(fmt.Sprintf("write %s and %s, read %s and %s calls/s",
-			rate(limits.WriteBytesPerSec/1024, "KiB/s"), rate(limits.WriteRecordsPerSec, "rec/s"),
-			rate(limits.ReadBytesPerSec/1024, "KiB/s"), thousands(int64(limits.ReadCallsPerSec))))),
+			byteRate(limits.WriteBytesPerSec), rate(limits.WriteRecordsPerSec, "rec/s"),
+			byteRate(limits.ReadBytesPerSec), thousands(int64(limits.ReadCallsPerSec))))),
 		widget.NewFormItem("Theme", themeSel),
 		widget.NewFormItem("Version", widget.NewLabel(env.Version)),
 	)

@@ -97,30 +97,35 @@ func (f *createStreamForm) input() engine.CreateStreamInput {
 
 // showCreateStream opens the New stream dialog; done runs after a successful create.
 func showCreateStream(env Env, win fyne.Window, done func()) {
-	f := newCreateStreamForm()
+	openCreateForm(env, win, newCreateStreamForm(), done)
+}
+
+// openCreateForm shows f in a dialog. When the engine refuses the stream, the error is explained and the same
+// form, with what was typed, comes back.
+func openCreateForm(env Env, win fyne.Window, f *createStreamForm, done func()) {
 	d := dialog.NewForm("New stream", "Create", "Cancel", f.items, func(ok bool) {
 		if !ok {
 			return
 		}
-		createStream(env, win, f.input(), done)
+		in := f.input()
+		background(func() (struct{}, error) {
+			return struct{}{}, env.Engine.CreateStream(context.Background(), in)
+		}, func(_ struct{}, err error) {
+			if err != nil {
+				title, text := explain(err)
+				info := dialog.NewInformation(title, "Create "+in.StreamName+": "+text, win)
+				info.SetOnClosed(func() { openCreateForm(env, win, f, done) })
+				info.Show()
+				return
+			}
+			if done != nil {
+				done()
+			}
+		})
 	}, win)
 	d.Resize(fyne.NewSize(560, 0))
 	d.Show()
 	win.Canvas().Focus(f.name)
-}
-
-func createStream(env Env, win fyne.Window, in engine.CreateStreamInput, done func()) {
-	background(func() (struct{}, error) {
-		return struct{}{}, env.Engine.CreateStream(context.Background(), in)
-	}, func(_ struct{}, err error) {
-		if err != nil {
-			showError("Create "+in.StreamName, err, win)
-			return
-		}
-		if done != nil {
-			done()
-		}
-	})
 }
 
 // showRetention changes a stream's retention: up with IncreaseStreamRetentionPeriod, down with Decrease, as Kinesis

@@ -221,13 +221,10 @@ func (s *StreamsScreen) cell(id widget.TableCellID) string {
 	return ""
 }
 
+// retentionText says a retention period in days when it is whole days, else in hours: "1 day", "7 days", "36 h".
 func retentionText(hours int) string {
 	if hours%24 == 0 {
-		days := hours / 24
-		if days == 1 {
-			return "24 h"
-		}
-		return strconv.Itoa(days) + " days"
+		return plural(hours/24, "day")
 	}
 	return strconv.Itoa(hours) + " h"
 }

@@ -73,7 +73,19 @@ func (s *Server) serveFaults(w http.ResponseWriter, r *http.Request) {
 			InternalFailureRate: req.InternalFailureRate, ServiceUnavailableRate: req.ServiceUnavailableRate,
 			Latency: time.Duration(req.LatencyMs) * time.Millisecond})
 	case http.MethodDelete:
-		err = s.eng.SetFaults(ctx, ref, req.Shard, engine.FaultSpec{})
+		if req.Shard != "" {
+			err = s.eng.SetFaults(ctx, ref, req.Shard, engine.FaultSpec{})
+			break
+		}
+		// Without a shard, every fault of the stream goes: the whole-stream one and each shard's.
+		var faults map[string]engine.FaultSpec
+		if faults, err = s.eng.Faults(ctx, ref); err == nil {
+			for shard := range faults {
+				if err = s.eng.SetFaults(ctx, ref, shard, engine.FaultSpec{}); err != nil {
+					break
+				}
+			}
+		}
 	}
 	if err != nil {
 		status, code, msg := describe(err)

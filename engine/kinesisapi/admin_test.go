@@ -44,9 +44,19 @@ func TestAdminFaultsReachSDKClients(t *testing.T) {
 	if apiCode(err) != "ServiceUnavailable" {
 		t.Fatalf("with serviceUnavailableRate 1: %v", err)
 	}
+	// A shard's fault too: DELETE without a shard clears it along with the stream's.
+	if code, body := post(`{"stream":"f","shard":"shardId-000000000000","latencyMs":5}`); code != 200 {
+		t.Fatalf("POST shard fault: %d %s", code, body)
+	}
 	req, _ := http.NewRequest(http.MethodDelete, url+AdminPrefix+"faults?stream=f", nil)
-	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("DELETE: %v %v", resp, err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), `"faults":[]`) {
+		t.Fatalf("after DELETE without a shard: %s", body)
 	}
 	if _, err := kc.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: aws.String("f"), PartitionKey: aws.String("k"), Data: []byte("x")}); err != nil {
 		t.Fatalf("after clearing: %v", err)

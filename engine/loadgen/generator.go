@@ -54,6 +54,10 @@ const tick = 20 * time.Millisecond
 // maxBatchBytes keeps one PutRecords call well under Kinesis's 10 MiB request limit.
 const maxBatchBytes = 4 << 20
 
+// gone is how long a running generator keeps trying a stream that does not exist: long enough to ride out a
+// stream still being created, short enough that a deleted one stops it.
+const gone = 5 * time.Second
+
 // recentSeconds is how many seconds of counts a generator keeps: the one being counted and the last complete one.
 const recentSeconds = 2
 
@@ -213,10 +217,11 @@ func (g *Generator) run(ctx context.Context, cfg Config, maker *recordMaker, don
 	ticker := time.NewTicker(tick)
 	defer ticker.Stop()
 	var (
-		entries []engine.PutRecordsEntry
-		arena   []byte
-		owed    float64
-		last    = time.Now()
+		entries      []engine.PutRecordsEntry
+		arena        []byte
+		owed         float64
+		last         = time.Now()
+		missingSince time.Time // when puts began finding no stream
 	)
 	for {
 		select {
@@ -246,24 +251,36 @@ func (g *Generator) run(ctx context.Context, cfg Config, maker *recordMaker, don
 				entries[i].Data = arena[offsets[i]:offsets[i+1]]
 			}
 			owed -= float64(len(entries))
-			g.put(ctx, cfg.Stream, entries)
+			if g.put(ctx, cfg.Stream, entries) {
+				missingSince = time.Time{}
+			} else if missingSince.IsZero() {
+				missingSince = now
+			} else if now.Sub(missingSince) > gone {
+				// The stream was deleted (through the API, say): stop rather than fail unseen 50 times a second,
+				// and never start writing again by surprise if a stream of that name comes back.
+				g.mu.Lock()
+				g.lastErr = "stopped: stream " + cfg.Stream + " does not exist"
+				g.mu.Unlock()
+				return
+			}
 		}
 	}
 }
 
-func (g *Generator) put(ctx context.Context, stream string, entries []engine.PutRecordsEntry) {
+// put sends one batch and counts its outcome; it reports false when the stream does not exist.
+func (g *Generator) put(ctx context.Context, stream string, entries []engine.PutRecordsEntry) bool {
 	out, err := g.eng.PutRecords(ctx, engine.PutRecordsInput{StreamRef: engine.StreamRef{StreamName: stream}, Records: entries})
 	now := time.Now()
 	if err != nil {
 		if ctx.Err() != nil {
-			return
+			return true
 		}
 		if engine.ErrorCode(err) == engine.ErrThroughputExceeded {
 			g.record(now, 0, len(entries), 0, "")
-			return
+			return true
 		}
 		g.record(now, 0, 0, len(entries), err.Error())
-		return
+		return engine.ErrorCode(err) != engine.ErrResourceNotFound
 	}
 	var accepted, throttled, failed int
 	var msg string
@@ -279,6 +296,7 @@ func (g *Generator) put(ctx context.Context, stream string, entries []engine.Put
 		}
 	}
 	g.record(now, accepted, throttled, failed, msg)
+	return true
 }
 
 // engineHandle is the part of the engine a generator uses.

@@ -185,14 +185,26 @@ func TestGeneratorHotKeyIsThrottledAndCountsMatchTheEngine(t *testing.T) {
 	}
 }
 
-func TestGeneratorStopsCountingFailuresWhenStreamGoes(t *testing.T) {
+func TestGeneratorStopsItselfWhenItsStreamIsGone(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits out the 5 s grace")
+	}
 	eng := openEngine(t, false)
-	g, _ := NewGenerator(eng, Config{Stream: "absent", Template: IoT, Rate: 100, Keys: KeyDistribution{Kind: Uniform, Keys: 3}})
+	createStream(t, eng, "doomed", 1)
+	g, _ := NewGenerator(eng, Config{Stream: "doomed", Template: IoT, Rate: 100, Keys: KeyDistribution{Kind: Uniform, Keys: 3}})
 	g.Start()
+	waitFor(t, "records", func() bool { return g.Status().Totals.Accepted > 0 })
+	eng.DeleteStream(context.Background(), engine.DeleteStreamInput{StreamRef: engine.StreamRef{StreamName: "doomed"}})
 	waitFor(t, "a failure", func() bool { return g.Status().Totals.Failed > 0 })
-	g.Stop()
-	if st := g.Status(); !strings.Contains(st.LastError, "ResourceNotFoundException") {
+	waitFor(t, "the generator to stop itself", func() bool { return !g.Running() })
+	if st := g.Status(); !strings.Contains(st.LastError, "does not exist") {
 		t.Errorf("LastError = %q", st.LastError)
+	}
+	// A stream of that name coming back does not restart it.
+	createStream(t, eng, "doomed", 1)
+	time.Sleep(100 * time.Millisecond)
+	if g.Running() {
+		t.Error("the generator restarted by itself")
 	}
 }
 
