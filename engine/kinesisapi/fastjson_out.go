@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"strconv"
+
+	"github.com/shardlab/shardlab/internal/b64"
 )
 
 // GetRecords answers carry up to 10 MiB of base64; encoding them by reflection took more CPU than reading them
@@ -26,7 +28,7 @@ func (o *getRecordsOut) appendJSON(b []byte) []byte {
 			b = append(b, "null"...)
 		} else {
 			b = append(b, '"')
-			b = base64.StdEncoding.AppendEncode(b, r.Data)
+			b = b64.AppendEncode(b, r.Data)
 			b = append(b, '"')
 		}
 		b = append(b, `,"PartitionKey":`...)
