@@ -108,3 +108,17 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkServePutRecord is one producer's single 1 KiB put after another: the latency the singles phase times.
+func BenchmarkServePutRecord(b *testing.B) {
+	_, s := benchServer(b)
+	body := putRecordsBody(b)
+	for range 40 { // a tree of some depth, as after bench-api's ingest
+		call(b, s, "PutRecords", body)
+	}
+	one := []byte(`{"StreamName":"bench","PartitionKey":"user-000001","Data":"` +
+		string(bytes.Repeat([]byte("QUJD"), 1024/3)) + `"}`)
+	for b.Loop() {
+		call(b, s, "PutRecord", one)
+	}
+}
