@@ -62,6 +62,47 @@ func (o *getRecordsOut) jsonSize() int {
 	return n
 }
 
+// appendJSON writes a PutRecords answer, 500 results at the most, without reflection.
+func (o *putRecordsOut) appendJSON(b []byte) []byte {
+	b = append(b, `{"FailedRecordCount":`...)
+	b = strconv.AppendInt(b, int64(o.FailedRecordCount), 10)
+	b = append(b, `,"Records":[`...)
+	for i, r := range o.Records {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '{')
+		sep := false
+		for _, f := range [...]struct{ name, value string }{{"SequenceNumber", r.SequenceNumber},
+			{"ShardId", r.ShardId}, {"ErrorCode", r.ErrorCode}, {"ErrorMessage", r.ErrorMessage}} {
+			if f.value == "" {
+				continue
+			}
+			if sep {
+				b = append(b, ',')
+			}
+			b = append(append(append(b, '"'), f.name...), `":`...)
+			b = appendJSONString(b, f.value)
+			sep = true
+		}
+		b = append(b, '}')
+	}
+	b = append(b, ']')
+	if o.EncryptionType != "" {
+		b = append(b, `,"EncryptionType":`...)
+		b = appendJSONString(b, o.EncryptionType)
+	}
+	return append(b, '}')
+}
+
+func (o *putRecordsOut) jsonSize() int {
+	n := 96
+	for _, r := range o.Records {
+		n += 64 + len(r.SequenceNumber) + len(r.ShardId) + len(r.ErrorCode) + 2*len(r.ErrorMessage)
+	}
+	return n
+}
+
 // appendJSONString appends s quoted as encoding/json quotes it: plain printable ASCII directly, anything else
 // through encoding/json itself.
 func appendJSONString(b []byte, s string) []byte {

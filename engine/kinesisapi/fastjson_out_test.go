@@ -25,3 +25,19 @@ func TestGetRecordsJSONMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestPutRecordsJSONMatchesEncodingJSON(t *testing.T) {
+	cases := []putRecordsOut{
+		{Records: []putRecordsResult{}},
+		{FailedRecordCount: 1, EncryptionType: "KMS", Records: []putRecordsResult{
+			{SequenceNumber: "4901", ShardId: "shardId-000000000001"},
+			{ErrorCode: "ProvisionedThroughputExceededException", ErrorMessage: "Rate exceeded for shard x in stream <s> & \"q\"."},
+		}},
+	}
+	for i, c := range cases {
+		want, _ := json.Marshal(c)
+		if got := c.appendJSON(nil); !bytes.Equal(got, want) {
+			t.Errorf("case %d:\n got %s\nwant %s", i, got, want)
+		}
+	}
+}
