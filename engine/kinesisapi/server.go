@@ -105,6 +105,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		out = struct{}{}
 	}
 	b, err := f.encode(out)
+	if r, ok := out.(interface{ release() }); ok {
+		r.release() // the answer holds copies now
+	}
 	if err != nil {
 		s.fail(w, f, err)
 		return
