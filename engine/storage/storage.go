@@ -72,8 +72,12 @@ func Open(path string, opts Options) (*DB, error) {
 		return nil, err
 	}
 	bdb, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:        opts.LockTimeout,
-		NoSync:         opts.NoSync,
+		Timeout: opts.LockTimeout,
+		NoSync:  opts.NoSync,
+		// bbolt truncates and fsyncs the file each time it grows it (every allocStep), which for a file never
+		// synced otherwise means writing everything put so far to disk, inside a commit that every waiting put
+		// shares. An unsynced file has nothing to keep consistent across a crash, so it just grows by writes.
+		NoGrowSync:     opts.NoSync,
 		NoFreelistSync: true,
 		FreelistType:   bolt.FreelistMapType,
 		PageSize:       pageSizeNew,
