@@ -96,7 +96,7 @@ func (sl *sealer) sealedSize(partitionKey string, data []byte) int {
 }
 
 // openSealed decrypts a sealed body into the arena and splits it into partition key and data.
-func (e *Engine) openSealed(s *stream, keyNum uint32, sealed []byte, arena *[]byte) (key, data []byte, err error) {
+func (e *Engine) openSealed(s *stream, keyNum uint32, sealed []byte, arena *arena) (key, data []byte, err error) {
 	aead := e.keys.cipher(keyNum)
 	if aead == nil {
 		return nil, nil, fmt.Errorf("record sealed with key %d, which the key file %s does not have", keyNum, e.keys.path)
@@ -105,11 +105,11 @@ func (e *Engine) openSealed(s *stream, keyNum uint32, sealed []byte, arena *[]by
 	if len(sealed) < ns+aead.Overhead() {
 		return nil, nil, storage.ErrBadRecord
 	}
-	room := arenaRoom(arena, len(sealed))
+	room := arena.room(len(sealed))
 	plain, err := aead.Open(room, sealed[:ns], sealed[ns:], streamAAD(s.id))
 	if err != nil {
 		return nil, nil, fmt.Errorf("record does not decrypt with key %d: %w", keyNum, err)
 	}
-	*arena = (*arena)[:len(*arena)+len(plain)]
+	arena.cur = arena.cur[:len(arena.cur)+len(plain)]
 	return storage.DecodeBody(plain)
 }

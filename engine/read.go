@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/shardlab/shardlab/engine/storage"
+	"github.com/shardlab/shardlab/internal/bufpool"
 	"github.com/shardlab/shardlab/internal/seqnum"
 )
 
@@ -185,7 +186,7 @@ func (e *Engine) readShard(s *stream, sh *shard, from uint64, limit int) (out *G
 	out = &GetRecordsOutput{Records: []Record{}}
 	next, exhausted = from, true
 	var decodeErr error
-	var arena []byte // record data is copied out of the mmap into a few large buffers, not one per record
+	var arena arena
 	err = e.db.View(func(tx *storage.ReadTx) error {
 		tx.Scan(s.id, sh.index, from, func(counter uint64, value []byte) bool {
 			if len(out.Records) == limit {
@@ -209,7 +210,7 @@ func (e *Engine) readShard(s *stream, sh *shard, from uint64, limit int) (out *G
 				return false
 			}
 			if encryption == EncryptionNone {
-				data = arenaCopy(&arena, data)
+				data = arena.copy(data)
 			}
 			out.Records = append(out.Records, Record{
 				Data:                        data,
@@ -227,7 +228,9 @@ func (e *Engine) readShard(s *stream, sh *shard, from uint64, limit int) (out *G
 	if err == nil {
 		err = decodeErr
 	}
+	out.arena = arena.chunks
 	if err != nil {
+		out.Release()
 		return nil, 0, 0, false, newError(ErrInternalFailure, "Internal service failure: %v", err)
 	}
 	return out, next, bytes, exhausted, nil
@@ -238,22 +241,40 @@ const (
 	arenaMaxChunk   = 1 << 20
 )
 
-// arenaCopy copies b into the arena, starting a new chunk when it is full, and returns the copy with its capacity
-// capped so an append by the caller cannot overwrite the next record. Chunks double from 4 KiB to 1 MiB, so a
-// tailing reader that gets a few records per call does not allocate a megabyte each time.
-func arenaCopy(arena *[]byte, b []byte) []byte {
-	arenaRoom(arena, len(b))
-	start := len(*arena)
-	*arena = append(*arena, b...)
-	return (*arena)[start:len(*arena):len(*arena)]
+// arena holds the records' data copied out of the mmap, in a few large pooled chunks instead of a buffer per
+// record. Chunks double from 4 KiB to 1 MiB, so a tailing reader that gets a few records per call does not take a
+// megabyte each time.
+type arena struct {
+	cur    []byte
+	chunks [][]byte
 }
 
-// arenaRoom makes sure the arena can take n more bytes and returns the empty slice where they go.
-func arenaRoom(arena *[]byte, n int) []byte {
-	if cap(*arena)-len(*arena) < n {
-		*arena = make([]byte, 0, max(min(2*cap(*arena), arenaMaxChunk), arenaFirstChunk, n))
+// copy copies b into the arena and returns the copy with its capacity capped, so an append by the caller cannot
+// overwrite the next record.
+func (a *arena) copy(b []byte) []byte {
+	a.room(len(b))
+	start := len(a.cur)
+	a.cur = append(a.cur, b...)
+	return a.cur[start:len(a.cur):len(a.cur)]
+}
+
+// room makes sure the arena can take n more bytes and returns the empty slice where they go; the caller extends
+// a.cur over what it wrote there.
+func (a *arena) room(n int) []byte {
+	if cap(a.cur)-len(a.cur) < n {
+		a.cur = bufpool.Get(max(min(2*cap(a.cur), arenaMaxChunk), arenaFirstChunk, n))
+		a.chunks = append(a.chunks, a.cur)
 	}
-	return (*arena)[len(*arena):len(*arena)]
+	return a.cur[len(a.cur):len(a.cur)]
+}
+
+// Release hands the buffers holding the records' data back for reuse by later reads. It is optional (without it
+// they are garbage collected), and the records' Data must not be touched afterwards.
+func (o *GetRecordsOutput) Release() {
+	for _, c := range o.arena {
+		bufpool.Put(c)
+	}
+	o.arena = nil
 }
 
 // childShards lists the shards that continue sh.

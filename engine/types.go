@@ -242,6 +242,8 @@ type GetRecordsOutput struct {
 	NextShardIterator  string
 	MillisBehindLatest int64
 	ChildShards        []ChildShard
+
+	arena [][]byte // pooled buffers the records' Data live in, for Release
 }
 
 // SplitShardInput mirrors Kinesis SplitShard.

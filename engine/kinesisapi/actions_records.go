@@ -130,7 +130,7 @@ func getRecords(ctx context.Context, eng *engine.Engine, in *getRecordsIn) (any,
 		children = append(children, childShard{ShardId: c.ShardId, ParentShards: c.ParentShards,
 			HashKeyRange: hashKeyRange(c.HashKeyRange)})
 	}
-	return &getRecordsOut{recs, out.NextShardIterator, out.MillisBehindLatest, children}, nil
+	return &getRecordsOut{recs, out.NextShardIterator, out.MillisBehindLatest, children, out.Release}, nil
 }
 
 type getRecordsOut struct {
@@ -138,4 +138,7 @@ type getRecordsOut struct {
 	NextShardIterator  string       `json:"NextShardIterator,omitempty"`
 	MillisBehindLatest int64        `json:"MillisBehindLatest"`
 	ChildShards        []childShard `json:"ChildShards,omitempty"`
+	done               func()       // hands the records' data buffers back once the answer is encoded
 }
+
+func (o *getRecordsOut) release() { o.done() }
