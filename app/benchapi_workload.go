@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/shardlab/shardlab/internal/sdkhttp"
 )
 
 // apiStreamName is the stream every target gets; each target is a fresh server, so one name serves all.
@@ -134,7 +136,7 @@ func benchAPIKinesis(endpoint string, tr http.RoundTripper) *kinesis.Client {
 		Credentials:      credentials.NewStaticCredentialsProvider("AKIDSHARDLABBENCH", "secret", ""),
 		RetryMaxAttempts: 1,
 		// Generous: kinesis-local takes seconds per batch when 8 arrive at once.
-		HTTPClient: &http.Client{Transport: readOnlyBodies{tr}, Timeout: 2 * time.Minute},
+		HTTPClient: sdkhttp.Client(tr, 2*time.Minute),
 	})
 }
 
@@ -212,21 +214,3 @@ func shortError(err error) string {
 	}
 	return s
 }
-
-// readOnlyBodies hides every request body's WriteTo from net/http. The SDK closes a request body as soon as the
-// response headers are in, while the transport's write loop may not yet have made its final check that the body
-// holds nothing past its Content-Length; that check copies the body to io.Discard, which uses WriteTo when the body
-// has one, and the SDK's closed body's WriteTo returns io.EOF. io.Copy passes that EOF on as an error (it only
-// swallows EOF from Read), the write loop takes it for a failed request and closes the connection, and the caller,
-// still reading the answer, gets "use of closed network connection" under a 200. Read on a closed SDK body returns
-// io.EOF too, which io.Copy treats as the end.
-type readOnlyBodies struct{ rt http.RoundTripper }
-
-func (t readOnlyBodies) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Body != nil && req.Body != http.NoBody {
-		req.Body = readOnlyBody{req.Body}
-	}
-	return t.rt.RoundTrip(req)
-}
-
-type readOnlyBody struct{ io.ReadCloser }

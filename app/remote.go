@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"net/http"
 	"os"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 
 	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/internal/hashkey"
+	"github.com/shardlab/shardlab/internal/sdkhttp"
 )
 
 // remoteStream speaks to any Kinesis endpoint (Shardlab's server, kinesalite, AWS) with aws-sdk-go-v2, in the
@@ -40,7 +40,7 @@ func newRemote(endpoint, region string) *remoteStream {
 		BaseEndpoint: aws.String(endpoint),
 		Region:       region,
 		Credentials:  credentials.NewStaticCredentialsProvider(id, secret, os.Getenv("AWS_SESSION_TOKEN")),
-		HTTPClient:   &http.Client{Timeout: time.Minute},
+		HTTPClient:   sdkhttp.Client(nil, time.Minute),
 	})}
 }
 

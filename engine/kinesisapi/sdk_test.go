@@ -16,6 +16,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/internal/sdkhttp"
 )
 
 var ctx = context.Background()
@@ -40,6 +41,7 @@ func client(url, region, accessKey string) *kinesis.Client {
 		Region:           region,
 		Credentials:      credentials.NewStaticCredentialsProvider(accessKey, "secret", ""),
 		RetryMaxAttempts: 1,
+		HTTPClient:       sdkhttp.Client(nil, time.Minute),
 	})
 }
 
