@@ -55,5 +55,5 @@ func (l *lens) update() {
 			}
 		}
 	}
-	setText(l.result, "MD5 → "+abbrevHex(h.Hex())+" → "+shard)
+	setText(l.result, "MD5 hash key "+abbrevHex(h.Hex())+" is in "+shard)
 }
