@@ -313,15 +313,61 @@ func (w *Watcher) pump(ctx context.Context, t *tailed) error {
 		chunk := buf[:n]
 		end := bytes.LastIndexByte(chunk, '\n')
 		if end < 0 {
-			if n == len(buf) {
-				w.note(t.path, fmt.Sprintf("a line at byte %d is over %d bytes", t.mark.Offset, len(buf)))
+			switch {
+			case n < len(buf):
+				return nil // a partial line: wait for its end
+			case len(buf) <= MaxLine:
+				buf = make([]byte, min(2*len(buf), MaxLine+1)) // a long line: read more of it at once
+				continue
 			}
-			return nil // a partial line: wait for its end
+			// A line longer than any record can be: count it, and move past it once its end is written.
+			next, ok := nextNewline(t.f, t.mark.Offset+int64(n))
+			if !ok {
+				return nil
+			}
+			if err := w.skipLine(ctx, t, fmt.Sprintf("byte %d: a line of over %d bytes, longer than a record can be",
+				t.mark.Offset, MaxLine), next+1); err != nil {
+				return err
+			}
+			continue
 		}
 		if err := w.putLines(ctx, t, chunk[:end+1]); err != nil {
 			return err
 		}
 	}
+	return nil
+}
+
+// nextNewline finds the first newline at or after from, reading ahead in chunks.
+func nextNewline(f *os.File, from int64) (int64, bool) {
+	buf := make([]byte, watchReadChunk)
+	for {
+		n, _ := f.ReadAt(buf, from)
+		if n == 0 {
+			return 0, false
+		}
+		if i := bytes.IndexByte(buf[:n], '\n'); i >= 0 {
+			return from + int64(i), true
+		}
+		from += int64(n)
+	}
+}
+
+// skipLine records a malformed line and moves the file's checkpoint past it.
+func (w *Watcher) skipLine(ctx context.Context, t *tailed, why string, next int64) error {
+	w.mu.Lock()
+	t.malformed++
+	t.lastBad = why
+	w.mu.Unlock()
+	mark := t.mark
+	mark.Offset = next
+	value, _ := json.Marshal(mark)
+	if err := w.putBatch(ctx, t, nil, engine.Checkpoint{Namespace: w.ns, Key: t.key(), Value: value}); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	t.mark = mark
+	w.mu.Unlock()
 	return nil
 }
 

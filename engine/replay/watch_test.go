@@ -150,3 +150,25 @@ func TestWatcherCountsMalformedLinesAndKeepsGoing(t *testing.T) {
 		t.Error("a bad glob was accepted")
 	}
 }
+
+func TestWatcherReadsLongLinesAndSkipsOversizedOnes(t *testing.T) {
+	eng := openEngine(t)
+	create(t, eng, "big", 1)
+	dir := t.TempDir()
+	long := strings.Repeat("a", 600<<10)    // longer than one read, shorter than a record's limit
+	huge := strings.Repeat("b", MaxLine+10) // longer than any record
+	os.WriteFile(filepath.Join(dir, "x.log"), []byte("first\n"+long+"\n"+huge+"\nlast\n"), 0o644)
+	w, _ := NewWatcher(eng, WatchOptions{Dir: dir, Glob: "*.log", Stream: "big", Rescan: 50 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { w.Run(ctx); close(done) }()
+	got := waitStored(t, eng, "big", 3)
+	cancel()
+	<-done
+	if len(got) != 3 || got[0] != long || got[1] != "first" || got[2] != "last" {
+		t.Fatalf("stored %d records (want first, the 600 KiB line and last)", len(got))
+	}
+	if f := w.Files(); f[0].Malformed != 1 || f[0].Offset != f[0].Size {
+		t.Errorf("status %+v", f[0].Malformed)
+	}
+}
