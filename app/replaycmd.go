@@ -105,10 +105,10 @@ func runReplay(args []string) error {
 	close(done)
 	fmt.Fprintf(os.Stderr, "\r%s\n", replayLine(rp, st.Size(), time.Time{}))
 	if bad := in.Malformed(); len(bad) > 0 {
-		fmt.Fprintf(os.Stderr, "%d malformed line(s) not put:\n", len(bad))
+		fmt.Fprintf(os.Stderr, "%d malformed line(s) not put:\n", in.MalformedCount())
 		for i, m := range bad {
 			if i == 20 {
-				fmt.Fprintf(os.Stderr, "  … and %d more\n", len(bad)-20)
+				fmt.Fprintf(os.Stderr, "  … and %d more\n", in.MalformedCount()-20)
 				break
 			}
 			fmt.Fprintf(os.Stderr, "  line %d: %s\n", m.Line, m.Err)

@@ -312,7 +312,9 @@ func (s *filesScreen) startReplay() {
 			}
 			defer f.Close()
 			if st, err := f.Stat(); err == nil {
+				s.jobs.mu.Lock() // fetch reads it from the poll goroutine
 				job.size = st.Size()
+				s.jobs.mu.Unlock()
 			}
 			in, err := replay.NewReader(f, replay.ReaderOptions{KeyField: keyField})
 			if err != nil {

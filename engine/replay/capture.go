@@ -116,8 +116,8 @@ func Capture(ctx context.Context, src Source, w io.Writer, opts CaptureOptions, 
 		waiting := 0
 		for i := 0; i < len(cursors); i++ {
 			c := cursors[i]
-			if len(c.buf) > 0 {
-				continue
+			if len(c.buf) > 0 || time.Now().Before(c.nextPoll) {
+				continue // has records to merge, or was empty a moment ago: polling it per record written would throttle it
 			}
 			if c.it == "" {
 				cursors = slices.Delete(cursors, i, i+1)
@@ -141,6 +141,7 @@ func Capture(ctx context.Context, src Source, w io.Writer, opts CaptureOptions, 
 					cursors = slices.Delete(cursors, i, i+1)
 					i--
 				} else {
+					c.nextPoll = time.Now().Add(200 * time.Millisecond)
 					waiting++
 				}
 			}
@@ -189,6 +190,7 @@ func Capture(ctx context.Context, src Source, w io.Writer, opts CaptureOptions, 
 
 // cursor is one shard being captured: its iterator and the page read but not yet written.
 type cursor struct {
-	id, it string
-	buf    []engine.Record
+	id, it   string
+	buf      []engine.Record
+	nextPoll time.Time // an empty shard is asked again no sooner than this
 }

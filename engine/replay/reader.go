@@ -50,12 +50,20 @@ type ReaderOptions struct {
 // Reader reads items from a capture, NDJSON, CSV or log input, gzip-compressed or not.
 type Reader struct {
 	lineParser
-	src     *countingReader
-	sc      *bufio.Scanner
-	line    int
-	pending []byte // the first line, read to detect the format
-	bad     []Malformed
+	src      *countingReader
+	sc       *bufio.Scanner
+	line     int
+	pending  []byte // the first line, read to detect the format
+	bad      []Malformed
+	badCount int
 }
+
+// maxMalformedKept bounds the malformed lines a Reader remembers, so a file of garbage cannot fill memory.
+const maxMalformedKept = 1000
+
+// maxInputLine bounds one input line: a capture line holds a record of up to 10 MiB as base64 (4/3 of it) plus
+// its metadata. Lines of the other formats are records themselves and are held to MaxLine.
+const maxInputLine = 10<<20*4/3 + 64<<10
 
 // lineParser turns one line of a known format into an item (the folder watcher parses lines one by one too).
 type lineParser struct {
@@ -97,12 +105,12 @@ func NewReader(r io.Reader, opts ReaderOptions) (*Reader, error) {
 		return nil, err
 	}
 	rd := &Reader{src: src, sc: bufio.NewScanner(in)}
-	rd.sc.Buffer(make([]byte, 64<<10), MaxLine)
+	rd.sc.Buffer(make([]byte, 64<<10), maxInputLine)
 	// The first non-empty line tells the format and, for CSV, holds the header.
 	for rd.sc.Scan() {
 		rd.line++
-		if line := bytes.TrimSpace(rd.sc.Bytes()); len(line) > 0 {
-			rd.pending = bytes.Clone(line)
+		if raw := bytes.TrimRight(rd.sc.Bytes(), "\r"); len(bytes.TrimSpace(raw)) > 0 {
+			rd.pending = bytes.Clone(raw) // the record keeps its bytes; only detection looks past the blanks
 			break
 		}
 	}
@@ -135,7 +143,11 @@ func (r *Reader) Format() string { return r.format }
 func (r *Reader) BytesRead() int64 { return r.src.n }
 
 // Malformed lists the lines that could not be read so far.
+// The first maxMalformedKept malformed lines are kept; all are counted.
 func (r *Reader) Malformed() []Malformed { return r.bad }
+
+// MalformedCount is how many lines could not be read so far.
+func (r *Reader) MalformedCount() int { return r.badCount }
 
 func detect(first []byte) string {
 	if len(first) > 0 && first[0] == '{' {
@@ -176,7 +188,10 @@ func (r *Reader) Next() (Item, error) {
 		}
 		it, err := r.parse(line)
 		if err != nil {
-			r.bad = append(r.bad, Malformed{Line: r.line, Err: err.Error()})
+			r.badCount++
+			if len(r.bad) < maxMalformedKept {
+				r.bad = append(r.bad, Malformed{Line: r.line, Err: err.Error()})
+			}
 			continue
 		}
 		it.Line = r.line
@@ -185,6 +200,9 @@ func (r *Reader) Next() (Item, error) {
 }
 
 func (r *lineParser) parse(line []byte) (Item, error) {
+	if r.format != FormatCapture && len(line) > MaxLine {
+		return Item{}, fmt.Errorf("%d bytes: a record is at most %d", len(line), MaxLine)
+	}
 	switch r.format {
 	case FormatCapture:
 		rec, err := ParseLine(line)
@@ -313,7 +331,7 @@ func logTime(line []byte) (time.Time, bool) {
 
 func scanErr(err error) error {
 	if errors.Is(err, bufio.ErrTooLong) {
-		return fmt.Errorf("a line is over %d bytes, the largest record", MaxLine)
+		return fmt.Errorf("a line is over %d bytes, more than a capture of the largest record", maxInputLine)
 	}
 	return err
 }

@@ -142,7 +142,7 @@ func (r *Replayer) Run(ctx context.Context, in *Reader) error {
 	for {
 		it, err := in.Next()
 		r.P.BytesRead.Store(in.BytesRead())
-		r.P.Malformed.Store(int64(len(in.Malformed())))
+		r.P.Malformed.Store(int64(in.MalformedCount()))
 		if err == io.EOF {
 			return flush()
 		}

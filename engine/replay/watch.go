@@ -75,13 +75,14 @@ type Watcher struct {
 	ns     string
 
 	mu    sync.Mutex
-	files map[string]*tailed
+	files map[string]*tailed // by key (device and inode): one entry per file, whatever its name
 }
 
 type tailed struct {
 	path      string
 	f         *os.File
 	dev, ino  uint64
+	pathKey   string // the key's path where there are no inodes
 	mark      fileMark
 	parser    *lineParser
 	lines     int64
@@ -191,33 +192,29 @@ func (w *Watcher) scan(ctx context.Context) error {
 
 // pumpPath brings one path's file up to date: opens it when new, follows a rotation, then puts what was appended.
 func (w *Watcher) pumpPath(ctx context.Context, path string) error {
-	w.mu.Lock()
-	t := w.files[path]
-	w.mu.Unlock()
 	st, err := os.Stat(path)
 	if err != nil || !st.Mode().IsRegular() {
-		// Removed or renamed away: finish what was written to it before, then let it go. A successor under the
-		// same name starts from its own beginning.
-		if t != nil {
-			if err := w.pump(ctx, t); err != nil {
-				return err
-			}
-			t.f.Close()
-			w.mu.Lock()
-			delete(w.files, path)
-			w.mu.Unlock()
+		// Removed or renamed away: finish the file last seen under this name, then let it go. If it lives on under
+		// a name the glob matches, it is opened again there, from its checkpoint.
+		if t := w.byPath(path); t != nil {
+			return w.retire(ctx, t)
 		}
 		return nil
 	}
 	dev, ino := fileID(st)
-	if t != nil && (t.dev != dev || t.ino != ino) {
-		// Rotated: the old file (still open) may hold lines written before the rename; finish it, then switch.
-		if err := w.pump(ctx, t); err != nil {
+	key := fileKey(path, dev, ino)
+	if old := w.byPath(path); old != nil && old.key() != key {
+		// Rotated: the name now holds another file; the old one may hold lines written before the rename.
+		if err := w.retire(ctx, old); err != nil {
 			return err
 		}
-		t.f.Close()
-		t = nil
 	}
+	w.mu.Lock()
+	t := w.files[key]
+	if t != nil {
+		t.path = path // a rename keeps the file, and its offset, under its new name
+	}
+	w.mu.Unlock()
 	if t == nil {
 		if t, err = w.open(ctx, path, dev, ino); err != nil {
 			w.note(path, err.Error())
@@ -227,6 +224,30 @@ func (w *Watcher) pumpPath(ctx context.Context, path string) error {
 	return w.pump(ctx, t)
 }
 
+// byPath is the file being tailed under path, if any.
+func (w *Watcher) byPath(path string) *tailed {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, t := range w.files {
+		if t.path == path {
+			return t
+		}
+	}
+	return nil
+}
+
+// retire finishes a file that is gone from its name: what was written before is put, and it is closed.
+func (w *Watcher) retire(ctx context.Context, t *tailed) error {
+	if err := w.pump(ctx, t); err != nil {
+		return err
+	}
+	t.f.Close()
+	w.mu.Lock()
+	delete(w.files, t.key())
+	w.mu.Unlock()
+	return nil
+}
+
 // open starts tailing path from its file's checkpoint (by device and inode), or from its start.
 func (w *Watcher) open(ctx context.Context, path string, dev, ino uint64) (*tailed, error) {
 	f, err := os.Open(path)
@@ -234,6 +255,9 @@ func (w *Watcher) open(ctx context.Context, path string, dev, ino uint64) (*tail
 		return nil, err
 	}
 	t := &tailed{path: path, f: f, dev: dev, ino: ino}
+	if ino == 0 {
+		t.pathKey = path // no inode on this platform: the name is the file
+	}
 	b, err := w.target.GetCheckpoint(ctx, w.ns, t.key())
 	if err != nil {
 		f.Close()
@@ -249,14 +273,19 @@ func (w *Watcher) open(ctx context.Context, path string, dev, ino uint64) (*tail
 		}
 	}
 	w.mu.Lock()
-	w.files[path] = t
+	w.files[t.key()] = t
 	w.mu.Unlock()
 	return t, nil
 }
 
-// key names a file's checkpoint.
-func (t *tailed) key() string {
-	return strconv.FormatUint(t.dev, 10) + ":" + strconv.FormatUint(t.ino, 10)
+// key names a file's checkpoint and its entry among the tailed files: its device and inode.
+func (t *tailed) key() string { return fileKey(t.pathKey, t.dev, t.ino) }
+
+func fileKey(path string, dev, ino uint64) string {
+	if ino == 0 {
+		return "path:" + path
+	}
+	return strconv.FormatUint(dev, 10) + ":" + strconv.FormatUint(ino, 10)
 }
 
 // fingerprint hashes up to n of the file's first bytes (n ≤ headBytes), returning how many it read.
@@ -281,24 +310,30 @@ func (w *Watcher) pump(ctx context.Context, t *tailed) error {
 	if err != nil {
 		return nil
 	}
+	w.mu.Lock() // Files() reads size and mark from another goroutine
 	t.size = st.Size()
+	w.mu.Unlock()
 	// Truncated in place (copytruncate): the file is shorter than what was read, or it has grown past that again
 	// with other first bytes. Either way, start over.
 	if head, n := fingerprint(t.f, t.mark.HeadLen); t.size < t.mark.Offset || (t.mark.HeadLen > 0 && (n < t.mark.HeadLen || head != t.mark.Head)) {
+		w.mu.Lock()
 		t.mark = fileMark{}
+		w.mu.Unlock()
 		t.parser = nil
 	}
 	if t.parser == nil && t.size > 0 {
-		first, err := readFirstLine(t.f)
+		first, end, err := readFirstLine(t.f)
 		if err != nil {
-			return nil // no complete first line yet
+			return nil // no complete non-empty first line yet
 		}
 		if t.parser, err = newLineParser(w.opts.Reader, first); err != nil {
 			w.note(t.path, err.Error())
 			return nil
 		}
-		if t.parser.format == FormatCSV && t.mark.Offset == 0 {
-			t.mark.Offset = int64(len(first)) + 1 // the header line is not a record
+		if t.parser.format == FormatCSV && t.mark.Offset < end {
+			w.mu.Lock()
+			t.mark.Offset = end // the header line is not a record
+			w.mu.Unlock()
 		}
 	}
 	buf := make([]byte, watchReadChunk)
@@ -417,7 +452,10 @@ func (w *Watcher) putLines(ctx context.Context, t *tailed, lines []byte) error {
 		switch {
 		case w.opts.Key != nil:
 			if key, err = w.opts.Key(it); err != nil {
-				w.note(t.path, fmt.Sprintf("byte %d: partition key: %v", lineStart, err))
+				w.mu.Lock() // a line that gets no key is not put: count it, as a malformed one
+				t.malformed++
+				t.lastBad = fmt.Sprintf("byte %d: partition key: %v", lineStart, err)
+				w.mu.Unlock()
 				continue
 			}
 		case key == "":
@@ -467,8 +505,10 @@ func (w *Watcher) putBatch(ctx context.Context, t *tailed, entries []engine.PutR
 func (w *Watcher) note(path, msg string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if t := w.files[path]; t != nil {
-		t.lastErr = msg
+	for _, t := range w.files {
+		if t.path == path {
+			t.lastErr = msg
+		}
 	}
 }
 
@@ -488,14 +528,23 @@ func (w *Watcher) closeAll() {
 	}
 }
 
-func readFirstLine(f *os.File) ([]byte, error) {
+// readFirstLine returns a file's first non-empty line (which tells its format, and is a CSV file's header) and the
+// offset just past it.
+func readFirstLine(f *os.File) ([]byte, int64, error) {
 	buf := make([]byte, 64<<10)
 	n, _ := f.ReadAt(buf, 0)
-	i := bytes.IndexByte(buf[:n], '\n')
-	if i < 0 {
-		return nil, errors.New("no complete line")
+	start := 0
+	for {
+		i := bytes.IndexByte(buf[start:n], '\n')
+		if i < 0 {
+			return nil, 0, errors.New("no complete non-empty line")
+		}
+		line := bytes.TrimRight(buf[start:start+i], "\r")
+		if len(bytes.TrimSpace(line)) > 0 {
+			return line, int64(start + i + 1), nil
+		}
+		start += i + 1
 	}
-	return bytes.TrimRight(buf[:i], "\r"), nil
 }
 
 // rateWindow counts lines per second over the last few seconds.
