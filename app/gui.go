@@ -21,7 +21,6 @@ import (
 
 	"github.com/shardlab/shardlab/assets"
 	"github.com/shardlab/shardlab/engine"
-	"github.com/shardlab/shardlab/engine/kinesisapi"
 	"github.com/shardlab/shardlab/engine/loadgen"
 	"github.com/shardlab/shardlab/engine/storage"
 	"github.com/shardlab/shardlab/views"
@@ -162,10 +161,7 @@ func startInAppAPI(eng *engine.Engine, addr string) *inAppAPI {
 		}
 		return a
 	}
-	a.srv = &http.Server{Handler: kinesisapi.New(eng, kinesisapi.Options{}), ReadHeaderTimeout: 10 * time.Second,
-		Protocols: new(http.Protocols)}
-	a.srv.Protocols.SetHTTP1(true)
-	a.srv.Protocols.SetUnencryptedHTTP2(true)
+	a.srv = newAPIServer(eng)
 	a.endpoint = "http://" + ln.Addr().String()
 	go func() {
 		if err := a.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

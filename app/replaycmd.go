@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/shardlab/shardlab/engine"
-	"github.com/shardlab/shardlab/engine/recordexpr"
 	"github.com/shardlab/shardlab/engine/replay"
 )
 
@@ -85,12 +84,8 @@ func runReplay(args []string) error {
 	defer release()
 	opts := replay.Options{Stream: *stream, Speed: *speed}
 	if *keyExpr != "" {
-		k, err := recordexpr.CompileKey(*keyExpr)
-		if err != nil {
+		if opts.Key, err = replay.KeyExpr(*keyExpr); err != nil {
 			return fmt.Errorf("--key: %w", err)
-		}
-		opts.Key = func(it replay.Item) (string, error) {
-			return k.Key(recordexpr.NewRecord(it.Data, it.Key, "", "", it.Time))
 		}
 	}
 	rp, err := replay.NewReplayer(api, opts)

@@ -72,9 +72,7 @@ func serve(ctx context.Context, cfg serveConfig, out *os.File, ready chan<- stri
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
 	}
-	srv := &http.Server{Handler: kinesisapi.New(eng, kinesisapi.Options{}), ReadHeaderTimeout: 10 * time.Second,
-		Protocols: new(http.Protocols)}
-	srv.Protocols.SetHTTP1(true)
+	srv := newAPIServer(eng)
 	scheme, certNote := "http", ""
 	if cfg.tls {
 		cert, certPath, err := localCertificate(cfg.dataDir)
@@ -84,8 +82,6 @@ func serve(ctx context.Context, cfg serveConfig, out *os.File, ready chan<- stri
 		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 		srv.Protocols.SetHTTP2(true)
 		scheme, certNote = "https", fmt.Sprintf("certificate: %s (trust it with AWS_CA_BUNDLE=%s)\n", certPath, certPath)
-	} else {
-		srv.Protocols.SetUnencryptedHTTP2(true) // h2c: the JavaScript SDK v3's default
 	}
 	endpoint := fmt.Sprintf("%s://%s", scheme, ln.Addr())
 	limits := "on (1 MiB/s and 1,000 records/s in, 2 MiB/s and 5 calls/s out per shard)"
@@ -120,6 +116,16 @@ func serve(ctx context.Context, cfg serveConfig, out *os.File, ready chan<- stri
 		return err
 	}
 	return eng.Close()
+}
+
+// newAPIServer is the Kinesis API over HTTP/1.1 and HTTP/2 without TLS (h2c, the JavaScript SDK v3's default) on
+// one port, as `serve` and the app's in-app server run it.
+func newAPIServer(eng *engine.Engine) *http.Server {
+	srv := &http.Server{Handler: kinesisapi.New(eng, kinesisapi.Options{}), ReadHeaderTimeout: 10 * time.Second,
+		Protocols: new(http.Protocols)}
+	srv.Protocols.SetHTTP1(true)
+	srv.Protocols.SetUnencryptedHTTP2(true)
+	return srv
 }
 
 // streamsLine says what the data directory holds, and which streams store their records encrypted.

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/shardlab/shardlab/engine"
-	"github.com/shardlab/shardlab/engine/recordexpr"
 	"github.com/shardlab/shardlab/engine/replay"
 )
 
@@ -33,12 +32,9 @@ func runWatch(args []string) error {
 	}
 	opts.Dir = fs.Arg(0)
 	if *keyExpr != "" {
-		k, err := recordexpr.CompileKey(*keyExpr)
-		if err != nil {
+		var err error
+		if opts.Key, err = replay.KeyExpr(*keyExpr); err != nil {
 			return fmt.Errorf("--key: %w", err)
-		}
-		opts.Key = func(it replay.Item) (string, error) {
-			return k.Key(recordexpr.NewRecord(it.Data, it.Key, "", "", it.Time))
 		}
 	}
 	wt, release, err := t.openWatchTarget()

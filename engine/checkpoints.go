@@ -40,25 +40,8 @@ func (e *Engine) GetCheckpoint(ctx context.Context, namespace, key string) ([]by
 // stored, so the caller retries the whole call. A folder watcher that saves its file offsets this way neither loses
 // nor duplicates a line across a crash. Out.FailedRecordCount > 0 means nothing was stored.
 func (e *Engine) PutRecordsCheckpointed(ctx context.Context, in PutRecordsInput, cp Checkpoint) (*PutRecordsOutput, error) {
-	if err := validatePutRecords(in); err != nil {
-		return nil, err
-	}
 	if cp.Namespace == "" || cp.Key == "" {
 		return nil, newError(ErrInvalidArgument, "A checkpoint needs a namespace and a key.")
 	}
-	s, err := e.activeStream(ctx, in.StreamRef)
-	if err != nil {
-		return nil, err
-	}
-	results, encryption, err := e.put(s, in.Records, 0, "records.%d.member.", &cp)
-	if err != nil {
-		return nil, err
-	}
-	out := &PutRecordsOutput{Records: results, EncryptionType: encryption}
-	for _, r := range results {
-		if r.ErrorCode != "" {
-			out.FailedRecordCount++
-		}
-	}
-	return out, nil
+	return e.putRecords(ctx, in, &cp)
 }

@@ -64,6 +64,11 @@ func (e *Engine) PutRecord(ctx context.Context, in PutRecordInput) (*PutRecordOu
 // PutRecords writes up to 500 records; each succeeds or fails on its own (throttling), in request order. It returns
 // only after the accepted records are committed to disk.
 func (e *Engine) PutRecords(ctx context.Context, in PutRecordsInput) (*PutRecordsOutput, error) {
+	return e.putRecords(ctx, in, nil)
+}
+
+// putRecords is PutRecords, with a checkpoint to commit alongside when cp is set (PutRecordsCheckpointed).
+func (e *Engine) putRecords(ctx context.Context, in PutRecordsInput, cp *Checkpoint) (*PutRecordsOutput, error) {
 	if err := validatePutRecords(in); err != nil {
 		return nil, err
 	}
@@ -71,7 +76,7 @@ func (e *Engine) PutRecords(ctx context.Context, in PutRecordsInput) (*PutRecord
 	if err != nil {
 		return nil, err
 	}
-	results, encryption, err := e.put(s, in.Records, 0, "records.%d.member.", nil)
+	results, encryption, err := e.put(s, in.Records, 0, "records.%d.member.", cp)
 	if err != nil {
 		return nil, err
 	}

@@ -18,7 +18,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/shardlab/shardlab/engine/recordexpr"
 	"github.com/shardlab/shardlab/engine/replay"
 )
 
@@ -144,25 +143,8 @@ func newFilesScreen(env Env, win fyne.Window, jobs *fileJobs) *filesScreen {
 	s.wStart = widget.NewButtonWithIcon("Watch", theme.VisibilityIcon(), s.startWatch)
 	s.wStart.Importance = widget.HighImportance
 	s.wStop = widget.NewButtonWithIcon("Stop", theme.MediaStopIcon(), func() { s.jobs.cancel("watch") })
-	s.wTable = widget.NewTableWithHeaders(func() (int, int) { return len(s.wFiles), len(watchColumns) },
-		func() fyne.CanvasObject { return widget.NewLabel("") },
-		func(id widget.TableCellID, o fyne.CanvasObject) {
-			if id.Row < len(s.wFiles) {
-				o.(*widget.Label).SetText(fitColumn(watchCell(s.wFiles[id.Row], id.Col), watchColumns[id.Col].width))
-			}
-		})
-	s.wTable.ShowHeaderColumn = false
-	s.wTable.CreateHeader = func() fyne.CanvasObject {
-		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	}
-	s.wTable.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
-		if id.Col >= 0 {
-			o.(*widget.Label).SetText(watchColumns[id.Col].title)
-		}
-	}
-	for i, c := range watchColumns {
-		s.wTable.SetColumnWidth(i, c.width)
-	}
+	s.wTable = newColumnTable(watchColumns, func() int { return len(s.wFiles) },
+		func(row, col int) string { return watchCell(s.wFiles[row], col) })
 
 	browse := func(target *widget.Entry, folder, save bool) *widget.Button {
 		return widget.NewButtonWithIcon("", theme.FolderOpenIcon(), func() { s.pick(target, folder, save) })
@@ -212,10 +194,7 @@ func newFilesScreen(env Env, win fyne.Window, jobs *fileJobs) *filesScreen {
 	return s
 }
 
-var watchColumns = []struct {
-	title string
-	width float32
-}{{"File", 150}, {"Offset", 90}, {"Size", 90}, {"Lines", 80}, {"Lines/s", 70}, {"Malformed", 90}, {"Last problem", 260}}
+var watchColumns = []column{{"File", 150}, {"Offset", 90}, {"Size", 90}, {"Lines", 80}, {"Lines/s", 70}, {"Malformed", 90}, {"Last problem", 260}}
 
 func watchCell(f replay.FileStatus, col int) string {
 	switch col {
@@ -283,13 +262,9 @@ func (s *filesScreen) startReplay() {
 	}
 	opts := replay.Options{Stream: strings.TrimSpace(s.rStream.Text), Speed: speed}
 	if src := strings.TrimSpace(s.rKeyExpr.Text); src != "" {
-		k, err := recordexpr.CompileKey(src)
-		if err != nil {
+		if opts.Key, err = replay.KeyExpr(src); err != nil {
 			showError("Replay", fmt.Errorf("key expression: %w", err), s.win)
 			return
-		}
-		opts.Key = func(it replay.Item) (string, error) {
-			return k.Key(recordexpr.NewRecord(it.Data, it.Key, "", "", it.Time))
 		}
 	}
 	path, keyField := strings.TrimSpace(s.rFile.Text), strings.TrimSpace(s.rKeyField.Text)

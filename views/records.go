@@ -77,28 +77,8 @@ func newRecordsPanel(d *Dashboard) *recordsPanel {
 	p.pauseBtn = widget.NewButtonWithIcon("Pause", theme.MediaPauseIcon(), p.togglePause)
 	p.status.Truncation = fyne.TextTruncateEllipsis
 	p.meta.Wrapping = fyne.TextWrapWord
-	p.table = widget.NewTableWithHeaders(
-		func() (int, int) { return len(p.snap.Rows), len(recordColumns) },
-		// Cells are cut to their column by rune count, not by Fyne's ellipsis truncation, which measures the text
-		// again and again: that made a scroll over a million rows cost ~50 ms a frame.
-		func() fyne.CanvasObject { return widget.NewLabel("") },
-		func(id widget.TableCellID, o fyne.CanvasObject) {
-			if id.Row < len(p.snap.Rows) {
-				o.(*widget.Label).SetText(fitColumn(recordCell(&p.snap.Rows[id.Row], id.Col), recordColumns[id.Col].width))
-			}
-		})
-	p.table.ShowHeaderColumn = false
-	p.table.CreateHeader = func() fyne.CanvasObject {
-		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	}
-	p.table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
-		if id.Col >= 0 {
-			o.(*widget.Label).SetText(recordColumns[id.Col].title)
-		}
-	}
-	for i, c := range recordColumns {
-		p.table.SetColumnWidth(i, c.width)
-	}
+	p.table = newColumnTable(recordColumns, func() int { return len(p.snap.Rows) },
+		func(row, col int) string { return recordCell(&p.snap.Rows[row], col) })
 	p.table.OnSelected = func(id widget.TableCellID) { p.showRecord(id.Row) }
 	for _, v := range []string{"JSON", "Text", "Hex", "Base64"} {
 		e := widget.NewMultiLineEntry()
@@ -111,10 +91,7 @@ func newRecordsPanel(d *Dashboard) *recordsPanel {
 	return p
 }
 
-var recordColumns = []struct {
-	title string
-	width float32
-}{{"Shard", 60}, {"Sequence number", 150}, {"Partition key", 130}, {"Arrival", 110}, {"Size", 70}, {"Preview", 420}}
+var recordColumns = []column{{"Shard", 60}, {"Sequence number", 150}, {"Partition key", 130}, {"Arrival", 110}, {"Size", 70}, {"Preview", 420}}
 
 func recordCell(r *browsedRecord, col int) string {
 	switch col {

@@ -3,14 +3,10 @@ package views
 import (
 	"strconv"
 
-	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/widget"
 )
 
-var shardColumns = []struct {
-	title string
-	width float32
-}{{"Shard", 70}, {"Hash key range", 230}, {"Records/s", 100}, {"KiB/s", 100}, {"% of write limit", 130},
+var shardColumns = []column{{"Shard", 70}, {"Hash key range", 230}, {"Records/s", 100}, {"KiB/s", 100}, {"% of write limit", 130},
 	{"Throttles (1 min)", 130}, {"Injected (1 min)", 125}, {"Iterator age", 105}, {"Top partition keys", 360}}
 
 // newShardTable lists every shard of the model, open ones first; a row tapped selects that shard.
@@ -21,33 +17,8 @@ func (d *Dashboard) newShardTable() *widget.Table {
 		}
 		return d.model.Rows
 	}
-	t := widget.NewTableWithHeaders(
-		func() (int, int) { return len(rows()), len(shardColumns) },
-		func() fyne.CanvasObject {
-			l := widget.NewLabel("")
-			l.Truncation = fyne.TextTruncateEllipsis
-			return l
-		},
-		func(id widget.TableCellID, o fyne.CanvasObject) {
-			rs := rows()
-			if id.Row >= len(rs) {
-				o.(*widget.Label).SetText("")
-				return
-			}
-			o.(*widget.Label).SetText(shardCell(&rs[id.Row], id.Col))
-		})
-	t.ShowHeaderColumn = false
-	t.CreateHeader = func() fyne.CanvasObject {
-		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	}
-	t.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
-		if id.Col >= 0 {
-			o.(*widget.Label).SetText(shardColumns[id.Col].title)
-		}
-	}
-	for i, c := range shardColumns {
-		t.SetColumnWidth(i, c.width)
-	}
+	t := newColumnTable(shardColumns, func() int { return len(rows()) },
+		func(row, col int) string { return shardCell(&rows()[row], col) })
 	t.OnSelected = func(id widget.TableCellID) {
 		if rs := rows(); id.Row < len(rs) {
 			d.selectShard(rs[id.Row].ID)

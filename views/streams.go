@@ -35,30 +35,13 @@ type StreamsScreen struct {
 	stopF     func()
 }
 
-var streamColumns = []struct {
-	title string
-	width float32
-}{{"Name", 190}, {"Mode", 110}, {"Shards (open / closed)", 170}, {"Status", 100}, {"Retention", 100},
+var streamColumns = []column{{"Name", 190}, {"Mode", 110}, {"Shards (open / closed)", 170}, {"Status", 100}, {"Retention", 100},
 	{"Limits", 70}, {"Encryption", 100}, {"Records/s in", 110}}
 
 func newStreamsScreen(env Env, win fyne.Window, open func(string)) *StreamsScreen {
 	s := &StreamsScreen{env: env, win: win, open: open, selected: -1}
-	s.table = widget.NewTableWithHeaders(
-		func() (int, int) { return len(s.lines), len(streamColumns) },
-		func() fyne.CanvasObject { return widget.NewLabel("") },
-		func(id widget.TableCellID, o fyne.CanvasObject) { o.(*widget.Label).SetText(s.cell(id)) })
-	s.table.ShowHeaderColumn = false
-	s.table.CreateHeader = func() fyne.CanvasObject {
-		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	}
-	s.table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
-		if id.Col >= 0 {
-			o.(*widget.Label).SetText(streamColumns[id.Col].title)
-		}
-	}
-	for i, c := range streamColumns {
-		s.table.SetColumnWidth(i, c.width)
-	}
+	s.table = newColumnTable(streamColumns, func() int { return len(s.lines) },
+		func(row, col int) string { return s.cell(widget.TableCellID{Row: row, Col: col}) })
 	s.table.OnSelected = func(id widget.TableCellID) {
 		s.selected = id.Row
 		s.updateActions()

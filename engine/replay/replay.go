@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/engine/recordexpr"
 )
 
 // Putter is what a replay writes to: the engine, or a Kinesis client for a remote endpoint.
@@ -242,4 +243,14 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// KeyExpr compiles an expression over an item (data, key, ts, size) into a partition-key function for Options.Key
+// and WatchOptions.Key; a bad expression is refused with its line and column.
+func KeyExpr(src string) (func(Item) (string, error), error) {
+	k, err := recordexpr.CompileKey(src)
+	if err != nil {
+		return nil, err
+	}
+	return func(it Item) (string, error) { return k.Key(recordexpr.NewRecord(it.Data, it.Key, "", "", it.Time)) }, nil
 }
