@@ -10,6 +10,7 @@ import (
 
 	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/engine/recordexpr"
+	"github.com/shardlab/shardlab/engine/replay"
 )
 
 // maxBrowsed bounds the rows the records browser holds; in live tail the oldest go first. Each row keeps a short
@@ -120,34 +121,15 @@ func (m *recordsModel) snapshot() browseSnapshot {
 // read walks the chosen shards from the start position, in turn, a page at a time; with Follow it keeps polling
 // for new records (an open shard's iterator never ends), and a paused browser stops reading until resumed.
 func (m *recordsModel) read(ctx context.Context, q browseQuery) {
-	ref := engine.StreamRef{StreamName: q.Stream}
-	shards, err := m.eng.Shards(ctx, ref)
+	its, err := replay.ShardIterators(ctx, m.eng, q.Stream, q.Shards, q.From, q.Seq, q.At)
 	if err != nil {
 		m.fail(err)
 		return
 	}
 	type cursor struct{ id, it string }
 	var cursors []*cursor
-	for _, sh := range shards {
-		if len(q.Shards) > 0 && !slices.Contains(q.Shards, sh.ShardId) {
-			continue
-		}
-		in := engine.GetShardIteratorInput{StreamRef: ref, ShardId: sh.ShardId, ShardIteratorType: q.From}
-		switch q.From {
-		case "AT_TIMESTAMP":
-			in.Timestamp = &q.At
-		case "AT_SEQUENCE_NUMBER":
-			in.StartingSequenceNumber = q.Seq
-		}
-		it, err := m.eng.GetShardIterator(ctx, in)
-		if err != nil {
-			if q.From == "AT_SEQUENCE_NUMBER" && engine.ErrorCode(err) == engine.ErrInvalidArgument {
-				continue // the number is another shard's
-			}
-			m.fail(err)
-			return
-		}
-		cursors = append(cursors, &cursor{id: sh.ShardId, it: it})
+	for _, it := range its {
+		cursors = append(cursors, &cursor{id: it.ShardID, it: it.Iterator})
 	}
 	limit := 10000
 	for len(cursors) > 0 && ctx.Err() == nil {

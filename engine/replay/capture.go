@@ -59,10 +59,9 @@ func Capture(ctx context.Context, src Source, w io.Writer, opts CaptureOptions, 
 		ctx, cancel = context.WithTimeout(ctx, opts.Duration)
 		defer cancel()
 	}
-	ref := engine.StreamRef{StreamName: opts.Stream}
-	shards, err := src.Shards(ctx, ref)
+	its, err := ShardIterators(ctx, src, opts.Stream, opts.Shards, opts.From, opts.Seq, opts.At)
 	if err != nil {
-		return err
+		return fmt.Errorf("capture: %w", err)
 	}
 	var out io.Writer = w
 	var gz *gzip.Writer
@@ -72,27 +71,8 @@ func Capture(ctx context.Context, src Source, w io.Writer, opts CaptureOptions, 
 	}
 	bw := bufio.NewWriterSize(out, 256<<10)
 	var cursors []*cursor
-	for _, sh := range shards {
-		if len(opts.Shards) > 0 && !slices.Contains(opts.Shards, sh.ShardId) {
-			continue
-		}
-		in := engine.GetShardIteratorInput{StreamRef: ref, ShardId: sh.ShardId, ShardIteratorType: opts.From}
-		switch opts.From {
-		case "":
-			in.ShardIteratorType = "TRIM_HORIZON"
-		case "AT_TIMESTAMP":
-			in.Timestamp = &opts.At
-		case "AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER":
-			in.StartingSequenceNumber = opts.Seq
-		}
-		it, err := src.GetShardIterator(ctx, in)
-		if err != nil {
-			if engine.ErrorCode(err) == engine.ErrInvalidArgument && opts.Seq != "" {
-				continue // the sequence number belongs to another shard
-			}
-			return fmt.Errorf("capture %s: %w", sh.ShardId, err)
-		}
-		cursors = append(cursors, &cursor{id: sh.ShardId, it: it})
+	for _, it := range its {
+		cursors = append(cursors, &cursor{id: it.ShardID, it: it.Iterator})
 	}
 	limit := 10000
 	finish := func(err error) error {
@@ -193,4 +173,45 @@ type cursor struct {
 	id, it   string
 	buf      []engine.Record
 	nextPoll time.Time // an empty shard is asked again no sooner than this
+}
+
+// ShardIterator is where reading a shard starts.
+type ShardIterator struct {
+	ShardID, Iterator string
+}
+
+// ShardIterators opens an iterator on each chosen shard of a stream (none chosen: every shard, closed ones
+// included, so a resharded stream's whole lineage is read) at a start position: TRIM_HORIZON (the default),
+// LATEST, AT_TIMESTAMP (with at) or AT_SEQUENCE_NUMBER / AFTER_SEQUENCE_NUMBER (with seq, whose shard alone takes
+// it). Capture and the records browser both start here.
+func ShardIterators(ctx context.Context, src Source, stream string, shards []string, from, seq string, at time.Time) ([]ShardIterator, error) {
+	ref := engine.StreamRef{StreamName: stream}
+	all, err := src.Shards(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	var out []ShardIterator
+	for _, sh := range all {
+		if len(shards) > 0 && !slices.Contains(shards, sh.ShardId) {
+			continue
+		}
+		in := engine.GetShardIteratorInput{StreamRef: ref, ShardId: sh.ShardId, ShardIteratorType: from}
+		switch from {
+		case "":
+			in.ShardIteratorType = "TRIM_HORIZON"
+		case "AT_TIMESTAMP":
+			in.Timestamp = &at
+		case "AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER":
+			in.StartingSequenceNumber = seq
+		}
+		it, err := src.GetShardIterator(ctx, in)
+		if err != nil {
+			if engine.ErrorCode(err) == engine.ErrInvalidArgument && seq != "" {
+				continue // the sequence number belongs to another shard
+			}
+			return nil, fmt.Errorf("%s: %w", sh.ShardId, err)
+		}
+		out = append(out, ShardIterator{ShardID: sh.ShardId, Iterator: it})
+	}
+	return out, nil
 }
