@@ -15,6 +15,7 @@ import (
 
 	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/engine/storage"
+	"github.com/shardlab/shardlab/internal/numfmt"
 )
 
 // benchConfig is the workload of `shardlab bench`; the defaults are the acceptance benchmark of BENCHMARKS.md.
@@ -150,7 +151,7 @@ func runEnginePhases(ctx context.Context, cfg benchConfig, dir string, res *benc
 	betweenPhases(eng)
 
 	sampler.setPhase("read")
-	fmt.Fprintf(log, "read-back: %s records…\n", commas(res.put.records))
+	fmt.Fprintf(log, "read-back: %s records…\n", numfmt.Thousands(res.put.records))
 	if res.read, err = runReadPhase(ctx, eng, ref, res.put.perShard, cfg.size); err != nil {
 		return fmt.Errorf("read phase: %w", err)
 	}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/shardlab/shardlab/internal/numfmt"
 )
 
 // The acceptance targets of BENCHMARKS.md.
@@ -24,13 +26,13 @@ func printHeader(w io.Writer, cfg benchConfig, dir string) {
 	fmt.Fprintln(w, "shardlab bench: the engine in process, fsync on, against raw bbolt on the same disk")
 	fmt.Fprintf(w, "machine   %s\n", machineLine())
 	fmt.Fprintf(w, "put       %d shards, limits off, %d producers × PutRecords of %d × %s B for %v\n",
-		cfg.shards, cfg.producers, cfg.batch, commas(int64(cfg.size)), cfg.duration)
+		cfg.shards, cfg.producers, cfg.batch, numfmt.Thousands(int64(cfg.size)), cfg.duration)
 	fmt.Fprintf(w, "read      every shard from TRIM_HORIZON, one goroutine per shard in parallel, GetRecords "+
-		"limit %s\n", commas(readPageLimit))
+		"limit %s\n", numfmt.Thousands(readPageLimit))
 	fmt.Fprintf(w, "visible   fresh stream, one paced producer at %s records/s for %v, one reader per shard "+
-		"blocking on WaitForRecords\n", commas(int64(cfg.visibleRate)), cfg.visibleDuration)
+		"blocking on WaitForRecords\n", numfmt.Thousands(int64(cfg.visibleRate)), cfg.visibleDuration)
 	fmt.Fprintf(w, "raw       bbolt alone, storage.Open's options, one bucket, %s records per fsynced "+
-		"transaction, for %v\n", commas(int64(cfg.producers*cfg.batch)), cfg.rawDuration)
+		"transaction, for %v\n", numfmt.Thousands(int64(cfg.producers*cfg.batch)), cfg.rawDuration)
 	fmt.Fprintf(w, "data      %s\n\n", dir)
 }
 
@@ -38,22 +40,22 @@ func printResults(w io.Writer, cfg benchConfig, r benchResults) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "figure\tmeasured\ttarget\t")
 	rawRate := rate(int64(r.rawRecords), r.rawElapsed)
-	fmt.Fprintf(tw, "raw bbolt append (%s B values)\t%s rec/s · %s MiB/s\t\t\n", commas(int64(r.rawValueSize)),
-		commas(int64(rawRate)), mib(float64(r.rawRecords*r.rawValueSize), r.rawElapsed))
+	fmt.Fprintf(tw, "raw bbolt append (%s B values)\t%s rec/s · %s MiB/s\t\t\n", numfmt.Thousands(int64(r.rawValueSize)),
+		numfmt.Thousands(int64(rawRate)), mib(float64(r.rawRecords*r.rawValueSize), r.rawElapsed))
 	putRate := rate(r.put.records, r.put.elapsed)
 	share := putRate / rawRate
-	fmt.Fprintf(tw, "put\t%s rec/s · %s MiB/s = %.0f %% of raw\t≥ %.0f %% of raw\t%s\n", commas(int64(putRate)),
+	fmt.Fprintf(tw, "put\t%s rec/s · %s MiB/s = %.0f %% of raw\t≥ %.0f %% of raw\t%s\n", numfmt.Thousands(int64(putRate)),
 		mib(float64(r.put.bytes), r.put.elapsed), 100*share, 100*targetPutShareOfRaw,
 		verdict(share >= targetPutShareOfRaw))
 	fmt.Fprintf(tw, "put latency p50 / p99 (one call of %d)\t%s / %s\t\t\n", cfg.batch, ms(r.put.latency.p50),
 		ms(r.put.latency.p99))
 	readRate := rate(r.read.records, r.read.elapsed)
 	fmt.Fprintf(tw, "read-back (%d shards in parallel)\t%s rec/s · %s MiB/s\t≥ %s rec/s\t%s\n", cfg.shards,
-		commas(int64(readRate)), mib(float64(r.read.bytes), r.read.elapsed), commas(targetReadRate),
+		numfmt.Thousands(int64(readRate)), mib(float64(r.read.bytes), r.read.elapsed), numfmt.Thousands(targetReadRate),
 		verdict(readRate >= targetReadRate))
 	v := r.visible
 	fmt.Fprintf(tw, "put-to-visible p50 / p99 at %s rec/s\t%s / %s\tp99 ≤ %s\t%s\n",
-		commas(int64(rate(v.records, v.elapsed))), ms(v.latency.p50), ms(v.latency.p99), ms(targetVisibleP99),
+		numfmt.Thousands(int64(rate(v.records, v.elapsed))), ms(v.latency.p50), ms(v.latency.p99), ms(targetVisibleP99),
 		verdict(v.latency.p99 <= targetVisibleP99))
 	fmt.Fprintf(tw, "bytes on disk per record\t%s B (file %s B)\t\t\n", perRecord(r.diskSize, r.put.records),
 		perRecord(r.fileSize, r.put.records))
@@ -80,15 +82,15 @@ func printMemory(tw io.Writer, m rssPeaks) {
 // printDetails gives the counts behind the rates, so a reader can check them and see the runs were long enough.
 func printDetails(w io.Writer, cfg benchConfig, r benchResults) {
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "raw       %s records in %v\n", commas(int64(r.rawRecords)), r.rawElapsed.Round(time.Millisecond))
+	fmt.Fprintf(w, "raw       %s records in %v\n", numfmt.Thousands(int64(r.rawRecords)), r.rawElapsed.Round(time.Millisecond))
 	fmt.Fprintf(w, "put       %s records (%s MiB of data and keys) in %v, %s calls, latency max %s\n",
-		commas(r.put.records), mibOf(r.put.bytes), r.put.elapsed.Round(time.Millisecond),
-		commas(int64(r.put.latency.n)), ms(r.put.latency.max))
+		numfmt.Thousands(r.put.records), mibOf(r.put.bytes), r.put.elapsed.Round(time.Millisecond),
+		numfmt.Thousands(int64(r.put.latency.n)), ms(r.put.latency.max))
 	fmt.Fprintf(w, "read      %s records in %v, %s GetRecords calls; all records accounted for per shard\n",
-		commas(r.read.records), r.read.elapsed.Round(time.Millisecond), commas(r.read.calls))
+		numfmt.Thousands(r.read.records), r.read.elapsed.Round(time.Millisecond), numfmt.Thousands(r.read.calls))
 	v := r.visible
 	fmt.Fprintf(w, "visible   %s records in %v (%d every %v), visible max %s, producer's PutRecords p50 / p99 "+
-		"%s / %s\n", commas(v.records), v.elapsed.Round(time.Millisecond), v.perTick, v.tick, ms(v.latency.max),
+		"%s / %s\n", numfmt.Thousands(v.records), v.elapsed.Round(time.Millisecond), v.perTick, v.tick, ms(v.latency.max),
 		ms(v.putLatency.p50), ms(v.putLatency.p99))
 	fmt.Fprintf(w, "disk      %s MiB in bbolt pages, file %s MiB, after the put phase\n", mibOf(r.diskSize),
 		mibOf(r.fileSize))
@@ -153,23 +155,5 @@ func perRecord(bytes, records int64) string {
 	if records == 0 {
 		return "n/a"
 	}
-	return commas(int64(float64(bytes)/float64(records) + 0.5))
-}
-
-// commas formats n with thousands separators, as the rest of Shardlab shows numbers.
-func commas(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
+	return numfmt.Thousands(int64(float64(bytes)/float64(records) + 0.5))
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/shardlab/shardlab/internal/numfmt"
 )
 
 func TestBenchRunsEveryPhase(t *testing.T) {
@@ -83,8 +85,8 @@ func TestSummarize(t *testing.T) {
 
 func TestCommas(t *testing.T) {
 	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 1234567: "1,234,567", -4500: "-4,500"} {
-		if got := commas(n); got != want {
-			t.Errorf("commas(%d) = %q, want %q", n, got, want)
+		if got := numfmt.Thousands(n); got != want {
+			t.Errorf("numfmt.Thousands(%d) = %q, want %q", n, got, want)
 		}
 	}
 }

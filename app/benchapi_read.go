@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+
+	"github.com/shardlab/shardlab/internal/numfmt"
 )
 
 // apiRead is what the read-back measured against one target.
@@ -63,12 +65,12 @@ func apiReadBack(ctx context.Context, kc *kinesis.Client, want map[string]int64,
 		}
 		if !nullTarget && !res.partial && g.records != want[shards[i]] {
 			bad = append(bad, fmt.Sprintf("%s read %s records, ingest accepted %s", shards[i],
-				commas(g.records), commas(want[shards[i]])))
+				numfmt.Thousands(g.records), numfmt.Thousands(want[shards[i]])))
 		}
 	}
 	for id, n := range want {
 		if !nullTarget && n > 0 && !slices.Contains(shards, id) {
-			bad = append(bad, fmt.Sprintf("%s accepted %s records but is not listed", id, commas(n)))
+			bad = append(bad, fmt.Sprintf("%s accepted %s records but is not listed", id, numfmt.Thousands(n)))
 		}
 	}
 	res.mismatch = strings.Join(bad, "; ")

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"text/tabwriter"
 	"time"
+
+	"github.com/shardlab/shardlab/internal/numfmt"
 )
 
 // The acceptance targets of BENCHMARKS.md's side-by-side section.
@@ -18,11 +20,11 @@ func printAPIHeader(w io.Writer, cfg apiBenchConfig) {
 	fmt.Fprintln(w, "shardlab bench-api: one aws-sdk-go-v2 workload against each Kinesis server, one after another")
 	fmt.Fprintf(w, "machine   %s (client and server share it)\n", machineLine())
 	fmt.Fprintf(w, "ingest    %d shards, limits off, %d producers × PutRecords of %d × %s B for %v, HTTP/1.1 on "+
-		"loopback, SDK retries off\n", cfg.shards, cfg.producers, cfg.batch, commas(int64(cfg.size)), cfg.duration)
+		"loopback, SDK retries off\n", cfg.shards, cfg.producers, cfg.batch, numfmt.Thousands(int64(cfg.size)), cfg.duration)
 	fmt.Fprintf(w, "read-back every shard from TRIM_HORIZON, one goroutine per shard, GetRecords limit %s, time "+
-		"limit %v\n", commas(readPageLimit), cfg.readLimit)
-	fmt.Fprintf(w, "singles   %s sequential PutRecord calls of %s B on one goroutine\n\n", commas(int64(cfg.singles)),
-		commas(int64(cfg.size)))
+		"limit %v\n", numfmt.Thousands(readPageLimit), cfg.readLimit)
+	fmt.Fprintf(w, "singles   %s sequential PutRecord calls of %s B on one goroutine\n\n", numfmt.Thousands(int64(cfg.singles)),
+		numfmt.Thousands(int64(cfg.size)))
 }
 
 func printAPIResults(w io.Writer, cfg apiBenchConfig, results []apiResult) {
@@ -46,7 +48,7 @@ func printAPIResults(w io.Writer, cfg apiBenchConfig, results []apiResult) {
 		if null != nil && null.ingest.records > 0 {
 			share = fmt.Sprintf("%.0f %%", 100*inRate/rate(null.ingest.records, null.ingest.elapsed))
 		}
-		fmt.Fprintf(tw, "%-*s\t%s\t%s\t%s\t%s\t%s / %s\t%s\t%s\t\n", width, r.target, commas(int64(inRate)),
+		fmt.Fprintf(tw, "%-*s\t%s\t%s\t%s\t%s\t%s / %s\t%s\t%s\t\n", width, r.target, numfmt.Thousands(int64(inRate)),
 			mib(float64(in.bytes), in.elapsed), share, readRateCell(r), ms(r.singles.latency.p50),
 			ms(r.singles.latency.p99), serverCPUCell(r), clientCPUCell(r))
 	}
@@ -60,9 +62,9 @@ func readRateCell(r apiResult) string {
 	case r.read.notStored:
 		return "—"
 	case r.read.partial:
-		return commas(int64(rate(r.read.records, r.read.elapsed))) + " (partial)"
+		return numfmt.Thousands(int64(rate(r.read.records, r.read.elapsed))) + " (partial)"
 	}
-	return commas(int64(rate(r.read.records, r.read.elapsed)))
+	return numfmt.Thousands(int64(rate(r.read.records, r.read.elapsed)))
 }
 
 func serverCPUCell(r apiResult) string {
@@ -100,11 +102,11 @@ func printAPIDetails(w io.Writer, results []apiResult) {
 		}
 		in, rd := r.ingest, r.read
 		fmt.Fprintf(w, "%s: ingest %s records (%s MiB) in %v, %s PutRecords calls, p50 / p99 / max %s / %s / %s",
-			r.target, commas(in.records), mibOf(in.bytes), in.elapsed.Round(time.Millisecond), commas(in.calls),
+			r.target, numfmt.Thousands(in.records), mibOf(in.bytes), in.elapsed.Round(time.Millisecond), numfmt.Thousands(in.calls),
 			ms(in.latency.p50), ms(in.latency.p99), ms(in.latency.max))
 		if !rd.notStored {
-			fmt.Fprintf(w, "; read-back %s records in %v, %s calls", commas(rd.records),
-				rd.elapsed.Round(time.Millisecond), commas(rd.calls))
+			fmt.Fprintf(w, "; read-back %s records in %v, %s calls", numfmt.Thousands(rd.records),
+				rd.elapsed.Round(time.Millisecond), numfmt.Thousands(rd.calls))
 			if r.serverCPUKnown && rd.records > 0 {
 				fmt.Fprintf(w, ", CPU/rec server %s, client %s", micros(r.readServerCPU, rd.records),
 					micros(r.readClientCPU, rd.records))

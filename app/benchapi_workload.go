@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/shardlab/shardlab/internal/numfmt"
 	"github.com/shardlab/shardlab/internal/sdkhttp"
 )
 
@@ -99,7 +100,7 @@ func runAPIWorkload(ctx context.Context, cfg apiBenchConfig, srv *runningServer,
 		return
 	}
 
-	fmt.Fprintf(log, "read-back of %s records… ", commas(r.ingest.records))
+	fmt.Fprintf(log, "read-back of %s records… ", numfmt.Thousands(r.ingest.records))
 	readCtx, cancel := context.WithTimeout(ctx, cfg.readLimit)
 	meter = startCPUMeter(srv.pid)
 	r.read = apiReadBack(readCtx, kc, r.ingest.perShard, cfg.size, r.inProcess)

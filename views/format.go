@@ -4,27 +4,12 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/shardlab/shardlab/internal/numfmt"
 )
 
 // thousands formats n with thousands separators, as every number on screen is.
-func thousands(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	if neg {
-		s = s[1:]
-	}
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
+func thousands(n int64) string { return numfmt.Thousands(n) }
 
 // rate formats a per-second figure with its unit: "12,400 rec/s", "512.0 KiB/s".
 func rate(v float64, unit string) string {
