@@ -6,7 +6,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 )
 
-var shardColumns = []column{{"Shard", 70}, {"Hash key range", 230}, {"Records/s", 100}, {"KiB/s", 100}, {"% of write limit", 130},
+var shardColumns = []column{{"Shard", 70}, {"Hash key range", 260}, {"Records/s", 100}, {"KiB/s", 100}, {"% of write limit", 130},
 	{"Throttles (1 min)", 130}, {"Injected (1 min)", 125}, {"Iterator age", 105}, {"Top partition keys", 360}}
 
 // newShardTable lists every shard of the model, open ones first; a row tapped selects that shard.
