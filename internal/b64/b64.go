@@ -44,7 +44,7 @@ func AppendEncode(dst, src []byte) []byte {
 	n := base64.StdEncoding.EncodedLen(len(src))
 	dst = grow(dst, n)
 	out := dst[len(dst) : len(dst)+n]
-	i, o := 0, 0
+	i, o := encodeVector(out, src)
 	// Twelve bytes make sixteen characters per round, two 8-byte loads (each needing two bytes past its six) and two
 	// stores; slicing each round to its exact window lets the compiler drop the bounds checks inside.
 	for ; len(src)-i >= 14; i, o = i+12, o+16 {
@@ -68,8 +68,8 @@ func AppendEncode(dst, src []byte) []byte {
 // Decode decodes src into dst, which must have room for base64.StdEncoding.DecodedLen(len(src)) bytes, and returns
 // the bytes written. It accepts exactly what base64.StdEncoding.Decode accepts except line breaks, which JSON
 // strings cannot hold raw; on any error it reports ok false and the caller decides what to say.
-func Decode(dst, src []byte) (n int, ok bool) {
-	i := 0
+func Decode(dst, src []byte) (int, bool) {
+	i, n := decodeVector(dst, src)
 	// Eight characters make six bytes, written with one 8-byte store; keep a full block and its padding for the
 	// standard decoder, which knows the rules for the end.
 	for ; len(src)-i > 8 && len(dst)-n >= 8; i, n = i+8, n+6 {

@@ -8,6 +8,14 @@ import (
 )
 
 func TestMatchesEncodingBase64(t *testing.T) {
+	vector := hasAVX2
+	t.Cleanup(func() { hasAVX2 = vector })
+	for _, hasAVX2 = range []bool{vector, false} {
+		matchesEncodingBase64(t)
+	}
+}
+
+func matchesEncodingBase64(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for n := 0; n < 300; n++ {
 		src := make([]byte, n)
@@ -27,8 +35,34 @@ func TestMatchesEncodingBase64(t *testing.T) {
 	}
 }
 
+// TestDecodeEveryByteEverywhere puts each byte value at each position of a long valid string, so both the vector and
+// the scalar rounds meet every character in every place, and holds Decode to encoding/base64's verdict.
+func TestDecodeEveryByteEverywhere(t *testing.T) {
+	vector := hasAVX2
+	t.Cleanup(func() { hasAVX2 = vector })
+	valid := []byte(base64.StdEncoding.EncodeToString([]byte("the quick brown fox jumps over the lazy dog, twice over!")))
+	for _, hasAVX2 = range []bool{vector, false} {
+		for pos := range valid {
+			for c := range 256 {
+				src := bytes.Clone(valid)
+				src[pos] = byte(c)
+				want := make([]byte, base64.StdEncoding.DecodedLen(len(src)))
+				wn, err := base64.StdEncoding.Decode(want, src)
+				got := make([]byte, base64.StdEncoding.DecodedLen(len(src)))
+				gn, ok := Decode(got, src)
+				if ok != (err == nil && c != '\r' && c != '\n') || ok && !bytes.Equal(got[:gn], want[:wn]) {
+					t.Fatalf("vector %v: Decode(%q) = %x, %v; encoding/base64 says %x, %v", hasAVX2, src, got[:gn], ok, want[:wn], err)
+				}
+			}
+		}
+	}
+}
+
 func FuzzDecode(f *testing.F) {
-	for _, s := range []string{"", "QQ==", "QR==", "QUJD", "QUJDRA", "QUJDREVGR0hJSks=", "QUJDREVGR0hJ\nSks=",
+	for _, s := range []string{"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0NTY3ODkrLw==",
+		"QUJDREVGR0hJSktMTU5PUFFSU1RVVldY-VphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0NTY3ODkrLw==",
+		"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0NTY3ODkrLw=",
+		"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xt\nbm9wcXJzdHV2d3h5ejAxMjM0NTY3ODkrLw==","", "QQ==", "QR==", "QUJD", "QUJDRA", "QUJDREVGR0hJSks=", "QUJDREVGR0hJ\nSks=",
 		"QUJDREVGR0hJSk=s", "QUJD=EVGR0hJSks=", "QUJDREVGR0hJSktM", "QUJDREVGR0hJSktMTQ==", "QUJDREVG*0hJSktMTQ=="} {
 		f.Add([]byte(s))
 	}
