@@ -62,7 +62,7 @@ func FuzzDecode(f *testing.F) {
 	for _, s := range []string{"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0NTY3ODkrLw==",
 		"QUJDREVGR0hJSktMTU5PUFFSU1RVVldY-VphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0NTY3ODkrLw==",
 		"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0NTY3ODkrLw=",
-		"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xt\nbm9wcXJzdHV2d3h5ejAxMjM0NTY3ODkrLw==","", "QQ==", "QR==", "QUJD", "QUJDRA", "QUJDREVGR0hJSks=", "QUJDREVGR0hJ\nSks=",
+		"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xt\nbm9wcXJzdHV2d3h5ejAxMjM0NTY3ODkrLw==", "", "QQ==", "QR==", "QUJD", "QUJDRA", "QUJDREVGR0hJSks=", "QUJDREVGR0hJ\nSks=",
 		"QUJDREVGR0hJSk=s", "QUJD=EVGR0hJSks=", "QUJDREVGR0hJSktM", "QUJDREVGR0hJSktMTQ==", "QUJDREVG*0hJSktMTQ=="} {
 		f.Add([]byte(s))
 	}
