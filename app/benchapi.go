@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"syscall"
@@ -39,6 +40,15 @@ type apiBenchConfig struct {
 // peers. "shardlab" selects both Shardlab variants.
 var apiTargetNames = []string{"null", "shardlab-memory", "shardlab-fsync", "kinesalite", "kinesis-local"}
 
+const benchClientGCPercent = 400
+
+// currentGCPercent reads the collector's setting, which the runtime only hands out in exchange for a new one.
+func currentGCPercent() int {
+	p := debug.SetGCPercent(100)
+	debug.SetGCPercent(p)
+	return p
+}
+
 func runBenchAPI(args []string) error {
 	cfg, err := parseBenchAPIFlags(args, os.Stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -46,6 +56,12 @@ func runBenchAPI(args []string) error {
 	}
 	if err != nil {
 		return err
+	}
+	// The client is the same for every target, and its collector is overhead the servers are not measured by: at
+	// the default GOGC the SDK's garbage (every record decoded into maps, then copied) took a fifth of the client's
+	// CPU on the two cores it shares with the server. GOGC, when set, wins.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(benchClientGCPercent)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -23,8 +23,9 @@ func printAPIHeader(w io.Writer, cfg apiBenchConfig) {
 		"loopback, SDK retries off\n", cfg.shards, cfg.producers, cfg.batch, numfmt.Thousands(int64(cfg.size)), cfg.duration)
 	fmt.Fprintf(w, "read-back every shard from TRIM_HORIZON, one goroutine per shard, GetRecords limit %s, time "+
 		"limit %v\n", numfmt.Thousands(readPageLimit), cfg.readLimit)
-	fmt.Fprintf(w, "singles   %s sequential PutRecord calls of %s B on one goroutine\n\n", numfmt.Thousands(int64(cfg.singles)),
+	fmt.Fprintf(w, "singles   %s sequential PutRecord calls of %s B on one goroutine\n", numfmt.Thousands(int64(cfg.singles)),
 		numfmt.Thousands(int64(cfg.size)))
+	fmt.Fprintf(w, "client    GOGC %d (the same client for every target)\n\n", currentGCPercent())
 }
 
 func printAPIResults(w io.Writer, cfg apiBenchConfig, results []apiResult) {
