@@ -53,6 +53,8 @@ type Options struct {
 	Clock func() time.Time
 	// KeyFile holds the local encryption keys (default: shardlab.keys beside Path).
 	KeyFile string
+	// SubscriptionDuration is how long a SubscribeToShard session lasts (default 5 minutes, as on AWS).
+	SubscriptionDuration time.Duration
 }
 
 // Engine is an open Shardlab data store. All methods are safe for concurrent use.
@@ -69,6 +71,7 @@ type Engine struct {
 	streams map[scopedName]*stream
 	byID    map[uint64]*stream
 	changes signal // fires when streams appear, disappear or change state
+	subs    subscriptions
 
 	commitCount atomic.Uint64 // bbolt write transactions committed
 	mappedBytes atomic.Int64  // bytes committed or read since the mapped pages were last released
@@ -167,6 +170,9 @@ func withDefaults(o Options) Options {
 	}
 	if o.OnDemandStreamLimit == 0 {
 		o.OnDemandStreamLimit = 50
+	}
+	if o.SubscriptionDuration == 0 {
+		o.SubscriptionDuration = DefaultSubscriptionDuration
 	}
 	if o.RetentionCheckInterval == 0 {
 		o.RetentionCheckInterval = time.Minute

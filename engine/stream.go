@@ -32,7 +32,8 @@ type streamMeta struct {
 	EnhancedMonitoring []string
 	Policy             string
 	WarmThroughputMiB  int
-	PendingReshard     *reshardOp `json:",omitempty"` // while UPDATING: the reshard to finish
+	PendingReshard     *reshardOp     `json:",omitempty"` // while UPDATING: the reshard to finish
+	Consumers          []consumerMeta `json:",omitempty"` // enhanced fan-out consumers, in registration order
 }
 
 // shardMeta is a shard's persisted state. Parent indexes are -1 when absent; EndCounter is 0 while open.

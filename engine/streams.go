@@ -174,6 +174,14 @@ func (e *Engine) DeleteStream(ctx context.Context, in DeleteStreamInput) error {
 	if err != nil {
 		return err
 	}
+	s.mu.RLock()
+	consumers := len(s.meta.Consumers)
+	s.mu.RUnlock()
+	if consumers > 0 && !in.EnforceConsumerDeletion {
+		return newError(ErrResourceInUse, "Stream %s under account %s has %d registered consumers; deregister them "+
+			"or set EnforceConsumerDeletion.", s.name, s.account, consumers)
+	}
+	defer e.endStreamSubscriptions(s)
 	if e.opts.TransitionDelay == 0 {
 		return e.update(e.removeStream(s))
 	}
@@ -291,6 +299,7 @@ func (s *stream) summary() StreamSummary {
 		EnhancedMonitoring: append([]string{}, s.meta.EnhancedMonitoring...), EncryptionType: s.meta.EncryptionType,
 		KeyId: s.meta.KeyID, OpenShardCount: len(s.open), ClosedShardCount: len(s.shards) - len(s.open),
 		MaxRecordSizeInKiB: s.meta.MaxRecordSizeKiB, LimitsEnforced: s.meta.LimitsEnforced,
+		ConsumerCount: len(s.meta.Consumers),
 	}
 }
 
@@ -419,6 +428,15 @@ func (e *Engine) resumeTransitions() {
 			_ = e.finishReshard(s)
 		case StatusDeleting:
 			_ = e.update(e.removeStream(s))
+			continue
+		}
+		for _, c := range s.meta.Consumers {
+			switch c.Status {
+			case ConsumerCreating:
+				_ = e.setConsumerStatus(s, c.Name, ConsumerActive)
+			case ConsumerDeleting:
+				_ = e.setConsumerStatus(s, c.Name, "")
+			}
 		}
 	}
 }

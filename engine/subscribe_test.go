@@ -1,0 +1,200 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func subscribe(t *testing.T, e *Engine, consumerARN, shard string, pos StartingPosition) *Subscription {
+	t.Helper()
+	sub, err := e.SubscribeToShard(ctx, SubscribeToShardInput{ConsumerARN: consumerARN, ShardId: shard, StartingPosition: pos})
+	if err != nil {
+		t.Fatalf("SubscribeToShard(%s): %v", shard, err)
+	}
+	t.Cleanup(sub.Close)
+	return sub
+}
+
+// TestSubscribeDeliversEveryRecordOnceInOrderAcrossASplit puts records while a split closes the shard under the
+// subscription, then follows ChildShards: each record must arrive exactly once, and each key's records in order.
+func TestSubscribeDeliversEveryRecordOnceInOrderAcrossASplit(t *testing.T) {
+	e := openTest(t, Options{InMemory: true})
+	mustCreate(t, e, "s", 1)
+	c := mustRegister(t, e, streamARNOf(t, e, "s"), "app")
+	parent := subscribe(t, e, c.ConsumerARN, "shardId-000000000000", StartingPosition{Type: IteratorTrimHorizon})
+
+	const total = 3000
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := range total {
+			key := keyFor(i % 50)
+			mustPut(t, e, "s", key, fmt.Sprintf("%s/%d", key, i))
+			if i == total/2 {
+				if err := e.SplitShard(ctx, SplitShardInput{StreamRef: ref("s"), ShardToSplit: "shardId-000000000000",
+					NewStartingHashKey: "170141183460469231731687303715884105728"}); err != nil {
+					t.Errorf("split: %v", err)
+				}
+			}
+		}
+	})
+
+	seen := map[string]int{}
+	lastOfKey := map[string]int{}
+	take := func(ev *SubscribeToShardEvent) {
+		for _, r := range ev.Records {
+			d := string(r.Data)
+			seen[d]++
+			key, n, _ := strings.Cut(d, "/")
+			i, _ := strconv.Atoi(n)
+			if prev, ok := lastOfKey[key]; ok && i <= prev {
+				t.Fatalf("key %s: record %d after %d", key, i, prev)
+			}
+			lastOfKey[key] = i
+		}
+	}
+	var children []ChildShard
+	for children == nil {
+		ev, err := parent.Next(ctx)
+		if err != nil {
+			t.Fatalf("parent Next: %v", err)
+		}
+		take(ev)
+		if ev.ChildShards != nil {
+			if ev.ContinuationSequenceNumber != "" {
+				t.Fatalf("the shard's last event has continuation %s", ev.ContinuationSequenceNumber)
+			}
+			children = ev.ChildShards
+		}
+	}
+	if _, err := parent.Next(ctx); err != io.EOF {
+		t.Fatalf("after the shard's end: %v, want io.EOF", err)
+	}
+	wg.Wait()
+	if len(children) != 2 {
+		t.Fatalf("children %+v", children)
+	}
+	for _, child := range children {
+		sub := subscribe(t, e, c.ConsumerARN, child.ShardId, StartingPosition{Type: IteratorTrimHorizon})
+		for {
+			ev, err := sub.Next(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			take(ev)
+			if ev.MillisBehindLatest == 0 { // caught up: the puts are over
+				break
+			}
+		}
+	}
+	if len(seen) != total {
+		t.Fatalf("%d distinct records delivered, want %d", len(seen), total)
+	}
+	for d, n := range seen {
+		if n != 1 {
+			t.Fatalf("%s delivered %d times", d, n)
+		}
+	}
+}
+
+// TestSubscribePushesOnCommit: an idle subscription sends its next event when a record is committed, long before
+// the five-second heartbeat, and resumes exactly where its continuation number says.
+func TestSubscribePushesOnCommit(t *testing.T) {
+	e := openTest(t, Options{InMemory: true})
+	mustCreate(t, e, "s", 1)
+	c := mustRegister(t, e, streamARNOf(t, e, "s"), "app")
+	sub := subscribe(t, e, c.ConsumerARN, "shardId-000000000000", StartingPosition{Type: IteratorLatest})
+	got := make(chan *SubscribeToShardEvent, 1)
+	go func() {
+		ev, err := sub.Next(ctx)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- ev
+	}()
+	time.Sleep(50 * time.Millisecond) // the reader is waiting on the change feed now
+	put := time.Now()
+	first := mustPut(t, e, "s", "k", "one")
+	ev := <-got
+	if wait := time.Since(put); wait >= subscriptionHeartbeat {
+		t.Fatalf("event came after %v: the heartbeat, not the commit, sent it", wait)
+	}
+	if len(ev.Records) != 1 || string(ev.Records[0].Data) != "one" || ev.ContinuationSequenceNumber != first.SequenceNumber {
+		t.Fatalf("event %+v, want record one and continuation %s", ev, first.SequenceNumber)
+	}
+	sub.Close()
+
+	mustPut(t, e, "s", "k", "two")
+	again := subscribe(t, e, c.ConsumerARN, "shardId-000000000000",
+		StartingPosition{Type: IteratorAfterSeq, SequenceNumber: ev.ContinuationSequenceNumber})
+	ev, err := again.Next(ctx)
+	if err != nil || len(ev.Records) != 1 || string(ev.Records[0].Data) != "two" {
+		t.Fatalf("resumed: %+v, %v", ev, err)
+	}
+}
+
+func TestSubscribeRefusesASecondSessionAndEnds(t *testing.T) {
+	e := openTest(t, Options{InMemory: true, SubscriptionDuration: 300 * time.Millisecond})
+	mustCreate(t, e, "s", 2)
+	c := mustRegister(t, e, streamARNOf(t, e, "s"), "app")
+	pos := StartingPosition{Type: IteratorTrimHorizon}
+	sub := subscribe(t, e, c.ConsumerARN, "shardId-000000000000", pos)
+	_, err := e.SubscribeToShard(ctx, SubscribeToShardInput{ConsumerARN: c.ConsumerARN, ShardId: "shardId-000000000000", StartingPosition: pos})
+	wantCode(t, err, ErrResourceInUse)
+	subscribe(t, e, c.ConsumerARN, "shardId-000000000001", pos) // another shard is another session
+	other := mustRegister(t, e, streamARNOf(t, e, "s"), "other")
+	subscribe(t, e, other.ConsumerARN, "shardId-000000000000", pos) // and so is another consumer
+
+	_, err = e.SubscribeToShard(ctx, SubscribeToShardInput{ConsumerARN: c.ConsumerARN, ShardId: "shardId-000000000009", StartingPosition: pos})
+	wantCode(t, err, ErrResourceNotFound)
+	_, err = e.SubscribeToShard(ctx, SubscribeToShardInput{ConsumerARN: c.ConsumerARN, ShardId: "shardId-000000000001"})
+	wantCode(t, err, ErrValidation)
+
+	// The session ends by itself once its duration is up.
+	start := time.Now()
+	for {
+		_, err := sub.Next(ctx)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if time.Since(start) > 5*time.Second {
+		t.Fatalf("the session outlived its duration: %v", time.Since(start))
+	}
+	sub.Close()
+	subscribe(t, e, c.ConsumerARN, "shardId-000000000000", pos) // the shard is free again
+}
+
+func TestDeregisterEndsSessions(t *testing.T) {
+	e := openTest(t, Options{InMemory: true})
+	mustCreate(t, e, "s", 1)
+	c := mustRegister(t, e, streamARNOf(t, e, "s"), "app")
+	sub := subscribe(t, e, c.ConsumerARN, "shardId-000000000000", StartingPosition{Type: IteratorLatest})
+	done := make(chan error, 1)
+	go func() {
+		_, err := sub.Next(context.Background())
+		done <- err
+	}()
+	time.Sleep(20 * time.Millisecond)
+	if err := e.DeregisterStreamConsumer(ctx, ConsumerRef{ConsumerARN: c.ConsumerARN}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		var ke *Error
+		if !errors.As(err, &ke) || ke.Code != ErrResourceNotFound {
+			t.Fatalf("Next after deregistering: %v", err)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("Next still waiting after its consumer was deregistered")
+	}
+}
