@@ -136,8 +136,9 @@ func serve(ctx context.Context, cfg serveConfig, out *os.File, ready chan<- stri
 // newAPIServer is the Kinesis API over HTTP/1.1 and HTTP/2 without TLS (h2c, the JavaScript SDK v3's default) on
 // one port, as `serve` and the app's in-app server run it.
 func newAPIServer(eng *engine.Engine) *http.Server {
-	srv := &http.Server{Handler: kinesisapi.New(eng, kinesisapi.Options{}), ReadHeaderTimeout: 10 * time.Second,
-		Protocols: new(http.Protocols)}
+	api := kinesisapi.New(eng, kinesisapi.Options{})
+	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, Protocols: new(http.Protocols)}
+	srv.RegisterOnShutdown(api.EndSubscriptions)
 	srv.Protocols.SetHTTP1(true)
 	srv.Protocols.SetUnencryptedHTTP2(true)
 	return srv

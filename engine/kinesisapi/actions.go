@@ -6,7 +6,8 @@ import (
 	"github.com/shardlab/shardlab/engine"
 )
 
-// actions is the table of Kinesis actions served: every Data Streams action but the enhanced fan-out ones.
+// actions is the table of Kinesis actions answered with one body: every Data Streams action but SubscribeToShard,
+// whose answer is a stream (subscribe.go).
 func actions() map[string]action {
 	return map[string]action{
 		"CreateStream":                  handle(createStream),
@@ -43,6 +44,10 @@ func actions() map[string]action {
 		"UpdateStreamWarmThroughput":    handle(updateStreamWarmThroughput),
 		"DescribeAccountSettings":       handle(describeAccountSettings),
 		"UpdateAccountSettings":         handle(updateAccountSettings),
+		"RegisterStreamConsumer":        handle(registerStreamConsumer),
+		"DescribeStreamConsumer":        handle(describeStreamConsumer),
+		"ListStreamConsumers":           handle(listStreamConsumers),
+		"DeregisterStreamConsumer":      handle(deregisterStreamConsumer),
 	}
 }
 

@@ -16,6 +16,21 @@ import (
 // TestJavaScriptSDKEndToEnd runs the JavaScript SDK v3 scenario in testdata/sdk_e2e.mjs against a server that, like
 // `shardlab serve`, speaks HTTP/1.1 and h2c on one port. `make test` installs the SDK from npm (package.json).
 func TestJavaScriptSDKEndToEnd(t *testing.T) {
+	out := runNodeScenario(t, "testdata/sdk_e2e.mjs")
+	t.Logf("JavaScript SDK v3: %s", out)
+}
+
+// TestJavaScriptSDKEnhancedFanOut runs testdata/sdk_efo.mjs: SubscribeToShard through the JavaScript SDK v3's
+// event-stream reader on its default HTTP/2 handler.
+func TestJavaScriptSDKEnhancedFanOut(t *testing.T) {
+	out := runNodeScenario(t, "testdata/sdk_efo.mjs")
+	t.Logf("JavaScript SDK v3: %s", out)
+}
+
+// runNodeScenario runs a Node.js script against a server that, like `shardlab serve`, speaks HTTP/1.1 and h2c on
+// one port, and returns its output; the script's failure fails the test.
+func runNodeScenario(t *testing.T, script string) []byte {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("starts Node.js")
 	}
@@ -36,19 +51,21 @@ func TestJavaScriptSDKEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: New(eng, Options{}), Protocols: new(http.Protocols)}
+	api := New(eng, Options{})
+	srv := &http.Server{Handler: api, Protocols: new(http.Protocols)}
 	srv.Protocols.SetHTTP1(true)
 	srv.Protocols.SetUnencryptedHTTP2(true)
+	srv.RegisterOnShutdown(api.EndSubscriptions)
 	go srv.Serve(ln)
-	defer srv.Close()
+	defer srv.Shutdown(context.Background())
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "testdata/sdk_e2e.mjs", "http://"+ln.Addr().String())
+	cmd := exec.CommandContext(ctx, node, script, "http://"+ln.Addr().String())
 	cmd.Env = append(os.Environ(), "NODE_PATH="+filepath.Join(root, "node_modules"))
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("JavaScript SDK scenario failed: %v\n%s", err, out)
+		t.Fatalf("JavaScript SDK scenario %s failed: %v\n%s", script, err, out)
 	}
-	t.Logf("JavaScript SDK v3: %s", out)
+	return out
 }

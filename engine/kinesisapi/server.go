@@ -39,10 +39,12 @@ type Options struct {
 
 // Server is an http.Handler speaking the Kinesis API.
 type Server struct {
-	eng     *engine.Engine
-	opts    Options
-	calls   atomic.Uint64
-	actions map[string]action
+	eng      *engine.Engine
+	opts     Options
+	calls    atomic.Uint64
+	actions  map[string]action
+	stopping context.Context // cancelled by EndSubscriptions
+	stop     context.CancelFunc
 }
 
 // New returns a Server over eng.
@@ -50,8 +52,13 @@ func New(eng *engine.Engine, opts Options) *Server {
 	if opts.MaxBodyBytes == 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
-	return &Server{eng: eng, opts: opts, actions: actions()}
+	stopping, stop := context.WithCancel(context.Background())
+	return &Server{eng: eng, opts: opts, actions: actions(), stopping: stopping, stop: stop}
 }
+
+// EndSubscriptions ends every SubscribeToShard answer in progress, so a graceful http.Server.Shutdown does not
+// wait out their five minutes: register it with RegisterOnShutdown.
+func (s *Server) EndSubscriptions() { s.stop() }
 
 // Calls counts the API calls served, for the status bar.
 func (s *Server) Calls() uint64 { return s.calls.Load() }
@@ -84,6 +91,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), targetPrefix)
+	if ok && name == "SubscribeToShard" {
+		s.serveSubscribeToShard(w, r, f)
+		return
+	}
 	act := s.actions[name]
 	if !ok || act == nil {
 		s.fail(w, f, &apiError{code: "UnknownOperationException"})
