@@ -45,3 +45,42 @@ func (e *Engine) PutRecordsCheckpointed(ctx context.Context, in PutRecordsInput,
 	}
 	return e.putRecords(ctx, in, &cp)
 }
+
+// Checkpoints returns every checkpoint in a namespace, by key.
+func (e *Engine) Checkpoints(ctx context.Context, namespace string) (map[string][]byte, error) {
+	var out map[string][]byte
+	err := e.db.View(func(tx *storage.ReadTx) error {
+		out = tx.Checkpoints(namespace)
+		return nil
+	})
+	return out, err
+}
+
+// UpdateCheckpoints reads a namespace and writes change's answer in one transaction, so no other write comes in
+// between: the compare-and-swap that consumer leases are built on. change gets the current values by key and
+// returns the keys to write (a nil value deletes the key); an error from it writes nothing and is returned.
+func (e *Engine) UpdateCheckpoints(ctx context.Context, namespace string, change func(cur map[string][]byte) (map[string][]byte, error)) error {
+	if namespace == "" {
+		return newError(ErrInvalidArgument, "A checkpoint needs a namespace and a key.")
+	}
+	return e.update(func(tx *storage.Tx) (func(), error) {
+		writes, err := change(tx.Checkpoints(namespace))
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range writes {
+			if k == "" {
+				return nil, newError(ErrInvalidArgument, "A checkpoint needs a namespace and a key.")
+			}
+			if v == nil {
+				err = tx.DeleteCheckpoint(namespace, k)
+			} else {
+				err = tx.PutCheckpoint(namespace, k, v)
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+		return nil, nil
+	})
+}

@@ -102,6 +102,11 @@ func (t *Tx) PutCheckpoint(namespace, key string, value []byte) error {
 	return t.btx.Bucket(bucketCheckpoints).Put(checkpointKey(namespace, key), value)
 }
 
+// DeleteCheckpoint removes the value under (namespace, key), if any.
+func (t *Tx) DeleteCheckpoint(namespace, key string) error {
+	return t.btx.Bucket(bucketCheckpoints).Delete(checkpointKey(namespace, key))
+}
+
 // ShardWriter appends records to one shard within a transaction.
 type ShardWriter struct{ b *bolt.Bucket }
 
@@ -181,6 +186,17 @@ func (r *ReadTx) Checkpoint(namespace, key string) []byte {
 		return nil
 	}
 	return append([]byte(nil), v...)
+}
+
+// Checkpoints returns every value in a namespace by key. The slices are copies.
+func (r *ReadTx) Checkpoints(namespace string) map[string][]byte {
+	prefix := checkpointKey(namespace, "")
+	out := map[string][]byte{}
+	_ = scanPrefix(r.btx.Bucket(bucketCheckpoints), prefix, func(k, v []byte) error {
+		out[string(k[len(prefix):])] = append([]byte(nil), v...)
+		return nil
+	})
+	return out
 }
 
 // LastCounter returns the highest record counter stored in a shard.

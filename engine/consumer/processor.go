@@ -1,0 +1,180 @@
+package consumer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/shardlab/shardlab/engine"
+)
+
+const (
+	// minPollInterval spaces a caught-up shard's GetRecords calls, keeping a worker inside Kinesis's 5 calls/s
+	// per shard even when records trickle in one commit at a time.
+	minPollInterval = 200 * time.Millisecond
+	// idleWait bounds a wait on the change feed, so a worker notices a lost lease or a closed shard.
+	idleWait = time.Second
+	// retryPause is the wait after a throttled read or a failed Process call.
+	retryPause = 500 * time.Millisecond
+)
+
+// start runs a processor for a lease just taken. Caller holds w.mu.
+func (w *Worker) start(ctx context.Context, l *Lease, now time.Time) {
+	pctx, cancel := context.WithCancel(ctx)
+	h := &heldLease{counter: l.Counter, renewed: now, cancel: cancel, done: make(chan struct{}),
+		status: ShardStatus{ShardID: l.ShardID}, startFrom: *l}
+	w.held[l.ShardID] = h
+	go func() {
+		defer close(h.done)
+		w.process(pctx, h)
+	}()
+}
+
+// process reads a shard from the lease's checkpoint and hands each page to Config.Process until the shard ends,
+// the lease is lost, or ctx ends. At the end of a closed shard it checkpoints SHARD_END and releases the lease so
+// the children can be taken.
+func (w *Worker) process(ctx context.Context, h *heldLease) {
+	shardID := h.startFrom.ShardID
+	it, err := w.iterator(ctx, &h.startFrom)
+	for err != nil {
+		w.noteError(h, err)
+		if !sleep(ctx, retryPause) {
+			return
+		}
+		it, err = w.iterator(ctx, &h.startFrom)
+	}
+	var lastSeq string
+	lastCall := time.Time{}
+	for ctx.Err() == nil {
+		if !w.stillHeld(h) {
+			return
+		}
+		if wait := minPollInterval - time.Since(lastCall); wait > 0 && !sleep(ctx, wait) {
+			return
+		}
+		wake, _ := w.eng.WaitForRecords(ctx, w.cfg.Stream, shardID)
+		lastCall = time.Now()
+		out, err := w.eng.GetRecords(ctx, engine.GetRecordsInput{ShardIterator: it, Limit: &w.cfg.BatchLimit})
+		if err != nil {
+			var ke *engine.Error
+			if errors.As(err, &ke) && ke.Code == engine.ErrExpiredIterator {
+				resume := h.startFrom
+				if lastSeq != "" {
+					resume.Checkpoint = lastSeq
+				}
+				if it, err = w.iterator(ctx, &resume); err == nil {
+					continue
+				}
+			}
+			w.noteError(h, err)
+			if !sleep(ctx, retryPause) {
+				return
+			}
+			continue
+		}
+		if len(out.Records) > 0 {
+			b := &Batch{ShardID: shardID, Records: out.Records, MillisBehindLatest: out.MillisBehindLatest, w: w}
+			for {
+				err := w.cfg.Process(ctx, b)
+				if err == nil {
+					break
+				}
+				w.noteError(h, err)
+				if !sleep(ctx, retryPause) || !w.stillHeld(h) {
+					return
+				}
+			}
+			lastSeq = out.Records[len(out.Records)-1].SequenceNumber
+			w.mu.Lock()
+			h.status.Processed += uint64(len(out.Records))
+			w.mu.Unlock()
+		}
+		w.mu.Lock()
+		h.status.MillisBehindLatest = out.MillisBehindLatest
+		w.mu.Unlock()
+		if out.NextShardIterator == "" { // the closed shard is read to its end
+			w.finishShard(ctx, h)
+			return
+		}
+		it = out.NextShardIterator
+		if len(out.Records) == 0 && wake != nil {
+			t := time.NewTimer(idleWait)
+			select {
+			case <-wake:
+			case <-t.C:
+			case <-ctx.Done():
+			}
+			t.Stop()
+		}
+	}
+}
+
+// iterator opens a shard at a lease's checkpoint.
+func (w *Worker) iterator(ctx context.Context, l *Lease) (string, error) {
+	in := engine.GetShardIteratorInput{StreamRef: w.cfg.Stream, ShardId: l.ShardID}
+	switch l.Checkpoint {
+	case TrimHorizon, Latest:
+		in.ShardIteratorType = l.Checkpoint
+	case AtTimestamp:
+		in.ShardIteratorType, in.Timestamp = AtTimestamp, l.CheckpointTime
+	default:
+		in.ShardIteratorType, in.StartingSequenceNumber = engine.IteratorAfterSeq, l.Checkpoint
+	}
+	return w.eng.GetShardIterator(ctx, in)
+}
+
+// stillHeld reports whether the worker still holds the lease and has renewed it within the lease duration, after
+// which another worker may take it.
+func (w *Worker) stillHeld(h *heldLease) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return !h.lost && time.Since(h.renewed) < w.cfg.LeaseDuration
+}
+
+func (w *Worker) noteError(h *heldLease, err error) {
+	w.mu.Lock()
+	h.status.Errors++
+	h.status.LastError = err.Error()
+	w.mu.Unlock()
+}
+
+// finishShard checkpoints SHARD_END and releases the lease.
+func (w *Worker) finishShard(ctx context.Context, h *heldLease) {
+	id := h.startFrom.ShardID
+	err := w.eng.UpdateCheckpoints(ctx, w.ns, func(cur map[string][]byte) (map[string][]byte, error) {
+		all, err := decodeLeases(cur)
+		if err != nil {
+			return nil, err
+		}
+		w.mu.Lock()
+		counter := h.counter
+		w.mu.Unlock()
+		l := all[id]
+		if l == nil || l.Owner != w.cfg.Worker || l.Counter != counter {
+			return nil, fmt.Errorf("finish %s: %w", id, ErrLeaseLost)
+		}
+		l.Checkpoint, l.CheckpointTime, l.Owner, l.PendingOwner, l.OwnerSwitches = ShardEnd, nil, "", "", 0
+		l.Counter++
+		return map[string][]byte{id: encodeLease(l)}, nil
+	})
+	if err != nil {
+		w.noteError(h, err)
+	}
+	w.mu.Lock()
+	if w.held[id] == h {
+		delete(w.held, id)
+	}
+	w.mu.Unlock()
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

@@ -1,0 +1,459 @@
+package consumer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/shardlab/shardlab/engine"
+)
+
+// DefaultLeaseDuration is how long a lease stays with a worker that stopped renewing it (the KCL's failover time).
+const DefaultLeaseDuration = 10 * time.Second
+
+// ErrLeaseLost is returned by a checkpoint made after the lease went to another worker (or was reset).
+var ErrLeaseLost = errors.New("the lease is no longer held by this worker")
+
+// Config describes one worker of a consumer application.
+type Config struct {
+	// App names the application; its workers share one lease table per stream.
+	App string
+	// Worker names this worker; unique among the application's workers.
+	Worker string
+	// Stream is the stream consumed.
+	Stream engine.StreamRef
+	// InitialPosition is where a new application starts: TrimHorizon (default), Latest or AtTimestamp.
+	InitialPosition  string
+	InitialTimestamp time.Time
+	// LeaseDuration is how long a lease outlives its holder's last renewal (default 10 s); leases are renewed
+	// three times per duration.
+	LeaseDuration time.Duration
+	// BatchLimit caps the records per GetRecords call (default 10,000).
+	BatchLimit int
+	// Process handles one batch of one shard; batches of a shard never overlap. Call Batch.Checkpoint once the
+	// records are safely handled. An error retries the same batch after a pause.
+	Process func(ctx context.Context, b *Batch) error
+}
+
+// Batch is one GetRecords page handed to Config.Process.
+type Batch struct {
+	ShardID            string
+	Records            []engine.Record
+	MillisBehindLatest int64
+	w                  *Worker
+}
+
+// Checkpoint records that every record of the batch is processed: a restart, or another worker taking the shard,
+// resumes after the last of them.
+func (b *Batch) Checkpoint(ctx context.Context) error {
+	if len(b.Records) == 0 {
+		return nil
+	}
+	return b.w.checkpoint(ctx, b.ShardID, b.Records[len(b.Records)-1].SequenceNumber)
+}
+
+// ShardStatus is what a worker reports of a shard it holds.
+type ShardStatus struct {
+	ShardID            string
+	Processed          uint64 // records handed to Process since the worker took the shard
+	MillisBehindLatest int64
+	Errors             uint64 // failed Process calls
+	LastError          string
+}
+
+// Worker is one process of a consumer application. Run it; cancel its context to stop it gracefully (its leases
+// are released at once), or Crash it to leave them to expire as a dead worker's would.
+type Worker struct {
+	eng       *engine.Engine
+	cfg       Config
+	ns        string
+	streamARN string
+
+	mu      sync.Mutex
+	held    map[string]*heldLease
+	crashed bool
+	crash   context.CancelFunc
+}
+
+type heldLease struct {
+	counter   uint64
+	renewed   time.Time // when this worker last renewed it, by its own clock
+	cancel    context.CancelFunc
+	done      chan struct{}
+	status    ShardStatus
+	handoff   string // a worker waiting for this lease
+	lost      bool
+	startFrom Lease // the lease as taken: where the processor starts
+}
+
+// NewWorker checks the configuration and finds the stream.
+func NewWorker(eng *engine.Engine, cfg Config) (*Worker, error) {
+	if cfg.App == "" || cfg.Worker == "" {
+		return nil, errors.New("consumer: an application name and a worker name are required")
+	}
+	if cfg.Process == nil {
+		return nil, errors.New("consumer: Config.Process is required")
+	}
+	if cfg.LeaseDuration <= 0 {
+		cfg.LeaseDuration = DefaultLeaseDuration
+	}
+	if cfg.BatchLimit <= 0 {
+		cfg.BatchLimit = 10000
+	}
+	switch cfg.InitialPosition {
+	case "":
+		cfg.InitialPosition = TrimHorizon
+	case TrimHorizon, Latest, AtTimestamp:
+	default:
+		return nil, fmt.Errorf("consumer: initial position %q is not TRIM_HORIZON, LATEST or AT_TIMESTAMP", cfg.InitialPosition)
+	}
+	sum, err := eng.DescribeStreamSummary(context.Background(), cfg.Stream)
+	if err != nil {
+		return nil, err
+	}
+	return &Worker{eng: eng, cfg: cfg, streamARN: sum.StreamARN, ns: namespace(cfg.App, sum.StreamARN),
+		held: map[string]*heldLease{}}, nil
+}
+
+// Run takes, renews and balances leases and processes the shards it holds until ctx ends, then releases its
+// leases (unless it crashed). It returns ctx's error, or the error that stopped it.
+func (w *Worker) Run(ctx context.Context) error {
+	ctx, crash := context.WithCancel(ctx)
+	w.mu.Lock()
+	w.crash = crash
+	w.mu.Unlock()
+	defer crash()
+	if err := registerApp(ctx, w.eng, w.streamARN, w.cfg.App); err != nil {
+		return err
+	}
+	tick := time.NewTicker(max(w.cfg.LeaseDuration/3, 10*time.Millisecond))
+	defer tick.Stop()
+	for {
+		if err := w.tick(ctx); err != nil && ctx.Err() == nil {
+			var ke *engine.Error
+			if errors.As(err, &ke) && ke.Code == engine.ErrResourceNotFound {
+				w.stopAll(false)
+				return err // the stream is gone
+			}
+		}
+		select {
+		case <-ctx.Done():
+			w.mu.Lock()
+			crashed := w.crashed
+			w.mu.Unlock()
+			w.stopAll(!crashed)
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
+// Crash stops the worker as if its process died: processing stops, the leases stay as they are and expire.
+func (w *Worker) Crash() {
+	w.mu.Lock()
+	w.crashed = true
+	crash := w.crash
+	w.mu.Unlock()
+	if crash != nil {
+		crash()
+	}
+}
+
+// Status reports the shards this worker holds.
+func (w *Worker) Status() []ShardStatus {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []ShardStatus
+	for _, h := range w.held {
+		out = append(out, h.status)
+	}
+	return out
+}
+
+// Name is the worker's name.
+func (w *Worker) Name() string { return w.cfg.Worker }
+
+// stopAll stops every processor and, when release is set, hands the leases back for others to take at once.
+func (w *Worker) stopAll(release bool) {
+	w.mu.Lock()
+	held := w.held
+	w.held = map[string]*heldLease{}
+	w.mu.Unlock()
+	for _, h := range held {
+		h.cancel()
+		<-h.done
+	}
+	if !release {
+		return
+	}
+	// Everything recorded as ours goes: the leases we ran, one handed over to us since our last renewal, and our
+	// requests for handoffs still pending.
+	me := w.cfg.Worker
+	_ = w.eng.UpdateCheckpoints(context.Background(), w.ns, func(cur map[string][]byte) (map[string][]byte, error) {
+		all, err := decodeLeases(cur)
+		if err != nil {
+			return nil, err
+		}
+		writes := map[string][]byte{}
+		for id, l := range all {
+			switch {
+			case l.Owner == me && l.PendingOwner != "":
+				l.Owner, l.PendingOwner = l.PendingOwner, ""
+				l.Renewed = time.Now()
+			case l.Owner == me:
+				l.Owner = ""
+			case l.PendingOwner == me:
+				l.PendingOwner = "" // the owner keeps it, counter and all
+				writes[id] = encodeLease(l)
+				continue
+			default:
+				continue
+			}
+			l.Counter++
+			writes[id] = encodeLease(l)
+		}
+		return writes, nil
+	})
+}
+
+// tick is one round of the lease protocol: create leases for new shards, renew ours, notice the ones we lost, hand
+// over the ones another worker waits for, and take our share.
+func (w *Worker) tick(ctx context.Context) error {
+	shards, err := w.eng.Shards(ctx, w.cfg.Stream)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	var taken []*Lease
+	var handoffs []string
+	w.mu.Lock()
+	held := make(map[string]uint64, len(w.held))
+	for id, h := range w.held {
+		held[id] = h.counter
+	}
+	w.mu.Unlock()
+	renewed := map[string]uint64{}
+	lost := map[string]bool{}
+	err = w.eng.UpdateCheckpoints(ctx, w.ns, func(cur map[string][]byte) (map[string][]byte, error) {
+		taken, handoffs = nil, nil
+		clear(renewed)
+		clear(lost)
+		all, err := decodeLeases(cur)
+		if err != nil {
+			return nil, err
+		}
+		writes := map[string][]byte{}
+		w.createLeases(all, shards, writes)
+		me := w.cfg.Worker
+		for id, counter := range held {
+			l := all[id]
+			if l == nil || l.Owner != me || l.Counter != counter {
+				lost[id] = true
+				continue
+			}
+			if l.PendingOwner != "" {
+				handoffs = append(handoffs, id) // renewed after the processor stops, then handed over
+			}
+			l.Counter++
+			l.Renewed = now
+			renewed[id] = l.Counter
+			writes[id] = encodeLease(l)
+		}
+		// Leases recorded as ours that this worker does not run: handed over to us, or held by an earlier run of
+		// a worker of the same name.
+		var adopt []*Lease
+		for _, l := range sortedLeases(all) {
+			if _, running := held[l.ShardID]; l.Owner == me && !running && !l.finished() {
+				adopt = append(adopt, l)
+			}
+		}
+		takeLease := func(l *Lease) {
+			l.Counter++
+			l.Renewed = now
+			if l.Owner != me {
+				l.OwnerSwitches++
+			}
+			l.Owner, l.PendingOwner = me, ""
+			taken = append(taken, l)
+			writes[l.ShardID] = encodeLease(l)
+		}
+		for _, l := range adopt {
+			takeLease(l)
+		}
+		take, ask := w.balance(all, now)
+		for _, l := range take {
+			takeLease(l)
+		}
+		if ask != nil {
+			writes[ask.ShardID] = encodeLease(ask)
+		}
+		return writes, nil
+	})
+	if err != nil {
+		return err
+	}
+	w.mu.Lock()
+	for id, c := range renewed {
+		if h := w.held[id]; h != nil {
+			h.counter, h.renewed = c, now
+		}
+	}
+	var stopping []*heldLease
+	for id := range lost {
+		if h := w.held[id]; h != nil {
+			h.lost = true
+			stopping = append(stopping, h)
+			delete(w.held, id)
+		}
+	}
+	for _, l := range taken {
+		w.start(ctx, l, now)
+	}
+	w.mu.Unlock()
+	for _, h := range stopping {
+		h.cancel()
+		<-h.done
+	}
+	for _, id := range handoffs {
+		w.handOver(ctx, id)
+	}
+	return nil
+}
+
+// createLeases adds a lease for every shard that has none. A new application starts its open shards at its initial
+// position and its closed ones as finished when it starts at LATEST; later shards (children) start at their
+// beginning, so nothing written to them is skipped.
+func (w *Worker) createLeases(all map[string]*Lease, shards []engine.ShardInfo, writes map[string][]byte) {
+	fresh := len(all) == 0
+	for _, sh := range shards {
+		if all[sh.ShardId] != nil {
+			continue
+		}
+		l := &Lease{ShardID: sh.ShardId, Checkpoint: TrimHorizon}
+		for _, p := range []string{sh.ParentShardId, sh.AdjacentParentShardId} {
+			if p != "" {
+				l.Parents = append(l.Parents, p)
+			}
+		}
+		if fresh && w.cfg.InitialPosition != TrimHorizon {
+			if !sh.Open {
+				l.Checkpoint = ShardEnd
+			} else {
+				l.Checkpoint = w.cfg.InitialPosition
+				if w.cfg.InitialPosition == AtTimestamp {
+					t := w.cfg.InitialTimestamp
+					l.CheckpointTime = &t
+				}
+			}
+		}
+		all[sh.ShardId] = l
+		writes[sh.ShardId] = encodeLease(l)
+	}
+}
+
+// balance picks the leases this worker takes now: its fair share of the eligible ones, free or expired first; when
+// none is free it asks the busiest worker to hand one over (ask, with PendingOwner set), which that worker does at
+// its next renewal, after its current batch.
+func (w *Worker) balance(all map[string]*Lease, now time.Time) (take []*Lease, ask *Lease) {
+	me, d := w.cfg.Worker, w.cfg.LeaseDuration
+	workers := map[string]int{me: 0}
+	var eligibleLeases []*Lease
+	for _, l := range sortedLeases(all) {
+		if !eligible(l, all) {
+			continue
+		}
+		eligibleLeases = append(eligibleLeases, l)
+		if !l.expired(now, d) {
+			workers[l.Owner]++
+		}
+	}
+	target := int(math.Ceil(float64(len(eligibleLeases)) / float64(len(workers))))
+	mine := workers[me]
+	for _, l := range eligibleLeases {
+		if mine >= target {
+			break
+		}
+		if l.expired(now, d) || l.PendingOwner == me && l.Owner == "" {
+			take = append(take, l)
+			mine++
+		}
+	}
+	if mine >= target {
+		return take, nil
+	}
+	for _, l := range eligibleLeases {
+		if l.PendingOwner == me {
+			return take, nil // one handoff at a time
+		}
+	}
+	busiest, most := "", target
+	for owner, n := range workers {
+		if owner != me && n > most {
+			busiest, most = owner, n
+		}
+	}
+	if busiest == "" {
+		return take, nil
+	}
+	for _, l := range eligibleLeases {
+		if l.Owner == busiest && l.PendingOwner == "" && !l.expired(now, d) {
+			l.PendingOwner = me // the owner's next renewal sees it
+			return take, l
+		}
+	}
+	return take, nil
+}
+
+// handOver stops the processor of a lease another worker asked for and passes the lease on.
+func (w *Worker) handOver(ctx context.Context, id string) {
+	w.mu.Lock()
+	h := w.held[id]
+	delete(w.held, id)
+	w.mu.Unlock()
+	if h == nil {
+		return
+	}
+	h.cancel()
+	<-h.done
+	_ = w.eng.UpdateCheckpoints(ctx, w.ns, func(cur map[string][]byte) (map[string][]byte, error) {
+		all, err := decodeLeases(cur)
+		if err != nil {
+			return nil, err
+		}
+		l := all[id]
+		if l == nil || l.Owner != w.cfg.Worker || l.PendingOwner == "" {
+			return nil, nil
+		}
+		l.Owner, l.PendingOwner = l.PendingOwner, ""
+		l.Counter++
+		l.Renewed = time.Now()
+		l.OwnerSwitches++
+		return map[string][]byte{id: encodeLease(l)}, nil
+	})
+}
+
+// checkpoint stores seq as a shard's checkpoint if this worker still holds the lease.
+func (w *Worker) checkpoint(ctx context.Context, shardID, seq string) error {
+	return w.eng.UpdateCheckpoints(ctx, w.ns, func(cur map[string][]byte) (map[string][]byte, error) {
+		all, err := decodeLeases(cur)
+		if err != nil {
+			return nil, err
+		}
+		w.mu.Lock()
+		h := w.held[shardID]
+		var counter uint64
+		if h != nil {
+			counter = h.counter
+		}
+		w.mu.Unlock()
+		l := all[shardID]
+		if h == nil || l == nil || l.Owner != w.cfg.Worker || l.Counter != counter {
+			return nil, fmt.Errorf("checkpoint %s of %s: %w", seq, shardID, ErrLeaseLost)
+		}
+		l.Checkpoint, l.CheckpointTime, l.OwnerSwitches = seq, nil, 0
+		return map[string][]byte{shardID: encodeLease(l)}, nil
+	})
+}
