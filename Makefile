@@ -6,7 +6,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 TESTENV    := home=$$(mktemp -d -t shardlab-test-XXXXXX) && trap 'rm -rf "$$home"' EXIT && \
 	XDG_CONFIG_HOME=$$home/config XDG_CACHE_HOME=$$home/cache XDG_DATA_HOME=$$home/data
 
-.PHONY: all deps build run test test-short smoke bench bench-api bench-gui fuzz lint fmt clean
+.PHONY: all deps build run test test-short smoke bench bench-api bench-efo bench-gui fuzz lint fmt clean
 
 all: build
 
@@ -54,6 +54,10 @@ bench: build
 # Shardlab's Kinesis API beside kinesalite and kinesis-local (from npm), one aws-sdk-go-v2 workload, in one run.
 bench-api: node_modules/.package-lock.json build
 	./$(BIN) bench-api
+
+# Enhanced fan-out: put-to-SubscribeToShard-event latency at 10,000 records/s, one consumer, then five.
+bench-efo: build
+	./$(BIN) bench-efo
 
 # Long fuzzing, one target at a time (FUZZTIME per target, default 60s).
 FUZZTIME ?= 60s

@@ -26,6 +26,7 @@ func commands() []command {
 		{"faults", "show, set or clear fault injection on a running server", runFaults},
 		{"bench", "measure the engine in process (see BENCHMARKS.md)", runBench},
 		{"bench-api", "Shardlab's API beside kinesalite and kinesis-local, one SDK workload (see BENCHMARKS.md)", runBenchAPI},
+		{"bench-efo", "enhanced fan-out: put-to-SubscribeToShard-event latency, one consumer and fanned out (see BENCHMARKS.md)", runBenchEFO},
 		{"version", "print the version", func([]string) error { fmt.Println("shardlab", version); return nil }},
 	}
 }

@@ -67,8 +67,8 @@ type Subscription struct {
 	name   string
 	from   uint64
 	ends   time.Time
-	budget *tokenbucket.Bucket
-	last   time.Time // when the last event went out
+	budget *tokenbucket.Bucket // nil when the stream's limits are off
+	last   time.Time           // when the last event went out
 	done   chan struct{}
 	once   sync.Once
 	ended  bool // the closed shard's last event went out
@@ -123,8 +123,12 @@ func (e *Engine) SubscribeToShard(ctx context.Context, in SubscribeToShardInput)
 	}
 	now := e.now()
 	sub := &Subscription{e: e, s: s, sh: sh, key: subscriptionKey{in.ConsumerARN, in.ShardId}, name: c.Name,
-		from: from, ends: now.Add(e.opts.SubscriptionDuration),
-		budget: tokenbucket.New(fanOutBytesPerSecond, fanOutBytesPerSecond, now), done: make(chan struct{})}
+		from: from, ends: now.Add(e.opts.SubscriptionDuration), done: make(chan struct{})}
+	s.mu.RLock()
+	if s.meta.LimitsEnforced && !e.opts.LimitsOff { // the consumer's own 2 MiB/s, metered like the shard's limits
+		sub.budget = tokenbucket.New(fanOutBytesPerSecond, fanOutBytesPerSecond, now)
+	}
+	s.mu.RUnlock()
 	sub.info = SubscriptionInfo{ConsumerName: c.Name, ConsumerARN: in.ConsumerARN, ShardId: in.ShardId, Started: now,
 		ContinuationSequenceNumber: sub.continuation()}
 	e.subs.mu.Lock()
@@ -194,7 +198,9 @@ func (sub *Subscription) event(out *GetRecordsOutput, next uint64, bytes int, ex
 	ev := &SubscribeToShardEvent{Records: out.Records}
 	if len(out.Records) > 0 {
 		sub.from = next
-		sub.budget.Charge(float64(bytes), now)
+		if sub.budget != nil {
+			sub.budget.Charge(float64(bytes), now)
+		}
 	}
 	if !exhausted {
 		ev.MillisBehindLatest = max(now.Sub(out.Records[len(out.Records)-1].ApproximateArrivalTimestamp).Milliseconds(), 0)
@@ -225,6 +231,9 @@ func (sub *Subscription) continuation() string {
 
 // budgetWait is how long the consumer's 2 MiB/s must refill before the next read.
 func (sub *Subscription) budgetWait(now time.Time) time.Duration {
+	if sub.budget == nil {
+		return 0
+	}
 	if tokens := sub.budget.Tokens(now); tokens < 0 {
 		return time.Duration(-tokens / fanOutBytesPerSecond * float64(time.Second))
 	}
