@@ -27,7 +27,7 @@ import (
 
 type efoBenchConfig struct {
 	rate, shards, size, consumers, batch int
-	duration                            time.Duration
+	duration                             time.Duration
 }
 
 const efoStreamName = "bench-efo"
