@@ -198,3 +198,26 @@ func TestDeregisterEndsSessions(t *testing.T) {
 		t.Fatal("Next still waiting after its consumer was deregistered")
 	}
 }
+
+func TestShardBacklog(t *testing.T) {
+	e := openTest(t, Options{InMemory: true})
+	mustCreate(t, e, "s", 1)
+	var seqs []string
+	for i := range 10 {
+		seqs = append(seqs, mustPut(t, e, "s", "k", fmt.Sprint(i)).SequenceNumber)
+	}
+	for _, c := range []struct {
+		pos    string
+		limit  int
+		want   int
+		capped bool
+	}{{IteratorTrimHorizon, 100, 10, false}, {seqs[3], 100, 6, false}, {seqs[9], 100, 0, false},
+		{IteratorLatest, 100, 0, false}, {IteratorTrimHorizon, 4, 4, true}} {
+		b, err := e.ShardBacklog(ctx, ref("s"), "shardId-000000000000", c.pos, c.limit)
+		if err != nil || b.Records != c.want || b.Capped != c.capped || (c.want > 0) == b.Oldest.IsZero() {
+			t.Fatalf("backlog after %s (limit %d) = %+v, %v; want %d capped %v", c.pos, c.limit, b, err, c.want, c.capped)
+		}
+	}
+	_, err := e.ShardBacklog(ctx, ref("s"), "shardId-000000000000", "12", 10)
+	wantCode(t, err, ErrInvalidArgument)
+}

@@ -22,8 +22,8 @@ const refreshInterval = 250 * time.Millisecond
 // scroll then, and redrawing them every second would keep an idle app repainting its window.
 const quietHeatmapPeriod = 5 * time.Second
 
-// Dashboard is one stream's screen: the key-space map, the heatmap and the shard table (Overview), its load
-// generators (Producers) and fault injection (Faults).
+// Dashboard is one stream's screen: the key-space map, the heatmap and the shard table (Overview), its records,
+// load generators (Producers), consumers (Consumers) and fault injection (Faults).
 type Dashboard struct {
 	env    Env
 	win    fyne.Window
@@ -43,6 +43,7 @@ type Dashboard struct {
 	prods    *producersPanel
 	records  *recordsPanel
 	faults   *faultsPanel
+	cons     *consumersPanel
 
 	snap      engine.MetricsSnapshot // reused by fetch (the poll goroutine only): a 400-shard snapshot is megabytes
 	model     *dashModel
@@ -88,6 +89,7 @@ func newDashboard(env Env, win fyne.Window, stream string) *Dashboard {
 	d.prods = newProducersPanel(d)
 	d.records = newRecordsPanel(d)
 	d.faults = newFaultsPanel(d)
+	d.cons = newConsumersPanel(d)
 
 	// The heatmap gets the whole middle: at 1,200×740 a shard table beside it left room for two rows of each, so
 	// the table has its own tab.
@@ -100,6 +102,7 @@ func newDashboard(env Env, win fyne.Window, stream string) *Dashboard {
 		container.NewTabItem("Shards", d.table),
 		container.NewTabItem("Records", d.records.content()),
 		container.NewTabItem("Producers", d.prods.content()),
+		container.NewTabItem("Consumers", d.cons.content()),
 		container.NewTabItem("Faults", d.faults.content()),
 	)
 	d.root = container.NewBorder(container.NewVBox(d.header, d.totals), nil, nil, nil, tabs)
@@ -111,6 +114,7 @@ func (d *Dashboard) Content() fyne.CanvasObject { return d.root }
 func (d *Dashboard) Start() {
 	d.stopF = poll(refreshInterval, d.fetch, d.apply)
 	d.records.start()
+	d.cons.start()
 }
 
 func (d *Dashboard) Stop() {
@@ -118,6 +122,7 @@ func (d *Dashboard) Stop() {
 		d.stopF()
 	}
 	d.records.stop()
+	d.cons.stop()
 }
 
 // frame is one refresh's data: the model plus the generators' state.
