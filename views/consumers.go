@@ -145,12 +145,15 @@ func (p *consumersPanel) stop() {
 
 func (p *consumersPanel) apply(m consumersModel) {
 	p.model = m
-	if m.Err != nil {
+	switch {
+	case m.Err != nil:
 		setText(p.status, "Cannot read the consumers: "+m.Err.Error())
-	} else if len(m.Rows) == 0 {
+		p.status.Show()
+	case len(m.Rows) == 0:
 		setText(p.status, "No consumers yet: start the workshop's workers below, register a fan-out consumer, or run an SDK or KCL application against the API.")
-	} else {
-		setText(p.status, "")
+		p.status.Show()
+	case !strings.HasPrefix(p.status.Text, "Registered "):
+		p.status.Hide() // no empty line above the table
 	}
 	if p.selected >= len(m.Rows) {
 		p.selected = -1
@@ -268,6 +271,7 @@ func (p *consumersPanel) askRegister() {
 					return
 				}
 				setText(p.status, "Registered "+c.ConsumerName+": subscribe with its ARN "+c.ConsumerARN)
+				p.status.Show()
 			})
 		}, p.d.win)
 }
