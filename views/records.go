@@ -23,7 +23,7 @@ import (
 )
 
 // Start positions as the browser offers them.
-var browseFrom = []string{"TRIM_HORIZON", "LATEST", "AT_SEQUENCE_NUMBER", "AT_TIMESTAMP"}
+var browseFrom = []string{"TRIM_HORIZON", "LATEST", "AT_SEQUENCE_NUMBER", "AT_TIMESTAMP", browseResume}
 
 // maxDetailBytes bounds what the hex and text views show of one record (a record can be 10 MiB).
 const maxDetailBytes = 64 << 10

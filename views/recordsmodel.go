@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/engine/consumer"
 	"github.com/shardlab/shardlab/engine/recordexpr"
 	"github.com/shardlab/shardlab/engine/replay"
 )
@@ -121,6 +122,10 @@ func (m *recordsModel) snapshot() browseSnapshot {
 // read walks the chosen shards from the start position, in turn, a page at a time; with Follow it keeps polling
 // for new records (an open shard's iterator never ends), and a paused browser stops reading until resumed.
 func (m *recordsModel) read(ctx context.Context, q browseQuery) {
+	if q.From == browseResume {
+		m.tail(ctx, q)
+		return
+	}
 	its, err := replay.ShardIterators(ctx, m.eng, q.Stream, q.Shards, q.From, q.Seq, q.At)
 	if err != nil {
 		m.fail(err)
@@ -170,6 +175,46 @@ func (m *recordsModel) read(ctx context.Context, q browseQuery) {
 		m.done = true
 		m.mu.Unlock()
 	}
+}
+
+// The resumable live tail runs as a consumer application, so it picks up after the last record it showed — across
+// leaving the screen and restarting the app — and shows in the Consumers tab like any consumer of the stream.
+const (
+	browseResume = "where the tail stopped"
+	tailApp      = "records-tail"
+	tailWorker   = "shardlab-app"
+)
+
+// tail follows every shard from the tail application's checkpoints (LATEST the first time), child shards after
+// their parents; records of shards not chosen are passed over but still checkpointed.
+func (m *recordsModel) tail(ctx context.Context, q browseQuery) {
+	w, err := consumer.NewWorker(m.eng, consumer.Config{App: tailApp, Worker: tailWorker,
+		Stream: engine.StreamRef{StreamName: q.Stream}, InitialPosition: consumer.Latest,
+		Process: func(ctx context.Context, b *consumer.Batch) error {
+			for m.isPaused() && ctx.Err() == nil {
+				sleepCtx(ctx, 100*time.Millisecond)
+			}
+			if ctx.Err() != nil {
+				return ctx.Err() // not shown: not checkpointed
+			}
+			if len(q.Shards) == 0 || slices.Contains(q.Shards, b.ShardID) {
+				m.add(b.ShardID, b.Records, q.Filter, true)
+			}
+			return b.Checkpoint(ctx)
+		}})
+	if err != nil {
+		m.fail(err)
+		return
+	}
+	if err := w.Run(ctx); err != nil && ctx.Err() == nil {
+		m.fail(err)
+	}
+}
+
+func (m *recordsModel) isPaused() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.paused
 }
 
 func (m *recordsModel) add(shard string, recs []engine.Record, f *recordexpr.Filter, follow bool) {
