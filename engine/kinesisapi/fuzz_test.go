@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/shardlab/shardlab/engine"
 )
@@ -12,7 +14,8 @@ import (
 // fuzzServer answers arbitrary bodies for every action; nothing may panic, and every answer must be a Kinesis
 // answer: 200, or an error status with a __type.
 func fuzzServer(f *testing.F, contentType string, seeds [][]byte) {
-	eng, err := engine.Open(engine.Options{InMemory: true})
+	// A valid subscription streams until its session ends: keep sessions short.
+	eng, err := engine.Open(engine.Options{InMemory: true, SubscriptionDuration: 20 * time.Millisecond})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -20,10 +23,13 @@ func fuzzServer(f *testing.F, contentType string, seeds [][]byte) {
 	n := 1
 	_ = eng.CreateStream(ctx, engine.CreateStreamInput{StreamName: "s", ShardCount: &n})
 	h := New(eng, Options{MaxBodyBytes: 1 << 20})
-	names := make([]string, 0, len(h.actions))
+	sum, _ := eng.DescribeStreamSummary(ctx, engine.StreamRef{StreamName: "s"})
+	_, _ = eng.RegisterStreamConsumer(ctx, sum.StreamARN, "c")
+	names := []string{"SubscribeToShard"} // streamed, outside the table
 	for name := range h.actions {
 		names = append(names, name)
 	}
+	slices.Sort(names) // so a seed's action is the same from run to run
 	for i, s := range seeds {
 		f.Add(uint8(i), s)
 	}
@@ -40,6 +46,9 @@ func fuzzServer(f *testing.F, contentType string, seeds [][]byte) {
 		if rec.Code != http.StatusOK && rec.Header().Get("x-amzn-ErrorType") == "" {
 			t.Fatalf("%s answered %d without an error type: %s", name, rec.Code, rec.Body.Bytes())
 		}
+		if rec.Code == http.StatusOK && name == "SubscribeToShard" && rec.Header().Get("Content-Type") != "application/vnd.amazon.eventstream" {
+			t.Fatalf("%s answered %d without an error type: %s", name, rec.Code, rec.Body.Bytes())
+		}
 	})
 }
 
@@ -49,6 +58,8 @@ func FuzzJSONRequests(f *testing.F) {
 		[]byte(`{"StreamName":"s","Records":[{"PartitionKey":"k","Data":"aGk="}]}`),
 		[]byte(`{"StreamName":"s","ShardId":"shardId-000000000000","ShardIteratorType":"AT_TIMESTAMP","Timestamp":1.5e9}`),
 		[]byte(`{"StreamName":1}`), []byte(`[`), []byte(`{"Limit":-1}`), []byte(`null`), []byte(``),
+		[]byte(`{"ConsumerARN":"arn:aws:kinesis:us-east-1:000000000000:stream/s/consumer/c:1","ShardId":"shardId-000000000000","StartingPosition":{"Type":"LATEST"}}`),
+		[]byte(`{"StreamARN":"arn:aws:kinesis:us-east-1:000000000000:stream/s","ConsumerName":"c2"}`),
 	})
 }
 

@@ -203,3 +203,65 @@ func TestSubscribeToShardInCBOR(t *testing.T) {
 		t.Fatalf("records %+v", records)
 	}
 }
+
+// TestSubscribeToShardOverTLS: the same event stream over HTTP/2 with TLS, as `serve --tls` offers it.
+func TestSubscribeToShardOverTLS(t *testing.T) {
+	eng, err := engine.Open(engine.Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	api := New(eng, Options{})
+	srv := httptest.NewUnstartedServer(api)
+	srv.EnableHTTP2 = true
+	srv.Config.RegisterOnShutdown(api.EndSubscriptions)
+	srv.StartTLS()
+	defer srv.Close()
+	base := srv.Client().Transport // trusts the test server's certificate, speaks HTTP/2
+	var proto string
+	client := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		resp, err := base.RoundTrip(r)
+		if err == nil {
+			proto = resp.Proto
+		}
+		return resp, err
+	})}
+	kc := kinesis.New(kinesis.Options{BaseEndpoint: aws.String(srv.URL), Region: "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""), RetryMaxAttempts: 1,
+		HTTPClient: client})
+	if _, err := kc.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String("tls"), ShardCount: aws.Int32(1)}); err != nil {
+		t.Fatal(err)
+	}
+	reg, err := kc.RegisterStreamConsumer(ctx, &kinesis.RegisterStreamConsumerInput{
+		StreamARN: aws.String("arn:aws:kinesis:us-east-1:000000000000:stream/tls"), ConsumerName: aws.String("tls-app")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := kc.SubscribeToShard(ctx, &kinesis.SubscribeToShardInput{ConsumerARN: reg.Consumer.ConsumerARN,
+		ShardId: aws.String("shardId-000000000000"), StartingPosition: &types.StartingPosition{Type: types.ShardIteratorTypeLatest}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if proto != "HTTP/2.0" {
+		t.Fatalf("SubscribeToShard went over %s, want HTTP/2.0", proto)
+	}
+	stream := sub.GetStream()
+	defer stream.Close()
+	if _, err := kc.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: aws.String("tls"), PartitionKey: aws.String("k"),
+		Data: []byte("over tls")}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ev := <-stream.Events():
+		e, ok := ev.(*types.SubscribeToShardEventStreamMemberSubscribeToShardEvent)
+		if !ok || len(e.Value.Records) != 1 || string(e.Value.Records[0].Data) != "over tls" {
+			t.Fatalf("event %#v", ev)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no event over TLS")
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
