@@ -84,7 +84,6 @@ type heldLease struct {
 	cancel    context.CancelFunc
 	done      chan struct{}
 	status    ShardStatus
-	handoff   string // a worker waiting for this lease
 	lost      bool
 	startFrom Lease // the lease as taken: where the processor starts
 }
