@@ -221,3 +221,48 @@ func TestShardBacklog(t *testing.T) {
 	_, err := e.ShardBacklog(ctx, ref("s"), "shardId-000000000000", "12", 10)
 	wantCode(t, err, ErrInvalidArgument)
 }
+
+// TestSubscriptionMetersItsOwnBudget: with the stream's limits on, a consumer that just took 6 MiB waits for its
+// 2 MiB/s to refill before the next push, while the shard's own GetRecords limits are untouched.
+func TestSubscriptionMetersItsOwnBudget(t *testing.T) {
+	e := openTest(t, Options{InMemory: true})
+	mustCreate(t, e, "s", 1)
+	data := make([]byte, 2048)
+	for range 6 { // 6 MiB in 500-record calls, limits still off
+		var entries []PutRecordsEntry
+		for range 512 {
+			entries = append(entries, PutRecordsEntry{PartitionKey: "k", Data: data})
+		}
+		if out, err := e.PutRecords(ctx, PutRecordsInput{StreamRef: ref("s"), Records: entries[:500]}); err != nil || out.FailedRecordCount > 0 {
+			t.Fatal(err)
+		}
+		if out, err := e.PutRecords(ctx, PutRecordsInput{StreamRef: ref("s"), Records: entries[500:]}); err != nil || out.FailedRecordCount > 0 {
+			t.Fatal(err)
+		}
+	}
+	if err := e.SetLimitsEnforced(ctx, ref("s"), true); err != nil {
+		t.Fatal(err)
+	}
+	c := mustRegister(t, e, streamARNOf(t, e, "s"), "app")
+	sub := subscribe(t, e, c.ConsumerARN, "shardId-000000000000", StartingPosition{Type: IteratorTrimHorizon})
+	first, err := sub.Next(ctx)
+	if err != nil || len(first.Records) != 3072 {
+		t.Fatalf("first event: %d records, %v", len(first.Records), err)
+	}
+	// The shard's own read limit (5 calls/s) is not touched by the subscription.
+	for range 5 {
+		if _, err := e.GetRecords(ctx, GetRecordsInput{ShardIterator: mustIterator(t, e, "s", "shardId-000000000000", IteratorLatest, "")}); err != nil {
+			t.Fatalf("GetRecords beside the subscription: %v", err)
+		}
+	}
+	mustPut(t, e, "s", "k", "after")
+	start := time.Now()
+	second, err := sub.Next(ctx)
+	if err != nil || len(second.Records) != 1 {
+		t.Fatalf("second event: %+v, %v", second, err)
+	}
+	// 6 MiB against 2 MiB/s with a 2 MiB burst: 4 MiB of debt, two seconds to wait out.
+	if waited := time.Since(start); waited < 1500*time.Millisecond {
+		t.Fatalf("the next push came after %v: the consumer's 2 MiB/s was not metered", waited)
+	}
+}
