@@ -105,7 +105,7 @@ func consumerCell(r *consumerRow, col int) string {
 		}
 		return thousands(int64(r.Rate + 0.5))
 	case 6:
-		if r.ShardID == "" {
+		if r.ShardID == "" || r.Behind < 0 {
 			return "—"
 		}
 		if r.Capped {
@@ -113,7 +113,7 @@ func consumerCell(r *consumerRow, col int) string {
 		}
 		return thousands(int64(r.Behind))
 	case 7:
-		if r.Behind == 0 {
+		if r.Behind == 0 || r.Behind < 0 && r.Age == 0 {
 			return "caught up"
 		}
 		return r.Age.Round(time.Second).String()
@@ -123,7 +123,8 @@ func consumerCell(r *consumerRow, col int) string {
 
 func (p *consumersPanel) content() fyne.CanvasObject {
 	help := widget.NewLabel("Polling applications keep a lease and a checkpoint per shard; enhanced fan-out consumers show " +
-		"while a SubscribeToShard session is open. Red: behind by over 80 % of the retention period.")
+		"while a SubscribeToShard session is open; \"(every reader)\" adds up all GetRecords calls on a shard, SDK and KCL " +
+		"applications included. Red: behind by over 80 % of the retention period.")
 	help.Wrapping = fyne.TextWrapWord
 	register := widget.NewButton("Register fan-out consumer…", p.askRegister)
 	top := container.NewVBox(help, container.NewHBox(register, p.reset), p.status)

@@ -24,7 +24,7 @@ type consumerRow struct {
 	Owner      string // lease owner, or the subscription state
 	Checkpoint string // sequence number or position
 	Rate       float64
-	Behind     int
+	Behind     int // -1: unknown (the GetRecords callers' row)
 	Capped     bool
 	Age        time.Duration // since the oldest unread record arrived
 	Warn       bool          // behind past retentionWarning of the retention period
@@ -34,6 +34,7 @@ type consumerRow struct {
 const (
 	kindPolling = "polling app"
 	kindFanOut  = "enhanced fan-out"
+	kindReaders = "GetRecords"
 )
 
 // consumersModel is one refresh of the Consumers tab.
@@ -146,8 +147,31 @@ func (f *consumersFetcher) fetch() consumersModel {
 			}
 		}
 	}
+	f.addReaders(ctx, &m)
 	f.prev = next
 	return m
+}
+
+// addReaders adds one row per open shard for every GetRecords caller together — SDK and KCL applications through the
+// API, the CLI, the consumers above — from the shard's metrics: records/s out and the oldest iterator age of the
+// last whole second. Who they are and where they checkpoint lives in their own stores, not Shardlab's.
+func (f *consumersFetcher) addReaders(ctx context.Context, m *consumersModel) {
+	var snap engine.MetricsSnapshot
+	if err := f.eng.Metrics(ctx, f.ref, 2, &snap); err != nil {
+		return
+	}
+	for _, sh := range snap.Shards {
+		out := sh.Series[engine.OutgoingRecords]
+		if !sh.Open || len(out) < 2 || out[len(out)-2] == 0 {
+			continue // only shards someone reads
+		}
+		age := time.Duration(sh.Series[engine.IteratorAgeMilliseconds][len(out)-2]) * time.Millisecond
+		r := consumerRow{Consumer: "(every reader)", Kind: kindReaders, ShardID: sh.ShardId, Owner: "—",
+			Rate: float64(out[len(out)-2]), Age: age, Behind: -1}
+		f.finish(m, &r)
+		delete(m.Lag, r.Consumer) // a sum of several readers: no line of its own on the chart
+		m.Rows = append(m.Rows, r)
+	}
 }
 
 // readSince counts the records between an earlier checkpoint and the current one (whose backlog is now): the
