@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/expr-lang/expr"
@@ -30,11 +31,31 @@ func NewRecord(data []byte, key, seq, shard string, ts time.Time) Record {
 	r := Record{Key: key, Seq: seq, Shard: shard, TS: ts, Size: len(data)}
 	var v any
 	if len(data) > 0 && (data[0] == '{' || data[0] == '[') && json.Unmarshal(data, &v) == nil {
-		r.Data = v
+		r.Data = wholeNumbers(v)
 	} else {
 		r.Data = string(data)
 	}
 	return r
+}
+
+// wholeNumbers turns JSON numbers without a fraction into ints, so `data.n % 10` works as a reader expects (JSON
+// decodes every number as float64, and expr's % takes only integers); comparisons and arithmetic mix both freely.
+func wholeNumbers(v any) any {
+	switch x := v.(type) {
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+			return int(x)
+		}
+	case map[string]any:
+		for k, e := range x {
+			x[k] = wholeNumbers(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = wholeNumbers(e)
+		}
+	}
+	return v
 }
 
 // Error is a compile error with where it is.
@@ -121,3 +142,22 @@ func (k *KeyFunc) Key(r Record) (string, error) {
 	}
 	return s, nil
 }
+
+// Value is a compiled expression whose result is anything: a delivery transform's new record, or a partition
+// key's part.
+type Value struct {
+	prog *vm.Program
+}
+
+// CompileValue compiles an expression of any result type, e.g. `{"user": data.user, "path": data.path}` or
+// `data.level == "debug" ? nil : data`.
+func CompileValue(src string) (*Value, error) {
+	prog, err := expr.Compile(src, expr.Env(Record{}))
+	if err != nil {
+		return nil, compileError(err)
+	}
+	return &Value{prog: prog}, nil
+}
+
+// Eval runs the expression on a record.
+func (v *Value) Eval(r Record) (any, error) { return expr.Run(v.prog, r) }

@@ -79,3 +79,14 @@ func FuzzCompile(f *testing.F) {
 		}
 	})
 }
+
+func TestWholeJSONNumbersAreIntegers(t *testing.T) {
+	f, err := CompileFilter(`data.n % 10 == 5 && data.x > 2.4 && data.list[0] % 2 == 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok, err := f.Match(NewRecord([]byte(`{"n":25,"x":2.5,"list":[3]}`), "k", "1", "s", time.Time{}))
+	if err != nil || !ok {
+		t.Fatalf("match = %v, %v", ok, err)
+	}
+}

@@ -1,0 +1,72 @@
+package delivery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// destination writes one object under a key (a prefix and a file name).
+type destination interface {
+	put(ctx context.Context, key string, body []byte) error
+	spec() Destination
+}
+
+// permanentError is a failure no retry can fix (an object key that escapes the folder): the batch goes to the
+// error output at once.
+type permanentError struct{ error }
+
+func isPermanent(err error) bool {
+	var p permanentError
+	return errors.As(err, &p)
+}
+
+// folderDest writes objects as files under a root folder, keys as relative paths: what an S3 bucket synced to disk
+// looks like.
+type folderDest struct{ d Destination }
+
+func (f folderDest) spec() Destination { return f.d }
+
+// put writes the object to a temporary file, syncs it and renames it into place, so a reader (or a crash) never
+// sees half an object.
+func (f folderDest) put(_ context.Context, key string, body []byte) error {
+	root, err := filepath.Abs(f.d.Path)
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(root, filepath.FromSlash(key))
+	if rel, err := filepath.Rel(root, path); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return permanentError{fmt.Errorf("object key %q leads outside the folder %s", key, root)}
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".incoming-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // gone after the rename; removes what a failed write left
+	if _, err := tmp.Write(body); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+func newDestination(d Destination) destination {
+	switch d.Kind {
+	case Folder:
+		return folderDest{d}
+	}
+	return nil // Validate refuses any other kind
+}

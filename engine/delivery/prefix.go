@@ -1,0 +1,113 @@
+package delivery
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Object keys as Firehose writes them: a prefix (by default the arrival hour, YYYY/MM/DD/HH/, in UTC), then
+// name-1-YYYY-MM-DD-HH-MM-SS-uuid, with .gz when compressed. Prefixes may use the !{timestamp:pattern} namespace
+// (a Java DateTimeFormatter pattern, as in Firehose: yyyy, yy, MM, dd, HH, mm, ss), !{partitionKeyFromQuery:name}
+// (a partition step's key) and, in error prefixes, !{firehose:error-output-type}.
+
+var namespaceRef = regexp.MustCompile(`!\{([a-zA-Z]+):([^}]*)\}`)
+
+// checkPrefix refuses an unknown namespace, a timestamp pattern with letters it does not know, and a partition key
+// no partition step defines.
+func checkPrefix(prefix string, keys map[string]bool) error {
+	for _, m := range namespaceRef.FindAllStringSubmatch(prefix, -1) {
+		switch m[1] {
+		case "timestamp":
+			if _, err := javaTimeLayout(m[2]); err != nil {
+				return err
+			}
+		case "partitionKeyFromQuery":
+			if !keys[m[2]] {
+				return fmt.Errorf("!{partitionKeyFromQuery:%s} names no key of a partition step", m[2])
+			}
+		case "firehose":
+			if m[2] != "error-output-type" {
+				return fmt.Errorf("!{firehose:%s}: only error-output-type is known", m[2])
+			}
+		default:
+			return fmt.Errorf("!{%s:…} is not a known namespace (timestamp, partitionKeyFromQuery, firehose)", m[1])
+		}
+	}
+	if rest := namespaceRef.ReplaceAllString(prefix, ""); strings.Contains(rest, "!{") {
+		return fmt.Errorf("%q has an unterminated !{…}", prefix)
+	}
+	return nil
+}
+
+// renderPrefix fills a prefix's namespaces for a record that arrived at ts with the given partition keys.
+func renderPrefix(prefix string, ts time.Time, keys map[string]string, errorType string) string {
+	if prefix == "" {
+		prefix = defaultObjectPattern
+	}
+	return namespaceRef.ReplaceAllStringFunc(prefix, func(ref string) string {
+		m := namespaceRef.FindStringSubmatch(ref)
+		switch m[1] {
+		case "timestamp":
+			layout, _ := javaTimeLayout(m[2]) // checked by Validate
+			return ts.UTC().Format(layout)
+		case "partitionKeyFromQuery":
+			return keys[m[2]]
+		case "firehose":
+			return errorType
+		}
+		return ref
+	})
+}
+
+// javaTimeLayout turns the DateTimeFormatter letters Firehose prefixes use into a Go layout.
+func javaTimeLayout(pattern string) (string, error) {
+	var b strings.Builder
+	for i := 0; i < len(pattern); {
+		run := 1
+		for i+run < len(pattern) && pattern[i+run] == pattern[i] {
+			run++
+		}
+		tok := pattern[i : i+run]
+		switch tok {
+		case "yyyy":
+			b.WriteString("2006")
+		case "yy":
+			b.WriteString("06")
+		case "MM":
+			b.WriteString("01")
+		case "dd":
+			b.WriteString("02")
+		case "HH":
+			b.WriteString("15")
+		case "mm":
+			b.WriteString("04")
+		case "ss":
+			b.WriteString("05")
+		default:
+			if c := pattern[i]; c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' {
+				return "", fmt.Errorf("!{timestamp:%s}: %q is not one of yyyy, yy, MM, dd, HH, mm, ss", pattern, tok)
+			}
+			b.WriteString(tok)
+		}
+		i += run
+	}
+	return b.String(), nil
+}
+
+// objectName is the file name of one object: name-1-YYYY-MM-DD-HH-MM-SS-uuid.
+func objectName(delivery string, at time.Time, ext string) string {
+	return fmt.Sprintf("%s-1-%s-%s%s", delivery, at.UTC().Format("2006-01-02-15-04-05"), newUUID(), ext)
+}
+
+func newUUID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40 // version 4
+	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}

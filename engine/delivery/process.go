@@ -1,0 +1,151 @@
+package delivery
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/engine/recordexpr"
+)
+
+// Per-record results of the processors, as a Firehose transform reports them.
+const (
+	ResultOk               = "Ok"
+	ResultDropped          = "Dropped"
+	ResultProcessingFailed = "ProcessingFailed"
+)
+
+// pipeline is a spec's processors, compiled once.
+type pipeline struct {
+	steps   []step
+	newline bool
+	gzip    bool
+}
+
+type step struct {
+	kind   string
+	value  *recordexpr.Value
+	filter *recordexpr.Filter
+	keys   []namedValue
+}
+
+type namedValue struct {
+	name  string
+	value *recordexpr.Value
+}
+
+// item is one record on its way to the destinations.
+type item struct {
+	data  []byte
+	keys  map[string]string
+	ts    time.Time // arrival time: the !{timestamp:…} of its prefix
+	shard string
+	seq   string
+	err   string // why processing failed (ResultProcessingFailed)
+}
+
+func compile(s Spec) (*pipeline, error) {
+	p := &pipeline{}
+	for _, proc := range s.Processors {
+		st := step{kind: proc.Kind}
+		var err error
+		switch proc.Kind {
+		case Transform:
+			st.value, err = recordexpr.CompileValue(proc.Expr)
+		case Filter:
+			st.filter, err = recordexpr.CompileFilter(proc.Expr)
+		case Partition:
+			for _, k := range proc.Keys {
+				v, kerr := recordexpr.CompileValue(k.Expr)
+				if kerr != nil {
+					err = kerr
+					break
+				}
+				st.keys = append(st.keys, namedValue{k.Name, v})
+			}
+		case Newline:
+			p.newline = true
+			continue
+		case Compress:
+			p.gzip = proc.Codec == "gzip"
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		p.steps = append(p.steps, st)
+	}
+	return p, nil
+}
+
+// run passes one record through the steps. A run-time error (a nil member, a key that is not text) makes the
+// record ProcessingFailed: it goes to the error output with the error, never silently away.
+func (p *pipeline) run(r engine.Record, shard string) (item, string) {
+	it := item{data: r.Data, ts: r.ApproximateArrivalTimestamp, shard: shard, seq: r.SequenceNumber}
+	rec := recordexpr.NewRecord(r.Data, r.PartitionKey, r.SequenceNumber, shard, r.ApproximateArrivalTimestamp)
+	for _, st := range p.steps {
+		switch st.kind {
+		case Transform:
+			out, err := st.value.Eval(rec)
+			if err != nil {
+				return p.failed(it, err), ResultProcessingFailed
+			}
+			if out == nil {
+				return it, ResultDropped
+			}
+			data, err := encodeValue(out)
+			if err != nil {
+				return p.failed(it, err), ResultProcessingFailed
+			}
+			it.data = data
+			rec = recordexpr.NewRecord(data, r.PartitionKey, r.SequenceNumber, shard, r.ApproximateArrivalTimestamp)
+		case Filter:
+			ok, err := st.filter.Match(rec)
+			if err != nil {
+				return p.failed(it, err), ResultProcessingFailed
+			}
+			if !ok {
+				return it, ResultDropped
+			}
+		case Partition:
+			if it.keys == nil {
+				it.keys = map[string]string{}
+			}
+			for _, k := range st.keys {
+				v, err := k.value.Eval(rec)
+				if err == nil && v == nil {
+					err = fmt.Errorf("partition key %s is nil", k.name)
+				}
+				if err != nil {
+					return p.failed(it, err), ResultProcessingFailed
+				}
+				it.keys[k.name] = fmt.Sprint(v)
+			}
+		}
+	}
+	if p.newline {
+		it.data = append(it.data[:len(it.data):len(it.data)], '\n')
+	}
+	return it, ResultOk
+}
+
+func (p *pipeline) failed(it item, err error) item {
+	it.err = err.Error()
+	return it
+}
+
+// encodeValue turns a transform's result into the record's new bytes: text as is, anything else as JSON.
+func encodeValue(v any) ([]byte, error) {
+	switch x := v.(type) {
+	case string:
+		return []byte(x), nil
+	case []byte:
+		return x, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("the transform's result cannot be written as JSON: %w", err)
+	}
+	return b, nil
+}

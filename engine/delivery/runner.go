@@ -1,0 +1,383 @@
+package delivery
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/engine/consumer"
+)
+
+// Metrics are a delivery stream's counters since it started.
+type Metrics struct {
+	Incoming         uint64 // records read from the source
+	Delivered        uint64 // records written to every destination
+	DeliveredBytes   uint64 // bytes of objects written (after compression)
+	Objects          uint64
+	Dropped          uint64 // records a transform or filter dropped
+	ProcessingFailed uint64 // records a processor failed on: in the error output
+	DeliveryFailed   uint64 // records a destination refused for the whole retry duration: in the error output
+	Retries          uint64
+	// Freshness is the age of the oldest record read but not yet delivered (zero when none waits).
+	Freshness time.Duration
+	LastError string
+}
+
+// Delivery is a running delivery stream. Stop it to flush its buffer.
+type Delivery struct {
+	eng   *engine.Engine
+	spec  Spec
+	pipe  *pipeline
+	dests []destination
+
+	mu      sync.Mutex
+	items   []item
+	failed  []item
+	bytes   int
+	oldest  time.Time // arrival of the oldest buffered record
+	since   time.Time // when the buffer got its first item: the interval counts from here
+	waiters []chan struct{}
+	metrics Metrics
+
+	kick         chan struct{}
+	stopFlush    context.CancelFunc
+	flushDone    chan struct{}
+	stopWorker   context.CancelFunc
+	workerDone   chan struct{}
+	stopOnce     sync.Once
+	workerResult error
+}
+
+// ConsumerApp is the consumer application a delivery stream reads its source as: its leases and checkpoints are
+// the delivery's position, and it shows in the Consumers tab under this name.
+func ConsumerApp(name string) string { return "delivery-" + name }
+
+// Start validates and compiles the spec, then runs it: a worker of the consumer application ConsumerApp(name)
+// reads the source from its checkpoints (or the spec's start position), and a flusher writes the buffer out.
+func Start(eng *engine.Engine, spec Spec) (*Delivery, error) {
+	if err := spec.Validate(); err != nil {
+		return nil, err
+	}
+	pipe, err := compile(spec)
+	if err != nil {
+		return nil, err
+	}
+	d := &Delivery{eng: eng, spec: spec, pipe: pipe, kick: make(chan struct{}, 1), flushDone: make(chan struct{}),
+		workerDone: make(chan struct{})}
+	for _, ds := range spec.Destinations {
+		d.dests = append(d.dests, newDestination(ds))
+	}
+	start := spec.Source.Start
+	if start == "" {
+		start = consumer.Latest
+	}
+	w, err := consumer.NewWorker(eng, consumer.Config{App: ConsumerApp(spec.Name), Worker: "shardlab",
+		Stream: engine.StreamRef{StreamName: spec.Source.Stream}, InitialPosition: start,
+		InitialTimestamp: spec.Source.At, Process: d.process})
+	if err != nil {
+		return nil, err
+	}
+	flushCtx, stopFlush := context.WithCancel(context.Background())
+	workerCtx, stopWorker := context.WithCancel(context.Background())
+	d.stopFlush, d.stopWorker = stopFlush, stopWorker
+	go func() {
+		defer close(d.flushDone)
+		d.flushLoop(flushCtx)
+	}()
+	go func() {
+		defer close(d.workerDone)
+		d.workerResult = w.Run(workerCtx)
+	}()
+	return d, nil
+}
+
+// Stop flushes what is buffered (so it is checkpointed), then stops reading. ctx bounds how long a failing
+// destination may hold the last flush; what it does not deliver is not checkpointed and is read again next time.
+func (d *Delivery) Stop(ctx context.Context) {
+	d.stopOnce.Do(func() {
+		d.stopFlush()
+		<-d.flushDone
+		d.flush(ctx)
+		d.stopWorker()
+		<-d.workerDone
+	})
+}
+
+// Spec is what the delivery runs.
+func (d *Delivery) Spec() Spec { return d.spec }
+
+// Metrics reports the counters and the data freshness.
+func (d *Delivery) Metrics() Metrics {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	m := d.metrics
+	if !d.oldest.IsZero() {
+		m.Freshness = time.Since(d.oldest)
+	}
+	return m
+}
+
+// process is the consumer worker's handler: it runs the processors over a page, buffers the results and waits for
+// the flush that writes them before checkpointing, so a checkpoint never runs ahead of what was delivered.
+func (d *Delivery) process(ctx context.Context, b *consumer.Batch) error {
+	var its, fails []item
+	dropped := 0
+	for _, r := range b.Records {
+		it, res := d.pipe.run(r, b.ShardID)
+		switch res {
+		case ResultOk:
+			its = append(its, it)
+		case ResultDropped:
+			dropped++
+		default:
+			fails = append(fails, it)
+		}
+	}
+	d.mu.Lock()
+	d.metrics.Incoming += uint64(len(b.Records))
+	d.metrics.Dropped += uint64(dropped)
+	if len(its)+len(fails) == 0 {
+		d.mu.Unlock()
+		return b.Checkpoint(ctx)
+	}
+	wasEmpty := len(d.items)+len(d.failed) == 0
+	if wasEmpty {
+		d.since = time.Now()
+	}
+	for _, it := range append(its, fails...) {
+		d.bytes += len(it.data)
+		if d.oldest.IsZero() || it.ts.Before(d.oldest) {
+			d.oldest = it.ts
+		}
+	}
+	d.items = append(d.items, its...)
+	d.failed = append(d.failed, fails...)
+	flushed := make(chan struct{})
+	d.waiters = append(d.waiters, flushed)
+	if wasEmpty || d.bytes >= d.spec.bufferBytes() || d.spec.interval() == 0 {
+		select { // the flusher arms its interval, or flushes now
+		case d.kick <- struct{}{}:
+		default:
+		}
+	}
+	d.mu.Unlock()
+	select {
+	case <-flushed:
+	case <-ctx.Done():
+		return ctx.Err() // not checkpointed: read again next time
+	}
+	return b.Checkpoint(ctx)
+}
+
+// flushLoop writes the buffer out when it reaches the size hint, or when its oldest item has waited the interval.
+func (d *Delivery) flushLoop(ctx context.Context) {
+	for {
+		d.mu.Lock()
+		pending, since, full := len(d.items)+len(d.failed) > 0, d.since, d.bytes >= d.spec.bufferBytes()
+		d.mu.Unlock()
+		if pending && (full || time.Since(since) >= d.spec.interval()) {
+			d.flush(ctx)
+			continue
+		}
+		var due <-chan time.Time
+		var t *time.Timer
+		if pending {
+			t = time.NewTimer(d.spec.interval() - time.Since(since))
+			due = t.C
+		}
+		select {
+		case <-ctx.Done():
+		case <-d.kick:
+		case <-due:
+		}
+		if t != nil {
+			t.Stop()
+		}
+		if ctx.Err() != nil {
+			return
+		}
+	}
+}
+
+// flush writes everything buffered to every destination and releases the pages waiting on it.
+func (d *Delivery) flush(ctx context.Context) {
+	d.mu.Lock()
+	items, failed, waiters := d.items, d.failed, d.waiters
+	d.items, d.failed, d.waiters, d.bytes, d.oldest = nil, nil, nil, 0, time.Time{}
+	d.mu.Unlock()
+	if len(items)+len(failed) == 0 {
+		return
+	}
+	for _, dest := range d.dests {
+		if !d.deliver(ctx, dest, items, failed) {
+			return // stopped mid-way: nothing released, nothing checkpointed, all of it read again
+		}
+	}
+	d.mu.Lock()
+	d.metrics.Delivered += uint64(len(items))
+	d.mu.Unlock()
+	for _, w := range waiters {
+		close(w)
+	}
+}
+
+// deliver writes one destination's objects, one per prefix, and the error output. It reports false only when ctx
+// ended first.
+func (d *Delivery) deliver(ctx context.Context, dest destination, items, failed []item) bool {
+	ds := dest.spec()
+	groups, order := map[string][]item{}, []string(nil)
+	for _, it := range items {
+		p := renderPrefix(ds.Prefix, it.ts, it.keys, "")
+		if groups[p] == nil {
+			order = append(order, p)
+		}
+		groups[p] = append(groups[p], it)
+	}
+	ext := ""
+	if d.pipe.gzip {
+		ext = ".gz"
+	}
+	for _, prefix := range order {
+		group := groups[prefix]
+		var body bytes.Buffer
+		for _, it := range group {
+			body.Write(it.data)
+		}
+		obj := body.Bytes()
+		if d.pipe.gzip {
+			obj = gzipped(obj)
+		}
+		err := d.retry(ctx, func() error { return dest.put(ctx, prefix+objectName(d.spec.Name, time.Now(), ext), obj) })
+		if ctx.Err() != nil {
+			return false
+		}
+		if err != nil {
+			d.note(err)
+			if !d.writeErrors(ctx, dest, group, "DeliveryFailed", err.Error()) {
+				return false
+			}
+			d.mu.Lock()
+			d.metrics.DeliveryFailed += uint64(len(group))
+			d.mu.Unlock()
+			continue
+		}
+		d.mu.Lock()
+		d.metrics.Objects++
+		d.metrics.DeliveredBytes += uint64(len(obj))
+		d.mu.Unlock()
+	}
+	if len(failed) > 0 {
+		if !d.writeErrors(ctx, dest, failed, "ProcessingFailed", "") {
+			return false
+		}
+		d.mu.Lock()
+		d.metrics.ProcessingFailed += uint64(len(failed))
+		d.mu.Unlock()
+	}
+	return true
+}
+
+// retry calls put with exponential back-off (0.1 s doubling to 10 s) until it succeeds, fails permanently, the
+// retry duration is spent, or ctx ends.
+func (d *Delivery) retry(ctx context.Context, put func() error) error {
+	deadline := time.Now().Add(d.spec.retryFor())
+	wait := 100 * time.Millisecond
+	for {
+		err := put()
+		if err == nil || isPermanent(err) || !time.Now().Add(wait).Before(deadline) {
+			return err
+		}
+		d.mu.Lock()
+		d.metrics.Retries++
+		d.mu.Unlock()
+		d.note(err)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 10*time.Second)
+	}
+}
+
+// errorLine is one record in the error output, in the fields Firehose writes there.
+type errorLine struct {
+	AttemptsMade           int               `json:"attemptsMade"`
+	ArrivalTimestamp       int64             `json:"arrivalTimestamp"`
+	ErrorCode              string            `json:"errorCode"`
+	ErrorMessage           string            `json:"errorMessage"`
+	AttemptEndingTimestamp int64             `json:"attemptEndingTimestamp"`
+	RawData                []byte            `json:"rawData"`
+	ShardID                string            `json:"shardId"`
+	SequenceNumber         string            `json:"sequenceNumber"`
+	PartitionKeys          map[string]string `json:"partitionKeys,omitempty"`
+}
+
+// writeErrors puts records into the destination's error output, one JSON line each with its error, and keeps
+// trying until that works or ctx ends: the error output is the last place data can go, so it is never given up on.
+func (d *Delivery) writeErrors(ctx context.Context, dest destination, items []item, code, message string) bool {
+	now := time.Now()
+	var body bytes.Buffer
+	enc := json.NewEncoder(&body)
+	for _, it := range items {
+		msg := message
+		if it.err != "" {
+			msg = it.err
+		}
+		_ = enc.Encode(errorLine{AttemptsMade: 1, ArrivalTimestamp: it.ts.UnixMilli(), ErrorCode: code, ErrorMessage: msg,
+			AttemptEndingTimestamp: now.UnixMilli(), RawData: it.data, ShardID: it.shard, SequenceNumber: it.seq,
+			PartitionKeys: it.keys})
+	}
+	prefix := errorPrefix(dest.spec().ErrorPrefix)
+	outputType := "processing-failed"
+	if code == "DeliveryFailed" {
+		outputType = "delivery-failed"
+	}
+	key := renderPrefix(prefix, now, nil, outputType) + objectName(d.spec.Name, now, "")
+	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 10*time.Second) {
+		err := dest.put(ctx, key, body.Bytes())
+		if err == nil {
+			return true
+		}
+		d.note(fmt.Errorf("error output: %w", err))
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(wait):
+		}
+	}
+}
+
+// errorPrefix completes an error prefix with the output type and the hour, unless it places them itself.
+func errorPrefix(p string) string {
+	if p == "" {
+		p = defaultErrorPrefix
+	}
+	if !strings.Contains(p, "!{firehose:error-output-type}") {
+		p += "!{firehose:error-output-type}/"
+	}
+	if !strings.Contains(p, "!{timestamp:") {
+		p += defaultObjectPattern
+	}
+	return p
+}
+
+func (d *Delivery) note(err error) {
+	d.mu.Lock()
+	d.metrics.LastError = err.Error()
+	d.mu.Unlock()
+}
+
+func gzipped(b []byte) []byte {
+	var out bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&out, gzip.BestSpeed) // a valid level never fails
+	zw.Write(b)
+	zw.Close()
+	return out.Bytes()
+}

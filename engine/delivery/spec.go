@@ -1,0 +1,229 @@
+// Package delivery runs Firehose-like delivery streams on the engine: a source (a Shardlab stream, read with a
+// checkpoint per shard), ordered processors (expr-lang transform and filter, partition keys, a newline delimiter,
+// compression), buffering by size and interval, and destinations that a user can open afterwards. A destination
+// that fails is retried with back-off for the retry duration, then the batch goes to the error output: nothing is
+// dropped silently.
+//
+// Delivery is at least once: a batch is checkpointed only after it was written, so a crash between the write and
+// the checkpoint writes that batch again after the restart; nothing is ever lost.
+package delivery
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/engine/recordexpr"
+)
+
+// Spec is a delivery stream as a user writes it, and as it is stored and exported (JSON).
+type Spec struct {
+	Name         string        `json:"name"`
+	Source       Source        `json:"source"`
+	Processors   []Processor   `json:"processors,omitempty"`
+	Buffer       Buffer        `json:"buffer"`
+	Destinations []Destination `json:"destinations"`
+	// RetrySeconds is how long a failing destination is retried before the batch goes to the error output
+	// (0–7,200; default 300, as Firehose's).
+	RetrySeconds *int `json:"retrySeconds,omitempty"`
+}
+
+// Source is where records come from.
+type Source struct {
+	// Stream is the Shardlab stream read, by name.
+	Stream string `json:"stream"`
+	// Start is TRIM_HORIZON, LATEST (default) or AT_TIMESTAMP, for a delivery that has no checkpoints yet.
+	Start string    `json:"start,omitempty"`
+	At    time.Time `json:"at,omitzero"`
+}
+
+// Processor kinds.
+const (
+	Transform = "transform" // Expr maps a record to a new one (an object becomes JSON), or drops it with nil
+	Filter    = "filter"    // Expr keeps the records it is true for
+	Partition = "partition" // Keys name expressions whose values fill !{partitionKeyFromQuery:name}
+	Newline   = "newline"   // a "\n" after each record
+	Compress  = "compress"  // Codec: gzip
+)
+
+// Processor is one step between source and destinations.
+type Processor struct {
+	Kind  string         `json:"kind"`
+	Expr  string         `json:"expr,omitempty"`
+	Keys  []PartitionKey `json:"keys,omitempty"`
+	Codec string         `json:"codec,omitempty"`
+}
+
+// PartitionKey is a named expression of a record: its value becomes part of the destination prefix.
+type PartitionKey struct {
+	Name string `json:"name"`
+	Expr string `json:"expr"`
+}
+
+// Buffer holds Firehose's buffering hints: an object is written when either is reached.
+type Buffer struct {
+	SizeMiB         int  `json:"sizeMiB,omitempty"`         // 1–128, default 5
+	IntervalSeconds *int `json:"intervalSeconds,omitempty"` // 0–900, default 300
+}
+
+// Destination kinds.
+const (
+	Folder = "folder" // a local folder laid out as an S3 bucket would be
+)
+
+// Destination is where buffered objects go.
+type Destination struct {
+	Kind string `json:"kind"`
+	// Path is the folder (Folder).
+	Path string `json:"path,omitempty"`
+	// Prefix is the object key prefix; it may use !{timestamp:…} and !{partitionKeyFromQuery:…}. Empty: the
+	// arrival time's YYYY/MM/DD/HH/.
+	Prefix string `json:"prefix,omitempty"`
+	// ErrorPrefix is where batches go that could not be delivered (default "errors/").
+	ErrorPrefix string `json:"errorPrefix,omitempty"`
+}
+
+// Defaults and limits, as Firehose has them.
+const (
+	defaultSizeMiB       = 5
+	defaultIntervalSecs  = 300
+	defaultRetrySeconds  = 300
+	maxSizeMiB           = 128
+	maxIntervalSeconds   = 900
+	maxRetrySeconds      = 7200
+	defaultErrorPrefix   = "errors/"
+	defaultObjectPattern = "!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/!{timestamp:HH}/"
+)
+
+var namePattern = regexp.MustCompile(`^[a-zA-Z0-9_.-]{1,64}$`)
+
+// ParseSpec reads a spec from JSON and validates it.
+func ParseSpec(b []byte) (Spec, error) {
+	var s Spec
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		return Spec{}, fmt.Errorf("delivery stream JSON: %w", err)
+	}
+	return s, s.Validate()
+}
+
+// MarshalIndent is the spec as exported: indented JSON, ready to version.
+func (s Spec) MarshalIndent() []byte {
+	b, _ := json.MarshalIndent(s, "", "  ") // a Spec always marshals
+	return b
+}
+
+// Validate checks the spec and compiles its expressions, naming the field and the rule broken.
+func (s Spec) Validate() error {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
+	}
+	if !namePattern.MatchString(s.Name) {
+		bad("name", "%q must be 1–64 letters, digits, '_', '.' or '-'", s.Name)
+	}
+	if s.Source.Stream == "" {
+		bad("source.stream", "a source stream is required")
+	}
+	switch s.Source.Start {
+	case "", engine.IteratorLatest, engine.IteratorTrimHorizon:
+	case engine.IteratorAtTimestamp:
+		if s.Source.At.IsZero() {
+			bad("source.at", "AT_TIMESTAMP needs a time")
+		}
+	default:
+		bad("source.start", "%q is not TRIM_HORIZON, LATEST or AT_TIMESTAMP", s.Source.Start)
+	}
+	keys := map[string]bool{}
+	for i, p := range s.Processors {
+		field := fmt.Sprintf("processors[%d]", i)
+		switch p.Kind {
+		case Transform, Filter:
+			if p.Expr == "" {
+				bad(field+".expr", "a %s needs an expression", p.Kind)
+			} else if p.Kind == Transform {
+				if _, err := recordexpr.CompileValue(p.Expr); err != nil {
+					bad(field+".expr", "%v", err)
+				}
+			} else if _, err := recordexpr.CompileFilter(p.Expr); err != nil {
+				bad(field+".expr", "%v", err)
+			}
+		case Partition:
+			if len(p.Keys) == 0 {
+				bad(field+".keys", "a partition step needs at least one key")
+			}
+			for j, k := range p.Keys {
+				kf := fmt.Sprintf("%s.keys[%d]", field, j)
+				if !namePattern.MatchString(k.Name) {
+					bad(kf+".name", "%q must be 1–64 letters, digits, '_', '.' or '-'", k.Name)
+				}
+				if _, err := recordexpr.CompileValue(k.Expr); err != nil {
+					bad(kf+".expr", "%v", err)
+				}
+				keys[k.Name] = true
+			}
+		case Newline:
+		case Compress:
+			if p.Codec != "gzip" {
+				bad(field+".codec", "%q is not a supported codec (gzip)", p.Codec)
+			}
+		default:
+			bad(field+".kind", "%q is not transform, filter, partition, newline or compress", p.Kind)
+		}
+	}
+	if b := s.Buffer.SizeMiB; b != 0 && (b < 1 || b > maxSizeMiB) {
+		bad("buffer.sizeMiB", "%d is outside 1–%d", b, maxSizeMiB)
+	}
+	if iv := s.Buffer.IntervalSeconds; iv != nil && (*iv < 0 || *iv > maxIntervalSeconds) {
+		bad("buffer.intervalSeconds", "%d is outside 0–%d", *iv, maxIntervalSeconds)
+	}
+	if r := s.RetrySeconds; r != nil && (*r < 0 || *r > maxRetrySeconds) {
+		bad("retrySeconds", "%d is outside 0–%d", *r, maxRetrySeconds)
+	}
+	if len(s.Destinations) == 0 {
+		bad("destinations", "at least one destination is required")
+	}
+	for i, d := range s.Destinations {
+		field := fmt.Sprintf("destinations[%d]", i)
+		switch d.Kind {
+		case Folder:
+			if d.Path == "" {
+				bad(field+".path", "a folder destination needs a path")
+			}
+		default:
+			bad(field+".kind", "%q is not a supported destination (folder)", d.Kind)
+		}
+		for _, prefix := range []string{d.Prefix, d.ErrorPrefix} {
+			if err := checkPrefix(prefix, keys); err != nil {
+				bad(field+".prefix", "%v", err)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (s Spec) bufferBytes() int {
+	if s.Buffer.SizeMiB == 0 {
+		return defaultSizeMiB << 20
+	}
+	return s.Buffer.SizeMiB << 20
+}
+
+func (s Spec) interval() time.Duration {
+	if s.Buffer.IntervalSeconds == nil {
+		return defaultIntervalSecs * time.Second
+	}
+	return time.Duration(*s.Buffer.IntervalSeconds) * time.Second
+}
+
+func (s Spec) retryFor() time.Duration {
+	if s.RetrySeconds == nil {
+		return defaultRetrySeconds * time.Second
+	}
+	return time.Duration(*s.RetrySeconds) * time.Second
+}
