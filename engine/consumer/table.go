@@ -87,3 +87,21 @@ func ResetCheckpoint(ctx context.Context, eng *engine.Engine, app, streamARN, sh
 		return map[string][]byte{shardID: encodeLease(l)}, nil
 	})
 }
+
+// DeleteApplication forgets an application's leases and checkpoints on a stream, so an application of the same
+// name starts afresh. Its workers must be stopped first.
+func DeleteApplication(ctx context.Context, eng *engine.Engine, app, streamARN string) error {
+	err := eng.UpdateCheckpoints(ctx, namespace(app, streamARN), func(cur map[string][]byte) (map[string][]byte, error) {
+		writes := map[string][]byte{}
+		for k := range cur {
+			writes[k] = nil
+		}
+		return writes, nil
+	})
+	if err != nil {
+		return err
+	}
+	return eng.UpdateCheckpoints(ctx, appsNamespace(streamARN), func(map[string][]byte) (map[string][]byte, error) {
+		return map[string][]byte{app: nil}, nil
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -51,7 +52,7 @@ type Delivery struct {
 	stopWorker   context.CancelFunc
 	workerDone   chan struct{}
 	stopOnce     sync.Once
-	workerResult error
+	workerResult error // set before workerDone closes
 }
 
 // ConsumerApp is the consumer application a delivery stream reads its source as: its leases and checkpoints are
@@ -107,6 +108,22 @@ func (d *Delivery) Stop(ctx context.Context) {
 		d.stopWorker()
 		<-d.workerDone
 	})
+}
+
+// Done is closed when the delivery stops reading: after Stop, or by itself when its source went away.
+func (d *Delivery) Done() <-chan struct{} { return d.workerDone }
+
+// Err is why the delivery stopped reading by itself; nil while it runs and after Stop.
+func (d *Delivery) Err() error {
+	select {
+	case <-d.workerDone:
+	default:
+		return nil
+	}
+	if errors.Is(d.workerResult, context.Canceled) {
+		return nil
+	}
+	return d.workerResult
 }
 
 // Spec is what the delivery runs.
