@@ -20,8 +20,8 @@ type Backlog struct {
 }
 
 // ShardBacklog counts a shard's records after a position — a sequence number (exclusive), TRIM_HORIZON (every
-// record) or LATEST (none) — up to limit, walking the shard's keys from the position on.
-func (e *Engine) ShardBacklog(ctx context.Context, ref StreamRef, shardID, position string, limit int) (Backlog, error) {
+// record), AT_TIMESTAMP (from at on) or LATEST (none) — up to limit, walking the shard's keys from the position on.
+func (e *Engine) ShardBacklog(ctx context.Context, ref StreamRef, shardID, position string, at time.Time, limit int) (Backlog, error) {
 	s, err := e.lookup(ctx, ref)
 	if err != nil {
 		return Backlog{}, err
@@ -35,6 +35,8 @@ func (e *Engine) ShardBacklog(ctx context.Context, ref StreamRef, shardID, posit
 	var from uint64
 	switch position {
 	case IteratorTrimHorizon:
+	case IteratorAtTimestamp:
+		from = seqnum.CounterAt(at)
 	case IteratorLatest, "":
 		return Backlog{}, nil
 	default:

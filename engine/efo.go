@@ -80,10 +80,12 @@ func parseConsumerARN(arn string) (streamARN, name string, created int64, ok boo
 		return "", "", 0, false
 	}
 	created, err := strconv.ParseInt(seconds, 10, 64)
-	streamPart, _, found := strings.Cut(arn, "/consumer/")
-	if err != nil || !found || !validStreamName(rest) {
+	// The last "/consumer/": a stream may itself be called "consumer".
+	i := strings.LastIndex(arn, "/consumer/")
+	if err != nil || i < 0 || !validStreamName(rest) {
 		return "", "", 0, false
 	}
+	streamPart := arn[:i]
 	if _, perr := parseStreamARN(streamPart); perr != nil {
 		return "", "", 0, false
 	}
@@ -129,7 +131,7 @@ func (e *Engine) RegisterStreamConsumer(ctx context.Context, streamARN, name str
 		c := consumerMeta{Name: name, Status: ConsumerActive, Created: e.now().Truncate(time.Second)}
 		if e.opts.TransitionDelay > 0 {
 			c.Status = ConsumerCreating
-			e.after(func() error { return e.setConsumerStatus(s, name, ConsumerActive) })
+			e.after(func() error { return e.setConsumerStatus(s, name, c.Created, ConsumerCreating, ConsumerActive) })
 		}
 		m.Consumers = append(slices.Clone(m.Consumers), c)
 		out = s.consumer(c)
@@ -141,18 +143,22 @@ func (e *Engine) RegisterStreamConsumer(ctx context.Context, streamARN, name str
 	return &out, nil
 }
 
-// setConsumerStatus finishes a consumer's transition: to ACTIVE, or out of the stream when it was DELETING.
-func (e *Engine) setConsumerStatus(s *stream, name, status string) error {
+// setConsumerStatus finishes a consumer's transition — to ACTIVE, or out of the stream ("") — only if the consumer
+// registered at created is still in the state from: a consumer deregistered while CREATING must not come back
+// ACTIVE when its creation timer fires, nor a newer consumer of the same name be touched.
+func (e *Engine) setConsumerStatus(s *stream, name string, created time.Time, from, to string) error {
 	return e.changeMeta(context.Background(), StreamRef{StreamARN: s.arn()}, func(_ *stream, m *streamMeta) error {
-		i := slices.IndexFunc(m.Consumers, func(c consumerMeta) bool { return c.Name == name })
+		i := slices.IndexFunc(m.Consumers, func(c consumerMeta) bool {
+			return c.Name == name && c.Created.Equal(created) && (from == "" || c.Status == from)
+		})
 		if i < 0 {
 			return nil
 		}
 		m.Consumers = slices.Clone(m.Consumers)
-		if status == "" {
+		if to == "" {
 			m.Consumers = slices.Delete(m.Consumers, i, i+1)
 		} else {
-			m.Consumers[i].Status = status
+			m.Consumers[i].Status = to
 		}
 		return nil
 	})
@@ -178,12 +184,12 @@ func (e *Engine) DeregisterStreamConsumer(ctx context.Context, ref ConsumerRef) 
 	if e.opts.TransitionDelay == 0 {
 		status = ""
 	}
-	if err := e.setConsumerStatus(s, c.Name, status); err != nil {
+	if err := e.setConsumerStatus(s, c.Name, c.Created, "", status); err != nil {
 		return err
 	}
 	e.endSubscriptions(consumerARN(s.arn(), c))
 	if status != "" {
-		e.after(func() error { return e.setConsumerStatus(s, c.Name, "") })
+		e.after(func() error { return e.setConsumerStatus(s, c.Name, c.Created, ConsumerDeleting, "") })
 	}
 	return nil
 }

@@ -181,7 +181,6 @@ func (e *Engine) DeleteStream(ctx context.Context, in DeleteStreamInput) error {
 		return newError(ErrResourceInUse, "Stream %s under account %s has %d registered consumers; deregister them "+
 			"or set EnforceConsumerDeletion.", s.name, s.account, consumers)
 	}
-	defer e.endStreamSubscriptions(s)
 	if e.opts.TransitionDelay == 0 {
 		return e.update(e.removeStream(s))
 	}
@@ -225,6 +224,7 @@ func (e *Engine) removeStream(s *stream) metaOp {
 			e.mu.Unlock()
 			s.wakeAll()
 			e.changes.fire()
+			go e.endStreamSubscriptions(s) // not on the committer: Close takes the subscriptions' lock
 		}, nil
 	}
 }
@@ -433,9 +433,9 @@ func (e *Engine) resumeTransitions() {
 		for _, c := range s.meta.Consumers {
 			switch c.Status {
 			case ConsumerCreating:
-				_ = e.setConsumerStatus(s, c.Name, ConsumerActive)
+				_ = e.setConsumerStatus(s, c.Name, c.Created, ConsumerCreating, ConsumerActive)
 			case ConsumerDeleting:
-				_ = e.setConsumerStatus(s, c.Name, "")
+				_ = e.setConsumerStatus(s, c.Name, c.Created, ConsumerDeleting, "")
 			}
 		}
 	}

@@ -22,6 +22,9 @@ const (
 	subscriptionHeartbeat = 5 * time.Second
 	// fanOutBytesPerSecond is each consumer's own read budget per shard.
 	fanOutBytesPerSecond = 2 << 20
+	// takeoverAfter is how long a session has the consumer and shard to itself: a new SubscribeToShard within it
+	// is refused, after it the new one takes over and the old one ends, as on AWS.
+	takeoverAfter = 5 * time.Second
 )
 
 // StartingPosition is where a subscription starts reading.
@@ -71,7 +74,8 @@ type Subscription struct {
 	last   time.Time           // when the last event went out
 	done   chan struct{}
 	once   sync.Once
-	ended  bool // the closed shard's last event went out
+	ended  bool  // the closed shard's last event went out
+	endErr error // why another session or the stream's deletion ended this one; set before done closes
 
 	mu   sync.Mutex
 	info SubscriptionInfo
@@ -109,6 +113,9 @@ func (e *Engine) SubscribeToShard(ctx context.Context, in SubscribeToShardInput)
 		return nil, newError(ErrResourceInUse, "Consumer %s under stream %s is not ACTIVE, instead in state %s.",
 			in.ConsumerARN, s.name, c.Status)
 	}
+	if _, err := e.activeStream(ctx, StreamRef{StreamARN: s.arn()}); err != nil || s.deleted.Load() {
+		return nil, notFound(s.key())
+	}
 	s.mu.RLock()
 	sh := s.shard(in.ShardId)
 	s.mu.RUnlock()
@@ -132,8 +139,9 @@ func (e *Engine) SubscribeToShard(ctx context.Context, in SubscribeToShardInput)
 	sub.info = SubscriptionInfo{ConsumerName: c.Name, ConsumerARN: in.ConsumerARN, ShardId: in.ShardId, Started: now,
 		ContinuationSequenceNumber: sub.continuation()}
 	e.subs.mu.Lock()
-	defer e.subs.mu.Unlock()
-	if e.subs.live[sub.key] != nil {
+	old := e.subs.live[sub.key]
+	if old != nil && now.Sub(old.info.Started) < takeoverAfter {
+		e.subs.mu.Unlock()
 		return nil, newError(ErrResourceInUse, "Another active subscription exists for this consumer: %s:%s:%s:%s",
 			s.account, s.name, in.ShardId, c.Name)
 	}
@@ -141,6 +149,15 @@ func (e *Engine) SubscribeToShard(ctx context.Context, in SubscribeToShardInput)
 		e.subs.live = map[subscriptionKey]*Subscription{}
 	}
 	e.subs.live[sub.key] = sub
+	e.subs.mu.Unlock()
+	if old != nil { // a consumer that lost its connection, say: the newer session wins
+		old.end(newError(ErrResourceInUse, "Another subscription for consumer %s on shard %s took over.", c.Name, in.ShardId))
+	}
+	// A deregistration between the lookup above and the registration would have missed this session.
+	if _, c2, err := e.findConsumer(ctx, ConsumerRef{ConsumerARN: in.ConsumerARN}); err != nil || c2.Status != ConsumerActive {
+		sub.Close()
+		return nil, newError(ErrResourceNotFound, "Consumer %s is no longer registered.", in.ConsumerARN)
+	}
 	return sub, nil
 }
 
@@ -159,9 +176,15 @@ func (sub *Subscription) Next(ctx context.Context) (*SubscribeToShardEvent, erro
 		}
 		select {
 		case <-sub.done:
+			if sub.endErr != nil {
+				return nil, sub.endErr
+			}
 			return nil, newError(ErrResourceNotFound, "Consumer %s of stream %s is no longer registered.",
 				sub.key.consumerARN, s.name)
 		default:
+		}
+		if s.deleted.Load() {
+			return nil, notFound(s.key())
 		}
 		now := e.now()
 		if !now.Before(sub.ends) {
@@ -222,11 +245,15 @@ func (sub *Subscription) event(out *GetRecordsOutput, next uint64, bytes int, ex
 
 // continuation is the sequence number AFTER_SEQUENCE_NUMBER resumes from to read sub.from next: the one before it,
 // or the shard's start when nothing of it was read yet.
+//
+// It never names a number above the last one issued in the shard (an AT_TIMESTAMP start in the future would),
+// since AFTER_SEQUENCE_NUMBER refuses those.
 func (sub *Subscription) continuation() string {
 	sub.s.mu.RLock()
-	start := sub.sh.meta.StartCounter
+	start, end := sub.sh.meta.StartCounter, sub.sh.meta.EndCounter
 	sub.s.mu.RUnlock()
-	return seqnum.Format(max(sub.from, start+1)-1, sub.sh.index)
+	issued := max(sub.sh.last.Load(), start, end)
+	return seqnum.Format(min(max(sub.from, start+1)-1, issued), sub.sh.index)
 }
 
 // budgetWait is how long the consumer's 2 MiB/s must refill before the next read.
@@ -262,8 +289,12 @@ func (sub *Subscription) Info() SubscriptionInfo {
 }
 
 // Close ends the session and frees its consumer and shard for another subscription.
-func (sub *Subscription) Close() {
+func (sub *Subscription) Close() { sub.end(nil) }
+
+// end closes the session; Next then answers err (ResourceNotFoundException when nil).
+func (sub *Subscription) end(err error) {
 	sub.once.Do(func() {
+		sub.endErr = err
 		close(sub.done)
 		sub.e.subs.mu.Lock()
 		if sub.e.subs.live[sub.key] == sub {

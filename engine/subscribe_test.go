@@ -213,12 +213,12 @@ func TestShardBacklog(t *testing.T) {
 		capped bool
 	}{{IteratorTrimHorizon, 100, 10, false}, {seqs[3], 100, 6, false}, {seqs[9], 100, 0, false},
 		{IteratorLatest, 100, 0, false}, {IteratorTrimHorizon, 4, 4, true}} {
-		b, err := e.ShardBacklog(ctx, ref("s"), "shardId-000000000000", c.pos, c.limit)
+		b, err := e.ShardBacklog(ctx, ref("s"), "shardId-000000000000", c.pos, time.Time{}, c.limit)
 		if err != nil || b.Records != c.want || b.Capped != c.capped || (c.want > 0) == b.Oldest.IsZero() {
 			t.Fatalf("backlog after %s (limit %d) = %+v, %v; want %d capped %v", c.pos, c.limit, b, err, c.want, c.capped)
 		}
 	}
-	_, err := e.ShardBacklog(ctx, ref("s"), "shardId-000000000000", "12", 10)
+	_, err := e.ShardBacklog(ctx, ref("s"), "shardId-000000000000", "12", time.Time{}, 10)
 	wantCode(t, err, ErrInvalidArgument)
 }
 
@@ -264,5 +264,70 @@ func TestSubscriptionMetersItsOwnBudget(t *testing.T) {
 	// 6 MiB against 2 MiB/s with a 2 MiB burst: 4 MiB of debt, two seconds to wait out.
 	if waited := time.Since(start); waited < 1500*time.Millisecond {
 		t.Fatalf("the next push came after %v: the consumer's 2 MiB/s was not metered", waited)
+	}
+}
+
+// TestSubscriptionEdges: a session older than five seconds is taken over by a new one; a stream being deleted
+// ends its sessions and takes no new ones; a future AT_TIMESTAMP start still gives a continuation number that
+// AFTER_SEQUENCE_NUMBER accepts; a stream called "consumer" works.
+func TestSubscriptionEdges(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	e := openTest(t, Options{InMemory: true, Clock: clock, TransitionDelay: 30 * time.Millisecond})
+	mustCreate(t, e, "consumer", 1)
+	waitActive(t, e, "consumer")
+	c := mustRegister(t, e, streamARNOf(t, e, "consumer"), "app")
+	for {
+		d, _ := e.DescribeStreamConsumer(ctx, ConsumerRef{ConsumerARN: c.ConsumerARN})
+		if d.ConsumerStatus == ConsumerActive {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	future := now.Add(time.Hour)
+	first := subscribe(t, e, c.ConsumerARN, "shardId-000000000000", StartingPosition{Type: IteratorAtTimestamp, Timestamp: &future})
+	cont := first.Info().ContinuationSequenceNumber
+	if _, err := e.GetShardIterator(ctx, GetShardIteratorInput{StreamRef: ref("consumer"), ShardId: "shardId-000000000000",
+		ShardIteratorType: IteratorAfterSeq, StartingSequenceNumber: cont}); err != nil {
+		t.Fatalf("the continuation %s of a future AT_TIMESTAMP start is refused: %v", cont, err)
+	}
+
+	advance(6 * time.Second)
+	second := subscribe(t, e, c.ConsumerARN, "shardId-000000000000", StartingPosition{Type: IteratorLatest})
+	if _, err := first.Next(ctx); ErrorCode(err) != ErrResourceInUse {
+		t.Fatalf("the taken-over session's Next: %v, want ResourceInUseException", err)
+	}
+
+	if err := e.DeleteStream(ctx, DeleteStreamInput{StreamRef: ref("consumer"), EnforceConsumerDeletion: true}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.SubscribeToShard(ctx, SubscribeToShardInput{ConsumerARN: c.ConsumerARN, ShardId: "shardId-000000000000",
+		StartingPosition: StartingPosition{Type: IteratorLatest}})
+	wantCode(t, err, ErrResourceNotFound)
+	done := make(chan error, 1)
+	go func() { _, err := second.Next(ctx); done <- err }()
+	select {
+	case err := <-done:
+		wantCode(t, err, ErrResourceNotFound)
+	case <-time.After(5 * time.Second):
+		t.Fatal("a session outlived its deleted stream")
+	}
+}
+
+// TestDeregisterWhileCreatingStaysGone: the CREATING → ACTIVE timer does not bring back a consumer deregistered
+// meanwhile.
+func TestDeregisterWhileCreatingStaysGone(t *testing.T) {
+	e := openTest(t, Options{InMemory: true, TransitionDelay: 50 * time.Millisecond})
+	mustCreate(t, e, "s", 1)
+	waitActive(t, e, "s")
+	c := mustRegister(t, e, streamARNOf(t, e, "s"), "app")
+	if err := e.DeregisterStreamConsumer(ctx, ConsumerRef{ConsumerARN: c.ConsumerARN}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // both timers have fired
+	if d, err := e.DescribeStreamConsumer(ctx, ConsumerRef{ConsumerARN: c.ConsumerARN}); err == nil {
+		t.Fatalf("the consumer came back: %+v", d)
 	}
 }

@@ -75,8 +75,10 @@ func (f *consumersFetcher) fetch() consumersModel {
 		if prev, ok := f.prev[key]; ok && now.After(prev.at) {
 			dt := now.Sub(prev.at).Seconds()
 			switch {
-			case r.Kind == kindFanOut:
+			case r.Kind == kindFanOut && pos.delivered >= prev.delivered:
 				r.Rate = float64(pos.delivered-prev.delivered) / dt
+			case r.Kind == kindFanOut: // a new session counts from zero again
+				r.Rate = float64(pos.delivered) / dt
 			case pos.read >= 0:
 				r.Rate = float64(pos.read) / dt
 			}
@@ -103,7 +105,11 @@ func (f *consumersFetcher) fetch() consumersModel {
 			key := "app/" + app + "/" + l.ShardID
 			pos := position{checkpoint: l.Checkpoint, read: -1}
 			if l.Checkpoint != consumer.ShardEnd {
-				b, err := f.eng.ShardBacklog(ctx, f.ref, l.ShardID, l.Checkpoint, backlogLimit)
+				var at time.Time
+				if l.CheckpointTime != nil {
+					at = *l.CheckpointTime
+				}
+				b, err := f.eng.ShardBacklog(ctx, f.ref, l.ShardID, l.Checkpoint, at, backlogLimit)
 				if err == nil {
 					r.Behind, r.Capped = b.Records, b.Capped
 					if !b.Oldest.IsZero() {
@@ -135,7 +141,7 @@ func (f *consumersFetcher) fetch() consumersModel {
 			for _, s := range mine {
 				r := consumerRow{Consumer: c.ConsumerName, Kind: kindFanOut, ShardID: s.ShardId, Owner: "subscribed",
 					Checkpoint: s.ContinuationSequenceNumber}
-				b, err := f.eng.ShardBacklog(ctx, f.ref, s.ShardId, s.ContinuationSequenceNumber, backlogLimit)
+				b, err := f.eng.ShardBacklog(ctx, f.ref, s.ShardId, s.ContinuationSequenceNumber, time.Time{}, backlogLimit)
 				if err == nil {
 					r.Behind, r.Capped = b.Records, b.Capped
 					if !b.Oldest.IsZero() {
@@ -178,13 +184,13 @@ func (f *consumersFetcher) addReaders(ctx context.Context, m *consumersModel) {
 // backlog after the earlier one minus the backlog after this one, both counted now. -1 when either is capped or
 // there is no earlier checkpoint.
 func (f *consumersFetcher) readSince(ctx context.Context, shardID, earlier string, now engine.Backlog) int {
-	if earlier == "" || now.Capped {
-		return -1
+	if earlier == "" || earlier == consumer.AtTimestamp || now.Capped {
+		return -1 // (an AT_TIMESTAMP start has not been read from yet)
 	}
 	if earlier == consumer.ShardEnd {
 		return 0
 	}
-	then, err := f.eng.ShardBacklog(context.Background(), f.ref, shardID, earlier, backlogLimit)
+	then, err := f.eng.ShardBacklog(ctx, f.ref, shardID, earlier, time.Time{}, backlogLimit)
 	if err != nil || then.Capped {
 		return -1
 	}

@@ -29,12 +29,15 @@ var workshopWorkers = [2]string{"worker-1", "worker-2"}
 type workshopPanel struct {
 	d       *Dashboard
 	running [2]*runningWorker
-	start   *widget.Button
-	kill    *widget.Button
-	stop    *widget.Button
-	cards   *fyne.Container
-	note    *widget.Label
-	shown   string // the leases last drawn, so unchanged frames redraw nothing
+	// gen counts each slot's launches and stops: a worker whose creation finishes after its slot was stopped (or
+	// launched again) is never started, so no worker runs unseen and no two run under one name.
+	gen   [2]int
+	start *widget.Button
+	kill  *widget.Button
+	stop  *widget.Button
+	cards *fyne.Container
+	note  *widget.Label
+	shown string // the leases last drawn, so unchanged frames redraw nothing
 }
 
 type runningWorker struct {
@@ -71,6 +74,8 @@ func (p *workshopPanel) startWorkers() {
 
 // launch starts one worker; NewWorker reads the engine, so it runs off the UI goroutine.
 func (p *workshopPanel) launch(i int) {
+	p.gen[i]++
+	gen := p.gen[i]
 	background(func() (*consumer.Worker, error) {
 		return consumer.NewWorker(p.d.env.Engine, consumer.Config{App: workshopApp, Worker: workshopWorkers[i],
 			Stream: p.d.ref, LeaseDuration: workshopLease, InitialPosition: consumer.Latest,
@@ -79,6 +84,9 @@ func (p *workshopPanel) launch(i int) {
 				return b.Checkpoint(ctx)
 			}})
 	}, func(w *consumer.Worker, err error) {
+		if gen != p.gen[i] {
+			return // stopped or relaunched while it was being created: never started
+		}
 		if err != nil {
 			showError("Start the workshop's workers", err, p.d.win)
 			return
@@ -91,10 +99,13 @@ func (p *workshopPanel) launch(i int) {
 
 // toggleWorker1 kills worker-1 as a crash would (its leases stay until they expire), or starts it again.
 func (p *workshopPanel) toggleWorker1() {
-	if r := p.running[0]; r != nil {
-		r.w.Crash()
-		r.cancel()
-		p.running[0] = nil
+	if p.kill.Text == "Kill worker-1" {
+		p.gen[0]++ // a launch still under way is abandoned
+		if r := p.running[0]; r != nil {
+			r.w.Crash()
+			r.cancel()
+			p.running[0] = nil
+		}
 		setButton(p.kill, "Restart worker-1", nil)
 		return
 	}
@@ -104,12 +115,7 @@ func (p *workshopPanel) toggleWorker1() {
 
 // stopWorkers stops both workers gracefully: their leases are released at once.
 func (p *workshopPanel) stopWorkers() {
-	for i, r := range p.running {
-		if r != nil {
-			r.cancel()
-			p.running[i] = nil
-		}
-	}
+	p.shutdown()
 	p.start.Enable()
 	p.kill.Disable()
 	p.stop.Disable()
@@ -164,6 +170,7 @@ func (p *workshopPanel) show(leases []consumer.Lease) {
 // shutdown stops the workers when the screen is left.
 func (p *workshopPanel) shutdown() {
 	for i, r := range p.running {
+		p.gen[i]++
 		if r != nil {
 			r.cancel()
 			p.running[i] = nil

@@ -240,3 +240,100 @@ func TestChildrenWaitForTheirParents(t *testing.T) {
 		last[key] = i
 	}
 }
+
+// TestRenewalsNeverFailACheckpoint: with a lease renewed every 10 ms while batches checkpoint, no checkpoint is
+// refused — only a change of hands may do that.
+func TestRenewalsNeverFailACheckpoint(t *testing.T) {
+	eng := openEngine(t, "")
+	createStream(t, eng, "s", 2)
+	var mu sync.Mutex
+	var failures, batches int
+	w, err := NewWorker(eng, Config{App: "app", Worker: "w", Stream: engine.StreamRef{StreamName: "s"},
+		LeaseDuration: 30 * time.Millisecond, BatchLimit: 50,
+		Process: func(ctx context.Context, b *Batch) error {
+			err := b.Checkpoint(ctx)
+			mu.Lock()
+			batches++
+			if err != nil {
+				failures++
+			}
+			mu.Unlock()
+			return err
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(bg)
+	defer cancel()
+	go w.Run(ctx)
+	putN(t, eng, 0, 2000)
+	eventually(t, "the records processed", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return batches >= 40
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if failures > 0 {
+		t.Fatalf("%d of %d checkpoints refused although the worker never lost its leases", failures, batches)
+	}
+}
+
+// TestResetCheckpointRereadsWithoutOverlap: a reset to TRIM_HORIZON makes the shard be read again from its start,
+// and at no moment by two processors.
+func TestResetCheckpointRereadsWithoutOverlap(t *testing.T) {
+	eng := openEngine(t, "")
+	createStream(t, eng, "s", 1)
+	l := newLedger(t)
+	putN(t, eng, 0, 300)
+	startWorker(t, eng, "a", l)
+	startWorker(t, eng, "b", l)
+	eventually(t, "the first read", func() bool { return l.count() == 300 })
+	sum, _ := eng.DescribeStreamSummary(bg, engine.StreamRef{StreamName: "s"})
+	if err := ResetCheckpoint(bg, eng, "app", sum.StreamARN, "shardId-000000000000", TrimHorizon, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "every record read a second time", func() bool {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		for _, n := range l.seen {
+			if n < 2 {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// TestAtTimestampReadsClosedShardsToo: a new application starting at a past time reads what a since-closed parent
+// holds after that time, then its children.
+func TestAtTimestampReadsClosedShardsToo(t *testing.T) {
+	eng := openEngine(t, "")
+	createStream(t, eng, "s", 1)
+	putN(t, eng, 0, 100)
+	since := time.Now()
+	time.Sleep(10 * time.Millisecond)
+	putN(t, eng, 100, 200)
+	if err := eng.SplitShard(bg, engine.SplitShardInput{StreamRef: engine.StreamRef{StreamName: "s"},
+		ShardToSplit: "shardId-000000000000", NewStartingHashKey: "170141183460469231731687303715884105728"}); err != nil {
+		t.Fatal(err)
+	}
+	putN(t, eng, 200, 300)
+	l := newLedger(t)
+	w, err := NewWorker(eng, Config{App: "late", Worker: "w", Stream: engine.StreamRef{StreamName: "s"},
+		InitialPosition: AtTimestamp, InitialTimestamp: since, LeaseDuration: testLease, Process: l.process("w")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(bg)
+	defer cancel()
+	go w.Run(ctx)
+	eventually(t, "the 200 records after the timestamp", func() bool { return l.count() == 200 })
+	time.Sleep(3 * testLease)
+	for d := range l.seen {
+		n, _ := strconv.Atoi(d[strings.IndexByte(d, '/')+1:])
+		if n < 100 {
+			t.Fatalf("record %s is from before the timestamp", d)
+		}
+	}
+}

@@ -27,8 +27,12 @@ type Lease struct {
 	ShardID string
 	// Owner is the worker holding the lease; empty when nobody does.
 	Owner string
-	// Counter goes up at every take and renewal, so a holder can tell its lease was taken meanwhile.
+	// Counter goes up at every renewal and every change of hands, as the KCL's lease counter does.
 	Counter uint64
+	// Epoch changes only when the lease changes hands (taken, handed over, released, reset): a holder's
+	// checkpoint is accepted only under the epoch it took the lease with, so a renewal racing a checkpoint never
+	// makes the holder look like it lost the lease.
+	Epoch uint64
 	// Checkpoint is the sequence number of the last record processed, or one of the constants above.
 	Checkpoint string
 	// CheckpointTime goes with an AT_TIMESTAMP checkpoint.

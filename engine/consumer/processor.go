@@ -22,7 +22,7 @@ const (
 // start runs a processor for a lease just taken. Caller holds w.mu.
 func (w *Worker) start(ctx context.Context, l *Lease, now time.Time) {
 	pctx, cancel := context.WithCancel(ctx)
-	h := &heldLease{counter: l.Counter, renewed: now, cancel: cancel, done: make(chan struct{}),
+	h := &heldLease{epoch: l.Epoch, renewed: now, cancel: cancel, done: make(chan struct{}),
 		status: ShardStatus{ShardID: l.ShardID}, startFrom: *l}
 	w.held[l.ShardID] = h
 	go func() {
@@ -147,15 +147,13 @@ func (w *Worker) finishShard(ctx context.Context, h *heldLease) {
 		if err != nil {
 			return nil, err
 		}
-		w.mu.Lock()
-		counter := h.counter
-		w.mu.Unlock()
 		l := all[id]
-		if l == nil || l.Owner != w.cfg.Worker || l.Counter != counter {
+		if l == nil || l.Owner != w.cfg.Worker || l.Epoch != h.epoch {
 			return nil, fmt.Errorf("finish %s: %w", id, ErrLeaseLost)
 		}
 		l.Checkpoint, l.CheckpointTime, l.Owner, l.PendingOwner, l.OwnerSwitches = ShardEnd, nil, "", "", 0
 		l.Counter++
+		l.Epoch++
 		return map[string][]byte{id: encodeLease(l)}, nil
 	})
 	if err != nil {

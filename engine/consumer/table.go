@@ -58,9 +58,9 @@ func Leases(ctx context.Context, eng *engine.Engine, app, streamARN string) ([]L
 // Expired reports whether a lease's holder stopped renewing it more than d ago (or nobody holds it).
 func (l Lease) Expired(now time.Time, d time.Duration) bool { return l.expired(now, d) }
 
-// ResetCheckpoint moves a shard's checkpoint to TRIM_HORIZON, LATEST, AT_TIMESTAMP (at) or a sequence number of
-// that shard. The lease is taken from its holder, whose processing stops at its next renewal; the next worker to
-// take the lease starts from the new checkpoint.
+// ResetCheckpoint moves a shard's checkpoint to TRIM_HORIZON, LATEST, AT_TIMESTAMP (at) or after a sequence number
+// of that shard. The holder's processing stops at its next renewal; the lease is taken again (by the same worker at
+// once, by another once it expires) from the new checkpoint.
 func ResetCheckpoint(ctx context.Context, eng *engine.Engine, app, streamARN, shardID, position string, at time.Time) error {
 	if position != TrimHorizon && position != Latest && position != AtTimestamp {
 		// A sequence number: make sure it belongs to the shard before storing it.
@@ -82,8 +82,11 @@ func ResetCheckpoint(ctx context.Context, eng *engine.Engine, app, streamARN, sh
 		if position == AtTimestamp {
 			l.CheckpointTime = &at
 		}
-		l.Owner, l.PendingOwner = "", ""
+		// A new epoch: the holder notices at its next renewal and stops. The owner stays recorded, so nobody
+		// else takes the lease before it has expired — by then the holder's processing has stopped.
+		l.PendingOwner = ""
 		l.Counter++
+		l.Epoch++
 		return map[string][]byte{shardID: encodeLease(l)}, nil
 	})
 }

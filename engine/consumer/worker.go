@@ -72,15 +72,17 @@ type Worker struct {
 	ns        string
 	streamARN string
 
-	mu      sync.Mutex
-	held    map[string]*heldLease
-	crashed bool
-	crash   context.CancelFunc
+	mu       sync.Mutex
+	held     map[string]*heldLease
+	stopping map[string]chan struct{} // shards whose lost processor is still finishing its batch
+	crashed  bool
+	crash    context.CancelFunc
 }
 
 type heldLease struct {
-	counter   uint64
+	epoch     uint64    // the lease's epoch when this worker took it
 	renewed   time.Time // when this worker last renewed it, by its own clock
+	handing   bool      // being handed over: its processor is stopping, renewals go on meanwhile
 	cancel    context.CancelFunc
 	done      chan struct{}
 	status    ShardStatus
@@ -114,7 +116,7 @@ func NewWorker(eng *engine.Engine, cfg Config) (*Worker, error) {
 		return nil, err
 	}
 	return &Worker{eng: eng, cfg: cfg, streamARN: sum.StreamARN, ns: namespace(cfg.App, sum.StreamARN),
-		held: map[string]*heldLease{}}, nil
+		held: map[string]*heldLease{}, stopping: map[string]chan struct{}{}}, nil
 }
 
 // Run takes, renews and balances leases and processes the shards it holds until ctx ends, then releases its
@@ -180,10 +182,17 @@ func (w *Worker) stopAll(release bool) {
 	w.mu.Lock()
 	held := w.held
 	w.held = map[string]*heldLease{}
+	var retiring []chan struct{}
+	for _, done := range w.stopping {
+		retiring = append(retiring, done)
+	}
 	w.mu.Unlock()
 	for _, h := range held {
 		h.cancel()
 		<-h.done
+	}
+	for _, done := range retiring {
+		<-done
 	}
 	if !release {
 		return
@@ -205,13 +214,14 @@ func (w *Worker) stopAll(release bool) {
 			case l.Owner == me:
 				l.Owner = ""
 			case l.PendingOwner == me:
-				l.PendingOwner = "" // the owner keeps it, counter and all
+				l.PendingOwner = "" // the owner keeps it, epoch and all
 				writes[id] = encodeLease(l)
 				continue
 			default:
 				continue
 			}
 			l.Counter++
+			l.Epoch++
 			writes[id] = encodeLease(l)
 		}
 		return writes, nil
@@ -219,26 +229,29 @@ func (w *Worker) stopAll(release bool) {
 }
 
 // tick is one round of the lease protocol: create leases for new shards, renew ours, notice the ones we lost, hand
-// over the ones another worker waits for, and take our share.
+// over the ones another worker waits for, and take our share. It never waits for a processor: a slow batch must
+// not hold up the renewal of every other lease.
 func (w *Worker) tick(ctx context.Context) error {
 	shards, err := w.eng.Shards(ctx, w.cfg.Stream)
 	if err != nil {
 		return err
 	}
 	now := time.Now()
-	var taken []*Lease
-	var handoffs []string
 	w.mu.Lock()
 	held := make(map[string]uint64, len(w.held))
 	for id, h := range w.held {
-		held[id] = h.counter
+		held[id] = h.epoch
+	}
+	busy := make(map[string]bool, len(w.stopping))
+	for id := range w.stopping {
+		busy[id] = true
 	}
 	w.mu.Unlock()
-	renewed := map[string]uint64{}
+	var taken []*Lease
+	var handoffs []string
 	lost := map[string]bool{}
 	err = w.eng.UpdateCheckpoints(ctx, w.ns, func(cur map[string][]byte) (map[string][]byte, error) {
 		taken, handoffs = nil, nil
-		clear(renewed)
 		clear(lost)
 		all, err := decodeLeases(cur)
 		if err != nil {
@@ -247,30 +260,22 @@ func (w *Worker) tick(ctx context.Context) error {
 		writes := map[string][]byte{}
 		w.createLeases(all, shards, writes)
 		me := w.cfg.Worker
-		for id, counter := range held {
+		for id, epoch := range held {
 			l := all[id]
-			if l == nil || l.Owner != me || l.Counter != counter {
+			if l == nil || l.Owner != me || l.Epoch != epoch {
 				lost[id] = true
 				continue
 			}
 			if l.PendingOwner != "" {
-				handoffs = append(handoffs, id) // renewed after the processor stops, then handed over
+				handoffs = append(handoffs, id) // renewed until its processor has stopped, then handed over
 			}
 			l.Counter++
 			l.Renewed = now
-			renewed[id] = l.Counter
 			writes[id] = encodeLease(l)
-		}
-		// Leases recorded as ours that this worker does not run: handed over to us, or held by an earlier run of
-		// a worker of the same name.
-		var adopt []*Lease
-		for _, l := range sortedLeases(all) {
-			if _, running := held[l.ShardID]; l.Owner == me && !running && !l.finished() {
-				adopt = append(adopt, l)
-			}
 		}
 		takeLease := func(l *Lease) {
 			l.Counter++
+			l.Epoch++
 			l.Renewed = now
 			if l.Owner != me {
 				l.OwnerSwitches++
@@ -279,10 +284,14 @@ func (w *Worker) tick(ctx context.Context) error {
 			taken = append(taken, l)
 			writes[l.ShardID] = encodeLease(l)
 		}
-		for _, l := range adopt {
-			takeLease(l)
+		// Leases recorded as ours that this worker does not run: handed over to us, or held by an earlier run of
+		// a worker of the same name. A shard whose old processor here is still finishing waits for a later tick.
+		for _, l := range sortedLeases(all) {
+			if _, running := held[l.ShardID]; l.Owner == me && !running && !busy[l.ShardID] && !l.finished() {
+				takeLease(l)
+			}
 		}
-		take, ask := w.balance(all, now)
+		take, ask := w.balance(all, now, held, busy)
 		for _, l := range take {
 			takeLease(l)
 		}
@@ -295,36 +304,49 @@ func (w *Worker) tick(ctx context.Context) error {
 		return err
 	}
 	w.mu.Lock()
-	for id, c := range renewed {
-		if h := w.held[id]; h != nil {
-			h.counter, h.renewed = c, now
+	defer w.mu.Unlock()
+	for id := range held {
+		if h := w.held[id]; h != nil && !lost[id] {
+			h.renewed = now
 		}
 	}
-	var stopping []*heldLease
 	for id := range lost {
 		if h := w.held[id]; h != nil {
 			h.lost = true
-			stopping = append(stopping, h)
 			delete(w.held, id)
+			w.retire(id, h)
 		}
 	}
 	for _, l := range taken {
 		w.start(ctx, l, now)
 	}
-	w.mu.Unlock()
-	for _, h := range stopping {
-		h.cancel()
-		<-h.done
-	}
 	for _, id := range handoffs {
-		w.handOver(ctx, id)
+		if h := w.held[id]; h != nil && !h.handing {
+			h.handing = true
+			go w.handOver(ctx, id, h)
+		}
 	}
 	return nil
 }
 
-// createLeases adds a lease for every shard that has none. A new application starts its open shards at its initial
-// position and its closed ones as finished when it starts at LATEST; later shards (children) start at their
-// beginning, so nothing written to them is skipped.
+// retire stops a processor without waiting for it, and keeps its shard from being started again here until it has
+// finished its batch. Caller holds w.mu.
+func (w *Worker) retire(id string, h *heldLease) {
+	h.cancel()
+	w.stopping[id] = h.done
+	go func() {
+		<-h.done
+		w.mu.Lock()
+		if w.stopping[id] == h.done {
+			delete(w.stopping, id)
+		}
+		w.mu.Unlock()
+	}()
+}
+
+// createLeases adds a lease for every shard that has none. A new application starts its shards at its initial
+// position (closed ones as finished when that is LATEST); later shards (children) start at their beginning, so
+// nothing written to them is skipped.
 func (w *Worker) createLeases(all map[string]*Lease, shards []engine.ShardInfo, writes map[string][]byte) {
 	fresh := len(all) == 0
 	for _, sh := range shards {
@@ -338,8 +360,8 @@ func (w *Worker) createLeases(all map[string]*Lease, shards []engine.ShardInfo, 
 			}
 		}
 		if fresh && w.cfg.InitialPosition != TrimHorizon {
-			if !sh.Open {
-				l.Checkpoint = ShardEnd
+			if !sh.Open && w.cfg.InitialPosition == Latest {
+				l.Checkpoint = ShardEnd // nothing after LATEST is in a closed shard
 			} else {
 				l.Checkpoint = w.cfg.InitialPosition
 				if w.cfg.InitialPosition == AtTimestamp {
@@ -356,7 +378,7 @@ func (w *Worker) createLeases(all map[string]*Lease, shards []engine.ShardInfo, 
 // balance picks the leases this worker takes now: its fair share of the eligible ones, free or expired first; when
 // none is free it asks the busiest worker to hand one over (ask, with PendingOwner set), which that worker does at
 // its next renewal, after its current batch.
-func (w *Worker) balance(all map[string]*Lease, now time.Time) (take []*Lease, ask *Lease) {
+func (w *Worker) balance(all map[string]*Lease, now time.Time, held map[string]uint64, busy map[string]bool) (take []*Lease, ask *Lease) {
 	me, d := w.cfg.Worker, w.cfg.LeaseDuration
 	workers := map[string]int{me: 0}
 	var eligibleLeases []*Lease
@@ -374,6 +396,9 @@ func (w *Worker) balance(all map[string]*Lease, now time.Time) (take []*Lease, a
 	for _, l := range eligibleLeases {
 		if mine >= target {
 			break
+		}
+		if _, running := held[l.ShardID]; running || busy[l.ShardID] {
+			continue
 		}
 		if l.expired(now, d) || l.PendingOwner == me && l.Owner == "" {
 			take = append(take, l)
@@ -406,15 +431,9 @@ func (w *Worker) balance(all map[string]*Lease, now time.Time) (take []*Lease, a
 	return take, nil
 }
 
-// handOver stops the processor of a lease another worker asked for and passes the lease on.
-func (w *Worker) handOver(ctx context.Context, id string) {
-	w.mu.Lock()
-	h := w.held[id]
-	delete(w.held, id)
-	w.mu.Unlock()
-	if h == nil {
-		return
-	}
+// handOver stops the processor of a lease another worker asked for and passes the lease on. Until the processor
+// has stopped the lease stays in w.held, so the ticks meanwhile keep renewing it and nobody takes it early.
+func (w *Worker) handOver(ctx context.Context, id string, h *heldLease) {
 	h.cancel()
 	<-h.done
 	_ = w.eng.UpdateCheckpoints(ctx, w.ns, func(cur map[string][]byte) (map[string][]byte, error) {
@@ -423,15 +442,21 @@ func (w *Worker) handOver(ctx context.Context, id string) {
 			return nil, err
 		}
 		l := all[id]
-		if l == nil || l.Owner != w.cfg.Worker || l.PendingOwner == "" {
-			return nil, nil
+		if l == nil || l.Owner != w.cfg.Worker || l.Epoch != h.epoch || l.PendingOwner == "" {
+			return nil, nil // lost or released meanwhile
 		}
 		l.Owner, l.PendingOwner = l.PendingOwner, ""
 		l.Counter++
+		l.Epoch++
 		l.Renewed = time.Now()
 		l.OwnerSwitches++
 		return map[string][]byte{id: encodeLease(l)}, nil
 	})
+	w.mu.Lock()
+	if w.held[id] == h {
+		delete(w.held, id)
+	}
+	w.mu.Unlock()
 }
 
 // checkpoint stores seq as a shard's checkpoint if this worker still holds the lease.
@@ -443,13 +468,13 @@ func (w *Worker) checkpoint(ctx context.Context, shardID, seq string) error {
 		}
 		w.mu.Lock()
 		h := w.held[shardID]
-		var counter uint64
+		var epoch uint64
 		if h != nil {
-			counter = h.counter
+			epoch = h.epoch
 		}
 		w.mu.Unlock()
 		l := all[shardID]
-		if h == nil || l == nil || l.Owner != w.cfg.Worker || l.Counter != counter {
+		if h == nil || l == nil || l.Owner != w.cfg.Worker || l.Epoch != epoch {
 			return nil, fmt.Errorf("checkpoint %s of %s: %w", seq, shardID, ErrLeaseLost)
 		}
 		l.Checkpoint, l.CheckpointTime, l.OwnerSwitches = seq, nil, 0
