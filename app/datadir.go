@@ -29,3 +29,6 @@ func defaultDataDir() string {
 
 // databasePath is the engine's file inside a data directory.
 func databasePath(dir string) string { return filepath.Join(dir, "shardlab.db") }
+
+// bucketsDir is where the Firehose API's S3 bucket ARNs land: one folder per bucket.
+func bucketsDir(dir string) string { return filepath.Join(dir, "s3") }

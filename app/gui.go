@@ -21,6 +21,8 @@ import (
 
 	"github.com/shardlab/shardlab/assets"
 	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/engine/delivery"
+	"github.com/shardlab/shardlab/engine/firehoseapi"
 	"github.com/shardlab/shardlab/engine/loadgen"
 	"github.com/shardlab/shardlab/engine/storage"
 	"github.com/shardlab/shardlab/views"
@@ -79,7 +81,13 @@ func runGUI(args []string) error {
 	if seeded && cfg.show == "" {
 		cfg.show = sampleStream // a first start opens on the workshop's picture, not an empty list
 	}
-	api := startInAppAPI(eng, cfg.api)
+	deliveries, err := delivery.OpenManager(eng)
+	if err != nil {
+		showStartupError(err)
+		return err
+	}
+	defer deliveries.Close() // runs before eng.Close: the delivery streams flush what they hold
+	api := startInAppAPI(eng, cfg.api, firehoseapi.New(eng, deliveries, firehoseapi.Options{BucketsDir: bucketsDir(cfg.dataDir)}))
 	defer api.stop()
 
 	a := fyneapp.NewWithID(appID)
@@ -148,7 +156,7 @@ type inAppAPI struct {
 	srv      *http.Server
 }
 
-func startInAppAPI(eng *engine.Engine, addr string) *inAppAPI {
+func startInAppAPI(eng *engine.Engine, addr string, fh http.Handler) *inAppAPI {
 	a := &inAppAPI{}
 	if addr == "off" {
 		return a
@@ -161,7 +169,7 @@ func startInAppAPI(eng *engine.Engine, addr string) *inAppAPI {
 		}
 		return a
 	}
-	a.srv = newAPIServer(eng)
+	a.srv = newAPIServer(eng, fh)
 	a.endpoint = "http://" + ln.Addr().String()
 	go func() {
 		if err := a.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

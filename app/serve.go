@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/engine/delivery"
+	"github.com/shardlab/shardlab/engine/firehoseapi"
 	"github.com/shardlab/shardlab/engine/kinesisapi"
 )
 
@@ -83,11 +85,16 @@ func serve(ctx context.Context, cfg serveConfig, out *os.File, ready chan<- stri
 		return err
 	}
 	defer eng.Close()
+	deliveries, err := delivery.OpenManager(eng)
+	if err != nil {
+		return err
+	}
+	defer deliveries.Close() // before the engine closes: the delivery streams flush what they hold
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
 	}
-	srv := newAPIServer(eng)
+	srv := newAPIServer(eng, firehoseapi.New(eng, deliveries, firehoseapi.Options{BucketsDir: bucketsDir(cfg.dataDir)}))
 	scheme, certNote := "http", ""
 	if cfg.tls {
 		cert, certPath, err := localCertificate(cfg.dataDir)
@@ -103,10 +110,11 @@ func serve(ctx context.Context, cfg serveConfig, out *os.File, ready chan<- stri
 	if cfg.limits == "off" {
 		limits = "off"
 	}
-	fmt.Fprintf(out, "Shardlab %s — Kinesis API at %s\n%sdata: %s\nlimits: %s\n\n"+
+	fmt.Fprintf(out, "Shardlab %s — Kinesis and Firehose API at %s\n%sdata: %s\nlimits: %s\n"+
+		"Firehose S3 buckets: folders under %s\n\n"+
 		"Try: aws --endpoint-url %s kinesis list-streams\n"+
 		"Go SDK: kinesis.New(kinesis.Options{BaseEndpoint: aws.String(%q), Region: \"us-east-1\", ...})\n"+
-		"Ctrl-C stops the server.\n", version, endpoint, certNote, eng.Path(), limits, endpoint, endpoint)
+		"Ctrl-C stops the server.\n", version, endpoint, certNote, eng.Path(), limits, bucketsDir(cfg.dataDir), endpoint, endpoint)
 	fmt.Fprintln(out, streamsLine(eng))
 	if ready != nil {
 		ready <- endpoint
@@ -133,11 +141,22 @@ func serve(ctx context.Context, cfg serveConfig, out *os.File, ready chan<- stri
 	return eng.Close()
 }
 
-// newAPIServer is the Kinesis API over HTTP/1.1 and HTTP/2 without TLS (h2c, the JavaScript SDK v3's default) on
-// one port, as `serve` and the app's in-app server run it.
-func newAPIServer(eng *engine.Engine) *http.Server {
+// newAPIServer is the Kinesis API, and the Firehose API when fh is set, over HTTP/1.1 and HTTP/2 without TLS (h2c,
+// the JavaScript SDK v3's default) on one port, as `serve` and the app's in-app server run it. Calls go to one or
+// the other by their X-Amz-Target.
+func newAPIServer(eng *engine.Engine, fh http.Handler) *http.Server {
 	api := kinesisapi.New(eng, kinesisapi.Options{})
-	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, Protocols: new(http.Protocols)}
+	var h http.Handler = api
+	if fh != nil {
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasPrefix(r.Header.Get("X-Amz-Target"), firehoseapi.TargetPrefix) {
+				fh.ServeHTTP(w, r)
+				return
+			}
+			api.ServeHTTP(w, r)
+		})
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, Protocols: new(http.Protocols)}
 	srv.RegisterOnShutdown(api.EndSubscriptions)
 	srv.Protocols.SetHTTP1(true)
 	srv.Protocols.SetUnencryptedHTTP2(true)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -173,4 +174,61 @@ func TestServeShutdownFinishesPutsInFlight(t *testing.T) {
 	if _, body, _ = call(t, c, endpoint, "GetRecords", `{"ShardIterator":"`+it+`"}`); !strings.Contains(body, `"Data":"aW4tZmxpZ2h0"`) {
 		t.Fatalf("the in-flight put is not there after a restart: %s", body)
 	}
+}
+
+// TestServeAnswersFirehoseOnTheSamePort: a DirectPut delivery stream created through serve's endpoint writes its
+// records into <data>/s3/<bucket>, and survives a restart.
+func TestServeAnswersFirehoseOnTheSamePort(t *testing.T) {
+	dir := t.TempDir()
+	cfg := serveConfig{addr: "127.0.0.1:0", dataDir: dir, limits: "on", account: "000000000000", region: "us-east-1"}
+	endpoint, stop, done := startServe(t, cfg)
+	firehose := func(action, body string) (int, string) {
+		req, _ := http.NewRequest(http.MethodPost, endpoint+"/", strings.NewReader(body))
+		req.Header.Set("X-Amz-Target", "Firehose_20150804."+action)
+		req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("%s: %v", action, err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := firehose("CreateDeliveryStream", `{"DeliveryStreamName":"d","ExtendedS3DestinationConfiguration":`+
+		`{"BucketARN":"arn:aws:s3:::b","RoleARN":"r","BufferingHints":{"IntervalInSeconds":0}}}`); code != 200 {
+		t.Fatalf("CreateDeliveryStream: %d %s", code, body)
+	}
+	if code, body := firehose("PutRecord", `{"DeliveryStreamName":"d","Record":{"Data":"aGkK"}}`); code != 200 || !strings.Contains(body, "RecordId") {
+		t.Fatalf("PutRecord: %d %s", code, body)
+	}
+	waitForFile := func() {
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			if n := countFiles(dir + "/s3/b"); n > 0 {
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Fatal("no object in <data>/s3/b")
+	}
+	waitForFile()
+	stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	endpoint, _, _ = startServe(t, cfg)
+	if code, body := firehose("DescribeDeliveryStream", `{"DeliveryStreamName":"d"}`); code != 200 || !strings.Contains(body, `"ACTIVE"`) {
+		t.Fatalf("after a restart: %d %s", code, body)
+	}
+}
+
+func countFiles(dir string) int {
+	n := 0
+	filepath.Walk(dir, func(_ string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() {
+			n++
+		}
+		return nil
+	})
+	return n
 }

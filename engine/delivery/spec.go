@@ -39,6 +39,8 @@ type Source struct {
 	// Start is TRIM_HORIZON, LATEST (default) or AT_TIMESTAMP, for a delivery that has no checkpoints yet.
 	Start string    `json:"start,omitempty"`
 	At    time.Time `json:"at,omitzero"`
+	// DirectPut marks a stream that only backs the Firehose API's PutRecord and PutRecordBatch for this delivery.
+	DirectPut bool `json:"directPut,omitempty"`
 }
 
 // Processor kinds.
@@ -85,6 +87,8 @@ type Destination struct {
 	Prefix string `json:"prefix,omitempty"`
 	// ErrorPrefix is where batches go that could not be delivered (default "errors/").
 	ErrorPrefix string `json:"errorPrefix,omitempty"`
+	// BucketARN is the S3 bucket a folder stands in for, when the Firehose API created it.
+	BucketARN string `json:"bucketARN,omitempty"`
 }
 
 // Defaults and limits, as Firehose has them.
