@@ -7,11 +7,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/shardlab/shardlab/engine"
 )
 
-// destination writes one object under a key (a prefix and a file name).
+// destination takes one object: object destinations write body under key (a prefix and a file name); record
+// destinations (a stream, an HTTP endpoint) send the items' data one record each, uncompressed.
 type destination interface {
-	put(ctx context.Context, key string, body []byte) error
+	put(ctx context.Context, key string, body []byte, items []item) error
 	spec() Destination
 }
 
@@ -32,7 +35,7 @@ func (f folderDest) spec() Destination { return f.d }
 
 // put writes the object to a temporary file, syncs it and renames it into place, so a reader (or a crash) never
 // sees half an object.
-func (f folderDest) put(_ context.Context, key string, body []byte) error {
+func (f folderDest) put(_ context.Context, key string, body []byte, _ []item) error {
 	root, err := filepath.Abs(f.d.Path)
 	if err != nil {
 		return err
@@ -63,10 +66,24 @@ func (f folderDest) put(_ context.Context, key string, body []byte) error {
 	return os.Rename(tmp.Name(), path)
 }
 
-func newDestination(d Destination) destination {
+func newDestination(eng *engine.Engine, d Destination) destination {
 	switch d.Kind {
 	case Folder:
 		return folderDest{d}
+	case Stream:
+		return streamDest{eng: eng, d: d}
+	case HTTP:
+		return newHTTPDest(d)
 	}
 	return nil // Validate refuses any other kind
+}
+
+// errorSink is where a destination's error output goes: a folder's own error prefix, or the error folder of a
+// destination that is not a folder.
+func errorSink(dest destination) destination {
+	d := dest.spec()
+	if d.Kind == Folder {
+		return dest
+	}
+	return folderDest{Destination{Kind: Folder, Path: d.ErrorFolder, ErrorPrefix: d.ErrorPrefix}}
 }

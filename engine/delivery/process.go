@@ -1,8 +1,13 @@
 package delivery
 
 import (
+	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/shardlab/shardlab/engine"
@@ -16,11 +21,11 @@ const (
 	ResultProcessingFailed = "ProcessingFailed"
 )
 
-// pipeline is a spec's processors, compiled once.
+// pipeline is a spec's processors, compiled once. run is called by every shard's reader at once.
 type pipeline struct {
 	steps   []step
 	newline bool
-	gzip    bool
+	codec   string // "" for none
 }
 
 type step struct {
@@ -28,6 +33,13 @@ type step struct {
 	value  *recordexpr.Value
 	filter *recordexpr.Filter
 	keys   []namedValue
+	csv    *csvColumns
+}
+
+// csvColumns are a CSV conversion's columns: given, or the first record's keys, sorted, for every record after.
+type csvColumns struct {
+	once sync.Once
+	cols []string
 }
 
 type namedValue struct {
@@ -43,6 +55,8 @@ type item struct {
 	shard string
 	seq   string
 	err   string // why processing failed (ResultProcessingFailed)
+	// partitionKey is the source record's, for a stream destination.
+	partitionKey string
 }
 
 func compile(s Spec) (*pipeline, error) {
@@ -64,11 +78,13 @@ func compile(s Spec) (*pipeline, error) {
 				}
 				st.keys = append(st.keys, namedValue{k.Name, v})
 			}
+		case Convert:
+			st.csv = &csvColumns{cols: proc.Columns}
 		case Newline:
 			p.newline = true
 			continue
 		case Compress:
-			p.gzip = proc.Codec == "gzip"
+			p.codec = proc.Codec
 			continue
 		}
 		if err != nil {
@@ -82,7 +98,7 @@ func compile(s Spec) (*pipeline, error) {
 // run passes one record through the steps. A run-time error (a nil member, a key that is not text) makes the
 // record ProcessingFailed: it goes to the error output with the error, never silently away.
 func (p *pipeline) run(r engine.Record, shard string) (item, string) {
-	it := item{data: r.Data, ts: r.ApproximateArrivalTimestamp, shard: shard, seq: r.SequenceNumber}
+	it := item{data: r.Data, ts: r.ApproximateArrivalTimestamp, shard: shard, seq: r.SequenceNumber, partitionKey: r.PartitionKey}
 	rec := recordexpr.NewRecord(r.Data, r.PartitionKey, r.SequenceNumber, shard, r.ApproximateArrivalTimestamp)
 	for _, st := range p.steps {
 		switch st.kind {
@@ -108,6 +124,13 @@ func (p *pipeline) run(r engine.Record, shard string) (item, string) {
 			if !ok {
 				return it, ResultDropped
 			}
+		case Convert:
+			line, err := st.csv.line(rec.Data)
+			if err != nil {
+				return p.failed(it, err), ResultProcessingFailed
+			}
+			it.data = line
+			rec = recordexpr.NewRecord(line, r.PartitionKey, r.SequenceNumber, shard, r.ApproximateArrivalTimestamp)
 		case Partition:
 			if it.keys == nil {
 				it.keys = map[string]string{}
@@ -148,4 +171,36 @@ func encodeValue(v any) ([]byte, error) {
 		return nil, fmt.Errorf("the transform's result cannot be written as JSON: %w", err)
 	}
 	return b, nil
+}
+
+// line writes a JSON object's values as one CSV line (with its "\n"), in the columns' order; a missing value is
+// empty, a nested one its JSON.
+func (c *csvColumns) line(data any) ([]byte, error) {
+	obj, ok := data.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("CSV conversion needs a JSON object, got %T", data)
+	}
+	c.once.Do(func() {
+		if len(c.cols) == 0 {
+			c.cols = slices.Sorted(maps.Keys(obj))
+		}
+	})
+	fields := make([]string, len(c.cols))
+	for i, col := range c.cols {
+		switch v := obj[col].(type) {
+		case nil:
+		case string:
+			fields[i] = v
+		case map[string]any, []any:
+			b, _ := json.Marshal(v)
+			fields[i] = string(b)
+		default:
+			fields[i] = fmt.Sprint(v)
+		}
+	}
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	w.Write(fields)
+	w.Flush()
+	return b.Bytes(), w.Error()
 }

@@ -2,7 +2,6 @@ package delivery
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -72,7 +71,7 @@ func Start(eng *engine.Engine, spec Spec) (*Delivery, error) {
 	d := &Delivery{eng: eng, spec: spec, pipe: pipe, kick: make(chan struct{}, 1), flushDone: make(chan struct{}),
 		workerDone: make(chan struct{})}
 	for _, ds := range spec.Destinations {
-		d.dests = append(d.dests, newDestination(ds))
+		d.dests = append(d.dests, newDestination(eng, ds))
 	}
 	start := spec.Source.Start
 	if start == "" {
@@ -256,21 +255,16 @@ func (d *Delivery) deliver(ctx context.Context, dest destination, items, failed 
 		}
 		groups[p] = append(groups[p], it)
 	}
-	ext := ""
-	if d.pipe.gzip {
-		ext = ".gz"
-	}
+	ext := codecExt[d.pipe.codec]
 	for _, prefix := range order {
 		group := groups[prefix]
 		var body bytes.Buffer
 		for _, it := range group {
 			body.Write(it.data)
 		}
-		obj := body.Bytes()
-		if d.pipe.gzip {
-			obj = gzipped(obj)
-		}
-		err := d.retry(ctx, func() error { return dest.put(ctx, prefix+objectName(d.spec.Name, time.Now(), ext), obj) })
+		name := objectName(d.spec.Name, time.Now(), ext)
+		obj := compress(d.pipe.codec, name, body.Bytes())
+		err := d.retry(ctx, func() error { return dest.put(ctx, prefix+name, obj, group) })
 		if ctx.Err() != nil {
 			return false
 		}
@@ -351,14 +345,15 @@ func (d *Delivery) writeErrors(ctx context.Context, dest destination, items []it
 			AttemptEndingTimestamp: now.UnixMilli(), RawData: it.data, ShardID: it.shard, SequenceNumber: it.seq,
 			PartitionKeys: it.keys})
 	}
-	prefix := errorPrefix(dest.spec().ErrorPrefix)
+	sink := errorSink(dest)
+	prefix := errorPrefix(sink.spec().ErrorPrefix)
 	outputType := "processing-failed"
 	if code == "DeliveryFailed" {
 		outputType = "delivery-failed"
 	}
 	key := renderPrefix(prefix, now, nil, outputType) + objectName(d.spec.Name, now, "")
 	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 10*time.Second) {
-		err := dest.put(ctx, key, body.Bytes())
+		err := sink.put(ctx, key, body.Bytes(), nil)
 		if err == nil {
 			return true
 		}
@@ -391,10 +386,3 @@ func (d *Delivery) note(err error) {
 	d.mu.Unlock()
 }
 
-func gzipped(b []byte) []byte {
-	var out bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&out, gzip.BestSpeed) // a valid level never fails
-	zw.Write(b)
-	zw.Close()
-	return out.Bytes()
-}

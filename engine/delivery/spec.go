@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -49,15 +50,18 @@ const (
 	Filter    = "filter"    // Expr keeps the records it is true for
 	Partition = "partition" // Keys name expressions whose values fill !{partitionKeyFromQuery:name}
 	Newline   = "newline"   // a "\n" after each record
-	Compress  = "compress"  // Codec: gzip
+	Convert   = "convert"   // Format csv: a JSON object becomes a CSV line of Columns (or its keys, sorted)
+	Compress  = "compress"  // Codec: gzip, snappy (framed) or zip, for object destinations
 )
 
 // Processor is one step between source and destinations.
 type Processor struct {
-	Kind  string         `json:"kind"`
-	Expr  string         `json:"expr,omitempty"`
-	Keys  []PartitionKey `json:"keys,omitempty"`
-	Codec string         `json:"codec,omitempty"`
+	Kind    string         `json:"kind"`
+	Expr    string         `json:"expr,omitempty"`
+	Keys    []PartitionKey `json:"keys,omitempty"`
+	Codec   string         `json:"codec,omitempty"`
+	Format  string         `json:"format,omitempty"`
+	Columns []string       `json:"columns,omitempty"`
 }
 
 // PartitionKey is a named expression of a record: its value becomes part of the destination prefix.
@@ -75,6 +79,15 @@ type Buffer struct {
 // Destination kinds.
 const (
 	Folder = "folder" // a local folder laid out as an S3 bucket would be
+	Stream = "stream" // another Shardlab stream: each record put again
+	HTTP   = "http"   // an HTTP endpoint: Firehose's request format, Splunk HEC or an OpenSearch/Elasticsearch _bulk URL
+)
+
+// HTTP endpoint formats.
+const (
+	FormatFirehose = "firehose" // Firehose's HTTP endpoint delivery request, records base64 (the default)
+	FormatSplunk   = "splunk"   // Splunk HTTP Event Collector: one {"event": …} per record, "Authorization: Splunk <key>"
+	FormatBulk     = "bulk"     // an OpenSearch/Elasticsearch _bulk body: an index action and the document per record
 )
 
 // Destination is where buffered objects go.
@@ -89,6 +102,17 @@ type Destination struct {
 	ErrorPrefix string `json:"errorPrefix,omitempty"`
 	// BucketARN is the S3 bucket a folder stands in for, when the Firehose API created it.
 	BucketARN string `json:"bucketARN,omitempty"`
+	// Stream is the target stream (Stream); each record keeps its partition key, or gets a random one.
+	Stream string `json:"stream,omitempty"`
+	// URL, Format, AccessKey and Index describe an HTTP endpoint (HTTP); AccessKey goes in
+	// X-Amz-Firehose-Access-Key (firehose) or the Splunk Authorization header, Index names the _bulk index.
+	URL       string `json:"url,omitempty"`
+	Format    string `json:"format,omitempty"`
+	AccessKey string `json:"accessKey,omitempty"`
+	Index     string `json:"index,omitempty"`
+	// ErrorFolder keeps what a stream or HTTP destination could not take (a folder destination uses its own
+	// error prefix); required for those kinds, since nothing is dropped silently.
+	ErrorFolder string `json:"errorFolder,omitempty"`
 }
 
 // Defaults and limits, as Firehose has them.
@@ -172,12 +196,16 @@ func (s Spec) Validate() error {
 				keys[k.Name] = true
 			}
 		case Newline:
+		case Convert:
+			if p.Format != "csv" {
+				bad(field+".format", "%q is not a supported record format (csv)", p.Format)
+			}
 		case Compress:
-			if p.Codec != "gzip" {
-				bad(field+".codec", "%q is not a supported codec (gzip)", p.Codec)
+			if _, ok := codecExt[p.Codec]; !ok {
+				bad(field+".codec", "%q is not a supported codec (gzip, snappy, zip)", p.Codec)
 			}
 		default:
-			bad(field+".kind", "%q is not transform, filter, partition, newline or compress", p.Kind)
+			bad(field+".kind", "%q is not transform, filter, partition, convert, newline or compress", p.Kind)
 		}
 	}
 	if b := s.Buffer.SizeMiB; b != 0 && (b < 1 || b > maxSizeMiB) {
@@ -199,8 +227,30 @@ func (s Spec) Validate() error {
 			if d.Path == "" {
 				bad(field+".path", "a folder destination needs a path")
 			}
+		case Stream:
+			if d.Stream == "" {
+				bad(field+".stream", "a stream destination needs a stream")
+			}
+			if d.Stream == s.Source.Stream {
+				bad(field+".stream", "%q is the source: delivering into it would loop forever", d.Stream)
+			}
+		case HTTP:
+			if u, err := url.Parse(d.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				bad(field+".url", "%q is not an http:// or https:// URL", d.URL)
+			}
+			switch d.Format {
+			case "", FormatFirehose, FormatSplunk, FormatBulk:
+			default:
+				bad(field+".format", "%q is not firehose, splunk or bulk", d.Format)
+			}
+			if d.Format == FormatBulk && d.Index == "" {
+				bad(field+".index", "a _bulk destination needs an index")
+			}
 		default:
-			bad(field+".kind", "%q is not a supported destination (folder)", d.Kind)
+			bad(field+".kind", "%q is not a supported destination (folder, stream, http)", d.Kind)
+		}
+		if d.Kind != Folder && d.ErrorFolder == "" {
+			bad(field+".errorFolder", "a %s destination needs an error folder for what it cannot deliver", d.Kind)
 		}
 		for _, prefix := range []string{d.Prefix, d.ErrorPrefix} {
 			if err := checkPrefix(prefix, keys); err != nil {
