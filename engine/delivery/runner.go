@@ -385,4 +385,3 @@ func (d *Delivery) note(err error) {
 	d.metrics.LastError = err.Error()
 	d.mu.Unlock()
 }
-
