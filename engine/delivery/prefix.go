@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -43,24 +44,55 @@ func checkPrefix(prefix string, keys map[string]bool) error {
 	return nil
 }
 
-// renderPrefix fills a prefix's namespaces for a record that arrived at ts with the given partition keys.
+// renderPrefix fills a prefix's namespaces for a record that arrived at ts with the given partition keys. The
+// prefix is parsed once (a flush renders it for every record).
 func renderPrefix(prefix string, ts time.Time, keys map[string]string, errorType string) string {
 	if prefix == "" {
 		prefix = defaultObjectPattern
 	}
-	return namespaceRef.ReplaceAllStringFunc(prefix, func(ref string) string {
-		m := namespaceRef.FindStringSubmatch(ref)
-		switch m[1] {
+	t, ok := templates.Load(prefix)
+	if !ok {
+		t, _ = templates.LoadOrStore(prefix, parsePrefix(prefix))
+	}
+	var b strings.Builder
+	for _, part := range t.([]prefixPart) {
+		switch part.namespace {
+		case "":
+			b.WriteString(part.text)
 		case "timestamp":
-			layout, _ := javaTimeLayout(m[2]) // checked by Validate
-			return ts.UTC().Format(layout)
+			b.WriteString(ts.UTC().Format(part.text))
 		case "partitionKeyFromQuery":
-			return keys[m[2]]
+			b.WriteString(keys[part.text])
 		case "firehose":
-			return errorType
+			b.WriteString(errorType)
 		}
-		return ref
-	})
+	}
+	return b.String()
+}
+
+// prefixPart is literal text (no namespace), or a namespace with its argument (a Go layout for timestamp).
+type prefixPart struct{ namespace, text string }
+
+var templates sync.Map // prefix → []prefixPart
+
+func parsePrefix(prefix string) []prefixPart {
+	var parts []prefixPart
+	last := 0
+	for _, m := range namespaceRef.FindAllStringSubmatchIndex(prefix, -1) {
+		if m[0] > last {
+			parts = append(parts, prefixPart{text: prefix[last:m[0]]})
+		}
+		ns, arg := prefix[m[2]:m[3]], prefix[m[4]:m[5]]
+		if ns == "timestamp" {
+			arg, _ = javaTimeLayout(arg) // checked by Validate
+		}
+		parts = append(parts, prefixPart{namespace: ns, text: arg})
+		last = m[1]
+	}
+	if last < len(prefix) {
+		parts = append(parts, prefixPart{text: prefix[last:]})
+	}
+	return parts
 }
 
 // javaTimeLayout turns the DateTimeFormatter letters Firehose prefixes use into a Go layout.

@@ -43,7 +43,9 @@ type Delivery struct {
 	oldest  time.Time // arrival of the oldest buffered record
 	since   time.Time // when the buffer got its first item: the interval counts from here
 	waiters []chan struct{}
-	metrics Metrics
+	// checkpoints holds, per shard, the last page buffered: the flush that writes the buffer checkpoints it.
+	checkpoints map[string]*consumer.Batch
+	metrics     Metrics
 
 	kick         chan struct{}
 	stopFlush    context.CancelFunc
@@ -139,8 +141,10 @@ func (d *Delivery) Metrics() Metrics {
 	return m
 }
 
-// process is the consumer worker's handler: it runs the processors over a page, buffers the results and waits for
-// the flush that writes them before checkpointing, so a checkpoint never runs ahead of what was delivered.
+// process is the consumer worker's handler: it runs the processors over a page and buffers the results; the
+// flush that writes them checkpoints the page, so a checkpoint never runs ahead of what was delivered. A reader
+// goes on to its next page meanwhile, unless the buffer already holds twice its size hint: then it waits for the
+// flush (back-pressure).
 func (d *Delivery) process(ctx context.Context, b *consumer.Batch) error {
 	var its, fails []item
 	dropped := 0
@@ -159,6 +163,11 @@ func (d *Delivery) process(ctx context.Context, b *consumer.Batch) error {
 	d.metrics.Incoming += uint64(len(b.Records))
 	d.metrics.Dropped += uint64(dropped)
 	if len(its)+len(fails) == 0 {
+		if d.checkpoints[b.ShardID] != nil { // an earlier page of the shard waits for the flush: so does this one
+			d.checkpoints[b.ShardID] = b
+			d.mu.Unlock()
+			return nil
+		}
 		d.mu.Unlock()
 		return b.Checkpoint(ctx)
 	}
@@ -174,21 +183,29 @@ func (d *Delivery) process(ctx context.Context, b *consumer.Batch) error {
 	}
 	d.items = append(d.items, its...)
 	d.failed = append(d.failed, fails...)
-	flushed := make(chan struct{})
-	d.waiters = append(d.waiters, flushed)
+	if d.checkpoints == nil {
+		d.checkpoints = map[string]*consumer.Batch{}
+	}
+	d.checkpoints[b.ShardID] = b
 	if wasEmpty || d.bytes >= d.spec.bufferBytes() || d.spec.interval() == 0 {
 		select { // the flusher arms its interval, or flushes now
 		case d.kick <- struct{}{}:
 		default:
 		}
 	}
+	if d.bytes < 2*d.spec.bufferBytes() && d.spec.interval() > 0 {
+		d.mu.Unlock()
+		return nil
+	}
+	flushed := make(chan struct{})
+	d.waiters = append(d.waiters, flushed)
 	d.mu.Unlock()
 	select {
 	case <-flushed:
+		return nil
 	case <-ctx.Done():
 		return ctx.Err() // not checkpointed: read again next time
 	}
-	return b.Checkpoint(ctx)
 }
 
 // flushLoop writes the buffer out when it reaches the size hint, or when its oldest item has waited the interval.
@@ -224,8 +241,8 @@ func (d *Delivery) flushLoop(ctx context.Context) {
 // flush writes everything buffered to every destination and releases the pages waiting on it.
 func (d *Delivery) flush(ctx context.Context) {
 	d.mu.Lock()
-	items, failed, waiters := d.items, d.failed, d.waiters
-	d.items, d.failed, d.waiters, d.bytes, d.oldest = nil, nil, nil, 0, time.Time{}
+	items, failed, waiters, checkpoints := d.items, d.failed, d.waiters, d.checkpoints
+	d.items, d.failed, d.waiters, d.checkpoints, d.bytes, d.oldest = nil, nil, nil, nil, 0, time.Time{}
 	d.mu.Unlock()
 	if len(items)+len(failed) == 0 {
 		return
@@ -233,6 +250,13 @@ func (d *Delivery) flush(ctx context.Context) {
 	for _, dest := range d.dests {
 		if !d.deliver(ctx, dest, items, failed) {
 			return // stopped mid-way: nothing released, nothing checkpointed, all of it read again
+		}
+	}
+	// Delivered: now the pages may be checkpointed. One whose lease moved meanwhile is refused; its new holder
+	// reads it again (the at-least-once edge).
+	for _, b := range checkpoints {
+		if err := b.Checkpoint(context.Background()); err != nil {
+			d.note(err)
 		}
 	}
 	d.mu.Lock()

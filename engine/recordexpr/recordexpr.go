@@ -5,13 +5,13 @@
 package recordexpr
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"time"
 
 	"github.com/expr-lang/expr"
+	gojson "github.com/goccy/go-json"
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/vm"
 )
@@ -26,11 +26,13 @@ type Record struct {
 	Size  int       `expr:"size"`
 }
 
-// NewRecord exposes raw data as an expression's record: parsed JSON when it is JSON, else its text.
+// NewRecord exposes raw data as an expression's record: parsed JSON when it is JSON, else its text. The parsing
+// is goccy/go-json's, which decodes into maps about twice as fast as encoding/json: every record a filter, a key
+// expression or a delivery transform sees goes through here.
 func NewRecord(data []byte, key, seq, shard string, ts time.Time) Record {
 	r := Record{Key: key, Seq: seq, Shard: shard, TS: ts, Size: len(data)}
 	var v any
-	if len(data) > 0 && (data[0] == '{' || data[0] == '[') && json.Unmarshal(data, &v) == nil {
+	if len(data) > 0 && (data[0] == '{' || data[0] == '[') && gojson.Unmarshal(data, &v) == nil {
 		r.Data = wholeNumbers(v)
 	} else {
 		r.Data = string(data)
