@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/expr-lang/expr"
-	gojson "github.com/goccy/go-json"
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/vm"
+	gojson "github.com/goccy/go-json"
 )
 
 // Record is what an expression sees.
