@@ -12,6 +12,26 @@ import (
 // mapped by an expr-lang transform, gzipped and written as objects to a folder. One op is one record delivered;
 // records/s is reported from the wall time from Start to the last record written.
 func BenchmarkStreamTransformGzipFolder(b *testing.B) {
+	interval := 1
+	benchDelivery(b, Spec{Name: "bench", Source: Source{Stream: "events", Start: engine.IteratorTrimHorizon},
+		Processors: []Processor{{Kind: Transform, Expr: `{"user": data.user, "path": data.path, "status": data.status, "ms": data.latency_ms}`},
+			{Kind: Newline}, {Kind: Compress, Codec: "gzip"}},
+		Buffer:       Buffer{SizeMiB: 8, IntervalSeconds: &interval},
+		Destinations: []Destination{{Kind: Folder, Path: b.TempDir()}}})
+}
+
+// BenchmarkStreamToParquetFolder: the same records converted to Parquet rows of a given schema, one Parquet file
+// (Snappy pages) an object.
+func BenchmarkStreamToParquetFolder(b *testing.B) {
+	interval := 1
+	benchDelivery(b, Spec{Name: "bench", Source: Source{Stream: "events", Start: engine.IteratorTrimHorizon},
+		Processors: []Processor{{Kind: Convert, Format: "parquet", Schema: []Column{{"user", ColumnString},
+			{"path", ColumnString}, {"status", ColumnInt}, {"latency_ms", ColumnInt}, {"pad", ColumnString}}}},
+		Buffer:       Buffer{SizeMiB: 64, IntervalSeconds: &interval},
+		Destinations: []Destination{{Kind: Folder, Path: b.TempDir()}}})
+}
+
+func benchDelivery(b *testing.B, spec Spec) {
 	eng, err := engine.Open(engine.Options{InMemory: true, LimitsOff: true})
 	if err != nil {
 		b.Fatal(err)
@@ -38,12 +58,6 @@ func BenchmarkStreamTransformGzipFolder(b *testing.B) {
 			entries = nil
 		}
 	}
-	interval := 1
-	spec := Spec{Name: "bench", Source: Source{Stream: "events", Start: engine.IteratorTrimHorizon},
-		Processors: []Processor{{Kind: Transform, Expr: `{"user": data.user, "path": data.path, "status": data.status, "ms": data.latency_ms}`},
-			{Kind: Newline}, {Kind: Compress, Codec: "gzip"}},
-		Buffer:       Buffer{SizeMiB: 8, IntervalSeconds: &interval},
-		Destinations: []Destination{{Kind: Folder, Path: b.TempDir()}}}
 	b.ResetTimer()
 	start := time.Now()
 	d, err := Start(eng, spec)
@@ -51,6 +65,9 @@ func BenchmarkStreamTransformGzipFolder(b *testing.B) {
 		b.Fatal(err)
 	}
 	for d.Metrics().Delivered < uint64(n) {
+		if m := d.Metrics(); m.ProcessingFailed+m.DeliveryFailed > 0 {
+			b.Fatalf("failures: %+v", m)
+		}
 		time.Sleep(5 * time.Millisecond)
 	}
 	elapsed := time.Since(start)

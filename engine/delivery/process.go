@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/parquet-go/parquet-go"
+
 	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/engine/recordexpr"
 )
@@ -25,15 +27,17 @@ const (
 type pipeline struct {
 	steps   []step
 	newline bool
-	codec   string // "" for none
+	codec   string         // "" for none
+	parquet *parquetSchema // set when records become Parquet rows: each object is then one Parquet file
 }
 
 type step struct {
 	kind   string
 	value  *recordexpr.Value
 	filter *recordexpr.Filter
-	keys   []namedValue
-	csv    *csvColumns
+	keys    []namedValue
+	csv     *csvColumns
+	parquet *parquetSchema
 }
 
 // csvColumns are a CSV conversion's columns: given, or the first record's keys, sorted, for every record after.
@@ -57,6 +61,8 @@ type item struct {
 	err   string // why processing failed (ResultProcessingFailed)
 	// partitionKey is the source record's, for a stream destination.
 	partitionKey string
+	// row is the record as a Parquet row, when the pipeline converts to Parquet.
+	row parquet.Row
 }
 
 func compile(s Spec) (*pipeline, error) {
@@ -79,7 +85,12 @@ func compile(s Spec) (*pipeline, error) {
 				st.keys = append(st.keys, namedValue{k.Name, v})
 			}
 		case Convert:
-			st.csv = &csvColumns{cols: proc.Columns}
+			if proc.Format == "parquet" {
+				p.parquet = newParquetSchema(proc.Schema)
+				st.parquet = p.parquet
+			} else {
+				st.csv = &csvColumns{cols: proc.Columns}
+			}
 		case Newline:
 			p.newline = true
 			continue
@@ -125,6 +136,14 @@ func (p *pipeline) run(r engine.Record, shard string) (item, string) {
 				return it, ResultDropped
 			}
 		case Convert:
+			if st.parquet != nil {
+				row, err := st.parquet.row(rec.Data)
+				if err != nil {
+					return p.failed(it, err), ResultProcessingFailed
+				}
+				it.row = row
+				continue
+			}
 			line, err := st.csv.line(rec.Data)
 			if err != nil {
 				return p.failed(it, err), ResultProcessingFailed
@@ -147,7 +166,7 @@ func (p *pipeline) run(r engine.Record, shard string) (item, string) {
 			}
 		}
 	}
-	if p.newline {
+	if p.newline && p.parquet == nil {
 		it.data = append(it.data[:len(it.data):len(it.data)], '\n')
 	}
 	return it, ResultOk

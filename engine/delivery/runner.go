@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/parquet-go/parquet-go"
+
 	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/engine/consumer"
 )
@@ -280,15 +282,24 @@ func (d *Delivery) deliver(ctx context.Context, dest destination, items, failed 
 		groups[p] = append(groups[p], it)
 	}
 	ext := codecExt[d.pipe.codec]
+	if d.pipe.parquet != nil {
+		ext = ".parquet"
+	}
 	for _, prefix := range order {
 		group := groups[prefix]
-		var body bytes.Buffer
-		for _, it := range group {
-			body.Write(it.data)
-		}
 		name := objectName(d.spec.Name, time.Now(), ext)
-		obj := compress(d.pipe.codec, name, body.Bytes())
-		err := d.retry(ctx, func() error { return dest.put(ctx, prefix+name, obj, group) })
+		obj, err := d.object(name, group)
+		if err != nil { // a Parquet writer refusing rows: the batch goes to the error output with why
+			d.note(err)
+			if !d.writeErrors(ctx, dest, group, "DeliveryFailed", err.Error()) {
+				return false
+			}
+			d.mu.Lock()
+			d.metrics.DeliveryFailed += uint64(len(group))
+			d.mu.Unlock()
+			continue
+		}
+		err = d.retry(ctx, func() error { return dest.put(ctx, prefix+name, obj, group) })
 		if ctx.Err() != nil {
 			return false
 		}
@@ -316,6 +327,23 @@ func (d *Delivery) deliver(ctx context.Context, dest destination, items, failed 
 		d.mu.Unlock()
 	}
 	return true
+}
+
+// object is the bytes of one object: the records one after another (compressed if asked), or a Parquet file of
+// their rows.
+func (d *Delivery) object(name string, group []item) ([]byte, error) {
+	if d.pipe.parquet != nil {
+		rows := make([]parquet.Row, len(group))
+		for i, it := range group {
+			rows[i] = it.row
+		}
+		return d.pipe.parquet.file(rows)
+	}
+	var body bytes.Buffer
+	for _, it := range group {
+		body.Write(it.data)
+	}
+	return compress(d.pipe.codec, name, body.Bytes()), nil
 }
 
 // retry calls put with exponential back-off (0.1 s doubling to 10 s) until it succeeds, fails permanently, the

@@ -50,7 +50,7 @@ const (
 	Filter    = "filter"    // Expr keeps the records it is true for
 	Partition = "partition" // Keys name expressions whose values fill !{partitionKeyFromQuery:name}
 	Newline   = "newline"   // a "\n" after each record
-	Convert   = "convert"   // Format csv: a JSON object becomes a CSV line of Columns (or its keys, sorted)
+	Convert   = "convert"   // Format csv: a JSON object becomes a CSV line of Columns (or its keys, sorted); parquet: a row of Schema
 	Compress  = "compress"  // Codec: gzip, snappy (framed) or zip, for object destinations
 )
 
@@ -62,6 +62,8 @@ type Processor struct {
 	Codec   string         `json:"codec,omitempty"`
 	Format  string         `json:"format,omitempty"`
 	Columns []string       `json:"columns,omitempty"`
+	// Schema is a Parquet conversion's columns; empty: inferred from the first record.
+	Schema []Column `json:"schema,omitempty"`
 }
 
 // PartitionKey is a named expression of a record: its value becomes part of the destination prefix.
@@ -168,6 +170,7 @@ func (s Spec) Validate() error {
 		bad("source.start", "%q is not TRIM_HORIZON, LATEST or AT_TIMESTAMP", s.Source.Start)
 	}
 	keys := map[string]bool{}
+	parquetAt, compressAt := -1, -1
 	for i, p := range s.Processors {
 		field := fmt.Sprintf("processors[%d]", i)
 		switch p.Kind {
@@ -197,15 +200,44 @@ func (s Spec) Validate() error {
 			}
 		case Newline:
 		case Convert:
-			if p.Format != "csv" {
-				bad(field+".format", "%q is not a supported record format (csv)", p.Format)
+			switch p.Format {
+			case "csv":
+			case "parquet":
+				parquetAt = i
+				seen := map[string]bool{}
+				for j, c := range p.Schema {
+					cf := fmt.Sprintf("%s.schema[%d]", field, j)
+					if c.Name == "" || seen[c.Name] {
+						bad(cf+".name", "%q is empty or used twice", c.Name)
+					}
+					seen[c.Name] = true
+					switch c.Type {
+					case ColumnString, ColumnInt, ColumnFloat, ColumnBool:
+					default:
+						bad(cf+".type", "%q is not string, int, float or bool", c.Type)
+					}
+				}
+			default:
+				bad(field+".format", "%q is not a supported record format (csv, parquet)", p.Format)
 			}
 		case Compress:
+			compressAt = i
 			if _, ok := codecExt[p.Codec]; !ok {
 				bad(field+".codec", "%q is not a supported codec (gzip, snappy, zip)", p.Codec)
 			}
 		default:
 			bad(field+".kind", "%q is not transform, filter, partition, convert, newline or compress", p.Kind)
+		}
+	}
+	if parquetAt >= 0 && compressAt >= 0 {
+		bad(fmt.Sprintf("processors[%d]", compressAt), "a Parquet file compresses its own pages (Snappy): no compress step after a Parquet conversion")
+	}
+	if parquetAt >= 0 {
+		for _, p := range s.Processors[parquetAt+1:] {
+			if p.Kind == Transform || p.Kind == Filter || p.Kind == Convert {
+				bad(fmt.Sprintf("processors[%d]", parquetAt), "the Parquet conversion must come after every transform, filter and conversion")
+				break
+			}
 		}
 	}
 	if b := s.Buffer.SizeMiB; b != 0 && (b < 1 || b > maxSizeMiB) {
