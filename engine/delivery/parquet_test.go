@@ -82,7 +82,7 @@ func TestParquetConversion(t *testing.T) {
 	dir2 := t.TempDir()
 	d, err = Start(eng, Spec{Name: "pq2", Source: Source{Stream: "events", Start: engine.IteratorTrimHorizon},
 		Processors: []Processor{{Kind: Convert, Format: "parquet", Schema: []Column{{"n", ColumnInt}, {"user", ColumnInt}}}},
-		Buffer: Buffer{IntervalSeconds: zero()}, Destinations: []Destination{{Kind: Folder, Path: dir2}}})
+		Buffer:     Buffer{IntervalSeconds: zero()}, Destinations: []Destination{{Kind: Folder, Path: dir2}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,9 +32,9 @@ type pipeline struct {
 }
 
 type step struct {
-	kind   string
-	value  *recordexpr.Value
-	filter *recordexpr.Filter
+	kind    string
+	value   *recordexpr.Value
+	filter  *recordexpr.Filter
 	keys    []namedValue
 	csv     *csvColumns
 	parquet *parquetSchema
