@@ -71,6 +71,10 @@ fuzz:
 	$(TESTENV) $(GO) test -run '^$$' -fuzz '^FuzzFastPutRecordsMatchesEncodingJSON$$' -fuzztime $(FUZZTIME) ./engine/kinesisapi
 	$(TESTENV) $(GO) test -run '^$$' -fuzz '^FuzzReader$$' -fuzztime $(FUZZTIME) ./engine/replay
 	$(TESTENV) $(GO) test -run '^$$' -fuzz '^FuzzCompile$$' -fuzztime $(FUZZTIME) ./engine/recordexpr
+	$(TESTENV) $(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./internal/b64
+	$(TESTENV) $(GO) test -run '^$$' -fuzz '^FuzzEncode$$' -fuzztime $(FUZZTIME) ./internal/b64
+	$(TESTENV) $(GO) test -run '^$$' -fuzz '^FuzzParseSpec$$' -fuzztime $(FUZZTIME) ./engine/delivery
+	$(TESTENV) $(GO) test -run '^$$' -fuzz '^FuzzFirehoseRequests$$' -fuzztime $(FUZZTIME) ./engine/firehoseapi
 
 lint:
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
