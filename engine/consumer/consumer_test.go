@@ -311,6 +311,7 @@ func TestAtTimestampReadsClosedShardsToo(t *testing.T) {
 	eng := openEngine(t, "")
 	createStream(t, eng, "s", 1)
 	putN(t, eng, 0, 100)
+	time.Sleep(10 * time.Millisecond) // arrival times are milliseconds: keep the timestamp clear of both batches
 	since := time.Now()
 	time.Sleep(10 * time.Millisecond)
 	putN(t, eng, 100, 200)

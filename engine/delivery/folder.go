@@ -70,6 +70,8 @@ func newDestination(eng *engine.Engine, d Destination) destination {
 	switch d.Kind {
 	case Folder:
 		return folderDest{d}
+	case S3:
+		return newS3Dest(d)
 	case Stream:
 		return streamDest{eng: eng, d: d}
 	case HTTP:
@@ -78,11 +80,11 @@ func newDestination(eng *engine.Engine, d Destination) destination {
 	return nil // Validate refuses any other kind
 }
 
-// errorSink is where a destination's error output goes: a folder's own error prefix, or the error folder of a
-// destination that is not a folder.
+// errorSink is where a destination's error output goes: a folder's or bucket's own error prefix, or the error folder
+// of a destination that holds no objects.
 func errorSink(dest destination) destination {
 	d := dest.spec()
-	if d.Kind == Folder {
+	if d.Kind == Folder || d.Kind == S3 {
 		return dest
 	}
 	return folderDest{Destination{Kind: Folder, Path: d.ErrorFolder, ErrorPrefix: d.ErrorPrefix}}

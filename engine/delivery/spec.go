@@ -81,6 +81,7 @@ type Buffer struct {
 // Destination kinds.
 const (
 	Folder = "folder" // a local folder laid out as an S3 bucket would be
+	S3     = "s3"     // a bucket of any S3-compatible server, through aws-sdk-go-v2's S3 client
 	Stream = "stream" // another Shardlab stream: each record put again
 	HTTP   = "http"   // an HTTP endpoint: Firehose's request format, Splunk HEC or an OpenSearch/Elasticsearch _bulk URL
 )
@@ -112,6 +113,13 @@ type Destination struct {
 	Format    string `json:"format,omitempty"`
 	AccessKey string `json:"accessKey,omitempty"`
 	Index     string `json:"index,omitempty"`
+	// Bucket, Endpoint (empty: AWS), Region (default us-east-1), PathStyle, AccessKey and SecretKey describe an S3
+	// destination. The keys are kept in shardlab.db and exported with the spec: use local, throwaway ones.
+	Bucket    string `json:"bucket,omitempty"`
+	Endpoint  string `json:"endpoint,omitempty"`
+	Region    string `json:"region,omitempty"`
+	PathStyle bool   `json:"pathStyle,omitempty"`
+	SecretKey string `json:"secretKey,omitempty"`
 	// ErrorFolder keeps what a stream or HTTP destination could not take (a folder destination uses its own
 	// error prefix); required for those kinds, since nothing is dropped silently.
 	ErrorFolder string `json:"errorFolder,omitempty"`
@@ -259,6 +267,15 @@ func (s Spec) Validate() error {
 			if d.Path == "" {
 				bad(field+".path", "a folder destination needs a path")
 			}
+		case S3:
+			if d.Bucket == "" {
+				bad(field+".bucket", "an s3 destination needs a bucket")
+			}
+			if d.Endpoint != "" {
+				if u, err := url.Parse(d.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+					bad(field+".endpoint", "%q is not an http:// or https:// URL", d.Endpoint)
+				}
+			}
 		case Stream:
 			if d.Stream == "" {
 				bad(field+".stream", "a stream destination needs a stream")
@@ -279,9 +296,9 @@ func (s Spec) Validate() error {
 				bad(field+".index", "a _bulk destination needs an index")
 			}
 		default:
-			bad(field+".kind", "%q is not a supported destination (folder, stream, http)", d.Kind)
+			bad(field+".kind", "%q is not a supported destination (folder, s3, stream, http)", d.Kind)
 		}
-		if d.Kind != Folder && d.ErrorFolder == "" {
+		if d.Kind != Folder && d.Kind != S3 && d.ErrorFolder == "" {
 			bad(field+".errorFolder", "a %s destination needs an error folder for what it cannot deliver", d.Kind)
 		}
 		for _, prefix := range []string{d.Prefix, d.ErrorPrefix} {
