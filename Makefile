@@ -6,12 +6,16 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 TESTENV    := home=$$(mktemp -d -t shardlab-test-XXXXXX) && trap 'rm -rf "$$home"' EXIT && \
 	XDG_CONFIG_HOME=$$home/config XDG_CACHE_HOME=$$home/cache XDG_DATA_HOME=$$home/data
 
-.PHONY: all deps build run test test-short smoke bench bench-api bench-efo bench-gui fuzz lint fmt clean
+.PHONY: all deps test-deps build run test test-short smoke bench bench-api bench-efo bench-gui fuzz lint fmt clean
 
 all: build
 
 deps: node_modules/.package-lock.json
 	@bash packaging/system-deps.sh
+
+# What the tests need on top: PostgreSQL for the delivery tests.
+test-deps: deps
+	@bash packaging/system-deps.sh --test
 
 # The AWS JavaScript SDK (a second real client in the tests) and the peers of `make bench-api`, from npm.
 node_modules/.package-lock.json: package.json package-lock.json
@@ -29,7 +33,7 @@ run: deps build
 
 # go vet, then every test (the engine's under the race detector); fuzz targets run their seed corpus; then the
 # real app under Xvfb when Xvfb is installed (deps installs it).
-test: deps
+test: test-deps
 	$(GO) vet ./...
 	$(TESTENV) $(GO) test -race -count=1 -timeout 15m ./...
 	@if command -v Xvfb >/dev/null; then $(MAKE) --no-print-directory smoke; else echo "smoke: skipped, no Xvfb"; fi

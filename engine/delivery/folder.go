@@ -68,6 +68,9 @@ func (f folderDest) put(_ context.Context, key string, body []byte, _ []item) er
 
 func newDestination(eng *engine.Engine, d Destination) destination {
 	switch d.Kind {
+	case PG:
+		p, _ := newPGDest(d) // Validate compiled the column expressions
+		return p
 	case Folder:
 		return folderDest{d}
 	case S3:

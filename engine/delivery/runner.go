@@ -110,6 +110,11 @@ func (d *Delivery) Stop(ctx context.Context) {
 		d.flush(ctx)
 		d.stopWorker()
 		<-d.workerDone
+		for _, dest := range d.dests {
+			if c, ok := dest.(interface{ close() }); ok {
+				c.close()
+			}
+		}
 	})
 }
 

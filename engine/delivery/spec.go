@@ -80,11 +80,18 @@ type Buffer struct {
 
 // Destination kinds.
 const (
-	Folder = "folder" // a local folder laid out as an S3 bucket would be
-	S3     = "s3"     // a bucket of any S3-compatible server, through aws-sdk-go-v2's S3 client
-	Stream = "stream" // another Shardlab stream: each record put again
-	HTTP   = "http"   // an HTTP endpoint: Firehose's request format, Splunk HEC or an OpenSearch/Elasticsearch _bulk URL
+	Folder = "folder"   // a local folder laid out as an S3 bucket would be
+	S3     = "s3"       // a bucket of any S3-compatible server, through aws-sdk-go-v2's S3 client
+	PG     = "postgres" // rows of a PostgreSQL table, inserted with COPY
+	Stream = "stream"   // another Shardlab stream: each record put again
+	HTTP   = "http"     // an HTTP endpoint: Firehose's request format, Splunk HEC or an OpenSearch/Elasticsearch _bulk URL
 )
+
+// ColumnMapping fills a table column from a record.
+type ColumnMapping struct {
+	Column string `json:"column"`
+	Expr   string `json:"expr,omitempty"`
+}
 
 // HTTP endpoint formats.
 const (
@@ -120,6 +127,11 @@ type Destination struct {
 	Region    string `json:"region,omitempty"`
 	PathStyle bool   `json:"pathStyle,omitempty"`
 	SecretKey string `json:"secretKey,omitempty"`
+	// DSN, Table and Columns describe a PostgreSQL destination: each column's value is an expression of the record
+	// (empty: data.<column>).
+	DSN     string          `json:"dsn,omitempty"`
+	Table   string          `json:"table,omitempty"`
+	Columns []ColumnMapping `json:"columns,omitempty"`
 	// ErrorFolder keeps what a stream or HTTP destination could not take (a folder destination uses its own
 	// error prefix); required for those kinds, since nothing is dropped silently.
 	ErrorFolder string `json:"errorFolder,omitempty"`
@@ -276,6 +288,26 @@ func (s Spec) Validate() error {
 					bad(field+".endpoint", "%q is not an http:// or https:// URL", d.Endpoint)
 				}
 			}
+		case PG:
+			if d.DSN == "" {
+				bad(field+".dsn", "a postgres destination needs a connection string, e.g. postgres://user@127.0.0.1:5432/db")
+			}
+			if d.Table == "" {
+				bad(field+".table", "a postgres destination needs a table")
+			}
+			if len(d.Columns) == 0 {
+				bad(field+".columns", "a postgres destination needs at least one column")
+			}
+			for j, c := range d.Columns {
+				if c.Column == "" {
+					bad(fmt.Sprintf("%s.columns[%d].column", field, j), "a column needs a name")
+				}
+				if c.Expr != "" {
+					if _, err := recordexpr.CompileValue(c.Expr); err != nil {
+						bad(fmt.Sprintf("%s.columns[%d].expr", field, j), "%v", err)
+					}
+				}
+			}
 		case Stream:
 			if d.Stream == "" {
 				bad(field+".stream", "a stream destination needs a stream")
@@ -296,7 +328,7 @@ func (s Spec) Validate() error {
 				bad(field+".index", "a _bulk destination needs an index")
 			}
 		default:
-			bad(field+".kind", "%q is not a supported destination (folder, s3, stream, http)", d.Kind)
+			bad(field+".kind", "%q is not a supported destination (folder, s3, postgres, stream, http)", d.Kind)
 		}
 		if d.Kind != Folder && d.Kind != S3 && d.ErrorFolder == "" {
 			bad(field+".errorFolder", "a %s destination needs an error folder for what it cannot deliver", d.Kind)
