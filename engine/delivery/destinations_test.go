@@ -124,21 +124,21 @@ func TestHTTPEndpoints(t *testing.T) {
 			}
 			if json.Unmarshal(body, &req) != nil || r.Header.Get("X-Amz-Firehose-Request-Id") != req.RequestID ||
 				r.Header.Get("X-Amz-Firehose-Access-Key") != "secret" || !bytes.HasPrefix(req.Records[0].Data, []byte(`{"n":`)) {
-				http.Error(w, "bad request", 400)
+				http.Error(w, "bad request", http.StatusBadRequest)
 				return
 			}
 			got["firehose"] += len(req.Records)
 			json.NewEncoder(w).Encode(map[string]any{"requestId": req.RequestID, "timestamp": 1})
 		case "/services/collector/event":
 			if r.Header.Get("Authorization") != "Splunk token" {
-				http.Error(w, "no token", 401)
+				http.Error(w, "no token", http.StatusUnauthorized)
 				return
 			}
 			sc := bufio.NewScanner(bytes.NewReader(body))
 			for sc.Scan() {
 				var ev struct{ Event map[string]any }
 				if json.Unmarshal(sc.Bytes(), &ev) != nil || ev.Event["user"] == nil {
-					http.Error(w, "bad event", 400)
+					http.Error(w, "bad event", http.StatusBadRequest)
 					return
 				}
 				got["splunk"]++

@@ -90,7 +90,7 @@ func inferColumns(obj map[string]any) []Column {
 func (p *parquetSchema) row(data any) (parquet.Row, error) {
 	obj, ok := data.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("Parquet conversion needs a JSON object, got %T", data)
+		return nil, fmt.Errorf("the Parquet conversion needs a JSON object, got %T", data)
 	}
 	p.once.Do(func() {
 		if p.schema == nil {
