@@ -138,6 +138,7 @@ func serve(ctx context.Context, cfg serveConfig, out *os.File, ready chan<- stri
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	deliveries.Close() // their last flush checkpoints into the engine: before it closes
 	return eng.Close()
 }
 

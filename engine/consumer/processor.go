@@ -73,8 +73,10 @@ func (w *Worker) process(ctx context.Context, h *heldLease) {
 			}
 			continue
 		}
-		if len(out.Records) > 0 {
-			b := &Batch{ShardID: shardID, Records: out.Records, MillisBehindLatest: out.MillisBehindLatest, w: w}
+		final := out.NextShardIterator == "" && w.cfg.DeferShardEnd
+		if len(out.Records) > 0 || final {
+			b := &Batch{ShardID: shardID, Records: out.Records, MillisBehindLatest: out.MillisBehindLatest, w: w,
+				final: final}
 			for {
 				err := w.cfg.Process(ctx, b)
 				if err == nil {
@@ -85,7 +87,9 @@ func (w *Worker) process(ctx context.Context, h *heldLease) {
 					return
 				}
 			}
-			lastSeq = out.Records[len(out.Records)-1].SequenceNumber
+			if len(out.Records) > 0 {
+				lastSeq = out.Records[len(out.Records)-1].SequenceNumber
+			}
 			w.mu.Lock()
 			h.status.Processed += uint64(len(out.Records))
 			w.mu.Unlock()
@@ -94,7 +98,10 @@ func (w *Worker) process(ctx context.Context, h *heldLease) {
 		h.status.MillisBehindLatest = out.MillisBehindLatest
 		w.mu.Unlock()
 		if out.NextShardIterator == "" { // the closed shard is read to its end
-			w.finishShard(ctx, h)
+			if !w.cfg.DeferShardEnd {
+				w.finishShard(ctx, h)
+			}
+			// With DeferShardEnd the lease stays held (and renewed) until the final batch's Checkpoint ends it.
 			return
 		}
 		it = out.NextShardIterator
@@ -139,8 +146,8 @@ func (w *Worker) noteError(h *heldLease, err error) {
 	w.mu.Unlock()
 }
 
-// finishShard checkpoints SHARD_END and releases the lease.
-func (w *Worker) finishShard(ctx context.Context, h *heldLease) {
+// finishShard checkpoints SHARD_END and releases the lease, so the children can be taken.
+func (w *Worker) finishShard(ctx context.Context, h *heldLease) error {
 	id := h.startFrom.ShardID
 	err := w.eng.UpdateCheckpoints(ctx, w.ns, func(cur map[string][]byte) (map[string][]byte, error) {
 		all, err := decodeLeases(cur)
@@ -158,12 +165,14 @@ func (w *Worker) finishShard(ctx context.Context, h *heldLease) {
 	})
 	if err != nil {
 		w.noteError(h, err)
+		return err
 	}
 	w.mu.Lock()
 	if w.held[id] == h {
 		delete(w.held, id)
 	}
 	w.mu.Unlock()
+	return nil
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {

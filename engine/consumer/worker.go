@@ -36,6 +36,11 @@ type Config struct {
 	// Process handles one batch of one shard; batches of a shard never overlap. Call Batch.Checkpoint once the
 	// records are safely handled. An error retries the same batch after a pause.
 	Process func(ctx context.Context, b *Batch) error
+	// DeferShardEnd is for a Process that checkpoints later than it returns (a buffering consumer): the last page
+	// of a closed shard comes as a batch with Final set, possibly empty, and the shard is marked SHARD_END — and its
+	// children become available — only when that batch is checkpointed. Without it the worker marks SHARD_END as
+	// soon as Process returns from the last page.
+	DeferShardEnd bool
 }
 
 // Batch is one GetRecords page handed to Config.Process.
@@ -44,11 +49,24 @@ type Batch struct {
 	Records            []engine.Record
 	MillisBehindLatest int64
 	w                  *Worker
+	final              bool
 }
 
+// Final reports whether this is the last batch of a closed shard (only with Config.DeferShardEnd).
+func (b *Batch) Final() bool { return b.final }
+
 // Checkpoint records that every record of the batch is processed: a restart, or another worker taking the shard,
-// resumes after the last of them.
+// resumes after the last of them. The final batch of a closed shard (DeferShardEnd) marks the shard finished.
 func (b *Batch) Checkpoint(ctx context.Context) error {
+	if b.final {
+		b.w.mu.Lock()
+		h := b.w.held[b.ShardID]
+		b.w.mu.Unlock()
+		if h == nil {
+			return fmt.Errorf("finish %s: %w", b.ShardID, ErrLeaseLost)
+		}
+		return b.w.finishShard(ctx, h)
+	}
 	if len(b.Records) == 0 {
 		return nil
 	}

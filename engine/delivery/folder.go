@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/shardlab/shardlab/engine"
 )
@@ -45,11 +46,11 @@ func (f folderDest) put(_ context.Context, key string, body []byte, _ []item) er
 		return permanentError{fmt.Errorf("object key %q leads outside the folder %s", key, root)}
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
+		return classify(err)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".incoming-*")
 	if err != nil {
-		return err
+		return classify(err)
 	}
 	defer os.Remove(tmp.Name()) // gone after the rename; removes what a failed write left
 	if _, err := tmp.Write(body); err != nil {
@@ -63,7 +64,17 @@ func (f folderDest) put(_ context.Context, key string, body []byte, _ []item) er
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), path)
+	return classify(os.Rename(tmp.Name(), path))
+}
+
+// classify marks the failures a retry cannot fix — a name the file system refuses (a NUL byte, too long), as a
+// partition key's value can make one — so the batch goes to the error output at once instead of after the whole
+// retry duration. A full disk or a permission problem can be fixed meanwhile: those are retried.
+func classify(err error) error {
+	if errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENAMETOOLONG) {
+		return permanentError{err}
+	}
+	return err
 }
 
 func newDestination(eng *engine.Engine, d Destination) destination {

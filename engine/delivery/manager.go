@@ -53,10 +53,12 @@ type Manager struct {
 	closed  bool
 }
 
-// ErrNotFound and ErrExists are returned for a delivery stream that does not, or already does, exist.
+// ErrNotFound and ErrExists are returned for a delivery stream that does not, or already does, exist; ErrClosed
+// after Close.
 var (
 	ErrNotFound = errors.New("delivery stream not found")
 	ErrExists   = errors.New("delivery stream already exists")
+	ErrClosed   = errors.New("the delivery manager is closed")
 )
 
 // OpenManager loads the delivery streams and resumes the ACTIVE ones from their checkpoints.
@@ -90,6 +92,9 @@ func (m *Manager) Create(spec Spec, start bool) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.closed {
+		return ErrClosed
+	}
 	if m.streams[spec.Name] != nil {
 		return fmt.Errorf("%w: %s", ErrExists, spec.Name)
 	}
@@ -131,6 +136,9 @@ func (m *Manager) Export(name string) ([]byte, error) {
 func (m *Manager) Start(name string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.closed {
+		return ErrClosed
+	}
 	if m.streams[name] == nil {
 		return fmt.Errorf("%w: %s", ErrNotFound, name)
 	}
@@ -169,7 +177,11 @@ func (m *Manager) watch(name string, d *Delivery) {
 		return // stopped on purpose
 	}
 	delete(m.running, name)
-	go d.Stop(context.Background())
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+		defer cancel()
+		d.Stop(ctx)
+	}()
 	if s := m.streams[name]; s != nil {
 		s.State, s.Error = StateFailed, err.Error()
 		_ = m.persist(name, s)
@@ -208,10 +220,12 @@ func (m *Manager) Delete(name string) error {
 		return fmt.Errorf("%w: %s", ErrNotFound, name) // deleted meanwhile
 	}
 	delete(m.streams, name)
-	if sum, err := m.eng.DescribeStreamSummary(context.Background(), engine.StreamRef{StreamName: s.Spec.Source.Stream}); err == nil {
-		if err := consumer.DeleteApplication(context.Background(), m.eng, ConsumerApp(name), sum.StreamARN); err != nil {
-			return err
-		}
+	// By the ARN the source stream has or had (the leases outlive a deleted stream, and a stream of the same name
+	// created later has the same ARN).
+	sc := m.eng.DefaultScope()
+	arn := fmt.Sprintf("arn:aws:kinesis:%s:%s:stream/%s", sc.Region, sc.Account, s.Spec.Source.Stream)
+	if err := consumer.DeleteApplication(context.Background(), m.eng, ConsumerApp(name), arn); err != nil {
+		return err
 	}
 	return m.eng.UpdateCheckpoints(context.Background(), storeNamespace, func(map[string][]byte) (map[string][]byte, error) {
 		return map[string][]byte{name: nil}, nil

@@ -50,8 +50,8 @@ func (p *pgDest) put(ctx context.Context, _ string, _ []byte, items []item) erro
 		row := make([]any, len(p.exprs))
 		for j, e := range p.exprs {
 			v, err := e.Eval(rec)
-			if err != nil {
-				v = nil // a missing member: NULL, as COPY of a missing JSON field would be
+			if err != nil { // (a missing member is nil, not an error: NULL, as COPY of a missing field)
+				return permanentError{fmt.Errorf("column %s of record %s: %w", p.d.Columns[j].Column, it.seq, err)}
 			}
 			switch v.(type) {
 			case map[string]any, []any:

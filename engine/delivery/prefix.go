@@ -38,8 +38,14 @@ func checkPrefix(prefix string, keys map[string]bool) error {
 			return fmt.Errorf("!{%s:…} is not a known namespace (timestamp, partitionKeyFromQuery, firehose)", m[1])
 		}
 	}
-	if rest := namespaceRef.ReplaceAllString(prefix, ""); strings.Contains(rest, "!{") {
+	rest := namespaceRef.ReplaceAllString(prefix, "")
+	if strings.Contains(rest, "!{") {
 		return fmt.Errorf("%q has an unterminated !{…}", prefix)
+	}
+	for _, seg := range strings.Split(rest, "/") {
+		if seg == ".." {
+			return fmt.Errorf("%q climbs out of the destination with \"..\"", prefix)
+		}
 	}
 	return nil
 }

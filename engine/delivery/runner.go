@@ -47,7 +47,11 @@ type Delivery struct {
 	waiters []chan struct{}
 	// checkpoints holds, per shard, the last page buffered: the flush that writes the buffer checkpoints it.
 	checkpoints map[string]*consumer.Batch
-	metrics     Metrics
+	// inflight marks the shards with pages in the flush being written: a later page of theirs waits for the next
+	// flush to be checkpointed, even one that brought no records, so no checkpoint passes an unwritten page.
+	inflight map[string]bool
+	metrics  Metrics
+	failErr  error // a failure nothing can write around (the error output itself refused): the delivery stops
 
 	kick         chan struct{}
 	stopFlush    context.CancelFunc
@@ -83,7 +87,7 @@ func Start(eng *engine.Engine, spec Spec) (*Delivery, error) {
 	}
 	w, err := consumer.NewWorker(eng, consumer.Config{App: ConsumerApp(spec.Name), Worker: "shardlab",
 		Stream: engine.StreamRef{StreamName: spec.Source.Stream}, InitialPosition: start,
-		InitialTimestamp: spec.Source.At, Process: d.process})
+		InitialTimestamp: spec.Source.At, Process: d.process, DeferShardEnd: true})
 	if err != nil {
 		return nil, err
 	}
@@ -128,6 +132,12 @@ func (d *Delivery) Err() error {
 	default:
 		return nil
 	}
+	d.mu.Lock()
+	failErr := d.failErr
+	d.mu.Unlock()
+	if failErr != nil {
+		return failErr
+	}
 	if errors.Is(d.workerResult, context.Canceled) {
 		return nil
 	}
@@ -170,15 +180,23 @@ func (d *Delivery) process(ctx context.Context, b *consumer.Batch) error {
 	d.metrics.Incoming += uint64(len(b.Records))
 	d.metrics.Dropped += uint64(dropped)
 	if len(its)+len(fails) == 0 {
-		if d.checkpoints[b.ShardID] != nil { // an earlier page of the shard waits for the flush: so does this one
-			d.checkpoints[b.ShardID] = b
+		if d.checkpoints[b.ShardID] == nil && !d.inflight[b.ShardID] {
 			d.mu.Unlock()
-			return nil
+			return b.Checkpoint(ctx) // nothing of the shard waits: the page is done
+		}
+		// An earlier page of the shard waits for a flush: so does this one.
+		wasEmpty := d.pendingLocked() == 0
+		d.holdLocked(b)
+		if wasEmpty {
+			select {
+			case d.kick <- struct{}{}:
+			default:
+			}
 		}
 		d.mu.Unlock()
-		return b.Checkpoint(ctx)
+		return nil
 	}
-	wasEmpty := len(d.items)+len(d.failed) == 0
+	wasEmpty := d.pendingLocked() == 0
 	if wasEmpty {
 		d.since = time.Now()
 	}
@@ -190,10 +208,7 @@ func (d *Delivery) process(ctx context.Context, b *consumer.Batch) error {
 	}
 	d.items = append(d.items, its...)
 	d.failed = append(d.failed, fails...)
-	if d.checkpoints == nil {
-		d.checkpoints = map[string]*consumer.Batch{}
-	}
-	d.checkpoints[b.ShardID] = b
+	d.holdLocked(b)
 	if wasEmpty || d.bytes >= d.spec.bufferBytes() || d.spec.interval() == 0 {
 		select { // the flusher arms its interval, or flushes now
 		case d.kick <- struct{}{}:
@@ -215,11 +230,25 @@ func (d *Delivery) process(ctx context.Context, b *consumer.Batch) error {
 	}
 }
 
+// holdLocked keeps a page to checkpoint after the next flush. Caller holds d.mu.
+func (d *Delivery) holdLocked(b *consumer.Batch) {
+	if d.checkpoints == nil {
+		d.checkpoints = map[string]*consumer.Batch{}
+	}
+	if len(d.items)+len(d.failed) == 0 && len(d.checkpoints) == 0 {
+		d.since = time.Now()
+	}
+	d.checkpoints[b.ShardID] = b
+}
+
+// pendingLocked is what the next flush has to do. Caller holds d.mu.
+func (d *Delivery) pendingLocked() int { return len(d.items) + len(d.failed) + len(d.checkpoints) }
+
 // flushLoop writes the buffer out when it reaches the size hint, or when its oldest item has waited the interval.
 func (d *Delivery) flushLoop(ctx context.Context) {
-	for {
+	for ctx.Err() == nil { // a flush cut short by ctx puts its records back: don't flush them again here
 		d.mu.Lock()
-		pending, since, full := len(d.items)+len(d.failed) > 0, d.since, d.bytes >= d.spec.bufferBytes()
+		pending, since, full := d.pendingLocked() > 0, d.since, d.bytes >= d.spec.bufferBytes()
 		d.mu.Unlock()
 		if pending && (full || time.Since(since) >= d.spec.interval()) {
 			d.flush(ctx)
@@ -245,18 +274,45 @@ func (d *Delivery) flushLoop(ctx context.Context) {
 	}
 }
 
-// flush writes everything buffered to every destination and releases the pages waiting on it.
+// flush writes everything buffered to every destination, then checkpoints its pages and releases the readers
+// waiting on it. A flush cut short (Stop, or a failure nothing can write around) puts everything back in the buffer,
+// ahead of what came meanwhile, so the next flush — Stop's last one — writes it, and no later page of a shard is
+// checkpointed past it.
 func (d *Delivery) flush(ctx context.Context) {
 	d.mu.Lock()
 	items, failed, waiters, checkpoints := d.items, d.failed, d.waiters, d.checkpoints
+	bytes, oldest := d.bytes, d.oldest
 	d.items, d.failed, d.waiters, d.checkpoints, d.bytes, d.oldest = nil, nil, nil, nil, 0, time.Time{}
-	d.mu.Unlock()
-	if len(items)+len(failed) == 0 {
-		return
+	d.inflight = map[string]bool{}
+	for shard := range checkpoints {
+		d.inflight[shard] = true
 	}
+	d.mu.Unlock()
+	defer func() {
+		d.mu.Lock()
+		d.inflight = nil
+		d.mu.Unlock()
+	}()
 	for _, dest := range d.dests {
-		if !d.deliver(ctx, dest, items, failed) {
-			return // stopped mid-way: nothing released, nothing checkpointed, all of it read again
+		if len(items)+len(failed) > 0 && !d.deliver(ctx, dest, items, failed) {
+			d.mu.Lock()
+			d.items = append(items, d.items...)
+			d.failed = append(failed, d.failed...)
+			d.waiters = append(waiters, d.waiters...)
+			for shard, b := range checkpoints {
+				if d.checkpoints[shard] == nil { // a later page of the shard, if any, covers this one
+					if d.checkpoints == nil {
+						d.checkpoints = map[string]*consumer.Batch{}
+					}
+					d.checkpoints[shard] = b
+				}
+			}
+			d.bytes += bytes
+			if d.oldest.IsZero() || (!oldest.IsZero() && oldest.Before(d.oldest)) {
+				d.oldest = oldest
+			}
+			d.mu.Unlock()
+			return
 		}
 	}
 	// Delivered: now the pages may be checkpointed. One whose lease moved meanwhile is refused; its new holder
@@ -415,6 +471,10 @@ func (d *Delivery) writeErrors(ctx context.Context, dest destination, items []it
 			return true
 		}
 		d.note(fmt.Errorf("error output: %w", err))
+		if isPermanent(err) { // nowhere left to put the records: stop, checkpointing nothing
+			d.fail(fmt.Errorf("the error output refused records for good: %w", err))
+			return false
+		}
 		select {
 		case <-ctx.Done():
 			return false
@@ -435,6 +495,17 @@ func errorPrefix(p string) string {
 		p += defaultObjectPattern
 	}
 	return p
+}
+
+// fail stops the delivery's reading with err, which Err then reports (the manager marks it FAILED). What is
+// buffered stays unacknowledged and is read again when the delivery is started after a fix.
+func (d *Delivery) fail(err error) {
+	d.mu.Lock()
+	if d.failErr == nil {
+		d.failErr = err
+	}
+	d.mu.Unlock()
+	d.stopWorker()
 }
 
 func (d *Delivery) note(err error) {

@@ -55,6 +55,10 @@ func (s *Server) createDeliveryStream(in *createIn) (any, error) {
 	if in.DeliveryStreamName == "" {
 		return nil, validation("1 validation error detected: Value null at 'deliveryStreamName' failed to satisfy constraint: Member must not be null")
 	}
+	if !validName(in.DeliveryStreamName) {
+		return nil, validation("1 validation error detected: Value '%s' at 'deliveryStreamName' failed to satisfy constraint: "+
+			"Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+ and have length between 1 and 64", in.DeliveryStreamName)
+	}
 	dest := in.ExtendedS3DestinationConfiguration
 	if dest == nil {
 		dest = in.S3DestinationConfiguration
@@ -96,6 +100,9 @@ func (s *Server) createDeliveryStream(in *createIn) (any, error) {
 		}
 		// As Firehose does, a Kinesis source is read from the moment the delivery stream is created.
 		spec.Source = delivery.Source{Stream: arn[i+len(":stream/"):], Start: engine.IteratorLatest}
+		if _, err := s.eng.DescribeStreamSummary(context.Background(), engine.StreamRef{StreamARN: arn}); err != nil {
+			return nil, invalid("KinesisStreamARN %s: %v", arn, err)
+		}
 	default:
 		return nil, validation("1 validation error detected: Value '%s' at 'deliveryStreamType' failed to satisfy constraint: Member must satisfy enum value set: [DirectPut, KinesisStreamAsSource, MSKAsSource, DatabaseAsSource]", in.DeliveryStreamType)
 	}
@@ -138,6 +145,18 @@ func (s *Server) backingStream(name string) error {
 			return fmt.Errorf("the backing stream %s did not become ACTIVE", name)
 		}
 	}
+}
+
+func validName(name string) bool {
+	if len(name) > 64 {
+		return false
+	}
+	for _, c := range name {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 func translate(err error, name, account string) error {
