@@ -49,6 +49,9 @@ func installSamples(dir string) error {
 		if err != nil {
 			return err
 		}
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return err
+		}
 		return os.WriteFile(target, b, 0o644)
 	})
 }

@@ -4,7 +4,9 @@ package samples
 
 import "embed"
 
-// FS holds the sample files, at their names in this directory.
+// FS holds the sample files, at their names in this directory, and the sample delivery pipelines under
+// pipelines/ (JSON specs of engine/delivery: logs to a folder by hour, gzip; clickstream to Parquet by customer;
+// IoT readings to PostgreSQL).
 //
-//go:embed *.ndjson *.log
+//go:embed *.ndjson *.log pipelines/*.json
 var FS embed.FS

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -62,6 +63,19 @@ type Delivery struct {
 	workerResult error // set before workerDone closes
 }
 
+// underDataDir resolves a destination's relative folders against the data directory (the folder of the engine's
+// file), so a spec such as the samples' works wherever the app was started from.
+func underDataDir(eng *engine.Engine, d Destination) Destination {
+	base := filepath.Dir(eng.Path())
+	if d.Path != "" && !filepath.IsAbs(d.Path) {
+		d.Path = filepath.Join(base, d.Path)
+	}
+	if d.ErrorFolder != "" && !filepath.IsAbs(d.ErrorFolder) {
+		d.ErrorFolder = filepath.Join(base, d.ErrorFolder)
+	}
+	return d
+}
+
 // ConsumerApp is the consumer application a delivery stream reads its source as: its leases and checkpoints are
 // the delivery's position, and it shows in the Consumers tab under this name.
 func ConsumerApp(name string) string { return "delivery-" + name }
@@ -79,7 +93,7 @@ func Start(eng *engine.Engine, spec Spec) (*Delivery, error) {
 	d := &Delivery{eng: eng, spec: spec, pipe: pipe, kick: make(chan struct{}, 1), flushDone: make(chan struct{}),
 		workerDone: make(chan struct{})}
 	for _, ds := range spec.Destinations {
-		d.dests = append(d.dests, newDestination(eng, ds))
+		d.dests = append(d.dests, newDestination(eng, underDataDir(eng, ds)))
 	}
 	start := spec.Source.Start
 	if start == "" {
