@@ -95,7 +95,7 @@ func runGUI(args []string) error {
 	views.ApplyTheme(a, a.Preferences().StringWithFallback(views.PrefTheme, views.ThemeSystem))
 	win := a.NewWindow("Shardlab")
 	env := views.Env{Engine: eng, Generators: gens, DataDir: cfg.dataDir, Version: version,
-		SampleDir: samplesDir(cfg.dataDir), API: api.status}
+		SampleDir: samplesDir(cfg.dataDir), API: api.status, Deliveries: deliveries}
 	shell := views.NewShell(a, win, env)
 	win.SetContent(shell.Content())
 	win.Resize(views.WindowSize(a))

@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 
 	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/engine/delivery"
 	"github.com/shardlab/shardlab/engine/loadgen"
 )
 
@@ -20,6 +21,8 @@ type Env struct {
 	SampleDir  string // sample files the load generator offers
 	// API reports the in-app Kinesis API server's state; nil when the app runs without one.
 	API func() APIStatus
+	// Deliveries runs the delivery streams (Firehose); nil hides the Delivery screen.
+	Deliveries *delivery.Manager
 }
 
 // APIStatus is the in-app API server's state for the status bar.

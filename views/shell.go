@@ -28,6 +28,7 @@ const (
 	navStreams  = "streams"
 	navSettings = "settings"
 	navFiles    = "files"
+	navDelivery = "delivery"
 	navStream   = "stream:"
 )
 
@@ -123,6 +124,8 @@ func (s *Shell) Show(id string) {
 		next = newSettingsScreen(s.env, s.app, s.win)
 	case id == navFiles:
 		next = newFilesScreen(s.env, s.win, s.jobs)
+	case id == navDelivery && s.env.Deliveries != nil:
+		next = newDeliveryScreen(s.env, s.win)
 	case strings.HasPrefix(id, navStream):
 		next = newDashboard(s.env, s.win, strings.TrimPrefix(id, navStream))
 	default:
@@ -157,6 +160,9 @@ func (s *Shell) setStreams(names []string) {
 func (s *Shell) navChildren(id widget.TreeNodeID) []widget.TreeNodeID {
 	switch id {
 	case "":
+		if s.env.Deliveries != nil {
+			return []string{navStreams, navDelivery, navFiles, navSettings}
+		}
 		return []string{navStreams, navFiles, navSettings}
 	case navStreams:
 		out := make([]string, len(s.streams))
@@ -183,6 +189,9 @@ func (s *Shell) navUpdate(id widget.TreeNodeID, _ bool, o fyne.CanvasObject) {
 		l.TextStyle.Bold = true
 	case id == navFiles:
 		l.SetText("Files")
+		l.TextStyle.Bold = true
+	case id == navDelivery:
+		l.SetText("Delivery")
 		l.TextStyle.Bold = true
 	default:
 		l.TextStyle.Bold = false

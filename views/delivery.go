@@ -1,0 +1,268 @@
+package views
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/shardlab/shardlab/engine/delivery"
+)
+
+// deliveryScreen lists the delivery streams (Firehose) with their state and live metrics: incoming, delivered,
+// failed, retries and data freshness. Pipelines come in as JSON specs — imported from a file (the samples in
+// <data>/samples/pipelines, say) or created through the Firehose API — and can be started, stopped, exported and
+// deleted here.
+type deliveryScreen struct {
+	env      Env
+	win      fyne.Window
+	infos    []delivery.Info
+	table    *widget.Table
+	detail   *widget.Label
+	start    *widget.Button
+	stop     *widget.Button
+	export   *widget.Button
+	remove   *widget.Button
+	selected string
+	stopF    func()
+	root     fyne.CanvasObject
+}
+
+var deliveryColumns = []column{{"Delivery stream", 170}, {"Source", 120}, {"State", 80}, {"In", 90},
+	{"Delivered", 90}, {"Failed", 70}, {"Retries", 70}, {"Objects", 70}, {"Freshness", 90}, {"Destination", 200}}
+
+func newDeliveryScreen(env Env, win fyne.Window) *deliveryScreen {
+	s := &deliveryScreen{env: env, win: win, detail: widget.NewLabel("Select a delivery stream.")}
+	s.detail.Wrapping = fyne.TextWrapWord
+	s.table = newColumnTable(deliveryColumns, func() int { return len(s.infos) },
+		func(row, col int) string { return deliveryCell(&s.infos[row], col) })
+	s.table.OnSelected = func(id widget.TableCellID) {
+		if id.Row < len(s.infos) {
+			s.selected = s.infos[id.Row].Spec.Name
+			s.showDetail()
+		}
+	}
+	s.start = widget.NewButton("Start", func() { s.act("Start", s.env.Deliveries.Start) })
+	s.stop = widget.NewButton("Stop", func() { s.act("Stop", s.env.Deliveries.Stop) })
+	s.export = widget.NewButton("Export…", s.exportSpec)
+	s.remove = widget.NewButton("Delete…", s.askDelete)
+	importBtn := widget.NewButton("Import pipeline…", s.importSpec)
+	importBtn.Importance = widget.HighImportance
+	help := widget.NewLabel("Delivery streams read a stream (with a checkpoint per shard), transform, buffer and write " +
+		"objects, rows or requests; what fails goes to the error output. Import a JSON pipeline (samples in " +
+		"<data>/samples/pipelines) or create one through the Firehose API on the app's endpoint.")
+	help.Wrapping = fyne.TextWrapWord
+	top := container.NewVBox(heading("Delivery streams"), help,
+		container.NewHBox(importBtn, s.start, s.stop, s.export, s.remove))
+	split := container.NewVSplit(s.table, container.NewVScroll(s.detail))
+	split.Offset = 0.6
+	s.root = container.NewBorder(top, nil, nil, nil, split)
+	s.updateButtons()
+	return s
+}
+
+func deliveryCell(info *delivery.Info, col int) string {
+	m := info.Metrics
+	switch col {
+	case 0:
+		return info.Spec.Name
+	case 1:
+		if info.Spec.Source.DirectPut {
+			return "direct PUT"
+		}
+		return info.Spec.Source.Stream
+	case 2:
+		return info.State
+	case 3:
+		return thousands(int64(m.Incoming))
+	case 4:
+		return thousands(int64(m.Delivered))
+	case 5:
+		return thousands(int64(m.ProcessingFailed + m.DeliveryFailed))
+	case 6:
+		return thousands(int64(m.Retries))
+	case 7:
+		return thousands(int64(m.Objects))
+	case 8:
+		if m.Freshness == 0 {
+			return "—"
+		}
+		return m.Freshness.Round(time.Second).String()
+	case 9:
+		return destinationSummary(info.Spec.Destinations)
+	}
+	return ""
+}
+
+func destinationSummary(ds []delivery.Destination) string {
+	var parts []string
+	for _, d := range ds {
+		switch d.Kind {
+		case delivery.Folder:
+			parts = append(parts, "folder "+d.Path)
+		case delivery.S3:
+			parts = append(parts, "s3://"+d.Bucket)
+		case delivery.PG:
+			parts = append(parts, "postgres "+d.Table)
+		case delivery.Stream:
+			parts = append(parts, "stream "+d.Stream)
+		case delivery.HTTP:
+			parts = append(parts, d.URL)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (s *deliveryScreen) Content() fyne.CanvasObject { return s.root }
+
+func (s *deliveryScreen) Start() {
+	s.stopF = poll(time.Second, s.env.Deliveries.List, func(infos []delivery.Info) {
+		s.infos = infos
+		s.table.Refresh()
+		s.showDetail()
+		s.updateButtons()
+	})
+}
+
+func (s *deliveryScreen) Stop() {
+	if s.stopF != nil {
+		s.stopF()
+	}
+}
+
+func (s *deliveryScreen) current() *delivery.Info {
+	for i := range s.infos {
+		if s.infos[i].Spec.Name == s.selected {
+			return &s.infos[i]
+		}
+	}
+	return nil
+}
+
+func (s *deliveryScreen) showDetail() {
+	info := s.current()
+	if info == nil {
+		setText(s.detail, "Select a delivery stream.")
+		return
+	}
+	m := info.Metrics
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s — %s, created %s\n", info.Spec.Name, info.State, info.Created.Local().Format("2006-01-02 15:04"))
+	if info.Error != "" {
+		fmt.Fprintf(&b, "Failed: %s\n", info.Error)
+	}
+	fmt.Fprintf(&b, "Read %s records; delivered %s in %s objects (%s KiB); dropped %s; processing failed %s; delivery failed %s; %s retries.\n",
+		thousands(int64(m.Incoming)), thousands(int64(m.Delivered)), thousands(int64(m.Objects)),
+		thousands(int64(m.DeliveredBytes/1024)), thousands(int64(m.Dropped)), thousands(int64(m.ProcessingFailed)),
+		thousands(int64(m.DeliveryFailed)), thousands(int64(m.Retries)))
+	if m.LastError != "" {
+		fmt.Fprintf(&b, "Last error: %s\n", m.LastError)
+	}
+	var steps []string
+	for _, p := range info.Spec.Processors {
+		step := p.Kind
+		switch {
+		case p.Expr != "":
+			step += " " + p.Expr
+		case p.Codec != "":
+			step += " " + p.Codec
+		case p.Format != "":
+			step += " " + p.Format
+		}
+		steps = append(steps, step)
+	}
+	if len(steps) > 0 {
+		fmt.Fprintf(&b, "Processors: %s\n", strings.Join(steps, ", then "))
+	}
+	fmt.Fprintf(&b, "Destinations: %s", destinationSummary(info.Spec.Destinations))
+	setText(s.detail, b.String())
+}
+
+func (s *deliveryScreen) updateButtons() {
+	info := s.current()
+	for _, b := range []*widget.Button{s.start, s.stop, s.export, s.remove} {
+		if info == nil {
+			b.Disable()
+		} else {
+			b.Enable()
+		}
+	}
+	if info != nil && info.State == delivery.StateActive {
+		s.start.Disable()
+	} else {
+		s.stop.Disable()
+	}
+}
+
+// act runs Start or Stop off the UI goroutine: a stop flushes the buffer, which writes to disk or the network.
+func (s *deliveryScreen) act(what string, fn func(string) error) {
+	name := s.selected
+	background(func() (struct{}, error) { return struct{}{}, fn(name) }, func(_ struct{}, err error) {
+		if err != nil {
+			showError(what+" "+name, err, s.win)
+		}
+	})
+}
+
+func (s *deliveryScreen) askDelete() {
+	name := s.selected
+	dialog.ShowConfirm("Delete delivery stream", fmt.Sprintf("Delete %s? It flushes what it holds, stops, and forgets "+
+		"its checkpoints; what it delivered stays where it is.", name), func(yes bool) {
+		if yes {
+			s.act("Delete", s.env.Deliveries.Delete)
+		}
+	}, s.win)
+}
+
+// importSpec reads a pipeline from a JSON file and creates it, stopped.
+func (s *deliveryScreen) importSpec() {
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			return
+		}
+		defer r.Close()
+		b, err := io.ReadAll(io.LimitReader(r, 1<<20))
+		if err != nil {
+			showError("Import pipeline", err, s.win)
+			return
+		}
+		background(func() (delivery.Spec, error) { return s.env.Deliveries.Import(b) }, func(spec delivery.Spec, err error) {
+			if err != nil {
+				showError("Import pipeline", err, s.win)
+				return
+			}
+			s.selected = spec.Name
+		})
+	}, s.win)
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".json"}))
+	if dir, err := storage.ListerForURI(storage.NewFileURI(s.env.DataDir + "/samples/pipelines")); err == nil {
+		d.SetLocation(dir)
+	}
+	d.Show()
+}
+
+// exportSpec writes the selected pipeline's JSON to a file.
+func (s *deliveryScreen) exportSpec() {
+	b, err := s.env.Deliveries.Export(s.selected)
+	if err != nil {
+		showError("Export pipeline", err, s.win)
+		return
+	}
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil || w == nil {
+			return
+		}
+		defer w.Close()
+		if _, err := w.Write(b); err != nil {
+			showError("Export pipeline", err, s.win)
+		}
+	}, s.win)
+	d.SetFileName(s.selected + ".json")
+	d.Show()
+}
