@@ -3,6 +3,7 @@ package views
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/shardlab/shardlab/engine"
@@ -132,7 +133,7 @@ func (f *consumersFetcher) fetch() consumersModel {
 					mine = append(mine, s)
 				}
 			}
-			slices.SortFunc(mine, func(a, b engine.SubscriptionInfo) int { return compareStrings(a.ShardId, b.ShardId) })
+			slices.SortFunc(mine, func(a, b engine.SubscriptionInfo) int { return strings.Compare(a.ShardId, b.ShardId) })
 			if len(mine) == 0 {
 				r := consumerRow{Consumer: c.ConsumerName, Kind: kindFanOut, Owner: c.ConsumerStatus + ", no subscription"}
 				m.Rows = append(m.Rows, r)
@@ -205,16 +206,6 @@ func (f *consumersFetcher) finish(m *consumersModel, r *consumerRow) {
 	} else if _, ok := m.Lag[r.Consumer]; !ok {
 		m.Lag[r.Consumer] = 0
 	}
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // leaseDurationFor is how long the screen waits before it calls a lease's owner gone: the workshop's own short

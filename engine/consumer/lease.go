@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/shardlab/shardlab/engine"
@@ -94,14 +95,6 @@ func sortedLeases(all map[string]*Lease) []*Lease {
 	for _, l := range all {
 		out = append(out, l)
 	}
-	slices.SortFunc(out, func(a, b *Lease) int {
-		switch {
-		case a.ShardID < b.ShardID:
-			return -1
-		case a.ShardID > b.ShardID:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(out, func(a, b *Lease) int { return strings.Compare(a.ShardID, b.ShardID) })
 	return out
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -244,15 +245,7 @@ func (m *Manager) List() []Info {
 		}
 		out = append(out, info)
 	}
-	slices.SortFunc(out, func(a, b Info) int {
-		switch {
-		case a.Spec.Name < b.Spec.Name:
-			return -1
-		case a.Spec.Name > b.Spec.Name:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(out, func(a, b Info) int { return strings.Compare(a.Spec.Name, b.Spec.Name) })
 	return out
 }
 

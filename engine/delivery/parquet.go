@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/parquet-go/parquet-go"
@@ -49,7 +50,7 @@ func newParquetSchema(cols []Column) *parquetSchema {
 }
 
 func (p *parquetSchema) set(cols []Column) {
-	p.cols = slices.SortedFunc(slices.Values(cols), func(a, b Column) int { return compareText(a.Name, b.Name) })
+	p.cols = slices.SortedFunc(slices.Values(cols), func(a, b Column) int { return strings.Compare(a.Name, b.Name) })
 	group := parquet.Group{}
 	for _, c := range p.cols {
 		group[c.Name] = parquet.Optional(parquetNode(c.Type))
@@ -173,14 +174,4 @@ func (p *parquetSchema) file(rows []parquet.Row) ([]byte, error) {
 		return nil, err
 	}
 	return b.Bytes(), nil
-}
-
-func compareText(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
