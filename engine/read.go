@@ -329,3 +329,28 @@ func shardDoesNotExist(s *stream, id string) error {
 
 // amzTime formats a time as AWS does in iterator messages, e.g. "Thu Jan 22 01:22:02 UTC 2015".
 func amzTime(t time.Time) string { return t.UTC().Format("Mon Jan 02 15:04:05 UTC 2006") }
+
+// ResolvePosition turns a moving start position — LATEST, or AT_TIMESTAMP at — into the sequence number that
+// AFTER_SEQUENCE_NUMBER resumes from to read from that very point, so a consumer can store where it started before
+// it has read anything: a restart then reads what arrived meanwhile instead of starting at a later LATEST.
+func (e *Engine) ResolvePosition(ctx context.Context, ref StreamRef, shardID, position string, at *time.Time) (string, error) {
+	s, err := e.activeStream(ctx, ref)
+	if err != nil {
+		return "", err
+	}
+	s.mu.RLock()
+	sh := s.shard(shardID)
+	s.mu.RUnlock()
+	if sh == nil {
+		return "", shardDoesNotExist(s, shardID)
+	}
+	from, err := e.iteratorStart(s, sh, GetShardIteratorInput{ShardId: shardID, ShardIteratorType: position, Timestamp: at})
+	if err != nil {
+		return "", err
+	}
+	s.mu.RLock()
+	start, end := sh.meta.StartCounter, sh.meta.EndCounter
+	s.mu.RUnlock()
+	issued := max(sh.last.Load(), start, end)
+	return seqnum.Format(min(max(from, start+1)-1, issued), sh.index), nil
+}

@@ -338,3 +338,48 @@ func TestAtTimestampReadsClosedShardsToo(t *testing.T) {
 		}
 	}
 }
+
+// TestLatestStartIsPinned: a LATEST start is stored as a sequence number as soon as a worker takes the lease, so
+// records put after that are read even if the worker dies before processing them — by the next worker, which would
+// otherwise start at its own, later LATEST.
+func TestLatestStartIsPinned(t *testing.T) {
+	eng := openEngine(t, "")
+	createStream(t, eng, "s", 2)
+	putN(t, eng, 0, 50) // before the application existed: never read
+	stuck := make(chan struct{})
+	first, err := NewWorker(eng, Config{App: "app", Worker: "first", Stream: engine.StreamRef{StreamName: "s"},
+		InitialPosition: Latest, LeaseDuration: testLease,
+		Process: func(ctx context.Context, b *Batch) error { <-stuck; return ctx.Err() }}) // dies holding its batch
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(bg)
+	go first.Run(ctx)
+	eventually(t, "both leases pinned to a sequence number", func() bool {
+		sum, _ := eng.DescribeStreamSummary(bg, engine.StreamRef{StreamName: "s"})
+		leases, _ := Leases(bg, eng, "app", sum.StreamARN)
+		pinned := 0
+		for _, l := range leases {
+			if l.Owner == "first" && l.Checkpoint != Latest {
+				pinned++
+			}
+		}
+		return pinned == 2
+	})
+	putN(t, eng, 50, 80)
+	time.Sleep(300 * time.Millisecond)
+	first.Crash()
+	cancel()
+	close(stuck)
+
+	l := newLedger(t)
+	startWorker(t, eng, "second", l)
+	eventually(t, "the 30 records put after the first worker started", func() bool { return l.count() == 30 })
+	time.Sleep(2 * testLease)
+	for d := range l.seen {
+		n, _ := strconv.Atoi(d[strings.IndexByte(d, '/')+1:])
+		if n < 50 {
+			t.Fatalf("record %s is from before the application started", d)
+		}
+	}
+}

@@ -36,6 +36,10 @@ func (w *Worker) start(ctx context.Context, l *Lease, now time.Time) {
 // the children can be taken.
 func (w *Worker) process(ctx context.Context, h *heldLease) {
 	shardID := h.startFrom.ShardID
+	if err := w.pinStart(ctx, h); err != nil {
+		w.noteError(h, err)
+		return // the lease was lost meanwhile, or the stream went away: the next tick sorts it out
+	}
 	it, err := w.iterator(ctx, &h.startFrom)
 	for err != nil {
 		w.noteError(h, err)
@@ -115,6 +119,25 @@ func (w *Worker) process(ctx context.Context, h *heldLease) {
 			t.Stop()
 		}
 	}
+}
+
+// pinStart replaces a moving start position (LATEST, AT_TIMESTAMP) in a lease with the sequence number it means
+// now, stored before anything is read: a worker that dies with records buffered then leaves a checkpoint that
+// reads them again, not a LATEST that would skip them.
+func (w *Worker) pinStart(ctx context.Context, h *heldLease) error {
+	l := &h.startFrom
+	if l.Checkpoint != Latest && l.Checkpoint != AtTimestamp {
+		return nil
+	}
+	seq, err := w.eng.ResolvePosition(ctx, w.cfg.Stream, l.ShardID, l.Checkpoint, l.CheckpointTime)
+	if err != nil {
+		return err
+	}
+	if err := w.checkpointAs(ctx, l.ShardID, h, seq); err != nil {
+		return err
+	}
+	l.Checkpoint, l.CheckpointTime = seq, nil
+	return nil
 }
 
 // iterator opens a shard at a lease's checkpoint.

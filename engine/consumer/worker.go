@@ -479,18 +479,23 @@ func (w *Worker) handOver(ctx context.Context, id string, h *heldLease) {
 
 // checkpoint stores seq as a shard's checkpoint if this worker still holds the lease.
 func (w *Worker) checkpoint(ctx context.Context, shardID, seq string) error {
+	w.mu.Lock()
+	h := w.held[shardID]
+	w.mu.Unlock()
+	return w.checkpointAs(ctx, shardID, h, seq)
+}
+
+// checkpointAs stores seq as the shard's checkpoint if the lease is still held under h's epoch.
+func (w *Worker) checkpointAs(ctx context.Context, shardID string, h *heldLease, seq string) error {
 	return w.eng.UpdateCheckpoints(ctx, w.ns, func(cur map[string][]byte) (map[string][]byte, error) {
 		all, err := decodeLeases(cur)
 		if err != nil {
 			return nil, err
 		}
-		w.mu.Lock()
-		h := w.held[shardID]
 		var epoch uint64
 		if h != nil {
 			epoch = h.epoch
 		}
-		w.mu.Unlock()
 		l := all[shardID]
 		if h == nil || l == nil || l.Owner != w.cfg.Worker || l.Epoch != epoch {
 			return nil, fmt.Errorf("checkpoint %s of %s: %w", seq, shardID, ErrLeaseLost)
