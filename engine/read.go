@@ -348,9 +348,5 @@ func (e *Engine) ResolvePosition(ctx context.Context, ref StreamRef, shardID, po
 	if err != nil {
 		return "", err
 	}
-	s.mu.RLock()
-	start, end := sh.meta.StartCounter, sh.meta.EndCounter
-	s.mu.RUnlock()
-	issued := max(sh.last.Load(), start, end)
-	return seqnum.Format(min(max(from, start+1)-1, issued), sh.index), nil
+	return resumeAfter(s, sh, from), nil
 }

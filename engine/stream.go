@@ -102,6 +102,9 @@ func (s *stream) key() scopedName { return scopedName{s.account, s.region, s.nam
 
 func (s *stream) arn() string { return streamARN(s.region, s.account, s.name) }
 
+// StreamARN is the ARN of the stream called name in a scope, whether or not it exists (now).
+func StreamARN(sc Scope, name string) string { return streamARN(sc.Region, sc.Account, name) }
+
 func streamARN(region, account, name string) string {
 	return fmt.Sprintf("arn:aws:kinesis:%s:%s:stream/%s", region, account, name)
 }

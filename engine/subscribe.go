@@ -248,12 +248,17 @@ func (sub *Subscription) event(out *GetRecordsOutput, next uint64, bytes int, ex
 //
 // It never names a number above the last one issued in the shard (an AT_TIMESTAMP start in the future would),
 // since AFTER_SEQUENCE_NUMBER refuses those.
-func (sub *Subscription) continuation() string {
-	sub.s.mu.RLock()
-	start, end := sub.sh.meta.StartCounter, sub.sh.meta.EndCounter
-	sub.s.mu.RUnlock()
-	issued := max(sub.sh.last.Load(), start, end)
-	return seqnum.Format(min(max(sub.from, start+1)-1, issued), sub.sh.index)
+func (sub *Subscription) continuation() string { return resumeAfter(sub.s, sub.sh, sub.from) }
+
+// resumeAfter is the sequence number that AFTER_SEQUENCE_NUMBER takes to read a shard from counter from on: the one
+// before it, or the shard's start when from is earlier, never above the last one issued (AFTER_SEQUENCE_NUMBER
+// refuses those).
+func resumeAfter(s *stream, sh *shard, from uint64) string {
+	s.mu.RLock()
+	start, end := sh.meta.StartCounter, sh.meta.EndCounter
+	s.mu.RUnlock()
+	issued := max(sh.last.Load(), start, end)
+	return seqnum.Format(min(max(from, start+1)-1, issued), sh.index)
 }
 
 // budgetWait is how long the consumer's 2 MiB/s must refill before the next read.

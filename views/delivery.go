@@ -226,13 +226,14 @@ func (s *deliveryScreen) importSpec() {
 		if err != nil || r == nil {
 			return
 		}
-		defer r.Close()
-		b, err := io.ReadAll(io.LimitReader(r, 1<<20))
-		if err != nil {
-			showError("Import pipeline", err, s.win)
-			return
-		}
-		background(func() (delivery.Spec, error) { return s.env.Deliveries.Import(b) }, func(spec delivery.Spec, err error) {
+		background(func() (delivery.Spec, error) { // the file is read off the UI goroutine
+			defer r.Close()
+			b, err := io.ReadAll(io.LimitReader(r, 1<<20))
+			if err != nil {
+				return delivery.Spec{}, err
+			}
+			return s.env.Deliveries.Import(b)
+		}, func(spec delivery.Spec, err error) {
 			if err != nil {
 				showError("Import pipeline", err, s.win)
 				return
@@ -258,10 +259,17 @@ func (s *deliveryScreen) exportSpec() {
 		if err != nil || w == nil {
 			return
 		}
-		defer w.Close()
-		if _, err := w.Write(b); err != nil {
-			showError("Export pipeline", err, s.win)
-		}
+		background(func() (struct{}, error) { // written off the UI goroutine
+			_, err := w.Write(b)
+			if cerr := w.Close(); err == nil {
+				err = cerr
+			}
+			return struct{}{}, err
+		}, func(_ struct{}, err error) {
+			if err != nil {
+				showError("Export pipeline", err, s.win)
+			}
+		})
 	}, s.win)
 	d.SetFileName(s.selected + ".json")
 	d.Show()

@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/shardlab/shardlab/internal/randid"
 )
 
 // httpDest sends each object's records to an HTTP endpoint in one request, in Firehose's HTTP endpoint format,
@@ -95,7 +97,7 @@ func (h httpDest) body(items []item) (body []byte, contentType, requestID string
 		}
 		return b.Bytes(), "application/x-ndjson", ""
 	}
-	requestID = newUUID()
+	requestID = randid.UUID()
 	type record struct {
 		Data []byte `json:"data"`
 	}

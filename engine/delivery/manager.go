@@ -223,8 +223,7 @@ func (m *Manager) Delete(name string) error {
 	delete(m.streams, name)
 	// By the ARN the source stream has or had (the leases outlive a deleted stream, and a stream of the same name
 	// created later has the same ARN).
-	sc := m.eng.DefaultScope()
-	arn := fmt.Sprintf("arn:aws:kinesis:%s:%s:stream/%s", sc.Region, sc.Account, s.Spec.Source.Stream)
+	arn := engine.StreamARN(m.eng.DefaultScope(), s.Spec.Source.Stream)
 	if err := consumer.DeleteApplication(context.Background(), m.eng, ConsumerApp(name), arn); err != nil {
 		return err
 	}

@@ -1,13 +1,13 @@
 package delivery
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"regexp"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/shardlab/shardlab/internal/randid"
 )
 
 // Object keys as Firehose writes them: a prefix (by default the arrival hour, YYYY/MM/DD/HH/, in UTC), then
@@ -138,14 +138,5 @@ func javaTimeLayout(pattern string) (string, error) {
 
 // objectName is the file name of one object: name-1-YYYY-MM-DD-HH-MM-SS-uuid.
 func objectName(delivery string, at time.Time, ext string) string {
-	return fmt.Sprintf("%s-1-%s-%s%s", delivery, at.UTC().Format("2006-01-02-15-04-05"), newUUID(), ext)
-}
-
-func newUUID() string {
-	var b [16]byte
-	rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40 // version 4
-	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
-	h := hex.EncodeToString(b[:])
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+	return fmt.Sprintf("%s-1-%s-%s%s", delivery, at.UTC().Format("2006-01-02-15-04-05"), randid.UUID(), ext)
 }

@@ -336,9 +336,7 @@ func (d *Delivery) flush(ctx context.Context) {
 			d.note(err)
 		}
 	}
-	d.mu.Lock()
-	d.metrics.Delivered += uint64(len(items))
-	d.mu.Unlock()
+	d.count(func(m *Metrics) { m.Delivered += uint64(len(items)) })
 	for _, w := range waiters {
 		close(w)
 	}
@@ -363,45 +361,37 @@ func (d *Delivery) deliver(ctx context.Context, dest destination, items, failed 
 	for _, prefix := range order {
 		group := groups[prefix]
 		name := objectName(d.spec.Name, time.Now(), ext)
-		obj, err := d.object(name, group)
-		if err != nil { // a Parquet writer refusing rows: the batch goes to the error output with why
+		obj, err := d.object(name, group) // fails only when a Parquet writer refuses rows
+		if err == nil {
+			err = d.retry(ctx, func() error { return dest.put(ctx, prefix+name, obj, group) })
+			if ctx.Err() != nil {
+				return false
+			}
+		}
+		if err != nil { // the batch goes to the error output with why
 			d.note(err)
 			if !d.writeErrors(ctx, dest, group, "DeliveryFailed", err.Error()) {
 				return false
 			}
-			d.mu.Lock()
-			d.metrics.DeliveryFailed += uint64(len(group))
-			d.mu.Unlock()
+			d.count(func(m *Metrics) { m.DeliveryFailed += uint64(len(group)) })
 			continue
 		}
-		err = d.retry(ctx, func() error { return dest.put(ctx, prefix+name, obj, group) })
-		if ctx.Err() != nil {
-			return false
-		}
-		if err != nil {
-			d.note(err)
-			if !d.writeErrors(ctx, dest, group, "DeliveryFailed", err.Error()) {
-				return false
-			}
-			d.mu.Lock()
-			d.metrics.DeliveryFailed += uint64(len(group))
-			d.mu.Unlock()
-			continue
-		}
-		d.mu.Lock()
-		d.metrics.Objects++
-		d.metrics.DeliveredBytes += uint64(len(obj))
-		d.mu.Unlock()
+		d.count(func(m *Metrics) { m.Objects++; m.DeliveredBytes += uint64(len(obj)) })
 	}
 	if len(failed) > 0 {
 		if !d.writeErrors(ctx, dest, failed, "ProcessingFailed", "") {
 			return false
 		}
-		d.mu.Lock()
-		d.metrics.ProcessingFailed += uint64(len(failed))
-		d.mu.Unlock()
+		d.count(func(m *Metrics) { m.ProcessingFailed += uint64(len(failed)) })
 	}
 	return true
+}
+
+// count updates the metrics under the lock.
+func (d *Delivery) count(update func(*Metrics)) {
+	d.mu.Lock()
+	update(&d.metrics)
+	d.mu.Unlock()
 }
 
 // object is the bytes of one object: the records one after another (compressed if asked), or a Parquet file of
@@ -431,9 +421,7 @@ func (d *Delivery) retry(ctx context.Context, put func() error) error {
 		if err == nil || isPermanent(err) || !time.Now().Add(wait).Before(deadline) {
 			return err
 		}
-		d.mu.Lock()
-		d.metrics.Retries++
-		d.mu.Unlock()
+		d.count(func(m *Metrics) { m.Retries++ })
 		d.note(err)
 		select {
 		case <-ctx.Done():
@@ -522,8 +510,4 @@ func (d *Delivery) fail(err error) {
 	d.stopWorker()
 }
 
-func (d *Delivery) note(err error) {
-	d.mu.Lock()
-	d.metrics.LastError = err.Error()
-	d.mu.Unlock()
-}
+func (d *Delivery) note(err error) { d.count(func(m *Metrics) { m.LastError = err.Error() }) }

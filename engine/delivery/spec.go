@@ -151,6 +151,9 @@ const (
 
 var namePattern = regexp.MustCompile(`^[a-zA-Z0-9_.-]{1,64}$`)
 
+// ValidName reports whether a delivery stream name is 1–64 letters, digits, '_', '.' or '-', as Firehose's are.
+func ValidName(name string) bool { return namePattern.MatchString(name) }
+
 // ParseSpec reads a spec from JSON and validates it.
 func ParseSpec(b []byte) (Spec, error) {
 	var s Spec

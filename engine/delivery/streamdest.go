@@ -2,12 +2,11 @@ package delivery
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"time"
 
 	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/internal/randid"
 )
 
 // streamDest puts each record into another Shardlab stream, 500 a call. Throttled records are retried (the whole
@@ -26,9 +25,7 @@ func (s streamDest) put(ctx context.Context, _ string, _ []byte, items []item) e
 		for i, it := range batch {
 			key := it.partitionKey
 			if key == "" {
-				var b [8]byte
-				rand.Read(b[:])
-				key = hex.EncodeToString(b[:])
+				key = randid.Hex(8)
 			}
 			entries[i] = engine.PutRecordsEntry{PartitionKey: key, Data: it.data}
 		}

@@ -2,8 +2,6 @@ package firehoseapi
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -12,6 +10,7 @@ import (
 
 	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/engine/delivery"
+	"github.com/shardlab/shardlab/internal/randid"
 )
 
 const (
@@ -55,7 +54,7 @@ func (s *Server) createDeliveryStream(in *createIn) (any, error) {
 	if in.DeliveryStreamName == "" {
 		return nil, validation("1 validation error detected: Value null at 'deliveryStreamName' failed to satisfy constraint: Member must not be null")
 	}
-	if !validName(in.DeliveryStreamName) {
+	if !delivery.ValidName(in.DeliveryStreamName) {
 		return nil, validation("1 validation error detected: Value '%s' at 'deliveryStreamName' failed to satisfy constraint: "+
 			"Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+ and have length between 1 and 64", in.DeliveryStreamName)
 	}
@@ -145,18 +144,6 @@ func (s *Server) backingStream(name string) error {
 			return fmt.Errorf("the backing stream %s did not become ACTIVE", name)
 		}
 	}
-}
-
-func validName(name string) bool {
-	if len(name) > 64 {
-		return false
-	}
-	for _, c := range name {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 func translate(err error, name, account string) error {
@@ -346,9 +333,7 @@ func (s *Server) put(name string, recs []recordIn, field string) ([]putResult, e
 	}
 	entries := make([]engine.PutRecordsEntry, len(recs))
 	for i, r := range recs {
-		var key [8]byte
-		rand.Read(key[:])
-		entries[i] = engine.PutRecordsEntry{PartitionKey: hex.EncodeToString(key[:]), Data: r.Data}
+		entries[i] = engine.PutRecordsEntry{PartitionKey: randid.Hex(8), Data: r.Data}
 	}
 	out, err := s.eng.PutRecords(context.Background(), engine.PutRecordsInput{
 		StreamRef: engine.StreamRef{StreamName: info.Spec.Source.Stream}, Records: entries})

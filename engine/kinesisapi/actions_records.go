@@ -118,19 +118,30 @@ func getRecords(ctx context.Context, eng *engine.Engine, in *getRecordsIn) (any,
 	if err != nil {
 		return nil, err
 	}
-	recs := make([]record, len(out.Records))
-	stamps := make([]timestamp, len(out.Records)) // one allocation for every record's timestamp
-	for i, r := range out.Records {
+	return &getRecordsOut{wireRecords(out.Records), out.NextShardIterator, out.MillisBehindLatest,
+		wireChildShards(out.ChildShards), out.Release}, nil
+}
+
+// wireRecords is records as GetRecords and SubscribeToShard events carry them.
+func wireRecords(in []engine.Record) []record {
+	recs := make([]record, len(in))
+	stamps := make([]timestamp, len(in)) // one allocation for every record's timestamp
+	for i, r := range in {
 		stamps[i] = timestamp{r.ApproximateArrivalTimestamp}
 		recs[i] = record{SequenceNumber: r.SequenceNumber, ApproximateArrivalTimestamp: &stamps[i], Data: r.Data,
 			PartitionKey: r.PartitionKey, EncryptionType: r.EncryptionType}
 	}
+	return recs
+}
+
+// wireChildShards is a closed shard's children as GetRecords and SubscribeToShard events carry them.
+func wireChildShards(in []engine.ChildShard) []childShard {
 	var children []childShard
-	for _, c := range out.ChildShards {
+	for _, c := range in {
 		children = append(children, childShard{ShardId: c.ShardId, ParentShards: c.ParentShards,
 			HashKeyRange: hashKeyRange(c.HashKeyRange)})
 	}
-	return &getRecordsOut{recs, out.NextShardIterator, out.MillisBehindLatest, children, out.Release}, nil
+	return children
 }
 
 type getRecordsOut struct {

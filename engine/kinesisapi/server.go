@@ -6,8 +6,6 @@ package kinesisapi
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +17,7 @@ import (
 
 	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/internal/bufpool"
+	"github.com/shardlab/shardlab/internal/randid"
 )
 
 const targetPrefix = "Kinesis_20131202."
@@ -189,9 +188,4 @@ func requestFormat(r *http.Request) format {
 	return formatJSON
 }
 
-func requestID() string {
-	var b [16]byte
-	rand.Read(b[:])
-	h := hex.EncodeToString(b[:])
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
-}
+func requestID() string { return randid.UUID() }

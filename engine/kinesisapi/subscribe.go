@@ -92,18 +92,10 @@ func (s *Server) serveSubscribeToShard(w http.ResponseWriter, r *http.Request, f
 }
 
 func eventOut(ev *engine.SubscribeToShardEvent) subscribeToShardEventOut {
-	recs := make([]record, len(ev.Records))
-	for i, r := range ev.Records {
-		recs[i] = record{SequenceNumber: r.SequenceNumber, ApproximateArrivalTimestamp: ts(r.ApproximateArrivalTimestamp),
-			Data: r.Data, PartitionKey: r.PartitionKey, EncryptionType: r.EncryptionType}
-	}
-	out := subscribeToShardEventOut{Records: recs, MillisBehindLatest: ev.MillisBehindLatest}
+	out := subscribeToShardEventOut{Records: wireRecords(ev.Records), MillisBehindLatest: ev.MillisBehindLatest,
+		ChildShards: wireChildShards(ev.ChildShards)}
 	if ev.ContinuationSequenceNumber != "" {
 		out.ContinuationSequenceNumber = &ev.ContinuationSequenceNumber
-	}
-	for _, c := range ev.ChildShards {
-		out.ChildShards = append(out.ChildShards, childShard{ShardId: c.ShardId, ParentShards: c.ParentShards,
-			HashKeyRange: hashKeyRange(c.HashKeyRange)})
 	}
 	return out
 }
