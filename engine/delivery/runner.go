@@ -364,8 +364,8 @@ func (d *Delivery) deliver(ctx context.Context, dest destination, items, failed 
 		obj, err := d.object(name, group) // fails only when a Parquet writer refuses rows
 		if err == nil {
 			err = d.retry(ctx, func() error { return dest.put(ctx, prefix+name, obj, group) })
-			if ctx.Err() != nil {
-				return false
+			if err != nil && ctx.Err() != nil {
+				return false // stopped while retrying; an object already written counts as written
 			}
 		}
 		if err != nil { // the batch goes to the error output with why
