@@ -113,6 +113,58 @@ func (m *Manager) Create(spec Spec, start bool) error {
 	return nil
 }
 
+// Update replaces a delivery stream's spec, keeping its checkpoints: a running one is stopped (flushing what it
+// holds under the old spec) and started again with the new one.
+func (m *Manager) Update(spec Spec) error {
+	if err := spec.Validate(); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	s := m.streams[spec.Name]
+	if s == nil {
+		m.mu.Unlock()
+		return fmt.Errorf("%w: %s", ErrNotFound, spec.Name)
+	}
+	wasRunning := m.running[spec.Name] != nil
+	m.mu.Unlock()
+	if wasRunning {
+		if err := m.Stop(spec.Name); err != nil {
+			return err
+		}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return ErrClosed
+	}
+	if s = m.streams[spec.Name]; s == nil {
+		return fmt.Errorf("%w: %s", ErrNotFound, spec.Name) // deleted meanwhile
+	}
+	s.Spec = spec
+	if err := m.persist(spec.Name, s); err != nil {
+		return err
+	}
+	if wasRunning {
+		m.startLocked(spec.Name)
+	}
+	return nil
+}
+
+// Preview returns the latest records that passed one node of a running delivery stream (see Delivery.Preview);
+// none while it is not running.
+func (m *Manager) Preview(name, ref string) ([]Sample, error) {
+	m.mu.Lock()
+	s, d := m.streams[name], m.running[name]
+	m.mu.Unlock()
+	if s == nil {
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, name)
+	}
+	if d == nil {
+		return nil, nil
+	}
+	return d.Preview(ref), nil
+}
+
 // Import creates a delivery stream from its exported JSON, stopped.
 func (m *Manager) Import(b []byte) (Spec, error) {
 	spec, err := ParseSpec(b)

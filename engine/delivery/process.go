@@ -29,10 +29,12 @@ type pipeline struct {
 	newline bool
 	codec   string         // "" for none
 	parquet *parquetSchema // set when records become Parquet rows: each object is then one Parquet file
+	taps    taps           // the latest records per node, while a preview is open
 }
 
 type step struct {
 	kind    string
+	ref     string // ProcessorRef of the spec's processor: its counts and preview
 	value   *recordexpr.Value
 	filter  *recordexpr.Filter
 	keys    []namedValue
@@ -67,8 +69,8 @@ type item struct {
 
 func compile(s Spec) (*pipeline, error) {
 	p := &pipeline{}
-	for _, proc := range s.Processors {
-		st := step{kind: proc.Kind}
+	for i, proc := range s.Processors {
+		st := step{kind: proc.Kind, ref: ProcessorRef(i)}
 		var err error
 		switch proc.Kind {
 		case Transform:
@@ -92,11 +94,9 @@ func compile(s Spec) (*pipeline, error) {
 				st.csv = &csvColumns{cols: proc.Columns}
 			}
 		case Newline:
-			p.newline = true
-			continue
+			p.newline = true // applied last, but counted (and previewed) where it stands
 		case Compress:
 			p.codec = proc.Codec
-			continue
 		}
 		if err != nil {
 			return nil, err
@@ -106,64 +106,40 @@ func compile(s Spec) (*pipeline, error) {
 	return p, nil
 }
 
-// run passes one record through the steps. A run-time error (a nil member, a key that is not text) makes the
-// record ProcessingFailed: it goes to the error output with the error, never silently away.
-func (p *pipeline) run(r engine.Record, shard string) (item, string) {
+// run passes one record through the steps, counting it in stages (one per processor). A run-time error (a nil
+// member, a key that is not text) makes the record ProcessingFailed: it goes to the error output with the error,
+// never silently away.
+func (p *pipeline) run(r engine.Record, shard string, stages []StageMetrics) (item, string) {
 	it := item{data: r.Data, ts: r.ApproximateArrivalTimestamp, shard: shard, seq: r.SequenceNumber, partitionKey: r.PartitionKey}
 	rec := recordexpr.NewRecord(r.Data, r.PartitionKey, r.SequenceNumber, shard, r.ApproximateArrivalTimestamp)
-	for _, st := range p.steps {
-		switch st.kind {
-		case Transform:
-			out, err := st.value.Eval(rec)
-			if err != nil {
-				return p.failed(it, err), ResultProcessingFailed
-			}
-			if out == nil {
-				return it, ResultDropped
-			}
-			data, err := encodeValue(out)
-			if err != nil {
-				return p.failed(it, err), ResultProcessingFailed
-			}
-			it.data = data
-			rec = recordexpr.NewRecord(data, r.PartitionKey, r.SequenceNumber, shard, r.ApproximateArrivalTimestamp)
-		case Filter:
-			ok, err := st.filter.Match(rec)
-			if err != nil {
-				return p.failed(it, err), ResultProcessingFailed
-			}
-			if !ok {
-				return it, ResultDropped
-			}
-		case Convert:
-			if st.parquet != nil {
-				row, err := st.parquet.row(rec.Data)
-				if err != nil {
-					return p.failed(it, err), ResultProcessingFailed
+	tapping := p.taps.on.Load()
+	if tapping {
+		p.taps.add(SourceRef, Sample{At: time.Now(), Shard: shard, SequenceNumber: it.seq, Before: r.Data, After: r.Data, Result: ResultOk})
+	}
+	for i, st := range p.steps {
+		before := it.data
+		res, err := p.apply(st, &it, &rec, r, shard)
+		stage := &stages[i]
+		stage.In++
+		switch res {
+		case ResultOk:
+			stage.Out++
+		case ResultProcessingFailed:
+			stage.Failed++
+			it.err = err.Error()
+		}
+		if tapping {
+			s := Sample{At: time.Now(), Shard: shard, SequenceNumber: it.seq, Before: before, Result: res, Error: it.err}
+			if res == ResultOk {
+				s.After = it.data
+				if st.kind == Newline {
+					s.After = append(it.data[:len(it.data):len(it.data)], '\n')
 				}
-				it.row = row
-				continue
 			}
-			line, err := st.csv.line(rec.Data)
-			if err != nil {
-				return p.failed(it, err), ResultProcessingFailed
-			}
-			it.data = line
-			rec = recordexpr.NewRecord(line, r.PartitionKey, r.SequenceNumber, shard, r.ApproximateArrivalTimestamp)
-		case Partition:
-			if it.keys == nil {
-				it.keys = map[string]string{}
-			}
-			for _, k := range st.keys {
-				v, err := k.value.Eval(rec)
-				if err == nil && v == nil {
-					err = fmt.Errorf("partition key %s is nil", k.name)
-				}
-				if err != nil {
-					return p.failed(it, err), ResultProcessingFailed
-				}
-				it.keys[k.name] = fmt.Sprint(v)
-			}
+			p.taps.add(st.ref, s)
+		}
+		if res != ResultOk {
+			return it, res
 		}
 	}
 	if p.newline && p.parquet == nil {
@@ -172,9 +148,62 @@ func (p *pipeline) run(r engine.Record, shard string) (item, string) {
 	return it, ResultOk
 }
 
-func (p *pipeline) failed(it item, err error) item {
-	it.err = err.Error()
-	return it
+// apply runs one step on the record, updating it and its expression view.
+func (p *pipeline) apply(st step, it *item, rec *recordexpr.Record, r engine.Record, shard string) (string, error) {
+	switch st.kind {
+	case Transform:
+		out, err := st.value.Eval(*rec)
+		if err != nil {
+			return ResultProcessingFailed, err
+		}
+		if out == nil {
+			return ResultDropped, nil
+		}
+		data, err := encodeValue(out)
+		if err != nil {
+			return ResultProcessingFailed, err
+		}
+		it.data = data
+		*rec = recordexpr.NewRecord(data, r.PartitionKey, r.SequenceNumber, shard, r.ApproximateArrivalTimestamp)
+	case Filter:
+		ok, err := st.filter.Match(*rec)
+		if err != nil {
+			return ResultProcessingFailed, err
+		}
+		if !ok {
+			return ResultDropped, nil
+		}
+	case Convert:
+		if st.parquet != nil {
+			row, err := st.parquet.row(rec.Data)
+			if err != nil {
+				return ResultProcessingFailed, err
+			}
+			it.row = row
+			return ResultOk, nil
+		}
+		line, err := st.csv.line(rec.Data)
+		if err != nil {
+			return ResultProcessingFailed, err
+		}
+		it.data = line
+		*rec = recordexpr.NewRecord(line, r.PartitionKey, r.SequenceNumber, shard, r.ApproximateArrivalTimestamp)
+	case Partition:
+		if it.keys == nil {
+			it.keys = map[string]string{}
+		}
+		for _, k := range st.keys {
+			v, err := k.value.Eval(*rec)
+			if err == nil && v == nil {
+				err = fmt.Errorf("partition key %s is nil", k.name)
+			}
+			if err != nil {
+				return ResultProcessingFailed, err
+			}
+			it.keys[k.name] = fmt.Sprint(v)
+		}
+	}
+	return ResultOk, nil
 }
 
 // encodeValue turns a transform's result into the record's new bytes: text as is, anything else as JSON.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -30,6 +31,11 @@ type Metrics struct {
 	// Freshness is the age of the oldest record read but not yet delivered (zero when none waits).
 	Freshness time.Duration
 	LastError string
+	// Buffered counts the records that came through the processors into the buffer.
+	Buffered uint64
+	// Processors and Destinations are per-node counts, in the spec's order (nil until the first record).
+	Processors   []StageMetrics
+	Destinations []StageMetrics
 }
 
 // Delivery is a running delivery stream. Stop it to flush its buffer.
@@ -166,6 +172,8 @@ func (d *Delivery) Metrics() Metrics {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	m := d.metrics
+	m.Processors = slices.Clone(m.Processors)
+	m.Destinations = slices.Clone(m.Destinations)
 	if !d.oldest.IsZero() {
 		m.Freshness = time.Since(d.oldest)
 	}
@@ -179,8 +187,10 @@ func (d *Delivery) Metrics() Metrics {
 func (d *Delivery) process(ctx context.Context, b *consumer.Batch) error {
 	var its, fails []item
 	dropped := 0
+	d.pipe.taps.expire(time.Now())
+	stages := make([]StageMetrics, len(d.pipe.steps))
 	for _, r := range b.Records {
-		it, res := d.pipe.run(r, b.ShardID)
+		it, res := d.pipe.run(r, b.ShardID, stages)
 		switch res {
 		case ResultOk:
 			its = append(its, it)
@@ -193,6 +203,8 @@ func (d *Delivery) process(ctx context.Context, b *consumer.Batch) error {
 	d.mu.Lock()
 	d.metrics.Incoming += uint64(len(b.Records))
 	d.metrics.Dropped += uint64(dropped)
+	d.metrics.Buffered += uint64(len(its))
+	d.addStagesLocked(stages)
 	if len(its)+len(fails) == 0 {
 		if d.checkpoints[b.ShardID] == nil && !d.inflight[b.ShardID] {
 			d.mu.Unlock()
@@ -307,8 +319,8 @@ func (d *Delivery) flush(ctx context.Context) {
 		d.inflight = nil
 		d.mu.Unlock()
 	}()
-	for _, dest := range d.dests {
-		if len(items)+len(failed) > 0 && !d.deliver(ctx, dest, items, failed) {
+	for i, dest := range d.dests {
+		if len(items)+len(failed) > 0 && !d.deliver(ctx, i, dest, items, failed) {
 			d.mu.Lock()
 			d.items = append(items, d.items...)
 			d.failed = append(failed, d.failed...)
@@ -344,7 +356,7 @@ func (d *Delivery) flush(ctx context.Context) {
 
 // deliver writes one destination's objects, one per prefix, and the error output. It reports false only when ctx
 // ended first.
-func (d *Delivery) deliver(ctx context.Context, dest destination, items, failed []item) bool {
+func (d *Delivery) deliver(ctx context.Context, index int, dest destination, items, failed []item) bool {
 	ds := dest.spec()
 	groups, order := map[string][]item{}, []string(nil)
 	for _, it := range items {
@@ -374,9 +386,13 @@ func (d *Delivery) deliver(ctx context.Context, dest destination, items, failed 
 				return false
 			}
 			d.count(func(m *Metrics) { m.DeliveryFailed += uint64(len(group)) })
+			d.countDestination(index, len(group), 0, len(group))
+			d.sampleDestination(index, prefix+name, group, "DeliveryFailed", err.Error())
 			continue
 		}
 		d.count(func(m *Metrics) { m.Objects++; m.DeliveredBytes += uint64(len(obj)) })
+		d.countDestination(index, len(group), len(group), 0)
+		d.sampleDestination(index, prefix+name, group, ResultOk, "")
 	}
 	if len(failed) > 0 {
 		if !d.writeErrors(ctx, dest, failed, "ProcessingFailed", "") {

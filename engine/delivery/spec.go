@@ -31,6 +31,15 @@ type Spec struct {
 	// RetrySeconds is how long a failing destination is retried before the batch goes to the error output
 	// (0–7,200; default 300, as Firehose's).
 	RetrySeconds *int `json:"retrySeconds,omitempty"`
+	// Layout is where the pipeline builder drew each node (by SourceRef, ProcessorRef, BufferRef, DestinationRef),
+	// kept so an exported pipeline opens as it was drawn; it changes nothing in how the pipeline runs.
+	Layout map[string]Point `json:"layout,omitempty"`
+}
+
+// Point is a node's place on the builder's canvas.
+type Point struct {
+	X float32 `json:"x"`
+	Y float32 `json:"y"`
 }
 
 // Source is where records come from.
