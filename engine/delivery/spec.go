@@ -9,12 +9,12 @@
 package delivery
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
-	"strings"
 	"time"
 
 	"github.com/shardlab/shardlab/engine"
@@ -165,13 +165,23 @@ func ValidName(name string) bool { return namePattern.MatchString(name) }
 
 // ParseSpec reads a spec from JSON and validates it.
 func ParseSpec(b []byte) (Spec, error) {
+	s, err := DecodeSpec(b)
+	if err != nil {
+		return Spec{}, err
+	}
+	return s, s.Validate()
+}
+
+// DecodeSpec reads a spec from JSON without validating it, for the builder to open and fix; unknown fields are
+// still refused, since they are most likely misspelt.
+func DecodeSpec(b []byte) (Spec, error) {
 	var s Spec
-	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&s); err != nil {
 		return Spec{}, fmt.Errorf("delivery stream JSON: %w", err)
 	}
-	return s, s.Validate()
+	return s, nil
 }
 
 // MarshalIndent is the spec as exported: indented JSON, ready to version.

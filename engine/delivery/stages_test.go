@@ -21,7 +21,7 @@ func TestNodeCountsAndPreview(t *testing.T) {
 	defer m.Close()
 	spec := Spec{Name: "counted", Source: Source{Stream: "events", Start: engine.IteratorTrimHorizon},
 		Processors: []Processor{
-			{Kind: Filter, Expr: "data.n % 2 == 0"},                     // drops half
+			{Kind: Filter, Expr: "data.n % 2 == 0"},                       // drops half
 			{Kind: Transform, Expr: `data.n % 10 == 4 ? data.x.y : data`}, // fails on a fifth of what is left
 			{Kind: Newline},
 		},
