@@ -29,8 +29,12 @@ type deliveryScreen struct {
 	stop     *widget.Button
 	export   *widget.Button
 	remove   *widget.Button
+	edit     *widget.Button
 	selected string
 	stopF    func()
+	builder  *builderScreen
+	tabs     *container.AppTabs
+	building bool // the builder tab is shown and started
 	root     fyne.CanvasObject
 }
 
@@ -54,15 +58,25 @@ func newDeliveryScreen(env Env, win fyne.Window) *deliveryScreen {
 	s.remove = widget.NewButton("Delete…", s.askDelete)
 	importBtn := widget.NewButton("Import pipeline…", s.importSpec)
 	importBtn.Importance = widget.HighImportance
+	s.edit = widget.NewButton("Open in builder", func() {
+		s.builder.openDelivery(s.selected)
+		s.tabs.SelectIndex(1)
+	})
 	help := widget.NewLabel("Delivery streams read a stream (with a checkpoint per shard), transform, buffer and write " +
 		"objects, rows or requests; what fails goes to the error output. Import a JSON pipeline (samples in " +
 		"<data>/samples/pipelines) or create one through the Firehose API on the app's endpoint.")
 	help.Wrapping = fyne.TextWrapWord
 	top := container.NewVBox(heading("Delivery streams"), help,
-		container.NewHBox(importBtn, s.start, s.stop, s.export, s.remove))
+		container.NewHBox(importBtn, s.edit, s.start, s.stop, s.export, s.remove))
 	split := container.NewVSplit(s.table, container.NewVScroll(s.detail))
 	split.Offset = 0.6
-	s.root = container.NewBorder(top, nil, nil, nil, split)
+	s.builder = newBuilderScreen(env, win)
+	s.builder.onDelivery = s.refreshList
+	s.tabs = container.NewAppTabs(
+		container.NewTabItem("Delivery streams", container.NewBorder(top, nil, nil, nil, split)),
+		container.NewTabItem("Pipeline builder", s.builder.Content()))
+	s.tabs.OnSelected = func(*container.TabItem) { s.syncBuilder(true) }
+	s.root = s.tabs
 	s.updateButtons()
 	return s
 }
@@ -122,18 +136,42 @@ func destinationSummary(ds []delivery.Destination) string {
 func (s *deliveryScreen) Content() fyne.CanvasObject { return s.root }
 
 func (s *deliveryScreen) Start() {
-	s.stopF = poll(time.Second, s.env.Deliveries.List, func(infos []delivery.Info) {
-		s.infos = infos
-		s.table.Refresh()
-		s.showDetail()
-		s.updateButtons()
-	})
+	s.stopF = poll(time.Second, s.env.Deliveries.List, s.showList)
+	s.syncBuilder(true)
 }
 
 func (s *deliveryScreen) Stop() {
 	if s.stopF != nil {
 		s.stopF()
 	}
+	s.syncBuilder(false)
+}
+
+// syncBuilder starts the builder's live updates while its tab shows on a shown screen, and stops them otherwise.
+func (s *deliveryScreen) syncBuilder(screenShown bool) {
+	want := screenShown && s.tabs.SelectedIndex() == 1
+	if want == s.building {
+		return
+	}
+	s.building = want
+	if want {
+		s.builder.Start()
+	} else {
+		s.builder.Stop()
+	}
+}
+
+func (s *deliveryScreen) showList(infos []delivery.Info) {
+	s.infos = infos
+	s.table.Refresh()
+	s.showDetail()
+	s.updateButtons()
+}
+
+// refreshList lists the delivery streams again now, after the builder saved one.
+func (s *deliveryScreen) refreshList() {
+	background(func() ([]delivery.Info, error) { return s.env.Deliveries.List(), nil },
+		func(infos []delivery.Info, _ error) { s.showList(infos) })
 }
 
 func (s *deliveryScreen) current() *delivery.Info {
@@ -186,7 +224,7 @@ func (s *deliveryScreen) showDetail() {
 
 func (s *deliveryScreen) updateButtons() {
 	info := s.current()
-	for _, b := range []*widget.Button{s.start, s.stop, s.export, s.remove} {
+	for _, b := range []*widget.Button{s.start, s.stop, s.export, s.remove, s.edit} {
 		if info == nil {
 			b.Disable()
 		} else {

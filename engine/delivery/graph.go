@@ -355,8 +355,8 @@ func GraphOf(s Spec) Graph {
 
 // Layout spacing of GraphOf, in canvas units.
 const (
-	layoutColumn = 190
-	layoutRow    = 110
+	layoutColumn = 230
+	layoutRow    = 120
 )
 
 // NewNode is a node of a kind as the palette drops it: with the settings a user most likely wants, so that only

@@ -186,6 +186,16 @@ func (c *PipelineCanvas) Fit() {
 	c.Refresh()
 }
 
+// Node is a node as drawn now.
+func (c *PipelineCanvas) Node(id string) (PipelineNode, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if i := c.indexLocked(id); i >= 0 {
+		return c.nodes[i], true
+	}
+	return PipelineNode{}, false
+}
+
 // PortPosition is where a node's output (or input) port is drawn, in the widget's coordinates.
 func (c *PipelineCanvas) PortPosition(id string, output bool) (fyne.Position, bool) {
 	c.mu.Lock()

@@ -1,0 +1,244 @@
+package views
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/engine/delivery"
+	"github.com/shardlab/shardlab/samples"
+	"github.com/shardlab/shardlab/views/widgets"
+)
+
+func builderEnv(t *testing.T) Env {
+	t.Helper()
+	env := newEnv(t)
+	n := 1
+	if err := env.Engine.CreateStream(context.Background(), engine.CreateStreamInput{StreamName: "logs", ShardCount: &n}); err != nil {
+		t.Fatal(err)
+	}
+	mgr, err := delivery.OpenManager(env.Engine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(mgr.Close)
+	env.Deliveries = mgr
+	return env
+}
+
+func showBuilder(t *testing.T, env Env) (*builderScreen, fyne.Window) {
+	t.Helper()
+	win := test.NewTempWindow(t, widget.NewLabel(""))
+	b := newBuilderScreen(env, win)
+	win.SetContent(b.Content())
+	win.Resize(fyne.NewSize(1280, 760))
+	b.Start()
+	t.Cleanup(func() { ui(b.Stop) })
+	return b, win
+}
+
+func abs(o fyne.CanvasObject) fyne.Position {
+	return fyne.CurrentApp().Driver().AbsolutePositionForObject(o)
+}
+
+// entryIn is the first entry of the side panel that match accepts.
+func entryIn(t *testing.T, b *builderScreen, match func(*widget.Entry) bool) *widget.Entry {
+	t.Helper()
+	e, ok := find(b.panel, match)
+	if !ok {
+		t.Fatal("no such entry in the side panel")
+	}
+	return e
+}
+
+// TestBuilderDrawConnectRunAndPreview walks the builder as a user would: drag a Folder from the palette, connect
+// the source's output port to it, fill in the source stream and the folder, run, and watch counts and a preview.
+func TestBuilderDrawConnectRunAndPreview(t *testing.T) {
+	test.NewTempApp(t)
+	env := builderEnv(t)
+	b, win := showBuilder(t, env)
+	c := win.Canvas()
+
+	var folder, buffer string
+	// drop drags a palette item onto the canvas at (x, y) and returns the new node.
+	drop := func(kind string, x, y float32) string {
+		item, ok := find(b.root, func(p *widgets.PaletteItem) bool { return p.Kind == kind })
+		if !ok {
+			t.Fatalf("no %s in the palette", kind)
+		}
+		n := len(b.graph.Nodes)
+		from, to := abs(item).AddXY(10, 10), abs(b.canvas).AddXY(x, y)
+		test.Drag(c, from, to.X-from.X, to.Y-from.Y)
+		if len(b.graph.Nodes) != n+1 || b.graph.Nodes[n].Kind != kind || b.selected != b.graph.Nodes[n].ID {
+			t.Fatalf("after the drop: %+v, selected %q", b.graph.Nodes, b.selected)
+		}
+		return b.selected
+	}
+	// connect drags from one node's output port into another node.
+	connect := func(from, to string) {
+		out, _ := b.canvas.PortPosition(from, true)
+		in, _ := b.canvas.PortPosition(to, false)
+		test.Drag(c, abs(b.canvas).Add(out), in.X-out.X+30, in.Y-out.Y)
+	}
+	ui(func() {
+		buffer = drop(delivery.NodeBuffer, 330, 120)
+		entryIn(t, b, func(e *widget.Entry) bool { return e.Text == "60" }).SetText("0") // flush at once
+		folder = drop(delivery.Folder, 620, 120)
+		connect("node-1", buffer)
+		connect(buffer, folder)
+		if len(b.graph.Links) != 2 || b.graph.Links[1] != (delivery.Link{From: buffer, To: folder}) {
+			t.Fatalf("links %+v", b.graph.Links)
+		}
+		if !strings.Contains(b.problemList.Text, "source stream is required") {
+			t.Fatalf("problems %q", b.problemList.Text)
+		}
+		entryIn(t, b, func(e *widget.Entry) bool { return e.Text == "delivery/out" }).SetText(t.TempDir())
+
+		src, _ := b.canvas.PortPosition("node-1", false)
+		test.TapCanvas(c, abs(b.canvas).Add(src).AddXY(40, 0)) // the source's body, right of its input side
+		if b.selected != "node-1" {
+			t.Fatalf("tapped the source, selected %q", b.selected)
+		}
+		stream, ok := find(b.panel, func(*widget.SelectEntry) bool { return true })
+		if !ok {
+			t.Fatal("no stream field")
+		}
+		test.Type(stream, "logs")
+		if b.problemList.Text != "" {
+			t.Fatalf("still problems: %q", b.problemList.Text)
+		}
+		test.Tap(b.runBtn)
+	})
+	eventually(t, "the pipeline running", func() bool {
+		return b.saved == "my-pipeline" && b.info != nil && b.info.State == delivery.StateActive
+	})
+	putJSON(t, env.Engine, "logs", 25)
+	var s, f widgets.PipelineNode
+	eventually(t, "counts on the nodes", func() bool {
+		s, _ = b.canvas.Node("node-1")
+		f, _ = b.canvas.Node(folder)
+		return s.Counts == "read 25" && f.Counts == "in 25 · out 25"
+	})
+	if bn, _ := b.canvas.Node(buffer); bn.Counts != "in 25 · out 25 · held 0" {
+		t.Fatalf("buffer counts %q", bn.Counts)
+	}
+
+	ui(func() { b.selectNode(folder) })
+	eventually(t, "the preview turned on", func() bool { return b.form.preview != nil })
+	for i := 0; ; i++ {
+		putJSON(t, env.Engine, "logs", 3)
+		done := false
+		ui(func() {
+			done = strings.Contains(b.form.preview.Text, `{"i":`) && strings.Contains(b.form.preview.Text, "my-pipeline-1-")
+		})
+		if done {
+			break
+		}
+		if i > 100 {
+			t.Fatalf("no records in the preview: %q", b.form.preview.Text)
+		}
+		time.Sleep(100 * time.Millisecond) // the preview polls once a second
+	}
+}
+
+// TestBuilderValidatesAsYouTypeAndUndoes: a filter typed wrong shows its error with a caret at the place, marks
+// the node and lists the problem; undo takes the edits back one at a time, redo puts them back, Delete removes.
+func TestBuilderValidatesAsYouTypeAndUndoes(t *testing.T) {
+	test.NewTempApp(t)
+	b, _ := showBuilder(t, builderEnv(t))
+	ui(func() {
+		item, _ := find(b.root, func(p *widgets.PaletteItem) bool { return p.Kind == delivery.Filter })
+		test.Tap(item) // a tap adds the node in the middle of the view
+		if len(b.graph.Nodes) != 2 || b.graph.Nodes[1].Kind != delivery.Filter {
+			t.Fatalf("nodes %+v", b.graph.Nodes)
+		}
+		id := b.selected
+		expr := entryIn(t, b, func(e *widget.Entry) bool { return e.MultiLine && e.Text == "true" })
+		expr.SetText("data.status >= ")
+		errLabel, _ := find(b.panel, func(l *widget.Label) bool { return strings.Contains(l.Text, "^") })
+		if errLabel == nil || !strings.Contains(errLabel.Text, "line 1, column") ||
+			!strings.HasSuffix(errLabel.Text, "data.status >= \n              ^") {
+			t.Fatalf("error label %q", errLabel.Text)
+		}
+		expr.SetText("data.status >= 50")
+		expr.SetText("data.status >= 500")
+		if n, _ := b.canvas.Node(id); !n.Problem || !strings.Contains(b.problemList.Text, "Filter: Its input is not connected") {
+			t.Fatalf("node %+v, problems %q", n, b.problemList.Text)
+		}
+		if got := nodeByID(&b.graph, id).Processor.Expr; got != "data.status >= 500" {
+			t.Fatalf("expr %q", got)
+		}
+
+		test.Tap(b.undoBtn) // the typing in one field is one step
+		if len(b.graph.Nodes) != 2 || nodeByID(&b.graph, id).Processor.Expr != "true" {
+			t.Fatalf("after one undo: %+v", b.graph.Nodes)
+		}
+		test.Tap(b.undoBtn)
+		if len(b.graph.Nodes) != 1 {
+			t.Fatalf("after two undos: %+v", b.graph.Nodes)
+		}
+		test.Tap(b.redoBtn)
+		test.Tap(b.redoBtn)
+		if len(b.graph.Nodes) != 2 || nodeByID(&b.graph, id).Processor.Expr != "data.status >= 500" {
+			t.Fatalf("after redo: %+v", b.graph.Nodes)
+		}
+		b.selectNode(id)
+		b.canvas.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDelete})
+		if len(b.graph.Nodes) != 1 || b.selected != "" {
+			t.Fatalf("after Delete: %+v", b.graph.Nodes)
+		}
+	})
+}
+
+// TestBuilderRefusesToSaveABrokenGraph: Save on a graph with problems stores nothing.
+func TestBuilderRefusesToSaveABrokenGraph(t *testing.T) {
+	test.NewTempApp(t)
+	env := builderEnv(t)
+	b, _ := showBuilder(t, env)
+	ui(func() { b.save(true) })
+	if got := env.Deliveries.List(); len(got) != 0 || b.saved != "" {
+		t.Fatalf("saved %v", got)
+	}
+}
+
+// TestBuilderSamplePipelineGolden: a sample pipeline opens as drawn, and saving it then opening it again from the
+// store gives the same graph.
+func TestBuilderSamplePipelineGolden(t *testing.T) {
+	test.NewTempApp(t)
+	env := builderEnv(t)
+	b, win := showBuilder(t, env)
+	data, err := samples.FS.ReadFile("pipelines/logs-to-folder.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := delivery.DecodeSpec(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ui(func() { b.load(delivery.GraphOf(spec), "") })
+	ui(func() { test.AssertImageMatches(t, "builder-logs-to-folder.png", win.Canvas().Capture()) })
+	ui(func() { b.save(false) })
+	eventually(t, "saved", func() bool { return b.saved == spec.Name })
+	stored, err := env.Deliveries.Get(spec.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stored.Spec.Layout) != len(spec.Processors)+len(spec.Destinations)+2 {
+		t.Fatalf("layout %v", stored.Spec.Layout)
+	}
+	ui(func() {
+		before := b.graph
+		b.openDelivery(spec.Name)
+		for i, n := range b.graph.Nodes {
+			if n.X != before.Nodes[i].X || n.Y != before.Nodes[i].Y || n.Kind != before.Nodes[i].Kind {
+				t.Fatalf("node %d drawn at %v,%v, was %v,%v", i, n.X, n.Y, before.Nodes[i].X, before.Nodes[i].Y)
+			}
+		}
+	})
+}
