@@ -432,6 +432,7 @@ func (b *builderScreen) save(run bool) {
 		}
 		if saved {
 			b.setSaved(spec.Name, refs)
+			b.showPanel() // with the live preview, now that there is a delivery stream to watch
 			if b.onDelivery != nil {
 				b.onDelivery()
 			}

@@ -16,6 +16,13 @@ import (
 	"github.com/shardlab/shardlab/views/widgets"
 )
 
+// desktopDrag sends a drag as Fyne's desktop driver does (unlike test.Drag): Position is where the pointer is,
+// the first Dragged reaches back to where the button went down. Points are in obj's coordinates.
+func desktopDrag(obj fyne.Draggable, from, to fyne.Position) {
+	obj.Dragged(&fyne.DragEvent{PointEvent: fyne.PointEvent{Position: to}, Dragged: fyne.NewDelta(to.X-from.X, to.Y-from.Y)})
+	obj.DragEnd()
+}
+
 func builderEnv(t *testing.T) Env {
 	t.Helper()
 	env := newEnv(t)
@@ -62,8 +69,7 @@ func entryIn(t *testing.T, b *builderScreen, match func(*widget.Entry) bool) *wi
 func TestBuilderDrawConnectRunAndPreview(t *testing.T) {
 	test.NewTempApp(t)
 	env := builderEnv(t)
-	b, win := showBuilder(t, env)
-	c := win.Canvas()
+	b, _ := showBuilder(t, env)
 
 	var folder, buffer string
 	// drop drags a palette item onto the canvas at (x, y) and returns the new node.
@@ -73,8 +79,7 @@ func TestBuilderDrawConnectRunAndPreview(t *testing.T) {
 			t.Fatalf("no %s in the palette", kind)
 		}
 		n := len(b.graph.Nodes)
-		from, to := abs(item).AddXY(10, 10), abs(b.canvas).AddXY(x, y)
-		test.Drag(c, from, to.X-from.X, to.Y-from.Y)
+		desktopDrag(item, fyne.NewPos(10, 10), abs(b.canvas).AddXY(x, y).Subtract(abs(item)))
 		if len(b.graph.Nodes) != n+1 || b.graph.Nodes[n].Kind != kind || b.selected != b.graph.Nodes[n].ID {
 			t.Fatalf("after the drop: %+v, selected %q", b.graph.Nodes, b.selected)
 		}
@@ -84,7 +89,7 @@ func TestBuilderDrawConnectRunAndPreview(t *testing.T) {
 	connect := func(from, to string) {
 		out, _ := b.canvas.PortPosition(from, true)
 		in, _ := b.canvas.PortPosition(to, false)
-		test.Drag(c, abs(b.canvas).Add(out), in.X-out.X+30, in.Y-out.Y)
+		desktopDrag(b.canvas, out, in.AddXY(30, 0))
 	}
 	ui(func() {
 		buffer = drop(delivery.NodeBuffer, 330, 120)
@@ -101,7 +106,7 @@ func TestBuilderDrawConnectRunAndPreview(t *testing.T) {
 		entryIn(t, b, func(e *widget.Entry) bool { return e.Text == "delivery/out" }).SetText(t.TempDir())
 
 		src, _ := b.canvas.PortPosition("node-1", false)
-		test.TapCanvas(c, abs(b.canvas).Add(src).AddXY(40, 0)) // the source's body, right of its input side
+		test.TapAt(b.canvas, src.AddXY(40, 0)) // the source's body, right of its input side
 		if b.selected != "node-1" {
 			t.Fatalf("tapped the source, selected %q", b.selected)
 		}
@@ -125,7 +130,7 @@ func TestBuilderDrawConnectRunAndPreview(t *testing.T) {
 		f, _ = b.canvas.Node(folder)
 		return s.Counts == "read 25" && f.Counts == "in 25 · out 25"
 	})
-	if bn, _ := b.canvas.Node(buffer); bn.Counts != "in 25 · out 25 · held 0" {
+	if bn, _ := b.canvas.Node(buffer); bn.Counts != "in 25 · out 25" {
 		t.Fatalf("buffer counts %q", bn.Counts)
 	}
 

@@ -432,8 +432,11 @@ func (f *nodeForm) columnMapping(cols []delivery.ColumnMapping) []fyne.CanvasObj
 	return []fyne.CanvasObject{field("Columns, one per line as column: expression (empty: data.column)", e), errLabel}
 }
 
+// field is a setting with its label above it; labels wrap, so a long one never widens the side panel.
 func field(label string, w fyne.CanvasObject) fyne.CanvasObject {
-	return container.NewVBox(widget.NewLabelWithStyle(label, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), w)
+	l := widget.NewLabelWithStyle(label, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	l.Wrapping = fyne.TextWrapWord
+	return container.NewVBox(l, w)
 }
 
 // hint is a field's error line, empty while the field is right.

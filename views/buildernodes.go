@@ -112,10 +112,8 @@ func nodeCounts(m delivery.Metrics, ref string) string {
 	switch {
 	case ref == delivery.SourceRef:
 		return "read " + thousands(int64(m.Incoming))
-	case ref == delivery.BufferRef:
-		waiting := int64(m.Buffered) - int64(m.Delivered) - int64(m.DeliveryFailed)
-		return fmt.Sprintf("in %s · out %s · held %s", thousands(int64(m.Buffered)), thousands(int64(m.Delivered)),
-			thousands(max(0, waiting)))
+	case ref == delivery.BufferRef: // what it holds is in − out
+		return fmt.Sprintf("in %s · out %s", thousands(int64(m.Buffered)), thousands(int64(m.Delivered)))
 	case scanRef(ref, "processors[%d]", &i) && i < len(m.Processors):
 		s := m.Processors[i]
 		return stageCounts(s)

@@ -66,7 +66,7 @@ func newDeliveryScreen(env Env, win fyne.Window) *deliveryScreen {
 		"objects, rows or requests; what fails goes to the error output. Import a JSON pipeline (samples in " +
 		"<data>/samples/pipelines) or create one through the Firehose API on the app's endpoint.")
 	help.Wrapping = fyne.TextWrapWord
-	top := container.NewVBox(heading("Delivery streams"), help,
+	top := container.NewVBox(help,
 		container.NewHBox(importBtn, s.edit, s.start, s.stop, s.export, s.remove))
 	split := container.NewVSplit(s.table, container.NewVScroll(s.detail))
 	split.Offset = 0.6

@@ -261,6 +261,9 @@ func (g Graph) Compile() (spec Spec, refs map[string]string, problems []Problem)
 	}
 	for _, err := range unjoin(spec.Validate()) {
 		field, msg, _ := strings.Cut(err.Error(), ": ")
+		if msg != "" {
+			msg = strings.ToUpper(msg[:1]) + msg[1:]
+		}
 		problems = append(problems, Problem{refs[specPart(field)], msg + " (" + field + ")"})
 	}
 	return spec, refs, problems

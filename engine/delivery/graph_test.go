@@ -106,7 +106,7 @@ func TestGraphProblems(t *testing.T) {
 			g := chain(NodeSource, Filter, Folder)
 			g.Nodes[1].Processor.Expr = "data.status >= "
 			return g
-		}, "n1", "line 1, column"},
+		}, "n1", "Line 1, column"},
 		{"missing path", func() Graph {
 			g := chain(NodeSource, Folder)
 			g.Nodes[1].Destination.Path = ""

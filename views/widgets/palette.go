@@ -22,8 +22,7 @@ type PaletteItem struct {
 	Ghost PipelineNode
 	OnTap func()
 
-	dragging bool
-	pointer  fyne.Position // absolute, while dragging
+	pointer fyne.Position // absolute, while dragging
 }
 
 // NewPaletteItem returns an item that drops nodes of kind on target.
@@ -48,14 +47,9 @@ func (p *PaletteItem) Tapped(*fyne.PointEvent) {
 	}
 }
 
-// Dragged shows the node under the pointer over the canvas. As with the canvas, the first event's Position is taken
-// as where the drag started.
+// Dragged shows the node under the pointer over the canvas.
 func (p *PaletteItem) Dragged(ev *fyne.DragEvent) {
-	if !p.dragging {
-		p.dragging = true
-		p.pointer = fyne.CurrentApp().Driver().AbsolutePositionForObject(p).Add(ev.Position)
-	}
-	p.pointer = p.pointer.AddXY(ev.Dragged.DX, ev.Dragged.DY)
+	p.pointer = fyne.CurrentApp().Driver().AbsolutePositionForObject(p).Add(ev.Position)
 	if p.Target != nil {
 		p.Target.ShowGhost(p.Ghost, p.pointer)
 	}
@@ -63,7 +57,6 @@ func (p *PaletteItem) Dragged(ev *fyne.DragEvent) {
 
 // DragEnd drops the node where the pointer is, if that is on the canvas.
 func (p *PaletteItem) DragEnd() {
-	p.dragging = false
 	if p.Target != nil {
 		p.Target.DropAt(p.Kind, p.pointer)
 	}

@@ -303,14 +303,14 @@ func (c *PipelineCanvas) Tapped(ev *fyne.PointEvent) {
 	}
 }
 
-// Dragged moves a node, draws a link being connected, or pans, depending on what the drag started on. The first
-// event's Position is where it started (the pointer then follows the deltas), which holds for the test driver's
-// single-event drags and, within the drag threshold, for a real mouse.
+// Dragged moves a node, draws a link being connected, or pans, depending on what the drag started on. As Fyne's
+// desktop driver sends them, Position is where the pointer is now and the first event's Dragged reaches back to
+// where the button went down.
 func (c *PipelineCanvas) Dragged(ev *fyne.DragEvent) {
 	c.mu.Lock()
 	if c.drag.kind == dragNone {
-		c.drag.pointer = ev.Position
-		switch port, node := c.outPortAtLocked(ev.Position), c.nodeAtLocked(ev.Position); {
+		start := ev.Position.SubtractXY(ev.Dragged.DX, ev.Dragged.DY)
+		switch port, node := c.outPortAtLocked(start), c.nodeAtLocked(start); {
 		case port >= 0:
 			c.drag.kind, c.drag.node = dragConnect, c.nodes[port].ID
 		case node >= 0:
@@ -320,7 +320,7 @@ func (c *PipelineCanvas) Dragged(ev *fyne.DragEvent) {
 			c.drag.kind = dragPan
 		}
 	}
-	c.drag.pointer = c.drag.pointer.AddXY(ev.Dragged.DX, ev.Dragged.DY)
+	c.drag.pointer = ev.Position
 	switch c.drag.kind {
 	case dragNode:
 		if i := c.indexLocked(c.drag.node); i >= 0 {
@@ -379,7 +379,7 @@ func (c *PipelineCanvas) Scrolled(ev *fyne.ScrollEvent) {
 	if ev.Scrolled.DY == 0 {
 		return
 	}
-	factor := float32(math.Pow(1.1, float64(ev.Scrolled.DY)/10))
+	factor := float32(math.Pow(1.1, float64(ev.Scrolled.DY)/25)) // a wheel notch scrolls by about 25
 	p := ev.Position
 	c.ZoomBy(factor, &p)
 }

@@ -9,6 +9,15 @@ import (
 	"fyne.io/fyne/v2/test"
 )
 
+// desktopDrag sends a drag as Fyne's desktop driver does (unlike test.Drag): Position is where the pointer is,
+// the first Dragged reaches back to where the button went down. Points are in obj's coordinates.
+func desktopDrag(obj fyne.Draggable, from, to fyne.Position) {
+	mid := fyne.NewPos((from.X+to.X)/2, (from.Y+to.Y)/2)
+	obj.Dragged(&fyne.DragEvent{PointEvent: fyne.PointEvent{Position: mid}, Dragged: fyne.NewDelta(mid.X-from.X, mid.Y-from.Y)})
+	obj.Dragged(&fyne.DragEvent{PointEvent: fyne.PointEvent{Position: to}, Dragged: fyne.NewDelta(to.X-mid.X, to.Y-mid.Y)})
+	obj.DragEnd()
+}
+
 func threeNodes() ([]PipelineNode, []PipelineLink) {
 	blue, purple, green := color.NRGBA{0x1f, 0x77, 0xb4, 0xff}, color.NRGBA{0x94, 0x67, 0xbd, 0xff}, color.NRGBA{0x2c, 0xa0, 0x2c, 0xff}
 	return []PipelineNode{
@@ -38,12 +47,10 @@ func TestPipelineCanvasGestures(t *testing.T) {
 	c.SetGraph(threeNodes())
 	w := test.NewTempWindow(t, c)
 	w.Resize(fyne.NewSize(700, 300))
-	pad := c.Position() // the window's content inset
-
 	var moved []string
 	var movedTo fyne.Position
 	c.OnMove = func(id string, x, y float32) { moved = append(moved, id); movedTo = fyne.NewPos(x, y) }
-	test.Drag(w.Canvas(), pad.AddXY(60, 60), 30, 50)
+	desktopDrag(c, fyne.NewPos(60, 60), fyne.NewPos(90, 110))
 	if len(moved) != 1 || moved[0] != "src" || movedTo != fyne.NewPos(50, 90) || c.Selected() != "src" {
 		t.Fatalf("moved %v to %v, selected %q", moved, movedTo, c.Selected())
 	}
@@ -52,18 +59,18 @@ func TestPipelineCanvasGestures(t *testing.T) {
 	c.OnConnect = func(a, b string) { from, to = a, b }
 	out, _ := c.PortPosition("tr", true)
 	in, _ := c.PortPosition("dst", false)
-	test.Drag(w.Canvas(), pad.Add(out), in.X-out.X+20, in.Y-out.Y) // released inside the folder node
+	desktopDrag(c, out, in.AddXY(20, 0)) // released inside the folder node
 	if from != "tr" || to != "dst" {
 		t.Fatalf("connected %q to %q", from, to)
 	}
 	from, to = "", ""
-	test.Drag(w.Canvas(), pad.Add(out), 0, 200) // released on nothing
+	desktopDrag(c, out, out.AddXY(0, 200)) // released on nothing
 	if from != "" {
 		t.Fatalf("a drag into the void connected %q to %q", from, to)
 	}
 
 	before, _ := c.PortPosition("dst", false)
-	test.Drag(w.Canvas(), pad.AddXY(650, 20), -100, 10)
+	desktopDrag(c, fyne.NewPos(650, 20), fyne.NewPos(550, 30))
 	after, _ := c.PortPosition("dst", false)
 	if after.X-before.X != -100 || after.Y-before.Y != 10 {
 		t.Fatalf("panned by %v", after.Subtract(before))
@@ -91,11 +98,11 @@ func TestPipelineCanvasGestures(t *testing.T) {
 	var selected string
 	c.OnSelect = func(id string) { selected = id }
 	in, _ = c.PortPosition("tr", false)
-	test.TapCanvas(w.Canvas(), pad.Add(in).AddXY(20, 0))
+	test.TapAt(c, in.AddXY(20, 0))
 	if selected != "tr" {
 		t.Fatalf("tap selected %q", selected)
 	}
-	test.TapCanvas(w.Canvas(), pad.AddXY(2, 290))
+	test.TapAt(c, fyne.NewPos(2, 290))
 	if selected != "" || c.Selected() != "" {
 		t.Fatalf("tap on the background kept %q", selected)
 	}
@@ -114,13 +121,13 @@ func TestPaletteDropsOnCanvas(t *testing.T) {
 	w.Resize(fyne.NewSize(600, 300))
 	itemPos := fyne.CurrentApp().Driver().AbsolutePositionForObject(item)
 	canvasPos := fyne.CurrentApp().Driver().AbsolutePositionForObject(c)
-	target := canvasPos.AddXY(200, 100)
-	test.Drag(w.Canvas(), itemPos.AddXY(5, 5), target.X-itemPos.X-5, target.Y-itemPos.Y-5)
+	target := canvasPos.AddXY(200, 100).Subtract(itemPos) // in the item's coordinates
+	desktopDrag(item, fyne.NewPos(5, 5), target)
 	if kind != "filter" || at != fyne.NewPos(200-NodeWidth/2, 100-NodeHeight/2) {
 		t.Fatalf("dropped %q at %v", kind, at)
 	}
 	kind = ""
-	test.Drag(w.Canvas(), itemPos.AddXY(5, 5), 0, 5)
+	desktopDrag(item, fyne.NewPos(5, 5), fyne.NewPos(5, 10))
 	if kind != "" {
 		t.Fatal("a drop on the palette itself added a node")
 	}

@@ -70,8 +70,12 @@ func (r *pipelineRenderer) Refresh() {
 	for _, n := range c.nodes {
 		objs = r.appendNode(objs, n, fg, muted, n.ID == c.selected, false)
 	}
+	for _, n := range c.nodes { // over every card, so that a node dragged close never hides another's port
+		objs = r.appendPorts(objs, n, fg)
+	}
 	if c.ghost != nil {
 		objs = r.appendNode(objs, *c.ghost, fg, muted, false, true)
+		objs = r.appendPorts(objs, *c.ghost, fg)
 	}
 	r.objects = objs
 	for _, o := range objs {
@@ -141,7 +145,14 @@ func (r *pipelineRenderer) appendNode(objs []fyne.CanvasObject, n PipelineNode, 
 		countsColor = problemColor
 	}
 	addText(n.Counts, 50, 11*z, countsColor, false)
+	return objs
+}
 
+// appendPorts draws a node's input (left) and output (right) ports.
+func (r *pipelineRenderer) appendPorts(objs []fyne.CanvasObject, n PipelineNode, fg color.Color) []fyne.CanvasObject {
+	z := r.c.zoom
+	pos := r.c.toScreenLocked(n.X, n.Y)
+	size := fyne.NewSize(NodeWidth*z, NodeHeight*z)
 	port := func(center fyne.Position) {
 		dot := canvas.NewCircle(opaque(n.Color))
 		dot.StrokeColor = fg
