@@ -249,7 +249,8 @@ func (f *nodeForm) fields(n delivery.Node) []fyne.CanvasObject {
 func (f *nodeForm) expression(key, label, value string, compile func(string) error) []fyne.CanvasObject {
 	e := widget.NewMultiLineEntry()
 	e.TextStyle.Monospace = true
-	e.SetMinRowsVisible(3)
+	e.Wrapping = fyne.TextWrapWord
+	e.SetMinRowsVisible(4)
 	e.SetText(value)
 	errLabel := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 	errLabel.Importance = widget.DangerImportance

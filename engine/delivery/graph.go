@@ -318,17 +318,18 @@ func (g Graph) cycles(outs map[string][]string) [][]string {
 	return found
 }
 
-// GraphOf draws a spec: its saved layout where it has one, else source, processors and buffer left to right with
-// the destinations stacked in the last column.
+// GraphOf draws a spec: its saved layout where it has one, else source, processors and buffer in reading order,
+// layoutPerRow to a row, with the destinations stacked in the slot after the last of them.
 func GraphOf(s Spec) Graph {
 	g := Graph{Name: s.Name, RetrySeconds: s.RetrySeconds}
-	col := 0
-	place := func(ref string, n Node, row int) {
+	slot := 0
+	place := func(ref string, n Node, below int) {
 		n.ID = ref
 		if p, ok := s.Layout[ref]; ok {
 			n.X, n.Y = p.X, p.Y
 		} else {
-			n.X, n.Y = float32(40+col*layoutColumn), float32(60+row*layoutRow)
+			col, row := slot%layoutPerRow, slot/layoutPerRow
+			n.X, n.Y = float32(40+col*layoutColumn), float32(60+row*layoutRow*2+below*layoutRow)
 		}
 		g.Nodes = append(g.Nodes, n)
 	}
@@ -339,15 +340,15 @@ func GraphOf(s Spec) Graph {
 	}
 	place(SourceRef, Node{Kind: NodeSource, Source: s.Source}, 0)
 	for i, p := range s.Processors {
-		col++
+		slot++
 		ref := ProcessorRef(i)
 		place(ref, Node{Kind: p.Kind, Processor: p}, 0)
 		connect(ref)
 	}
-	col++
+	slot++
 	place(BufferRef, Node{Kind: NodeBuffer, Buffer: s.Buffer}, 0)
 	connect(BufferRef)
-	col++
+	slot++
 	for i, d := range s.Destinations {
 		ref := DestinationRef(i)
 		place(ref, Node{Kind: d.Kind, Destination: d}, i)
@@ -359,7 +360,8 @@ func GraphOf(s Spec) Graph {
 // Layout spacing of GraphOf, in canvas units.
 const (
 	layoutColumn = 230
-	layoutRow    = 120
+	layoutRow    = 110
+	layoutPerRow = 3 // a fitted row of three stays readable in the builder
 )
 
 // NewNode is a node of a kind as the palette drops it: with the settings a user most likely wants, so that only

@@ -457,6 +457,9 @@ func segmentDistance(p, a, b fyne.Position) float32 {
 func curve(from, to fyne.Position) []fyne.Position {
 	const steps = 16
 	bend := max(40, float32(math.Abs(float64(to.X-from.X)))/2)
+	if to.X < from.X { // a link back to the start of the next row: a tight S rather than a swing across the view
+		bend = 60
+	}
 	c1, c2 := from.AddXY(bend, 0), to.AddXY(-bend, 0)
 	pts := make([]fyne.Position, 0, steps+1)
 	for i := 0; i <= steps; i++ {
