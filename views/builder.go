@@ -37,17 +37,24 @@ type builderScreen struct {
 	fieldErrors map[string]fieldProblem
 	undo, redo  []delivery.Graph
 	lastEdit    string // what the last edit changed: typing in one field is one undo step
+	nodeSeq     int    // numbers new nodes' IDs
+	generation  int    // counts loads: a save finishing after another pipeline was opened must not mark that one saved
+	saving      bool   // a save is under way: Save and Run wait for it
+	started     bool   // the screen is shown: previews may poll
 	info        *delivery.Info
 	selected    string
 	onDelivery  func() // after a save, so the delivery list shows it at once
 
 	canvas      *widgets.PipelineCanvas
+	drawnNodes  []widgets.PipelineNode
+	drawnLinks  []widgets.PipelineLink
 	panel       *fyne.Container
 	problemList *widget.Label
 	state       *widget.Label
 	undoBtn     *widget.Button
 	redoBtn     *widget.Button
 	runBtn      *widget.Button
+	saveBtn     *widget.Button
 	stopBtn     *widget.Button
 	deleteBtn   *widget.Button
 	form        *nodeForm
@@ -62,7 +69,12 @@ func newBuilderScreen(env Env, win fyne.Window) *builderScreen {
 	b.problemList.Wrapping = fyne.TextWrapWord
 	b.problemList.Importance = widget.DangerImportance
 	b.canvas.OnSelect = b.selectNode
-	b.canvas.OnSelectLink = func(widgets.PipelineLink) { b.selectNode("") }
+	b.canvas.OnSelectLink = func(widgets.PipelineLink) {
+		b.selected = "" // the canvas keeps the link selected: the panel shows the pipeline's settings
+		b.lastEdit = ""
+		b.rebuildPanel()
+		b.render()
+	}
 	b.canvas.OnMove = func(id string, x, y float32) {
 		b.edit("", func(g *delivery.Graph) {
 			if n := nodeByID(g, id); n != nil {
@@ -94,13 +106,13 @@ func newBuilderScreen(env Env, win fyne.Window) *builderScreen {
 	b.redoBtn = widget.NewButtonWithIcon("", theme.ContentRedoIcon(), b.redoEdit)
 	b.deleteBtn = widget.NewButtonWithIcon("", theme.DeleteIcon(), b.deleteSelected)
 	b.runBtn = widget.NewButtonWithIcon("Run", theme.MediaPlayIcon(), func() { b.save(true) })
+	b.saveBtn = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), func() { b.save(false) })
 	b.runBtn.Importance = widget.HighImportance
 	b.stopBtn = widget.NewButtonWithIcon("Stop", theme.MediaStopIcon(), b.stopRunning)
 	toolbar := container.NewHBox(
 		widget.NewButtonWithIcon("New", theme.DocumentCreateIcon(), b.newGraph),
 		widget.NewButtonWithIcon("Open…", theme.FolderOpenIcon(), b.open),
-		widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), func() { b.save(false) }),
-		b.runBtn, b.stopBtn,
+		b.saveBtn, b.runBtn, b.stopBtn,
 		widget.NewButtonWithIcon("Export…", theme.DownloadIcon(), b.exportGraph),
 		widget.NewSeparator(), b.undoBtn, b.redoBtn, b.deleteBtn,
 		widget.NewSeparator(),
@@ -124,12 +136,17 @@ func (b *builderScreen) Content() fyne.CanvasObject { return b.root }
 
 // Start polls the saved delivery stream's state and counts, and takes the undo and redo shortcuts.
 func (b *builderScreen) Start() {
+	b.started = true
+	if b.form != nil {
+		b.form.resumePreview()
+	}
 	b.win.Canvas().AddShortcut(&fyne.ShortcutUndo{}, func(fyne.Shortcut) { b.undoEdit() })
 	b.win.Canvas().AddShortcut(&fyne.ShortcutRedo{}, func(fyne.Shortcut) { b.redoEdit() })
 	b.stopPoll = poll(time.Second, b.fetchInfo, b.showInfo)
 }
 
 func (b *builderScreen) Stop() {
+	b.started = false
 	for _, s := range b.shortcuts {
 		b.win.Canvas().RemoveShortcut(s)
 	}
@@ -258,7 +275,10 @@ func (b *builderScreen) render() {
 	for _, l := range b.graph.Links {
 		links = append(links, widgets.PipelineLink{From: l.From, To: l.To})
 	}
-	b.canvas.SetGraph(nodes, links)
+	if !slices.Equal(nodes, b.drawnNodes) || !slices.Equal(links, b.drawnLinks) { // an idle builder repaints nothing
+		b.drawnNodes, b.drawnLinks = nodes, links
+		b.canvas.SetGraph(nodes, links)
+	}
 	if len(lines) == 0 {
 		setText(b.problemList, "")
 	} else {
@@ -314,8 +334,13 @@ func (b *builderScreen) selectNode(id string) {
 	b.render()
 }
 
-// showPanel builds the side panel for the selection: the node's settings, or the pipeline's.
+// showPanel builds the side panel for the selected node (or the pipeline's settings) and marks it on the canvas.
 func (b *builderScreen) showPanel() {
+	b.rebuildPanel()
+	b.canvas.Select(b.selected)
+}
+
+func (b *builderScreen) rebuildPanel() {
 	if b.form != nil {
 		b.form.stopPreview()
 	}
@@ -323,15 +348,26 @@ func (b *builderScreen) showPanel() {
 	b.form = newNodeForm(b, b.selected)
 	b.panel.Objects = []fyne.CanvasObject{b.form.content}
 	b.panel.Refresh()
-	b.canvas.Select(b.selected)
 }
 
 func (b *builderScreen) addNode(kind string, x, y float32) {
-	id := b.graph.NextNodeID()
+	id := b.newNodeID()
 	b.edit("", func(g *delivery.Graph) { g.Nodes = append(g.Nodes, delivery.NewNode(id, kind, x, y)) })
 	b.selected = id
 	b.showPanel()
 	b.render()
+}
+
+// newNodeID is an ID no node has had since the builder opened: a new node must never take a deleted one's ID, or
+// it would show that node's live counts.
+func (b *builderScreen) newNodeID() string {
+	for {
+		b.nodeSeq++
+		id := fmt.Sprintf("node-%d", b.nodeSeq)
+		if nodeByID(&b.graph, id) == nil && b.savedRefs[id] == "" {
+			return id
+		}
+	}
 }
 
 func (b *builderScreen) connect(from, to string) {
@@ -370,6 +406,7 @@ func (b *builderScreen) newGraph() {
 // load shows a graph, saved as the delivery stream saved ("" for a new one), with a fresh undo history.
 func (b *builderScreen) load(g delivery.Graph, saved string) {
 	b.graph, b.info = g, nil
+	b.generation++
 	_, refs, _ := g.Compile()
 	b.setSaved(saved, refs)
 	b.undo, b.redo, b.lastEdit, b.selected = nil, nil, "", ""
@@ -386,16 +423,18 @@ func invert(m map[string]string) map[string]string {
 	return out
 }
 
-// openDelivery loads a stored delivery stream into the builder.
+// openDelivery loads a stored delivery stream into the builder; the manager is asked off the UI goroutine, as it
+// may be busy writing.
 func (b *builderScreen) openDelivery(name string) {
-	info, err := b.env.Deliveries.Get(name)
-	if err != nil {
-		showError("Open pipeline", err, b.win)
-		return
-	}
-	b.load(delivery.GraphOf(info.Spec), name)
-	b.info = &info
-	b.render()
+	background(func() (delivery.Info, error) { return b.env.Deliveries.Get(name) }, func(info delivery.Info, err error) {
+		if err != nil {
+			showError("Open pipeline", err, b.win)
+			return
+		}
+		b.load(delivery.GraphOf(info.Spec), name)
+		b.info = &info
+		b.render()
+	})
 }
 
 // save stores the graph as a delivery stream — a new one, or the one it was opened as — and with run starts it.
@@ -411,12 +450,19 @@ func (b *builderScreen) save(run bool) {
 		dialog.ShowInformation("Not saved", "The pipeline cannot run yet:\n"+strings.Join(lines, "\n"), b.win)
 		return
 	}
-	previous := b.saved
+	if b.saving {
+		return
+	}
+	b.saving = true
+	setEnabled(b.saveBtn, false)
+	setEnabled(b.runBtn, false)
+	previous, generation := b.saved, b.generation
 	background(func() (bool, error) {
 		var err error
 		if previous == spec.Name {
 			err = b.env.Deliveries.Update(spec)
-		} else {
+		}
+		if previous != spec.Name || errors.Is(err, delivery.ErrNotFound) { // new, or deleted meanwhile
 			err = b.env.Deliveries.Create(spec, false)
 		}
 		if err != nil {
@@ -427,15 +473,18 @@ func (b *builderScreen) save(run bool) {
 		}
 		return true, err
 	}, func(saved bool, err error) {
+		b.saving = false
+		setEnabled(b.saveBtn, true)
+		setEnabled(b.runBtn, true)
 		if errors.Is(err, delivery.ErrExists) {
 			err = fmt.Errorf("%w; open it to change it, or give this pipeline another name", err)
 		}
-		if saved {
+		if saved && generation == b.generation {
 			b.setSaved(spec.Name, refs)
 			b.showPanel() // with the live preview, now that there is a delivery stream to watch
-			if b.onDelivery != nil {
-				b.onDelivery()
-			}
+		}
+		if saved && b.onDelivery != nil {
+			b.onDelivery()
 		}
 		if err != nil {
 			showError("Save pipeline", err, b.win)
@@ -455,8 +504,13 @@ func (b *builderScreen) stopRunning() {
 
 // open offers the stored delivery streams and the sample pipelines.
 func (b *builderScreen) open() {
+	background(func() ([]delivery.Info, error) { return b.env.Deliveries.List(), nil },
+		func(infos []delivery.Info, _ error) { b.showOpenDialog(infos) })
+}
+
+func (b *builderScreen) showOpenDialog(infos []delivery.Info) {
 	var names []string
-	for _, info := range b.env.Deliveries.List() {
+	for _, info := range infos {
 		names = append(names, info.Spec.Name)
 	}
 	stored := widget.NewSelect(names, nil)

@@ -247,3 +247,38 @@ func TestBuilderSamplePipelineGolden(t *testing.T) {
 		}
 	})
 }
+
+// TestBuilderSelectsAndDeletesALink: tapping a link while a node is selected selects the link (the bin lights up)
+// and Delete removes only it; a node added after one was deleted never takes the deleted one's ID.
+func TestBuilderSelectsAndDeletesALink(t *testing.T) {
+	test.NewTempApp(t)
+	b, _ := showBuilder(t, builderEnv(t))
+	data, _ := samples.FS.ReadFile("pipelines/logs-to-folder.json")
+	spec, err := delivery.DecodeSpec(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ui(func() {
+		b.load(delivery.GraphOf(spec), "")
+		b.selectNode(delivery.SourceRef)
+		out, _ := b.canvas.PortPosition(delivery.SourceRef, true)
+		in, _ := b.canvas.PortPosition(delivery.ProcessorRef(0), false)
+		test.TapAt(b.canvas, fyne.NewPos((out.X+in.X)/2, (out.Y+in.Y)/2))
+		if l, ok := b.canvas.SelectedLink(); !ok || l.From != delivery.SourceRef || b.deleteBtn.Disabled() {
+			t.Fatalf("link selected %v, bin disabled %v", ok, b.deleteBtn.Disabled())
+		}
+		links, nodes := len(b.graph.Links), len(b.graph.Nodes)
+		b.canvas.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDelete})
+		if len(b.graph.Links) != links-1 || len(b.graph.Nodes) != nodes {
+			t.Fatalf("after Delete: %d links, %d nodes", len(b.graph.Links), len(b.graph.Nodes))
+		}
+
+		b.addNode(delivery.Filter, 0, 300)
+		first := b.selected
+		b.deleteSelected()
+		b.addNode(delivery.Filter, 0, 300)
+		if b.selected == first {
+			t.Fatalf("a new node took the deleted node's ID %q", first)
+		}
+	})
+}

@@ -25,6 +25,8 @@ type nodeForm struct {
 	problems *widget.Label
 	preview  *widget.Label
 	stopPoll func()
+	// previewName and previewRef are the delivery stream and node the preview watches.
+	previewName, previewRef string
 }
 
 func newNodeForm(b *builderScreen, id string) *nodeForm {
@@ -43,13 +45,15 @@ func newNodeForm(b *builderScreen, id string) *nodeForm {
 	}
 	box.Add(f.problems)
 	f.showProblems()
-	if ref, ok := b.savedRefs[id]; ok && b.saved != "" {
+	if ref, ok := b.savedRefs[id]; ok && b.saved != "" && n.Kind != delivery.NodeBuffer { // a buffer changes no record
 		f.preview = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 		f.preview.Wrapping = fyne.TextWrapBreak
 		box.Add(widget.NewSeparator())
 		box.Add(widget.NewLabelWithStyle("Live preview", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
 		box.Add(f.preview)
-		f.startPreview(b.saved, ref)
+		f.previewName, f.previewRef = b.saved, ref
+		setText(f.preview, "Run the pipeline to see the latest records through this node.")
+		f.resumePreview()
 	}
 	f.content = box
 	return f
@@ -490,9 +494,13 @@ func optionalInt(s string, lo, hi int) (*int, error) {
 	return &v, nil
 }
 
-// startPreview polls the latest records through this node of the running delivery stream.
-func (f *nodeForm) startPreview(name, ref string) {
-	setText(f.preview, "Run the pipeline to see the latest records through this node.")
+// resumePreview polls the latest records through this node of the running delivery stream, while the builder
+// shows: asking keeps the delivery sampling every record.
+func (f *nodeForm) resumePreview() {
+	if f.preview == nil || !f.b.started || f.stopPoll != nil {
+		return
+	}
+	name, ref := f.previewName, f.previewRef
 	f.stopPoll = poll(time.Second, func() []delivery.Sample {
 		samples, _ := f.b.env.Deliveries.Preview(name, ref)
 		return samples
@@ -510,6 +518,7 @@ func (f *nodeForm) startPreview(name, ref string) {
 func (f *nodeForm) stopPreview() {
 	if f.stopPoll != nil {
 		f.stopPoll()
+		f.stopPoll = nil
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -396,14 +395,4 @@ func NewNode(id, kind string, x, y float32) Node {
 		n.Destination.ErrorFolder = "delivery/errors"
 	}
 	return n
-}
-
-// NextNodeID is an ID no node of the graph has.
-func (g Graph) NextNodeID() string {
-	for i := len(g.Nodes) + 1; ; i++ {
-		id := "node-" + strconv.Itoa(i)
-		if g.node(id) == nil {
-			return id
-		}
-	}
 }

@@ -48,6 +48,10 @@ type stored struct {
 type Manager struct {
 	eng *engine.Engine
 
+	// lifecycle serializes Start, Stop, Update and Delete: they wait on flushes outside mu, and one landing in the
+	// middle of another (a Start during an Update's stop, say) would leave a delivery running that nothing tracks.
+	lifecycle sync.Mutex
+
 	mu      sync.Mutex
 	streams map[string]*stored
 	running map[string]*Delivery
@@ -91,6 +95,8 @@ func (m *Manager) Create(spec Spec, start bool) error {
 	if err := spec.Validate(); err != nil {
 		return err
 	}
+	m.lifecycle.Lock()
+	defer m.lifecycle.Unlock()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
@@ -114,33 +120,49 @@ func (m *Manager) Create(spec Spec, start bool) error {
 }
 
 // Update replaces a delivery stream's spec, keeping its checkpoints: a running one is stopped (flushing what it
-// holds under the old spec) and started again with the new one.
+// holds under the old spec) and started again with the new one. A new source stream starts from the spec's start
+// position: the old stream's checkpoints are forgotten.
 func (m *Manager) Update(spec Spec) error {
 	if err := spec.Validate(); err != nil {
 		return err
 	}
+	m.lifecycle.Lock()
+	defer m.lifecycle.Unlock()
 	m.mu.Lock()
 	s := m.streams[spec.Name]
-	if s == nil {
-		m.mu.Unlock()
-		return fmt.Errorf("%w: %s", ErrNotFound, spec.Name)
-	}
+	closed := m.closed
 	wasRunning := m.running[spec.Name] != nil
 	m.mu.Unlock()
+	switch {
+	case closed:
+		return ErrClosed
+	case s == nil:
+		return fmt.Errorf("%w: %s", ErrNotFound, spec.Name)
+	}
+	oldSource := s.Spec.Source.Stream
 	if wasRunning {
-		if err := m.Stop(spec.Name); err != nil {
+		if err := m.stop(spec.Name); err != nil {
+			return err
+		}
+	}
+	if oldSource != spec.Source.Stream {
+		arn := engine.StreamARN(m.eng.DefaultScope(), oldSource)
+		if err := consumer.DeleteApplication(context.Background(), m.eng, ConsumerApp(spec.Name), arn); err != nil {
 			return err
 		}
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.closed {
+	s.Spec = spec
+	if m.closed { // closed while stopping: keep it ACTIVE, as Close does, so the next start resumes it
+		if wasRunning {
+			s.State = StateActive
+		}
+		if err := m.persist(spec.Name, s); err != nil {
+			return err
+		}
 		return ErrClosed
 	}
-	if s = m.streams[spec.Name]; s == nil {
-		return fmt.Errorf("%w: %s", ErrNotFound, spec.Name) // deleted meanwhile
-	}
-	s.Spec = spec
 	if err := m.persist(spec.Name, s); err != nil {
 		return err
 	}
@@ -187,6 +209,8 @@ func (m *Manager) Export(name string) ([]byte, error) {
 
 // Start runs a stopped or failed delivery stream from its checkpoints.
 func (m *Manager) Start(name string) error {
+	m.lifecycle.Lock()
+	defer m.lifecycle.Unlock()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
@@ -207,6 +231,9 @@ func (m *Manager) Start(name string) error {
 
 // startLocked starts a delivery and records its state. Caller holds m.mu.
 func (m *Manager) startLocked(name string) {
+	if m.running[name] != nil {
+		return
+	}
 	s := m.streams[name]
 	d, err := Start(m.eng, s.Spec)
 	if err != nil {
@@ -243,6 +270,12 @@ func (m *Manager) watch(name string, d *Delivery) {
 
 // Stop flushes and stops a delivery stream; it stays STOPPED across restarts.
 func (m *Manager) Stop(name string) error {
+	m.lifecycle.Lock()
+	defer m.lifecycle.Unlock()
+	return m.stop(name)
+}
+
+func (m *Manager) stop(name string) error {
 	m.mu.Lock()
 	s, d := m.streams[name], m.running[name]
 	if s == nil {
@@ -263,7 +296,9 @@ func (m *Manager) Stop(name string) error {
 
 // Delete stops a delivery stream and forgets it with its checkpoints: a new one of the same name starts afresh.
 func (m *Manager) Delete(name string) error {
-	if err := m.Stop(name); err != nil {
+	m.lifecycle.Lock()
+	defer m.lifecycle.Unlock()
+	if err := m.stop(name); err != nil {
 		return err
 	}
 	m.mu.Lock()

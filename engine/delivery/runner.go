@@ -319,8 +319,10 @@ func (d *Delivery) flush(ctx context.Context) {
 		d.inflight = nil
 		d.mu.Unlock()
 	}()
+	// Per-destination counts land only with the whole flush: a flush cut short is written again, whole.
+	destCounts := make([]StageMetrics, len(d.dests))
 	for i, dest := range d.dests {
-		if len(items)+len(failed) > 0 && !d.deliver(ctx, i, dest, items, failed) {
+		if len(items)+len(failed) > 0 && !d.deliver(ctx, i, dest, items, failed, &destCounts[i]) {
 			d.mu.Lock()
 			d.items = append(items, d.items...)
 			d.failed = append(failed, d.failed...)
@@ -348,7 +350,17 @@ func (d *Delivery) flush(ctx context.Context) {
 			d.note(err)
 		}
 	}
-	d.count(func(m *Metrics) { m.Delivered += uint64(len(items)) })
+	d.count(func(m *Metrics) {
+		m.Delivered += uint64(len(items))
+		if m.Destinations == nil {
+			m.Destinations = make([]StageMetrics, len(d.dests))
+		}
+		for i, c := range destCounts {
+			m.Destinations[i].In += c.In
+			m.Destinations[i].Out += c.Out
+			m.Destinations[i].Failed += c.Failed
+		}
+	})
 	for _, w := range waiters {
 		close(w)
 	}
@@ -356,7 +368,7 @@ func (d *Delivery) flush(ctx context.Context) {
 
 // deliver writes one destination's objects, one per prefix, and the error output. It reports false only when ctx
 // ended first.
-func (d *Delivery) deliver(ctx context.Context, index int, dest destination, items, failed []item) bool {
+func (d *Delivery) deliver(ctx context.Context, index int, dest destination, items, failed []item, counts *StageMetrics) bool {
 	ds := dest.spec()
 	groups, order := map[string][]item{}, []string(nil)
 	for _, it := range items {
@@ -386,12 +398,14 @@ func (d *Delivery) deliver(ctx context.Context, index int, dest destination, ite
 				return false
 			}
 			d.count(func(m *Metrics) { m.DeliveryFailed += uint64(len(group)) })
-			d.countDestination(index, len(group), 0, len(group))
+			counts.In += uint64(len(group))
+			counts.Failed += uint64(len(group))
 			d.sampleDestination(index, prefix+name, group, "DeliveryFailed", err.Error())
 			continue
 		}
 		d.count(func(m *Metrics) { m.Objects++; m.DeliveredBytes += uint64(len(obj)) })
-		d.countDestination(index, len(group), len(group), 0)
+		counts.In += uint64(len(group))
+		counts.Out += uint64(len(group))
 		d.sampleDestination(index, prefix+name, group, ResultOk, "")
 	}
 	if len(failed) > 0 {

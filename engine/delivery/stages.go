@@ -101,19 +101,6 @@ func (d *Delivery) addStagesLocked(procs []StageMetrics) {
 	}
 }
 
-// countDestination adds to a destination's counts.
-func (d *Delivery) countDestination(i int, in, out, failed int) {
-	d.count(func(m *Metrics) {
-		if m.Destinations == nil {
-			m.Destinations = make([]StageMetrics, len(d.spec.Destinations))
-		}
-		s := &m.Destinations[i]
-		s.In += uint64(in)
-		s.Out += uint64(out)
-		s.Failed += uint64(failed)
-	})
-}
-
 // sampleDestination keeps the last records of a group a destination took, when a preview is open.
 func (d *Delivery) sampleDestination(i int, object string, group []item, result, why string) {
 	if !d.pipe.taps.on.Load() {

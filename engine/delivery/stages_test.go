@@ -3,8 +3,10 @@ package delivery
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/engine/consumer"
 )
 
 // TestNodeCountsAndPreview: each processor and destination counts what went in, out and failed, and a preview
@@ -46,12 +48,20 @@ func TestNodeCountsAndPreview(t *testing.T) {
 		t.Fatalf("destination counts %+v, buffered %d", d, info.Metrics.Buffered)
 	}
 
-	putEvents(t, eng, 1000, 1010)
-	waitFor(t, "samples of the next records", func() bool {
-		s, _ := m.Preview("counted", ProcessorRef(1))
-		d, _ := m.Preview("counted", DestinationRef(0))
-		return len(s) > 0 && len(d) > 0
+	waitFor(t, "samples at every node", func() bool {
+		putEvents(t, eng, 1000, 1010) // sampling starts with the first Preview: later records fill it
+		for _, ref := range []string{SourceRef, ProcessorRef(0), ProcessorRef(1), ProcessorRef(2), DestinationRef(0)} {
+			if s, _ := m.Preview("counted", ref); len(s) == 0 {
+				return false
+			}
+		}
+		return true
 	})
+	for _, s := range mustPreview(t, m, SourceRef) {
+		if string(s.Before) != string(s.After) || !strings.Contains(string(s.Before), `"n":`) {
+			t.Fatalf("source sample %+v", s)
+		}
+	}
 	for _, s := range mustPreview(t, m, ProcessorRef(1)) {
 		switch s.Result {
 		case ResultOk:
@@ -129,5 +139,75 @@ func TestManagerUpdateKeepsCheckpoints(t *testing.T) {
 	spec.Name = "missing"
 	if err := m.Update(spec); err == nil {
 		t.Fatal("updating a missing delivery stream worked")
+	}
+}
+
+// TestUpdateRacingStartLeavesOneDelivery: a Start landing while an Update stops and restarts the delivery (a double
+// click on Run) must not leave a second, untracked delivery running after Stop.
+func TestUpdateRacingStartLeavesOneDelivery(t *testing.T) {
+	eng := openEngine(t, "")
+	n := 1
+	eng.CreateStream(bg, engine.CreateStreamInput{StreamName: "events", ShardCount: &n})
+	dir := t.TempDir()
+	m, err := OpenManager(eng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	spec := Spec{Name: "raced", Source: Source{Stream: "events", Start: engine.IteratorTrimHorizon},
+		Processors: []Processor{{Kind: Newline}}, Buffer: Buffer{IntervalSeconds: zero()},
+		Destinations: []Destination{{Kind: Folder, Path: dir}}}
+	if err := m.Create(spec, true); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	for range 2 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for range 5 {
+				m.Update(spec)
+				m.Start("raced")
+			}
+		}()
+	}
+	<-done
+	<-done
+	if err := m.Stop("raced"); err != nil {
+		t.Fatal(err)
+	}
+	putEvents(t, eng, 0, 20)
+	time.Sleep(500 * time.Millisecond) // a delivery left running would write these within a few polls
+	if got := lineCount(t, dir); got != 0 {
+		t.Fatalf("%d records written after Stop", got)
+	}
+}
+
+// TestUpdateToAnotherSourceForgetsTheOld: changing the source stream starts the new one from the spec's position
+// and leaves no consumer application behind on the old one.
+func TestUpdateToAnotherSourceForgetsTheOld(t *testing.T) {
+	eng := openEngine(t, "")
+	n := 1
+	eng.CreateStream(bg, engine.CreateStreamInput{StreamName: "events", ShardCount: &n})
+	eng.CreateStream(bg, engine.CreateStreamInput{StreamName: "other", ShardCount: &n})
+	m, err := OpenManager(eng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	spec := Spec{Name: "moved", Source: Source{Stream: "events", Start: engine.IteratorTrimHorizon},
+		Processors: []Processor{{Kind: Newline}}, Buffer: Buffer{IntervalSeconds: zero()},
+		Destinations: []Destination{{Kind: Folder, Path: t.TempDir()}}}
+	if err := m.Create(spec, true); err != nil {
+		t.Fatal(err)
+	}
+	putEvents(t, eng, 0, 10)
+	waitFor(t, "10 delivered", func() bool { info, _ := m.Get("moved"); return info.Metrics.Delivered == 10 })
+	spec.Source.Stream = "other"
+	if err := m.Update(spec); err != nil {
+		t.Fatal(err)
+	}
+	apps, err := consumer.Applications(bg, eng, engine.StreamARN(eng.DefaultScope(), "events"))
+	if err != nil || len(apps) != 0 {
+		t.Fatalf("applications left on the old source: %v %v", apps, err)
 	}
 }
