@@ -41,11 +41,15 @@ func builderEnv(t *testing.T) Env {
 
 func showBuilder(t *testing.T, env Env) (*builderScreen, fyne.Window) {
 	t.Helper()
-	win := test.NewTempWindow(t, widget.NewLabel(""))
-	b := newBuilderScreen(env, win)
-	win.SetContent(b.Content())
-	win.Resize(fyne.NewSize(1280, 760))
-	b.Start()
+	var win fyne.Window
+	var b *builderScreen
+	ui(func() { // callbacks of an earlier test's background work may still be drawing
+		win = test.NewTempWindow(t, widget.NewLabel(""))
+		b = newBuilderScreen(env, win)
+		win.SetContent(b.Content())
+		win.Resize(fyne.NewSize(1280, 760))
+		b.Start()
+	})
 	t.Cleanup(func() { ui(b.Stop) })
 	return b, win
 }
@@ -237,9 +241,14 @@ func TestBuilderSamplePipelineGolden(t *testing.T) {
 	if len(stored.Spec.Layout) != len(spec.Processors)+len(spec.Destinations)+2 {
 		t.Fatalf("layout %v", stored.Spec.Layout)
 	}
+	var before delivery.Graph
 	ui(func() {
-		before := b.graph
+		before = b.graph
+		b.load(delivery.Graph{}, "")
 		b.openDelivery(spec.Name)
+	})
+	eventually(t, "the stored pipeline open", func() bool { return b.saved == spec.Name && len(b.graph.Nodes) > 0 })
+	ui(func() {
 		for i, n := range b.graph.Nodes {
 			if n.X != before.Nodes[i].X || n.Y != before.Nodes[i].Y || n.Kind != before.Nodes[i].Kind {
 				t.Fatalf("node %d drawn at %v,%v, was %v,%v", i, n.X, n.Y, before.Nodes[i].X, before.Nodes[i].Y)
