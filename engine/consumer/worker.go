@@ -73,6 +73,16 @@ func (b *Batch) Checkpoint(ctx context.Context) error {
 	return b.w.checkpoint(ctx, b.ShardID, b.Records[len(b.Records)-1].SequenceNumber)
 }
 
+// CheckpointAt records that the shard's records up to and including seq (one of this shard's, at or before this
+// batch's) are processed: for processors that hold state across batches, such as open windows, so that a restart
+// resumes early enough to rebuild that state. An empty seq does nothing.
+func (b *Batch) CheckpointAt(ctx context.Context, seq string) error {
+	if seq == "" {
+		return nil
+	}
+	return b.w.checkpoint(ctx, b.ShardID, seq)
+}
+
 // ShardStatus is what a worker reports of a shard it holds.
 type ShardStatus struct {
 	ShardID            string
