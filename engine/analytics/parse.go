@@ -79,7 +79,9 @@ type Error struct {
 	Message      string
 }
 
-func (e *Error) Error() string { return fmt.Sprintf("line %d, column %d: %s", e.Line, e.Column, e.Message) }
+func (e *Error) Error() string {
+	return fmt.Sprintf("line %d, column %d: %s", e.Line, e.Column, e.Message)
+}
 
 // errorAt makes an Error at a byte offset of text.
 func errorAt(text string, offset int, format string, args ...any) *Error {

@@ -125,7 +125,9 @@ func values(list []event) []float64 {
 
 func col(p *plan, r Row, name string) any { return r.Values[slices.Index(p.columns, name)] }
 
-func approx(a, b, rel float64) bool { return math.Abs(a-b) <= rel*math.Max(math.Abs(a), math.Abs(b))+1e-9 }
+func approx(a, b, rel float64) bool {
+	return math.Abs(a-b) <= rel*math.Max(math.Abs(a), math.Abs(b))+1e-9
+}
 
 // checkExact compares count, sum, avg, min, max, first and last with the reference, and the percentile within the
 // sketch's accuracy.
