@@ -148,6 +148,18 @@ func StartApp(eng *engine.Engine, spec AppSpec, emitted map[string]time.Time, pe
 		a.emitted[qs.Name] = emitted[qs.Name]
 		a.queries = append(a.queries, &runningQuery{spec: qs, q: q})
 	}
+	// The open shards hold event-time windows open until each has been read (or stays silent): one read ahead of
+	// another must not make the other's records late.
+	if shards, err := eng.ListShards(context.Background(), engine.ListShardsInput{StreamRef: engine.StreamRef{StreamName: spec.Source.Stream}}); err == nil {
+		now := time.Now()
+		for _, sh := range shards.Shards {
+			if sh.SequenceNumberRange.EndingSequenceNumber == "" {
+				for _, rq := range a.queries {
+					rq.q.shardLocked(sh.ShardId, now)
+				}
+			}
+		}
+	}
 	start := spec.Source.Start
 	if start == "" {
 		start = consumer.Latest
@@ -250,11 +262,7 @@ func (a *App) process(ctx context.Context, b *consumer.Batch) error {
 		if lastErr != "" {
 			rq.q.stats.LastError = lastErr
 		}
-		sp := rq.q.shards[b.ShardID]
-		if sp == nil {
-			sp = &shardProgress{}
-			rq.q.shards[b.ShardID] = sp
-		}
+		sp := rq.q.shardLocked(b.ShardID, now)
 		sp.highArrival, sp.caughtUp, sp.lastSeq = last.ApproximateArrivalTimestamp, b.MillisBehindLatest == 0, last.SequenceNumber
 		rq.q.mu.Unlock()
 		if p.aggregate {

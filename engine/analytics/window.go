@@ -73,6 +73,18 @@ type shardProgress struct {
 	highArrival time.Time
 	caughtUp    bool
 	lastSeq     string
+	maxEvent    time.Time // the newest event time read from the shard
+	lastActive  time.Time // wall clock of its last record (or of the start, for a shard not read yet)
+}
+
+// shardLocked is a shard's progress, made on first sight. Caller holds q.mu.
+func (q *query) shardLocked(id string, now time.Time) *shardProgress {
+	sp := q.shards[id]
+	if sp == nil {
+		sp = &shardProgress{lastActive: now}
+		q.shards[id] = sp
+	}
+	return sp
 }
 
 type window struct {
@@ -213,6 +225,10 @@ func (q *query) add(ins []input, now time.Time) {
 		if in.t.After(q.maxEvent) {
 			q.maxEvent = in.t
 		}
+		if sp := q.shardLocked(in.shard, now); in.t.After(sp.maxEvent) {
+			sp.maxEvent = in.t
+		}
+		q.shards[in.shard].lastActive = now
 		if q.p.q.Window.Kind == Session {
 			q.addSession(in)
 			continue
@@ -355,17 +371,30 @@ func seqBefore(a, b string) bool {
 func (q *query) watermarkLocked(now time.Time) time.Time {
 	w := q.p.q.Window
 	if q.p.eventTime != nil {
-		if q.maxEvent.IsZero() {
-			return time.Time{}
+		// Each shard's event time progresses on its own (one may be read ahead of another): the watermark is the
+		// slowest active shard's, and a shard silent for idleAfter stops holding it back.
+		var slowest time.Time
+		active := false
+		for _, sp := range q.shards {
+			if now.Sub(sp.lastActive) >= idleAfter {
+				continue
+			}
+			if !active || sp.maxEvent.Before(slowest) {
+				slowest = sp.maxEvent
+			}
+			active = true
 		}
-		if now.Sub(q.lastInput) >= idleAfter {
-			return q.maxEvent
+		switch {
+		case !active:
+			return q.maxEvent // everything is idle: what was read is all there is for now
+		case slowest.IsZero():
+			return time.Time{} // a shard not read yet holds every window open
 		}
-		return q.maxEvent.Add(-w.Lateness)
+		return slowest.Add(-w.Lateness)
 	}
 	wm := now.Add(-arrivalGrace)
-	for _, s := range q.shards {
-		if !s.caughtUp && s.highArrival.Before(wm) {
+	for _, s := range q.shards { // a shard with a backlog holds the windows its unread records fall in
+		if !s.caughtUp && now.Sub(s.lastActive) < idleAfter && s.highArrival.Before(wm) {
 			wm = s.highArrival
 		}
 	}
