@@ -154,3 +154,15 @@ func (e *Engine) DescribeLimits(ctx context.Context) Limits {
 	}
 	return out
 }
+
+// ReadsLimited reports whether a stream's reads are held to Kinesis's per-shard limits (5 GetRecords calls and
+// 2 MiB a second): a reader with a backlog may read again at once when they are not.
+func (e *Engine) ReadsLimited(ctx context.Context, ref StreamRef) bool {
+	s, err := e.lookup(ctx, ref)
+	if err != nil {
+		return true
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.meta.LimitsEnforced && !e.opts.LimitsOff
+}

@@ -242,8 +242,11 @@ func (a *App) process(ctx context.Context, b *consumer.Batch) error {
 		var matched, failed uint64
 		var lastErr string
 		prevSeq, known := prev, hasPrev
+		var run recordexpr.Runner
+		var arena evalArena
 		for i := range recs {
-			in, ok, err := p.eval(recs[i])
+			run.Bind(&recs[i])
+			in, ok, err := p.eval(&run, &recs[i], &arena)
 			seq := b.Records[i].SequenceNumber
 			if err != nil {
 				failed++

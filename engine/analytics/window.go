@@ -108,11 +108,29 @@ func newQuery(p *plan) *query {
 	return &query{p: p, windows: map[int64]*window{}, sessions: map[string][]*session{}, shards: map[string]*shardProgress{}}
 }
 
+// evalArena hands out the per-record slices of one page from a few large ones: a page's records are evaluated
+// together, and thousands of tiny allocations a page cost the garbage collector more than the expressions.
+type evalArena struct {
+	vals []any
+}
+
+func (a *evalArena) take(n int) []any {
+	if n == 0 {
+		return nil
+	}
+	if len(a.vals) < n {
+		a.vals = make([]any, max(n, 4096))
+	}
+	out := a.vals[:n:n]
+	a.vals = a.vals[n:]
+	return out
+}
+
 // eval runs the record-side expressions: where, keys, time and the aggregates' arguments (or, for a plain query,
-// its select items). ok is false for a record where drops; an error skips the record.
-func (p *plan) eval(r recordexpr.Record) (in input, ok bool, err error) {
+// its select items). ok is false for a record where drops; an error skips the record. run is bound to r.
+func (p *plan) eval(run *recordexpr.Runner, r *recordexpr.Record, arena *evalArena) (in input, ok bool, err error) {
 	if p.where != nil {
-		match, err := p.where.Match(r)
+		match, err := run.Match(p.where)
 		if err != nil || !match {
 			return in, false, err
 		}
@@ -120,7 +138,7 @@ func (p *plan) eval(r recordexpr.Record) (in input, ok bool, err error) {
 	if !p.aggregate {
 		in.rowValue = make([]any, len(p.plainItems))
 		for i, v := range p.plainItems {
-			if in.rowValue[i], err = v.Eval(r); err != nil {
+			if in.rowValue[i], err = run.Value(v); err != nil {
 				return in, false, err
 			}
 		}
@@ -129,7 +147,7 @@ func (p *plan) eval(r recordexpr.Record) (in input, ok bool, err error) {
 	}
 	in.t = r.TS
 	if p.eventTime != nil {
-		v, err := p.eventTime.Eval(r)
+		v, err := run.Value(p.eventTime)
 		if err != nil {
 			return in, false, err
 		}
@@ -137,11 +155,25 @@ func (p *plan) eval(r recordexpr.Record) (in input, ok bool, err error) {
 			return in, false, err
 		}
 	}
-	if len(p.keys) > 0 {
+	switch len(p.keys) {
+	case 0:
+	case 1: // the common case: the key is the value's text, with no joining
+		v, err := run.Value(p.keys[0])
+		if err != nil {
+			return in, false, err
+		}
+		in.keyVals = arena.take(1)
+		in.keyVals[0] = v
+		if s, isText := v.(string); isText {
+			in.key = s
+		} else {
+			in.key = string(keyBytes(v))
+		}
+	default:
 		var b strings.Builder
-		in.keyVals = make([]any, len(p.keys))
+		in.keyVals = arena.take(len(p.keys))
 		for i, k := range p.keys {
-			v, err := k.Eval(r)
+			v, err := run.Value(k)
 			if err != nil {
 				return in, false, err
 			}
@@ -153,9 +185,9 @@ func (p *plan) eval(r recordexpr.Record) (in input, ok bool, err error) {
 		}
 		in.key = b.String()
 	}
-	in.args = make([]any, len(p.args))
+	in.args = arena.take(len(p.args))
 	for i, a := range p.args {
-		if in.args[i], err = a.Eval(r); err != nil {
+		if in.args[i], err = run.Value(a); err != nil {
 			return in, false, err
 		}
 	}

@@ -61,8 +61,12 @@ func runQuery(t *testing.T, text string, evs []event, batch int) (map[string]Row
 	now := time.Now()
 	for i := 0; i < len(evs); i += batch {
 		var ins []input
+		var run recordexpr.Runner
+		var arena evalArena
 		for _, e := range evs[i:min(i+batch, len(evs))] {
-			in, ok, err := p.eval(e.record())
+			rec := e.record()
+			run.Bind(&rec)
+			in, ok, err := p.eval(&run, &rec, &arena)
 			if err != nil || !ok {
 				t.Fatalf("eval: %v %v", ok, err)
 			}
@@ -296,8 +300,11 @@ func TestFailingRecordsAreCountedAndSkipped(t *testing.T) {
 	text := recordexpr.NewRecord([]byte(`{"x":{"y":"two"}}`), "k", "3", "shardId-0", epoch)
 	var ins []input
 	errs := 0
+	var run recordexpr.Runner
+	var arena evalArena
 	for _, r := range []recordexpr.Record{good, missing, text, good} {
-		in, ok, err := p.eval(r)
+		run.Bind(&r)
+		in, ok, err := p.eval(&run, &r, &arena)
 		if err != nil {
 			errs++
 			continue

@@ -163,3 +163,25 @@ func CompileValue(src string) (*Value, error) {
 
 // Eval runs the expression on a record.
 func (v *Value) Eval(r Record) (any, error) { return expr.Run(v.prog, r) }
+
+// Runner evaluates compiled expressions over one record after another, reusing one VM and boxing each record once:
+// for hot loops (analytics runs four or more expressions per record). Not safe for concurrent use.
+type Runner struct {
+	vm  vm.VM
+	env any
+}
+
+// Bind makes r the record the next evaluations see.
+func (run *Runner) Bind(r *Record) { run.env = *r }
+
+// Value evaluates v over the bound record.
+func (run *Runner) Value(v *Value) (any, error) { return run.vm.Run(v.prog, run.env) }
+
+// Match runs f over the bound record.
+func (run *Runner) Match(f *Filter) (bool, error) {
+	out, err := run.vm.Run(f.prog, run.env)
+	if err != nil {
+		return false, err
+	}
+	return out.(bool), nil
+}
