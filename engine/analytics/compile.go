@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/shardlab/shardlab/engine/recordexpr"
@@ -119,12 +121,9 @@ func compile(q Query) (*plan, error) {
 	case !p.aggregate && q.Having.Expr != "":
 		return nil, errorAt(q.Text, q.Having.At, "having filters aggregated rows: it needs aggregates in select")
 	}
-	rowEnv := map[string]any{"window_start": time.Time{}, "window_end": time.Time{}}
-	for _, k := range p.keyNames {
-		rowEnv[k] = nil
-	}
+	rowNames := append([]string{"window_start", "window_end"}, p.keyNames...)
 	for i := range p.aggs {
-		rowEnv[aggVar(i)] = nil
+		rowNames = append(rowNames, aggVar(i))
 	}
 	for i, item := range q.Select {
 		if !p.aggregate {
@@ -135,7 +134,7 @@ func compile(q Query) (*plan, error) {
 			p.plainItems = append(p.plainItems, v)
 			continue
 		}
-		prog, err := expr.Compile(rewritten[i], expr.Env(rowEnv))
+		prog, err := compileRow(rewritten[i], rowNames, false)
 		if err != nil {
 			return nil, errorAt(q.Text, item.At, "%s", firstLine(err))
 		}
@@ -149,24 +148,61 @@ func compile(q Query) (*plan, error) {
 			p.columns = append(p.columns, n)
 		}
 	}
-	outEnv := map[string]any{}
-	for k, v := range rowEnv {
-		outEnv[k] = v
-	}
+	outNames := slices.Clone(rowNames)
 	for _, c := range p.columns {
-		outEnv[c] = nil
+		if !slices.Contains(outNames, c) {
+			outNames = append(outNames, c)
+		}
 	}
 	if q.Having.Expr != "" {
-		if p.having, err = expr.Compile(q.Having.Expr, expr.Env(outEnv), expr.AsBool()); err != nil {
+		if p.having, err = compileRow(q.Having.Expr, outNames, true); err != nil {
 			return nil, fail(q.Having, err)
 		}
 	}
 	if q.IntoKey.Expr != "" {
-		if p.intoKey, err = expr.Compile(q.IntoKey.Expr, expr.Env(outEnv)); err != nil {
+		if p.intoKey, err = compileRow(q.IntoKey.Expr, p.columns, false); err != nil {
 			return nil, fail(q.IntoKey, err)
 		}
 	}
 	return p, nil
+}
+
+// compileRow compiles an expression over an output row. A row's values have no static types (a key may be text or
+// a number), so the names are checked here and typed at run time.
+func compileRow(src string, names []string, asBool bool) (*vm.Program, error) {
+	tree, err := parser.Parse(src)
+	if err != nil {
+		return nil, err
+	}
+	callees := map[ast.Node]bool{}
+	var unknown *ast.IdentifierNode
+	ast.Find(tree.Node, func(n ast.Node) bool {
+		if c, ok := n.(*ast.CallNode); ok {
+			callees[c.Callee] = true
+		}
+		if id, ok := n.(*ast.IdentifierNode); ok && !callees[n] && !slices.Contains(names, id.Value) && unknown == nil {
+			unknown = id
+		}
+		return false
+	})
+	if unknown != nil {
+		var shown []string
+		for _, n := range names {
+			if !strings.HasPrefix(n, "_agg") {
+				shown = append(shown, n)
+			}
+		}
+		runes := []rune(src)
+		before := string(runes[:min(unknown.Location().From, len(runes))])
+		line := strings.Count(before, "\n") + 1
+		col := len([]rune(before[strings.LastIndex(before, "\n")+1:])) + 1
+		return nil, fmt.Errorf("unknown name %s; a row has %s (%d:%d)", unknown.Value, strings.Join(shown, ", "), line, col)
+	}
+	opts := []expr.Option{expr.AllowUndefinedVariables()}
+	if asBool {
+		opts = append(opts, expr.AsBool())
+	}
+	return expr.Compile(src, opts...)
 }
 
 func aggVar(i int) string { return "_agg" + strconv.Itoa(i) }

@@ -59,6 +59,8 @@ func TestQueryErrorsArePlaced(t *testing.T) {
 		{"from s parse regex \"\\\\d+\" select data", 1, 20, "named groups"},
 		{"from a b select data", 1, 6, "not a stream name"},
 		{"from s window tumbling 1s select count() having n >", 1, 51, "unexpected"},
+		{"from s window tumbling 1s select count() as n having nope > 1", 1, 54, "unknown name nope; a row has window_start, window_end, n"},
+		{"from s window tumbling 1s select count() as n, nope + 1 as m", 1, 48, "unknown name nope"},
 	} {
 		_, err := Compile(c.text)
 		e, ok := err.(*Error)
