@@ -21,10 +21,12 @@ import (
 
 	"github.com/shardlab/shardlab/assets"
 	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/engine/analytics"
 	"github.com/shardlab/shardlab/engine/delivery"
 	"github.com/shardlab/shardlab/engine/firehoseapi"
 	"github.com/shardlab/shardlab/engine/loadgen"
 	"github.com/shardlab/shardlab/engine/storage"
+	"github.com/shardlab/shardlab/samples"
 	"github.com/shardlab/shardlab/views"
 )
 
@@ -87,6 +89,17 @@ func runGUI(args []string) error {
 		return err
 	}
 	defer deliveries.Close() // runs before eng.Close: the delivery streams flush what they hold
+	apps, err := analytics.OpenManager(eng)
+	if err != nil {
+		showStartupError(err)
+		return err
+	}
+	defer apps.Close() // before eng.Close
+	if seeded {        // the first start's workspace has an analytics application on the sample stream, ready to start
+		if b, err := samples.FS.ReadFile("analytics/clickstream-live.json"); err == nil {
+			_, _ = apps.Import(b)
+		}
+	}
 	api := startInAppAPI(eng, cfg.api, firehoseapi.New(eng, deliveries, firehoseapi.Options{BucketsDir: bucketsDir(cfg.dataDir)}))
 	defer api.stop()
 
@@ -95,7 +108,8 @@ func runGUI(args []string) error {
 	views.ApplyTheme(a, a.Preferences().StringWithFallback(views.PrefTheme, views.ThemeSystem))
 	win := a.NewWindow("Shardlab")
 	env := views.Env{Engine: eng, Generators: gens, DataDir: cfg.dataDir, Version: version,
-		SampleDir: samplesDir(cfg.dataDir), API: api.status, Deliveries: deliveries}
+		SampleDir: samplesDir(cfg.dataDir), API: api.status, Deliveries: deliveries,
+		Analytics: apps}
 	shell := views.NewShell(a, win, env)
 	win.SetContent(shell.Content())
 	win.Resize(views.WindowSize(a))

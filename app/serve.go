@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/engine/analytics"
 	"github.com/shardlab/shardlab/engine/delivery"
 	"github.com/shardlab/shardlab/engine/firehoseapi"
 	"github.com/shardlab/shardlab/engine/kinesisapi"
@@ -89,7 +90,12 @@ func serve(ctx context.Context, cfg serveConfig, out *os.File, ready chan<- stri
 	if err != nil {
 		return err
 	}
-	defer deliveries.Close() // before the engine closes: the delivery streams flush what they hold
+	defer deliveries.Close()                // before the engine closes: the delivery streams flush what they hold
+	apps, err := analytics.OpenManager(eng) // the analytics applications that were running carry on
+	if err != nil {
+		return err
+	}
+	defer apps.Close()
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
@@ -139,6 +145,7 @@ func serve(ctx context.Context, cfg serveConfig, out *os.File, ready chan<- stri
 		return err
 	}
 	deliveries.Close() // their last flush checkpoints into the engine: before it closes
+	apps.Close()
 	return eng.Close()
 }
 

@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 
 	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/engine/analytics"
 	"github.com/shardlab/shardlab/engine/delivery"
 	"github.com/shardlab/shardlab/engine/loadgen"
 )
@@ -23,6 +24,8 @@ type Env struct {
 	API func() APIStatus
 	// Deliveries runs the delivery streams (Firehose); nil hides the Delivery screen.
 	Deliveries *delivery.Manager
+	// Analytics runs the analytics applications; nil hides the Analytics screen.
+	Analytics *analytics.Manager
 }
 
 // APIStatus is the in-app API server's state for the status bar.

@@ -25,11 +25,12 @@ const (
 
 // Navigation ids: the streams list, one per stream ("stream:" + name), settings.
 const (
-	navStreams  = "streams"
-	navSettings = "settings"
-	navFiles    = "files"
-	navDelivery = "delivery"
-	navStream   = "stream:"
+	navStreams   = "streams"
+	navSettings  = "settings"
+	navFiles     = "files"
+	navDelivery  = "delivery"
+	navAnalytics = "analytics"
+	navStream    = "stream:"
 )
 
 // Shell is the window's frame: navigation on the left, the selected screen in the centre, the status bar below.
@@ -126,6 +127,8 @@ func (s *Shell) Show(id string) {
 		next = newFilesScreen(s.env, s.win, s.jobs)
 	case id == navDelivery && s.env.Deliveries != nil:
 		next = newDeliveryScreen(s.env, s.win)
+	case id == navAnalytics && s.env.Analytics != nil:
+		next = newAnalyticsScreen(s.env, s.win)
 	case strings.HasPrefix(id, navStream):
 		next = newDashboard(s.env, s.win, strings.TrimPrefix(id, navStream))
 	default:
@@ -160,10 +163,14 @@ func (s *Shell) setStreams(names []string) {
 func (s *Shell) navChildren(id widget.TreeNodeID) []widget.TreeNodeID {
 	switch id {
 	case "":
+		ids := []string{navStreams}
 		if s.env.Deliveries != nil {
-			return []string{navStreams, navDelivery, navFiles, navSettings}
+			ids = append(ids, navDelivery)
 		}
-		return []string{navStreams, navFiles, navSettings}
+		if s.env.Analytics != nil {
+			ids = append(ids, navAnalytics)
+		}
+		return append(ids, navFiles, navSettings)
 	case navStreams:
 		out := make([]string, len(s.streams))
 		for i, n := range s.streams {
@@ -192,6 +199,9 @@ func (s *Shell) navUpdate(id widget.TreeNodeID, _ bool, o fyne.CanvasObject) {
 		l.TextStyle.Bold = true
 	case id == navDelivery:
 		l.SetText("Delivery")
+		l.TextStyle.Bold = true
+	case id == navAnalytics:
+		l.SetText("Analytics")
 		l.TextStyle.Bold = true
 	default:
 		l.TextStyle.Bold = false

@@ -1,0 +1,34 @@
+package widgets
+
+import (
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+)
+
+// TestSeriesChartGolden: a line per group over time with its legend, then the same chart as top-k bars.
+func TestSeriesChartGolden(t *testing.T) {
+	test.NewTempApp(t)
+	c := NewSeriesChart()
+	base := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	series := map[string][]SeriesPoint{}
+	for i := range 30 {
+		ts := base.Add(time.Duration(i) * 10 * time.Second)
+		series["/checkout"] = append(series["/checkout"], SeriesPoint{ts, float64(40 + i*3)})
+		series["/home"] = append(series["/home"], SeriesPoint{ts, float64(100 - i*2)})
+		if i > 10 {
+			series["/search"] = append(series["/search"], SeriesPoint{ts, float64(20 + (i%5)*8)})
+		}
+	}
+	c.SetSeries("views per window", []string{"/checkout", "/home", "/search"}, series)
+	w := test.NewTempWindow(t, c)
+	w.Resize(fyne.NewSize(520, 200))
+	test.AssertImageMatches(t, "serieschart-lines.png", w.Canvas().Capture())
+	if c.Title() != "views per window" || len(c.Series()) != 3 {
+		t.Fatalf("%q %v", c.Title(), c.Series())
+	}
+	c.SetBars("top pages in the newest window", []Bar{{"/checkout", 120}, {"/home", 80}, {"/search", 35}})
+	test.AssertImageMatches(t, "serieschart-bars.png", w.Canvas().Capture())
+}
