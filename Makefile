@@ -79,6 +79,7 @@ fuzz:
 	$(TESTENV) $(GO) test -run '^$$' -fuzz '^FuzzEncode$$' -fuzztime $(FUZZTIME) ./internal/b64
 	$(TESTENV) $(GO) test -run '^$$' -fuzz '^FuzzParseSpec$$' -fuzztime $(FUZZTIME) ./engine/delivery
 	$(TESTENV) $(GO) test -run '^$$' -fuzz '^FuzzFirehoseRequests$$' -fuzztime $(FUZZTIME) ./engine/firehoseapi
+	$(TESTENV) $(GO) test -run '^$$' -fuzz '^FuzzParseQuery$$' -fuzztime $(FUZZTIME) ./engine/analytics
 
 lint:
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
