@@ -165,16 +165,29 @@ func checkAggregates(t *testing.T, name string, rows map[string]Row, p *plan, re
 			t.Fatalf("%s %s: row %v; reference n=%d sum=%v min=%v max=%v first=%v last=%v", name, k, r.Values,
 				len(list), sum, vs[0], vs[len(vs)-1], first.v, last.v)
 		}
-		rank := 0.95 * float64(len(vs)-1)
-		lo, hi := vs[int(math.Floor(rank))], vs[int(math.Ceil(rank))]
-		if p95 := got("p95"); p95 < lo*(1-PercentileAccuracy)-1e-9 || p95 > hi*(1+PercentileAccuracy)+1e-9 {
-			t.Fatalf("%s %s: p95 %v outside [%v, %v] ± 1 %%", name, k, p95, lo, hi)
+		for _, pc := range []struct {
+			col string
+			q   float64
+		}{{"p50", 0.5}, {"p95", 0.95}, {"p99", 0.99}, {"p999", 0.999}} {
+			rank := pc.q * float64(len(vs)-1)
+			lo, hi := vs[int(math.Floor(rank))], vs[int(math.Ceil(rank))]
+			if v := got(pc.col); v < lo*(1-PercentileAccuracy)-1e-9 || v > hi*(1+PercentileAccuracy)+1e-9 {
+				t.Fatalf("%s %s: %s %v outside [%v, %v] ± 1 %%", name, k, pc.col, v, lo, hi)
+			}
+		}
+		users := map[string]bool{}
+		for _, e := range list {
+			users[e.user] = true
+		}
+		if d := got("distinct_users"); !approx(d, float64(len(users)), 3*DistinctError) {
+			t.Fatalf("%s %s: %v distinct users, want %d", name, k, d, len(users))
 		}
 	}
 }
 
 const aggSelect = `select count() as n, sum(data.v) as total, avg(data.v) as mean, min(data.v) as lo, max(data.v) as hi,
-first(data.v) as first_v, last(data.v) as last_v, p95(data.v) as p95`
+first(data.v) as first_v, last(data.v) as last_v, p50(data.v) as p50, p95(data.v) as p95, p99(data.v) as p99,
+percentile(data.v, 99.9) as p999, count_distinct(data.user) as distinct_users`
 
 // TestTumblingAndSlidingMatchReference: every window and aggregate against brute force, on event time with
 // out-of-order events, some later than the allowed lateness.
