@@ -279,12 +279,12 @@ func TestDistinctAndTopK(t *testing.T) {
 			v: float64(i % 5000), order: i})
 	}
 	text := `from s window tumbling 1m on data.ts select count_distinct(data.v) as d, topk(data.user, 2) as top`
-	rows, p, _ := runQuery(t, text, evs, 500)
+	rows, _, _ := runQuery(t, text, evs, 500)
 	if len(rows) != 0 { // 20 s of events: the one-minute window has not ended
 		t.Fatalf("%d rows before the window ended", len(rows))
 	}
 	text = `from s window tumbling 10s on data.ts select count_distinct(data.v) as d, topk(data.user, 2) as top`
-	rows, p, _ = runQuery(t, text, evs, 500)
+	rows, p, _ := runQuery(t, text, evs, 500)
 	for k, r := range rows {
 		d, _ := number(col(p, r, "d"))
 		if !approx(d, 5000, 3*DistinctError) {
