@@ -326,11 +326,16 @@ func (s *analyticsScreen) importApp() {
 
 func (s *analyticsScreen) exportApp() {
 	name := s.selected
-	b, err := s.env.Analytics.Export(name)
-	if err != nil {
-		showError("Export", err, s.win)
-		return
-	}
+	background(func() ([]byte, error) { return s.env.Analytics.Export(name) }, func(b []byte, err error) {
+		if err != nil {
+			showError("Export", err, s.win)
+			return
+		}
+		s.saveExport(name, b)
+	})
+}
+
+func (s *analyticsScreen) saveExport(name string, b []byte) {
 	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
 		if err != nil || w == nil {
 			return

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"time"
@@ -244,10 +245,11 @@ func (r *resultsView) plot(col int, emitted []analytics.Row) {
 	r.chart.SetSeries(title, names, series)
 }
 
+// toFloat reads a value to chart: finite numbers only (a sum over a division by zero can be +Inf).
 func toFloat(v any) (float64, bool) {
 	switch x := v.(type) {
 	case float64:
-		return x, true
+		return x, !math.IsNaN(x) && !math.IsInf(x, 0)
 	case int64:
 		return float64(x), true
 	case int:

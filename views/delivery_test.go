@@ -36,12 +36,15 @@ func TestDeliveryScreenShowsMetricsAndStopsAndStarts(t *testing.T) {
 	}
 	putJSON(t, env.Engine, "s", 25)
 
-	win := test.NewTempWindow(t, widget.NewLabel(""))
-	s := newDeliveryScreen(env, win)
-	win.SetContent(s.Content())
-	win.Resize(fyne.NewSize(1200, 700))
-	s.Start()
-	defer s.Stop()
+	var s *deliveryScreen
+	ui(func() { // the screen's poll hands results to the UI from the start
+		win := test.NewTempWindow(t, widget.NewLabel(""))
+		s = newDeliveryScreen(env, win)
+		win.SetContent(s.Content())
+		win.Resize(fyne.NewSize(1200, 700))
+		s.Start()
+	})
+	defer ui(s.Stop)
 	eventually(t, "the row with 25 delivered", func() bool {
 		return len(s.infos) == 1 && s.infos[0].State == delivery.StateActive && s.infos[0].Metrics.Delivered == 25
 	})

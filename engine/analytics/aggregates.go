@@ -294,12 +294,12 @@ func number(v any) (float64, error) {
 	case int64:
 		return float64(x), nil
 	case float64:
-		if math.IsNaN(x) {
-			return 0, fmt.Errorf("NaN is not a number to aggregate")
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return 0, fmt.Errorf("%v is not a number to aggregate", x)
 		}
 		return x, nil
 	case float32:
-		return float64(x), nil
+		return number(float64(x))
 	case int32:
 		return float64(x), nil
 	case uint64:
@@ -312,7 +312,7 @@ func number(v any) (float64, error) {
 		}
 		return 0, nil
 	case string:
-		if f, err := strconv.ParseFloat(x, 64); err == nil {
+		if f, err := strconv.ParseFloat(x, 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
 			return f, nil
 		}
 	}

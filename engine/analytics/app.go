@@ -111,13 +111,14 @@ type App struct {
 	spec    AppSpec
 	queries []*runningQuery
 	dataDir string
-	// persist stores the emitted windows' ends before their rows go out, so a restart never emits them twice.
-	persist func(map[string]time.Time) error
+	// persist stores how far each query got before its rows go out, so a restart never emits them twice.
+	persist func(AppState) error
 
-	emitMu  sync.Mutex // one emission at a time: persist, then outputs, in window order
+	emitMu  sync.Mutex // one emission at a time: persist, then outputs; checkpoints are taken under it too
 	mu      sync.Mutex
-	emitted map[string]time.Time
-	lastSeq map[string]string // per shard, the last record read
+	state   AppState
+	lastSeq map[string]string          // per shard, the last record read
+	finals  map[string]*consumer.Batch // closed shards read to their end, finished once no open window needs them
 	lastErr string
 
 	cancel context.CancelFunc
@@ -132,20 +133,39 @@ type runningQuery struct {
 	results []Row // the latest emitted rows, oldest first
 }
 
-// StartApp compiles and runs an application. emitted holds, per query, the end of the last window emitted before
-// (from the last run), and persist is called with the new ends before each emission's rows go out.
-func StartApp(eng *engine.Engine, spec AppSpec, emitted map[string]time.Time, persist func(map[string]time.Time) error) (*App, error) {
+// AppState is how far an application's queries got: stored before their rows go out, so that a restart, which
+// replays what the open windows need, emits nothing twice.
+type AppState struct {
+	// Closed is, per query, the end of the newest window closed (emitted, or rejected by having): windows ending at
+	// or before it are rebuilt by a replay but never emitted again.
+	Closed map[string]time.Time `json:"closed,omitempty"`
+	// Output is, per query and shard ("query shard"), the last record a query without windows output.
+	Output map[string]string `json:"output,omitempty"`
+}
+
+func (s AppState) clone() AppState {
+	out := AppState{Closed: map[string]time.Time{}, Output: map[string]string{}}
+	for k, v := range s.Closed {
+		out.Closed[k] = v
+	}
+	for k, v := range s.Output {
+		out.Output[k] = v
+	}
+	return out
+}
+
+// StartApp compiles and runs an application from where state says its queries got; persist is called with the
+// new state before each emission's rows go out.
+func StartApp(eng *engine.Engine, spec AppSpec, state AppState, persist func(AppState) error) (*App, error) {
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
-	a := &App{eng: eng, spec: spec, dataDir: filepath.Dir(eng.Path()), persist: persist,
-		emitted: map[string]time.Time{}, lastSeq: map[string]string{}, done: make(chan struct{})}
+	a := &App{eng: eng, spec: spec, dataDir: filepath.Dir(eng.Path()), persist: persist, state: state.clone(),
+		lastSeq: map[string]string{}, finals: map[string]*consumer.Batch{}, done: make(chan struct{})}
 	for _, qs := range spec.Queries {
 		p, _ := Compile(qs.Text) // validated above
 		q := newQuery(p)
-		q.resumeAfter = emitted[qs.Name]
-		q.closedUpTo = time.Time{}
-		a.emitted[qs.Name] = emitted[qs.Name]
+		q.resumeAfter = a.state.Closed[qs.Name]
 		a.queries = append(a.queries, &runningQuery{spec: qs, q: q})
 	}
 	// The open shards hold event-time windows open until each has been read (or stays silent): one read ahead of
@@ -166,7 +186,7 @@ func StartApp(eng *engine.Engine, spec AppSpec, emitted map[string]time.Time, pe
 	}
 	w, err := consumer.NewWorker(eng, consumer.Config{App: ConsumerApp(spec.Name), Worker: "shardlab",
 		Stream: engine.StreamRef{StreamName: spec.Source.Stream}, InitialPosition: start,
-		InitialTimestamp: spec.Source.At, Process: a.process})
+		InitialTimestamp: spec.Source.At, Process: a.process, DeferShardEnd: true})
 	if err != nil {
 		return nil, err
 	}
@@ -215,7 +235,13 @@ func (a *App) Err() error {
 // process runs one page of one shard through every query, emits what closed, and moves the shard's checkpoint to
 // the earliest record any open window still needs.
 func (a *App) process(ctx context.Context, b *consumer.Batch) error {
+	if b.Final() { // a closed shard read to its end: finished once its records have left every open window
+		a.mu.Lock()
+		a.finals[b.ShardID] = b
+		a.mu.Unlock()
+	}
 	if len(b.Records) == 0 {
+		a.emit(time.Now())
 		return nil
 	}
 	a.mu.Lock()
@@ -224,6 +250,8 @@ func (a *App) process(ctx context.Context, b *consumer.Batch) error {
 	now := time.Now()
 	parsed := map[string][]recordexpr.Record{} // by parser, so queries that read alike parse once
 	last := b.Records[len(b.Records)-1]
+	pg := &page{shard: b.ShardID, highArrival: last.ApproximateArrivalTimestamp, caughtUp: b.MillisBehindLatest == 0,
+		lastSeq: last.SequenceNumber}
 	for _, rq := range a.queries {
 		p := rq.q.p
 		pk := fmt.Sprint(p.q.Parser)
@@ -238,6 +266,10 @@ func (a *App) process(ctx context.Context, b *consumer.Batch) error {
 			}
 			parsed[pk] = recs
 		}
+		// a query without windows skips what it output before a restart
+		a.mu.Lock()
+		outputDone := a.state.Output[rq.spec.Name+" "+b.ShardID]
+		a.mu.Unlock()
 		ins := make([]input, 0, len(recs))
 		var matched, failed uint64
 		var lastErr string
@@ -245,9 +277,13 @@ func (a *App) process(ctx context.Context, b *consumer.Batch) error {
 		var run recordexpr.Runner
 		var arena evalArena
 		for i := range recs {
+			seq := b.Records[i].SequenceNumber
+			if !p.aggregate && outputDone != "" && !seqBefore(outputDone, seq) {
+				prevSeq, known = seq, true
+				continue
+			}
 			run.Bind(&recs[i])
 			in, ok, err := p.eval(&run, &recs[i], &arena)
-			seq := b.Records[i].SequenceNumber
 			if err != nil {
 				failed++
 				lastErr = err.Error()
@@ -265,21 +301,28 @@ func (a *App) process(ctx context.Context, b *consumer.Batch) error {
 		if lastErr != "" {
 			rq.q.stats.LastError = lastErr
 		}
-		sp := rq.q.shardLocked(b.ShardID, now)
-		sp.highArrival, sp.caughtUp, sp.lastSeq = last.ApproximateArrivalTimestamp, b.MillisBehindLatest == 0, last.SequenceNumber
 		rq.q.mu.Unlock()
 		if p.aggregate {
-			rq.q.add(ins, now)
-		} else if len(ins) > 0 {
-			a.output(rq, plainRows(p, ins))
+			rq.q.add(pg, ins, now)
+		} else {
+			rq.q.add(pg, nil, now)
+			a.outputPlain(rq, b.ShardID, last.SequenceNumber, plainRows(ins))
 		}
 	}
 	a.mu.Lock()
 	a.lastSeq[b.ShardID] = last.SequenceNumber
 	a.mu.Unlock()
-	a.emit(now)
-	// The checkpoint: the earliest record any query still needs for an open window.
-	replay, ok := "", true
+	a.checkpoint(ctx, b, last.SequenceNumber)
+	a.emit(now) // after the checkpoint: a closed shard's final page is finished by the emission, when free
+	return nil
+}
+
+// checkpoint moves a shard's checkpoint to the earliest record any query still needs for an open window. Taken
+// under emitMu, so that windows an emission is closing count as open until their close is stored.
+func (a *App) checkpoint(ctx context.Context, b *consumer.Batch, lastSeq string) {
+	a.emitMu.Lock()
+	defer a.emitMu.Unlock()
+	replay, ok := lastSeq, true
 	for _, rq := range a.queries {
 		if !rq.q.p.aggregate {
 			continue
@@ -289,20 +332,18 @@ func (a *App) process(ctx context.Context, b *consumer.Batch) error {
 			ok = false
 			break
 		}
-		if replay == "" || seqBefore(seq, replay) {
+		if seqBefore(seq, replay) {
 			replay = seq
 		}
 	}
-	if !ok || replay == "" {
-		return nil
+	if ok {
+		if err := b.CheckpointAt(ctx, replay); err != nil && ctx.Err() == nil {
+			a.note(err)
+		}
 	}
-	if err := b.CheckpointAt(ctx, replay); err != nil && ctx.Err() == nil {
-		a.note(err)
-	}
-	return nil
 }
 
-func plainRows(p *plan, ins []input) []Row {
+func plainRows(ins []input) []Row {
 	rows := make([]Row, len(ins))
 	for i, in := range ins {
 		rows[i] = Row{WindowEnd: in.t, Values: in.rowValue}
@@ -310,8 +351,23 @@ func plainRows(p *plan, ins []input) []Row {
 	return rows
 }
 
-// emit closes the windows the watermark passed in every query, stores how far each query emitted, then sends the
-// rows out (at most once: a crash after the store loses the rows rather than sending them twice).
+// outputPlain stores how far a query without windows got on a shard, then sends its rows.
+func (a *App) outputPlain(rq *runningQuery, shard, upTo string, rows []Row) {
+	a.emitMu.Lock()
+	defer a.emitMu.Unlock()
+	a.mu.Lock()
+	a.state.Output[rq.spec.Name+" "+shard] = upTo
+	snapshot := a.state.clone()
+	a.mu.Unlock()
+	a.store(snapshot)
+	if len(rows) > 0 {
+		a.output(rq, rows)
+	}
+}
+
+// emit closes the windows the watermark passed in every query, stores how far each query closed, then sends the
+// rows out (at most once: a crash after the store loses the rows rather than sending them twice). Closed shards
+// whose records no open window needs any more are then finished, so their children are read.
 func (a *App) emit(now time.Time) {
 	a.emitMu.Lock()
 	defer a.emitMu.Unlock()
@@ -320,35 +376,67 @@ func (a *App) emit(now time.Time) {
 		rows []Row
 	}
 	var out []closed
-	a.mu.Lock()
 	changed := false
+	a.mu.Lock()
 	for _, rq := range a.queries {
-		rows := rq.q.advance(now)
-		if len(rows) == 0 {
-			continue
-		}
-		end := rows[len(rows)-1].WindowEnd
-		for _, r := range rows {
-			end = maxTime(end, r.WindowEnd)
-		}
-		if end.After(a.emitted[rq.spec.Name]) {
-			a.emitted[rq.spec.Name] = end
+		rows, end := rq.q.advance(now)
+		if end.After(a.state.Closed[rq.spec.Name]) {
+			a.state.Closed[rq.spec.Name] = end
 			changed = true
 		}
-		out = append(out, closed{rq, rows})
-	}
-	snapshot := make(map[string]time.Time, len(a.emitted))
-	for k, v := range a.emitted {
-		snapshot[k] = v
-	}
-	a.mu.Unlock()
-	if changed && a.persist != nil {
-		if err := a.persist(snapshot); err != nil {
-			a.note(fmt.Errorf("storing the emitted windows: %w", err))
+		if len(rows) > 0 {
+			out = append(out, closed{rq, rows})
 		}
+	}
+	snapshot := a.state.clone()
+	a.mu.Unlock()
+	if changed {
+		a.store(snapshot)
 	}
 	for _, c := range out {
 		a.output(c.rq, c.rows)
+	}
+	a.finishShards()
+}
+
+// store persists the state, retrying a failure a few times: rows go out after it either way, and a failure is
+// reported, since a restart may then emit them again.
+func (a *App) store(state AppState) {
+	if a.persist == nil {
+		return
+	}
+	var err error
+	for attempt := range 3 {
+		if err = a.persist(state); err == nil {
+			return
+		}
+		time.Sleep(time.Duration(attempt+1) * 50 * time.Millisecond)
+	}
+	a.note(fmt.Errorf("storing how far the queries got (their rows may be emitted again after a restart): %w", err))
+}
+
+// finishShards marks closed shards finished once no open window holds their records. Caller holds emitMu.
+func (a *App) finishShards() {
+	a.mu.Lock()
+	var ready []*consumer.Batch
+	for shard, b := range a.finals {
+		held := false
+		for _, rq := range a.queries {
+			if rq.q.holds(shard) {
+				held = true
+				break
+			}
+		}
+		if !held {
+			ready = append(ready, b)
+			delete(a.finals, shard)
+		}
+	}
+	a.mu.Unlock()
+	for _, b := range ready {
+		if err := b.Checkpoint(context.Background()); err != nil {
+			a.note(fmt.Errorf("finishing %s: %w", b.ShardID, err))
+		}
 	}
 }
 

@@ -45,7 +45,7 @@ window tumbling 10s select count() as n, avg(data.latency_ms) as avg_ms, p95(dat
 	runtime.GC()
 	b.ResetTimer()
 	start := time.Now()
-	a, err := StartApp(eng, spec, nil, nil)
+	a, err := StartApp(eng, spec, AppState{}, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

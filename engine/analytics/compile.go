@@ -108,6 +108,10 @@ func compile(q Query) (*plan, error) {
 			p.aggs = append(p.aggs, spec)
 		}
 		rewritten[i] = src
+		if item.Name == "window_start" || item.Name == "window_end" || (slices.Contains(p.keyNames, item.Name) &&
+			!slices.Contains(p.keyNames, strings.TrimSpace(item.Expr))) {
+			return nil, errorAt(q.Text, item.At, "%s is already a column (a group key or the window's): name this item otherwise with as", item.Name)
+		}
 		p.names = append(p.names, item.Name)
 	}
 	p.aggregate = len(p.aggs) > 0
@@ -275,9 +279,9 @@ func rewriteAggregates(text string, item Part, base int) (string, []aggCall, err
 			i = end
 			continue
 		}
-		if isIdentStart(c) && (i == 0 || !isWordByte(src[i-1])) {
+		if isIdentStart(c) && (i == 0 || !isIdentByte(src[i-1]) && src[i-1] != '.') {
 			j := i
-			for j < len(src) && isWordByte(src[j]) && src[j] != '.' {
+			for j < len(src) && isIdentByte(src[j]) {
 				j++
 			}
 			word := src[i:j]
@@ -323,6 +327,8 @@ func plural(n int) string {
 }
 
 func isIdentStart(c byte) bool { return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+func isIdentByte(c byte) bool { return isIdentStart(c) || c >= '0' && c <= '9' }
 
 // matchParen is the index of the ) closing the ( at i, or -1.
 func matchParen(src string, i int) int {

@@ -35,11 +35,11 @@ type AppInfo struct {
 }
 
 type storedApp struct {
-	Spec    AppSpec              `json:"spec"`
-	State   string               `json:"state"`
-	Error   string               `json:"error,omitempty"`
-	Created time.Time            `json:"created"`
-	Emitted map[string]time.Time `json:"emitted,omitempty"` // per query, the end of the last window emitted
+	Spec     AppSpec   `json:"spec"`
+	State    string    `json:"state"`
+	Error    string    `json:"error,omitempty"`
+	Created  time.Time `json:"created"`
+	Progress AppState  `json:"progress"` // how far the queries got
 }
 
 // Errors of the manager.
@@ -130,8 +130,8 @@ func (m *Manager) Export(name string) ([]byte, error) {
 	return json.MarshalIndent(s.Spec, "", "  ")
 }
 
-// Update replaces an application's queries or input. Its windows start afresh: what was emitted stays emitted,
-// and a changed input forgets the old stream's checkpoints.
+// Update replaces an application's queries or input. A query whose text changed starts afresh (its windows and
+// how far it got are forgotten); a changed input forgets the old stream's checkpoints and every query's progress.
 func (m *Manager) Update(spec AppSpec) error {
 	if err := spec.Validate(); err != nil {
 		return err
@@ -156,7 +156,25 @@ func (m *Manager) Update(spec AppSpec) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	s.Spec = spec
+	kept := AppState{Closed: map[string]time.Time{}, Output: map[string]string{}}
+	if s.Spec.Source.Stream == spec.Source.Stream {
+		for _, q := range spec.Queries {
+			for _, old := range s.Spec.Queries {
+				if old.Name != q.Name || old.Text != q.Text {
+					continue
+				}
+				if end, ok := s.Progress.Closed[q.Name]; ok {
+					kept.Closed[q.Name] = end
+				}
+				for k, v := range s.Progress.Output {
+					if strings.HasPrefix(k, q.Name+" ") {
+						kept.Output[k] = v
+					}
+				}
+			}
+		}
+	}
+	s.Spec, s.Progress = spec, kept
 	if wasRunning {
 		s.State = StateRunning
 	}
@@ -197,9 +215,7 @@ func (m *Manager) startLocked(name string) {
 		return
 	}
 	s := m.apps[name]
-	a, err := StartApp(m.eng, s.Spec, s.Emitted, func(emitted map[string]time.Time) error {
-		return m.saveEmitted(name, emitted)
-	})
+	a, err := StartApp(m.eng, s.Spec, s.Progress, func(state AppState) error { return m.saveState(name, state) })
 	if err != nil {
 		s.State, s.Error = StateFailed, err.Error()
 		_ = m.persistLocked(name, s)
@@ -211,15 +227,15 @@ func (m *Manager) startLocked(name string) {
 	go m.watch(name, a)
 }
 
-// saveEmitted stores how far each query emitted, before the rows go out.
-func (m *Manager) saveEmitted(name string, emitted map[string]time.Time) error {
+// saveState stores how far the queries got, before their rows go out.
+func (m *Manager) saveState(name string, state AppState) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	s := m.apps[name]
 	if s == nil {
 		return nil
 	}
-	s.Emitted = emitted
+	s.Progress = state
 	return m.persistLocked(name, s)
 }
 

@@ -258,8 +258,10 @@ func skipString(text string, i int) int {
 	return len(text)
 }
 
+// isWordByte: letters, digits, '_' and '.', and '-', which stream names use ("web-window-events" holds no
+// clause).
 func isWordByte(c byte) bool {
-	return c == '_' || c == '.' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+	return c == '_' || c == '.' || c == '-' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
 // matchWord reports whether word (case-insensitive) stands at i as a whole word.
@@ -361,8 +363,8 @@ func defaultName(expr string, i int) string {
 }
 
 func parseParser(text, body string, at int) (Parser, error) {
-	kind, rest, _ := strings.Cut(body, " ")
-	rest = strings.TrimSpace(rest)
+	kind := strings.Fields(body)[0]
+	rest := strings.TrimSpace(body[len(kind):])
 	arg := func() (string, error) {
 		s, err := strconv.Unquote(rest)
 		if err != nil {

@@ -25,6 +25,14 @@ having errors > 2 into errors-by-path key path`)
 	if len(q.Select) != 3 || q.Select[2].Name != "avg" || q.Having.Expr != "errors > 2" || q.Into != "errors-by-path" || q.IntoKey.Expr != "path" {
 		t.Fatalf("%+v", q)
 	}
+	// stream names with clause words between hyphens, and a parser on the next line
+	q, err = ParseQuery("from web-window-events parse csv\n \"a,b\" select data.a into my-key-stream key data.b")
+	if err != nil || q.From != "web-window-events" || q.Into != "my-key-stream" || q.IntoKey.Expr != "data.b" || len(q.Parser.Columns) != 2 {
+		t.Fatalf("%+v %v", q, err)
+	}
+	if _, err := Compile("from s window tumbling 1s select sum(data.a)-count() as d, 2*avg(data.b) as e"); err != nil {
+		t.Fatalf("aggregates in arithmetic: %v", err)
+	}
 	// keywords inside strings and brackets are not clauses
 	q, err = ParseQuery(`from s where data.msg == "select from where" && data["group by"] != nil select data.msg`)
 	if err != nil || q.Where.Expr != `data.msg == "select from where" && data["group by"] != nil` {
@@ -61,6 +69,8 @@ func TestQueryErrorsArePlaced(t *testing.T) {
 		{"from s window tumbling 1s select count() having n >", 1, 51, "unexpected"},
 		{"from s window tumbling 1s select count() as n having nope > 1", 1, 54, "unknown name nope; a row has window_start, window_end, n"},
 		{"from s window tumbling 1s select count() as n, nope + 1 as m", 1, 48, "unknown name nope"},
+		{"from s group by data.a window tumbling 1s select count() as a", 1, 50, "a is already a column"},
+		{"from s window tumbling 1s select count() as window_end", 1, 34, "window_end is already a column"},
 	} {
 		_, err := Compile(c.text)
 		e, ok := err.(*Error)

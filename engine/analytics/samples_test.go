@@ -68,8 +68,8 @@ func TestSampleApplicationsRunOnTheSampleData(t *testing.T) {
 					ins = append(ins, in)
 				}
 			}
-			q.add(ins, arrival)
-			rows := q.advance(time.Now().Add(24 * time.Hour))
+			q.add(nil, ins, arrival)
+			rows, _ := q.advance(time.Now().Add(24 * time.Hour))
 			if failed > 0 || len(rows) == 0 || q.stats.Errors > 0 {
 				t.Fatalf("%s %s: %d rows from %d records, %d failed, %d aggregate errors (%s)", name, qs.Name,
 					len(rows), len(ins), failed, q.stats.Errors, q.stats.LastError)

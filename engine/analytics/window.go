@@ -49,6 +49,9 @@ type input struct {
 // arrivalGrace is how long after a record's arrival a caught-up shard may still deliver records stamped earlier.
 const arrivalGrace = time.Second
 
+// maxEventAhead bounds event times: one far in the future would close every window at once, for good.
+const maxEventAhead = 24 * time.Hour
+
 // idleAfter: with event time and no record for this long, the newest event time closes the windows it ends,
 // lateness or not — otherwise the last windows of a stream that stopped would never close.
 const idleAfter = 5 * time.Second
@@ -74,14 +77,24 @@ type shardProgress struct {
 	caughtUp    bool
 	lastSeq     string
 	maxEvent    time.Time // the newest event time read from the shard
-	lastActive  time.Time // wall clock of its last record (or of the start, for a shard not read yet)
+	lastPage    time.Time // wall clock of its last page (or of the start, for a shard not read yet)
+	lastMatch   time.Time // wall clock of its last record that went into a window
+	seen        time.Time // when the query first heard of the shard
+}
+
+// page is what a reader learnt of a shard from one page, recorded with the page's records.
+type page struct {
+	shard       string
+	highArrival time.Time
+	caughtUp    bool
+	lastSeq     string
 }
 
 // shardLocked is a shard's progress, made on first sight. Caller holds q.mu.
 func (q *query) shardLocked(id string, now time.Time) *shardProgress {
 	sp := q.shards[id]
 	if sp == nil {
-		sp = &shardProgress{lastActive: now}
+		sp = &shardProgress{lastPage: now, seen: now}
 		q.shards[id] = sp
 	}
 	return sp
@@ -154,6 +167,9 @@ func (p *plan) eval(run *recordexpr.Runner, r *recordexpr.Record, arena *evalAre
 		if in.t, err = eventTime(v); err != nil {
 			return in, false, err
 		}
+		if in.t.Year() < 1970 || in.t.After(time.Now().Add(maxEventAhead)) {
+			return in, false, fmt.Errorf("event time %s is before 1970 or more than a day ahead of the clock", in.t.Format(time.RFC3339))
+		}
 	}
 	switch len(p.keys) {
 	case 0:
@@ -195,13 +211,11 @@ func (p *plan) eval(run *recordexpr.Runner, r *recordexpr.Record, arena *evalAre
 	// aggregates counted it.
 	for _, s := range p.aggs {
 		if s.arg >= 0 && numericAgg(s.fn) && in.args[s.arg] != nil {
-			if _, isFloat := in.args[s.arg].(float64); !isFloat {
-				f, err := number(in.args[s.arg])
-				if err != nil {
-					return in, false, fmt.Errorf("%s: %w", s.fn, err)
-				}
-				in.args[s.arg] = f
+			f, err := number(in.args[s.arg])
+			if err != nil {
+				return in, false, fmt.Errorf("%s: %w", s.fn, err)
 			}
+			in.args[s.arg] = f
 		}
 	}
 	return in, true, nil
@@ -228,39 +242,46 @@ func eventTime(v any) (time.Time, error) {
 	return time.UnixMilli(int64(f)), nil
 }
 
-// windowsOf are the starts of the tumbling or sliding windows a time falls in, oldest first.
+// windowsOf are the starts of the tumbling or sliding windows a time falls in, oldest first: every multiple of the
+// slide in (t − size, t].
 func (w Window) windowsOf(t time.Time) []time.Time {
-	size, slide := w.Size, w.Slide
+	size, slide := int64(w.Size), int64(w.Slide)
 	if w.Kind == Tumbling {
 		slide = size
 	}
 	ns := t.UnixNano()
-	last := ns - mod(ns, int64(slide))
 	var out []time.Time
-	for s := last - int64(size) + int64(slide); s <= last; s += int64(slide) {
-		if s > ns-int64(size) {
-			out = append(out, time.Unix(0, s))
-		}
+	for s := ns - mod(ns, slide); s > ns-size; s -= slide {
+		out = append(out, time.Unix(0, s))
 	}
+	slices.Reverse(out)
 	return out
 }
 
 func mod(a, b int64) int64 { return ((a % b) + b) % b }
 
-// add puts evaluated records in their windows. Caller does not hold q.mu.
-func (q *query) add(ins []input, now time.Time) {
+// add records a page's progress and puts its evaluated records in their windows, under one lock: windows never
+// close between the two.
+func (q *query) add(pg *page, ins []input, now time.Time) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	q.lastInput = now
+	if pg != nil {
+		sp := q.shardLocked(pg.shard, now)
+		sp.highArrival, sp.caughtUp, sp.lastSeq, sp.lastPage = pg.highArrival, pg.caughtUp, pg.lastSeq, now
+	}
+	if len(ins) > 0 {
+		q.lastInput = now
+	}
 	for i := range ins {
 		in := &ins[i]
 		if in.t.After(q.maxEvent) {
 			q.maxEvent = in.t
 		}
-		if sp := q.shardLocked(in.shard, now); in.t.After(sp.maxEvent) {
+		sp := q.shardLocked(in.shard, now)
+		if in.t.After(sp.maxEvent) {
 			sp.maxEvent = in.t
 		}
-		q.shards[in.shard].lastActive = now
+		sp.lastMatch, sp.lastPage = now, now
 		if q.p.q.Window.Kind == Session {
 			q.addSession(in)
 			continue
@@ -408,7 +429,13 @@ func (q *query) watermarkLocked(now time.Time) time.Time {
 		var slowest time.Time
 		active := false
 		for _, sp := range q.shards {
-			if now.Sub(sp.lastActive) >= idleAfter {
+			// idle: no record in a window lately (a shard whose records all fail where counts as idle too, once the
+			// start-up's grace is over)
+			last := sp.lastMatch
+			if last.IsZero() {
+				last = sp.seen
+			}
+			if now.Sub(last) >= idleAfter {
 				continue
 			}
 			if !active || sp.maxEvent.Before(slowest) {
@@ -426,34 +453,37 @@ func (q *query) watermarkLocked(now time.Time) time.Time {
 	}
 	wm := now.Add(-arrivalGrace)
 	for _, s := range q.shards { // a shard with a backlog holds the windows its unread records fall in
-		if !s.caughtUp && now.Sub(s.lastActive) < idleAfter && s.highArrival.Before(wm) {
+		if !s.caughtUp && now.Sub(s.lastPage) < idleAfter && s.highArrival.Before(wm) {
 			wm = s.highArrival
 		}
 	}
 	return wm.Add(-w.Lateness)
 }
 
-// advance closes the windows the watermark has passed and returns their rows, oldest window first. Windows a
-// previous run already emitted (resumeAfter) close without rows.
-func (q *query) advance(now time.Time) []Row {
+// advance closes the windows the watermark has passed and returns their rows, oldest window first, and the end of
+// the newest window closed (zero when none closed). Windows ending at or before resumeAfter (closed by an earlier
+// run) close without rows.
+func (q *query) advance(now time.Time) ([]Row, time.Time) {
 	if !q.p.aggregate {
-		return nil
+		return nil, time.Time{}
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	wm := q.watermarkLocked(now)
 	if !wm.After(q.closedUpTo) {
-		return nil
+		return nil, time.Time{}
 	}
 	var rows []Row
+	var closedEnd time.Time
 	for k, w := range q.windows {
 		if w.end.After(wm) {
 			continue
 		}
 		delete(q.windows, k)
+		closedEnd = maxTime(closedEnd, w.end)
 		if w.end.After(q.resumeAfter) {
 			for _, g := range w.groups {
-				if row, ok := q.row(w.start, w.end, g); ok {
+				if row, ok := q.row(w.start, w.end, g, true); ok {
 					rows = append(rows, row)
 				}
 			}
@@ -467,8 +497,9 @@ func (q *query) advance(now time.Time) []Row {
 				kept = append(kept, s)
 				continue
 			}
+			closedEnd = maxTime(closedEnd, end)
 			if end.After(q.resumeAfter) {
-				if row, ok := q.row(s.start, end, s.grp); ok {
+				if row, ok := q.row(s.start, end, s.grp, true); ok {
 					rows = append(rows, row)
 				}
 			}
@@ -482,7 +513,7 @@ func (q *query) advance(now time.Time) []Row {
 	q.closedUpTo = wm
 	q.stats.Rows += uint64(len(rows))
 	sortRows(rows)
-	return rows
+	return rows, closedEnd
 }
 
 func sortRows(rows []Row) {
@@ -497,8 +528,8 @@ func sortRows(rows []Row) {
 	})
 }
 
-// row computes a group's output row; ok is false when having rejects it or an item fails.
-func (q *query) row(start, end time.Time, g *group) (Row, bool) {
+// row computes a group's output row; ok is false when having rejects it or an item fails (counted with count).
+func (q *query) row(start, end time.Time, g *group, count bool) (Row, bool) {
 	env := make(map[string]any, len(q.p.keyNames)+len(g.aggs)+len(q.p.columns)+2)
 	env["window_start"], env["window_end"] = start, end
 	for i, name := range q.p.keyNames {
@@ -511,8 +542,10 @@ func (q *query) row(start, end time.Time, g *group) (Row, bool) {
 	for i, prog := range q.p.items {
 		v, err := expr.Run(prog, env)
 		if err != nil {
-			q.stats.Errors++
-			q.stats.LastError = fmt.Sprintf("%s: %v", q.p.names[i], firstLine(err))
+			if count {
+				q.stats.Errors++
+				q.stats.LastError = fmt.Sprintf("%s: %v", q.p.names[i], firstLine(err))
+			}
 			return Row{}, false
 		}
 		values[q.p.names[i]] = v
@@ -541,27 +574,55 @@ func (q *query) row(start, end time.Time, g *group) (Row, bool) {
 	return row, true
 }
 
-// current computes the open windows' rows as they stand, for a live view.
+// maxOpenRows bounds the open windows' rows computed for a live view.
+const maxOpenRows = 500
+
+// current computes up to maxOpenRows of the open windows' rows as they stand, for a live view.
 func (q *query) current() []Row {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	var rows []Row
 	for _, w := range q.windows {
 		for _, g := range w.groups {
-			if row, ok := q.row(w.start, w.end, g); ok {
+			if len(rows) >= maxOpenRows {
+				break
+			}
+			if row, ok := q.row(w.start, w.end, g, false); ok {
 				rows = append(rows, row)
 			}
 		}
 	}
 	for _, list := range q.sessions {
 		for _, s := range list {
-			if row, ok := q.row(s.start, s.last.Add(q.p.q.Window.Gap), s.grp); ok {
+			if len(rows) >= maxOpenRows {
+				break
+			}
+			if row, ok := q.row(s.start, s.last.Add(q.p.q.Window.Gap), s.grp, false); ok {
 				rows = append(rows, row)
 			}
 		}
 	}
 	sortRows(rows)
 	return rows
+}
+
+// holds reports whether an open window still holds records of the shard.
+func (q *query) holds(shard string) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for _, w := range q.windows {
+		if _, ok := w.firstPrev[shard]; ok {
+			return true
+		}
+	}
+	for _, list := range q.sessions {
+		for _, s := range list {
+			if _, ok := s.firstPrev[shard]; ok {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // replayAfter is where a restart must resume reading a shard so that every open window can be rebuilt: the

@@ -73,10 +73,12 @@ func runQuery(t *testing.T, text string, evs []event, batch int) (map[string]Row
 			in.shard = "shardId-0"
 			ins = append(ins, in)
 		}
-		q.add(ins, now)
-		collect(q.advance(now))
+		q.add(nil, ins, now)
+		rows, _ := q.advance(now)
+		collect(rows)
 	}
-	collect(q.advance(now.Add(idleAfter)))
+	final, _ := q.advance(now.Add(idleAfter))
+	collect(final)
 	return rows, p, q.snapshot(now)
 }
 
@@ -203,6 +205,7 @@ func TestTumblingAndSlidingMatchReference(t *testing.T) {
 		{"tumbling with late events", "tumbling 5s on data.ts lateness 1s", 5 * time.Second, 5 * time.Second, time.Second, 12 * time.Second},
 		{"sliding with late events", "sliding 20s every 5s on data.ts lateness 2s", 20 * time.Second, 5 * time.Second, 2 * time.Second, 40 * time.Second},
 		{"hopping in order", "hopping 30s every 10s on data.ts", 30 * time.Second, 10 * time.Second, 0, 0},
+		{"sliding size not a multiple of the slide", "sliding 25s every 10s on data.ts lateness 3s", 25 * time.Second, 10 * time.Second, 3 * time.Second, 2 * time.Second},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(1, uint64(len(c.name))))
@@ -326,8 +329,8 @@ func TestFailingRecordsAreCountedAndSkipped(t *testing.T) {
 			ins = append(ins, in)
 		}
 	}
-	q.add(ins, epoch)
-	rows := q.advance(epoch.Add(time.Hour))
+	q.add(nil, ins, epoch)
+	rows, _ := q.advance(epoch.Add(time.Hour))
 	stats := q.snapshot(epoch)
 	if errs+int(stats.Errors) != 2 || len(rows) != 1 {
 		t.Fatalf("errors %d+%d, rows %v", errs, stats.Errors, rows)

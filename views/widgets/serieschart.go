@@ -83,6 +83,9 @@ func (c *SeriesChart) scale() (t0, t1 time.Time, lo, hi float64) {
 	first := true
 	for _, s := range c.series {
 		for _, p := range s {
+			if math.IsNaN(p.V) || math.IsInf(p.V, 0) {
+				continue
+			}
 			if first || p.T.Before(t0) {
 				t0 = p.T
 			}
@@ -140,8 +143,10 @@ func (c *SeriesChart) draw(w, h int) image.Image {
 			if span > 0 {
 				x = int(float64(p.T.Sub(t0)) / float64(span) * float64(w-1))
 			}
-			return x, h - 1 - int((p.V-lo)/(hi-lo)*float64(h-2))
+			y := h - 1 - int((p.V-lo)/(hi-lo)*float64(h-2))
+			return min(max(x, 0), w-1), min(max(y, 0), h-1) // a point never drives the line drawing off the image
 		}
+		s = slices.DeleteFunc(slices.Clone(s), func(p SeriesPoint) bool { return math.IsNaN(p.V) || math.IsInf(p.V, 0) })
 		for j := 1; j < len(s); j++ {
 			x0, y0 := px(s[j-1])
 			x1, y1 := px(s[j])

@@ -1,6 +1,7 @@
 package widgets
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -31,4 +32,21 @@ func TestSeriesChartGolden(t *testing.T) {
 	}
 	c.SetBars("top pages in the newest window", []Bar{{"/checkout", 120}, {"/home", 80}, {"/search", 35}})
 	test.AssertImageMatches(t, "serieschart-bars.png", w.Canvas().Capture())
+}
+
+// TestSeriesChartSkipsNonFiniteValues: an infinite or NaN value (a sum over a division by zero) is left out
+// instead of sending the line drawing off the image.
+func TestSeriesChartSkipsNonFiniteValues(t *testing.T) {
+	test.NewTempApp(t)
+	c := NewSeriesChart()
+	base := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	c.SetSeries("x", []string{"a"}, map[string][]SeriesPoint{"a": {{base, 1}, {base.Add(time.Second), math.Inf(1)},
+		{base.Add(2 * time.Second), math.NaN()}, {base.Add(3 * time.Second), 3}}})
+	img := c.draw(200, 100)
+	if img.Bounds().Dx() != 200 {
+		t.Fatal(img.Bounds())
+	}
+	if _, _, _, hi := c.scale(); hi != 3 {
+		t.Fatalf("scale top %v", hi)
+	}
 }
