@@ -117,8 +117,7 @@ type App struct {
 	emitMu  sync.Mutex // one emission at a time: persist, then outputs; checkpoints are taken under it too
 	mu      sync.Mutex
 	state   AppState
-	lastSeq map[string]string          // per shard, the last record read
-	finals  map[string]*consumer.Batch // closed shards read to their end, finished once no open window needs them
+	lastSeq map[string]string // per shard, the last record read
 	lastErr string
 
 	cancel context.CancelFunc
@@ -161,7 +160,7 @@ func StartApp(eng *engine.Engine, spec AppSpec, state AppState, persist func(App
 		return nil, err
 	}
 	a := &App{eng: eng, spec: spec, dataDir: filepath.Dir(eng.Path()), persist: persist, state: state.clone(),
-		lastSeq: map[string]string{}, finals: map[string]*consumer.Batch{}, done: make(chan struct{})}
+		lastSeq: map[string]string{}, done: make(chan struct{})}
 	for _, qs := range spec.Queries {
 		p, _ := Compile(qs.Text) // validated above
 		q := newQuery(p)
@@ -186,7 +185,7 @@ func StartApp(eng *engine.Engine, spec AppSpec, state AppState, persist func(App
 	}
 	w, err := consumer.NewWorker(eng, consumer.Config{App: ConsumerApp(spec.Name), Worker: "shardlab",
 		Stream: engine.StreamRef{StreamName: spec.Source.Stream}, InitialPosition: start,
-		InitialTimestamp: spec.Source.At, Process: a.process, DeferShardEnd: true})
+		InitialTimestamp: spec.Source.At, Process: a.process})
 	if err != nil {
 		return nil, err
 	}
@@ -235,13 +234,7 @@ func (a *App) Err() error {
 // process runs one page of one shard through every query, emits what closed, and moves the shard's checkpoint to
 // the earliest record any open window still needs.
 func (a *App) process(ctx context.Context, b *consumer.Batch) error {
-	if b.Final() { // a closed shard read to its end: finished once its records have left every open window
-		a.mu.Lock()
-		a.finals[b.ShardID] = b
-		a.mu.Unlock()
-	}
 	if len(b.Records) == 0 {
-		a.emit(time.Now())
 		return nil
 	}
 	a.mu.Lock()
@@ -313,7 +306,7 @@ func (a *App) process(ctx context.Context, b *consumer.Batch) error {
 	a.lastSeq[b.ShardID] = last.SequenceNumber
 	a.mu.Unlock()
 	a.checkpoint(ctx, b, last.SequenceNumber)
-	a.emit(now) // after the checkpoint: a closed shard's final page is finished by the emission, when free
+	a.emit(now)
 	return nil
 }
 
@@ -366,8 +359,7 @@ func (a *App) outputPlain(rq *runningQuery, shard, upTo string, rows []Row) {
 }
 
 // emit closes the windows the watermark passed in every query, stores how far each query closed, then sends the
-// rows out (at most once: a crash after the store loses the rows rather than sending them twice). Closed shards
-// whose records no open window needs any more are then finished, so their children are read.
+// rows out (at most once: a crash after the store loses the rows rather than sending them twice).
 func (a *App) emit(now time.Time) {
 	a.emitMu.Lock()
 	defer a.emitMu.Unlock()
@@ -396,7 +388,6 @@ func (a *App) emit(now time.Time) {
 	for _, c := range out {
 		a.output(c.rq, c.rows)
 	}
-	a.finishShards()
 }
 
 // store persists the state, retrying a failure a few times: rows go out after it either way, and a failure is
@@ -413,31 +404,6 @@ func (a *App) store(state AppState) {
 		time.Sleep(time.Duration(attempt+1) * 50 * time.Millisecond)
 	}
 	a.note(fmt.Errorf("storing how far the queries got (their rows may be emitted again after a restart): %w", err))
-}
-
-// finishShards marks closed shards finished once no open window holds their records. Caller holds emitMu.
-func (a *App) finishShards() {
-	a.mu.Lock()
-	var ready []*consumer.Batch
-	for shard, b := range a.finals {
-		held := false
-		for _, rq := range a.queries {
-			if rq.q.holds(shard) {
-				held = true
-				break
-			}
-		}
-		if !held {
-			ready = append(ready, b)
-			delete(a.finals, shard)
-		}
-	}
-	a.mu.Unlock()
-	for _, b := range ready {
-		if err := b.Checkpoint(context.Background()); err != nil {
-			a.note(fmt.Errorf("finishing %s: %w", b.ShardID, err))
-		}
-	}
 }
 
 // output keeps rows for the screen and sends them to the query's output stream and capture file.

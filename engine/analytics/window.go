@@ -606,25 +606,6 @@ func (q *query) current() []Row {
 	return rows
 }
 
-// holds reports whether an open window still holds records of the shard.
-func (q *query) holds(shard string) bool {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	for _, w := range q.windows {
-		if _, ok := w.firstPrev[shard]; ok {
-			return true
-		}
-	}
-	for _, list := range q.sessions {
-		for _, s := range list {
-			if _, ok := s.firstPrev[shard]; ok {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // replayAfter is where a restart must resume reading a shard so that every open window can be rebuilt: the
 // record before the earliest one of the shard in an open window, or the last one read when none is open. ok is
 // false when an open window holds a record whose predecessor is unknown.
