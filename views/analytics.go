@@ -336,24 +336,7 @@ func (s *analyticsScreen) exportApp() {
 }
 
 func (s *analyticsScreen) saveExport(name string, b []byte) {
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-		if err != nil || w == nil {
-			return
-		}
-		background(func() (struct{}, error) {
-			_, err := w.Write(b)
-			if cerr := w.Close(); err == nil {
-				err = cerr
-			}
-			return struct{}{}, err
-		}, func(_ struct{}, err error) {
-			if err != nil {
-				showError("Export", err, s.win)
-			}
-		})
-	}, s.win)
-	d.SetFileName(name + ".json")
-	d.Show()
+	saveFile(s.win, "Export", name+".json", b)
 }
 
 func (s *analyticsScreen) askDelete() {

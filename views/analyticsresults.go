@@ -12,7 +12,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/shardlab/shardlab/engine/analytics"
@@ -281,23 +280,5 @@ func (r *resultsView) exportCSV() {
 		w.Write(rec)
 	}
 	w.Flush()
-	data := buf.Bytes()
-	d := dialog.NewFileSave(func(f fyne.URIWriteCloser, err error) {
-		if err != nil || f == nil {
-			return
-		}
-		background(func() (struct{}, error) {
-			_, err := f.Write(data)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-			return struct{}{}, err
-		}, func(_ struct{}, err error) {
-			if err != nil {
-				showError("Export CSV", err, r.win)
-			}
-		})
-	}, r.win)
-	d.SetFileName("results.csv")
-	d.Show()
+	saveFile(r.win, "Export CSV", "results.csv", buf.Bytes())
 }

@@ -53,23 +53,5 @@ func (b *builderScreen) exportGraph() {
 		dialog.ShowInformation("Not exported", "The pipeline cannot run yet:\n"+strings.Join(lines, "\n"), b.win)
 		return
 	}
-	data := spec.MarshalIndent()
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-		if err != nil || w == nil {
-			return
-		}
-		background(func() (struct{}, error) { // written off the UI goroutine
-			_, err := w.Write(data)
-			if cerr := w.Close(); err == nil {
-				err = cerr
-			}
-			return struct{}{}, err
-		}, func(_ struct{}, err error) {
-			if err != nil {
-				showError("Export pipeline", err, b.win)
-			}
-		})
-	}, b.win)
-	d.SetFileName(spec.Name + ".json")
-	d.Show()
+	saveFile(b.win, "Export pipeline", spec.Name+".json", spec.MarshalIndent())
 }

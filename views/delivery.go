@@ -293,22 +293,5 @@ func (s *deliveryScreen) exportSpec() {
 		showError("Export pipeline", err, s.win)
 		return
 	}
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-		if err != nil || w == nil {
-			return
-		}
-		background(func() (struct{}, error) { // written off the UI goroutine
-			_, err := w.Write(b)
-			if cerr := w.Close(); err == nil {
-				err = cerr
-			}
-			return struct{}{}, err
-		}, func(_ struct{}, err error) {
-			if err != nil {
-				showError("Export pipeline", err, s.win)
-			}
-		})
-	}, s.win)
-	d.SetFileName(s.selected + ".json")
-	d.Show()
+	saveFile(s.win, "Export pipeline", s.selected+".json", b)
 }

@@ -92,13 +92,7 @@ func (c *LagChart) draw(w, h int) image.Image {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	grid := color.NRGBA{0x80, 0x80, 0x80, 0x40}
-	for i := 1; i < 4; i++ {
-		y := h * i / 4
-		for x := 0; x < w; x++ {
-			img.SetNRGBA(x, y, grid)
-		}
-	}
+	drawGrid(img, w, h)
 	top := c.top()
 	for i, name := range c.names {
 		s := c.series[name]
@@ -119,6 +113,17 @@ func (c *LagChart) draw(w, h int) image.Image {
 		}
 	}
 	return img
+}
+
+// drawGrid draws a chart's three faint horizontal lines, at quarters of its height.
+func drawGrid(img *image.NRGBA, w, h int) {
+	grid := color.NRGBA{0x80, 0x80, 0x80, 0x40}
+	for i := 1; i < 4; i++ {
+		y := h * i / 4
+		for x := 0; x < w; x++ {
+			img.SetNRGBA(x, y, grid)
+		}
+	}
 }
 
 // line draws a two-pixel-thick segment (Bresenham), readable on a projector.

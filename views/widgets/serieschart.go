@@ -2,7 +2,6 @@ package widgets
 
 import (
 	"image"
-	"image/color"
 	"math"
 	"slices"
 	"strconv"
@@ -106,13 +105,7 @@ func (c *SeriesChart) draw(w, h int) image.Image {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	grid := color.NRGBA{0x80, 0x80, 0x80, 0x40}
-	for i := 1; i < 4; i++ {
-		y := h * i / 4
-		for x := 0; x < w; x++ {
-			img.SetNRGBA(x, y, grid)
-		}
-	}
+	drawGrid(img, w, h)
 	if len(c.bars) > 0 {
 		top := 0.0
 		for _, b := range c.bars {
