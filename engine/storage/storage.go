@@ -148,7 +148,7 @@ func (db *DB) init() error {
 				return err
 			}
 		}
-		for _, name := range [][]byte{bucketStreams, bucketShards, bucketTags, bucketCheckpoints, bucketRecords} {
+		for _, name := range [][]byte{bucketStreams, bucketShards, bucketTags, bucketCheckpoints, bucketRecords, bucketVideo} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}

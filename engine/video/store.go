@@ -1,0 +1,275 @@
+package video
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/engine/storage"
+)
+
+// Stream is a video stream as described: Kinesis Video Streams' fields, and what it holds.
+type Stream struct {
+	Name           string    `json:"name"`
+	ARN            string    `json:"arn"`
+	MediaType      string    `json:"mediaType,omitempty"`
+	DeviceName     string    `json:"deviceName,omitempty"`
+	RetentionHours int       `json:"retentionHours"` // 0: fragments are not stored, only passed to live viewers
+	Created        time.Time `json:"created"`
+	Version        string    `json:"version"`
+	NextFragment   uint64    `json:"nextFragment"`
+	// Fragments and Bytes count what is stored.
+	Fragments int   `json:"fragments"`
+	Bytes     int64 `json:"bytes"`
+}
+
+// FragmentInfo describes a stored fragment, as ListFragments reports it.
+type FragmentInfo struct {
+	Number            uint64        `json:"number"`
+	ProducerTimestamp time.Time     `json:"producerTimestamp"`
+	ServerTimestamp   time.Time     `json:"serverTimestamp"`
+	Duration          time.Duration `json:"duration"`
+	Size              int           `json:"size"`
+	Frames            int           `json:"frames"`
+}
+
+// Limits of video streams, as Kinesis Video Streams has them.
+const (
+	MaxRetentionHours = 87_600
+	maxNameLength     = 256
+)
+
+var namePattern = regexp.MustCompile(`^[a-zA-Z0-9_.-]{1,256}$`)
+
+// Errors of the store; each names the field and the rule.
+var (
+	ErrNotFound = errors.New("video stream not found")
+	ErrExists   = errors.New("video stream already exists")
+)
+
+// Store keeps the video streams and their fragments in the engine's database. Safe for concurrent use.
+type Store struct {
+	eng *engine.Engine
+	db  *storage.DB
+
+	mu      sync.Mutex
+	streams map[string]*Stream
+}
+
+// Open loads the video streams of an engine.
+func Open(eng *engine.Engine) (*Store, error) {
+	s := &Store{eng: eng, db: eng.Storage(), streams: map[string]*Stream{}}
+	err := s.db.View(func(tx *storage.ReadTx) error {
+		return tx.ForEachVideoStream(func(name string, meta []byte) error {
+			var st Stream
+			if err := json.Unmarshal(meta, &st); err != nil {
+				return fmt.Errorf("video stream %s: %w", name, err)
+			}
+			s.streams[name] = &st
+			return nil
+		})
+	})
+	return s, err
+}
+
+// CreateInput is what CreateStream takes.
+type CreateInput struct {
+	Name           string
+	MediaType      string // e.g. video/h264
+	DeviceName     string
+	RetentionHours int
+}
+
+// CreateStream makes a video stream.
+func (s *Store) CreateStream(in CreateInput) (Stream, error) {
+	switch {
+	case !namePattern.MatchString(in.Name):
+		return Stream{}, fmt.Errorf("StreamName: %q must be 1–%d letters, digits, '_', '.' or '-'", in.Name, maxNameLength)
+	case in.RetentionHours < 0 || in.RetentionHours > MaxRetentionHours:
+		return Stream{}, fmt.Errorf("DataRetentionInHours: %d is outside 0–%d (0 keeps no fragments)", in.RetentionHours, MaxRetentionHours)
+	case len(in.DeviceName) > 128:
+		return Stream{}, fmt.Errorf("DeviceName: %d characters, at most 128", len(in.DeviceName))
+	case len(in.MediaType) > 128:
+		return Stream{}, fmt.Errorf("MediaType: %d characters, at most 128", len(in.MediaType))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.streams[in.Name] != nil {
+		return Stream{}, fmt.Errorf("%w: %s", ErrExists, in.Name)
+	}
+	now := time.Now().UTC()
+	st := &Stream{Name: in.Name, MediaType: in.MediaType, DeviceName: in.DeviceName, RetentionHours: in.RetentionHours,
+		Created: now, Version: fmt.Sprint(now.UnixMilli()), NextFragment: 1,
+		ARN: fmt.Sprintf("arn:aws:kinesisvideo:%s:%s:stream/%s/%d", s.eng.DefaultScope().Region,
+			s.eng.DefaultScope().Account, in.Name, now.UnixMilli())}
+	if err := s.save(st); err != nil {
+		return Stream{}, err
+	}
+	s.streams[in.Name] = st
+	return *st, nil
+}
+
+func (s *Store) save(st *Stream) error {
+	b, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *storage.Tx) error { return tx.PutVideoStream(st.Name, b) })
+}
+
+// DescribeStream returns a stream.
+func (s *Store) DescribeStream(name string) (Stream, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.streams[name]
+	if st == nil {
+		return Stream{}, fmt.Errorf("%w: %s", ErrNotFound, name)
+	}
+	return *st, nil
+}
+
+// ListStreams returns every stream, by name.
+func (s *Store) ListStreams() []Stream {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Stream, 0, len(s.streams))
+	for _, st := range s.streams {
+		out = append(out, *st)
+	}
+	slices.SortFunc(out, func(a, b Stream) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// DeleteStream removes a stream with its fragments.
+func (s *Store) DeleteStream(name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.streams[name] == nil {
+		return fmt.Errorf("%w: %s", ErrNotFound, name)
+	}
+	if err := s.db.Update(func(tx *storage.Tx) error { return tx.DeleteVideoStream(name) }); err != nil {
+		return err
+	}
+	delete(s.streams, name)
+	return nil
+}
+
+// PutFragment numbers a fragment and, when the stream keeps media, stores it in one transaction; producer is the
+// producer timestamp of its first frame. The fragment is acknowledged as persisted only after the commit.
+func (s *Store) PutFragment(name string, f Fragment, producer time.Time) (FragmentInfo, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.streams[name]
+	if st == nil {
+		return FragmentInfo{}, false, fmt.Errorf("%w: %s", ErrNotFound, name)
+	}
+	info := FragmentInfo{Number: st.NextFragment, ProducerTimestamp: producer.UTC(), ServerTimestamp: time.Now().UTC(),
+		Duration: f.Duration, Size: len(f.Data), Frames: f.Frames}
+	next := *st
+	next.NextFragment++
+	persisted := st.RetentionHours > 0
+	if persisted {
+		next.Fragments++
+		next.Bytes += int64(len(f.Data))
+	}
+	meta, _ := json.Marshal(info)       // plain fields: cannot fail
+	streamMeta, _ := json.Marshal(next) // likewise
+	err := s.db.Update(func(tx *storage.Tx) error {
+		if persisted {
+			if err := tx.PutFragment(name, info.Number, meta, f.Data); err != nil {
+				return err
+			}
+		}
+		return tx.PutVideoStream(name, streamMeta)
+	})
+	if err != nil {
+		return FragmentInfo{}, false, err
+	}
+	*st = next
+	return info, persisted, nil
+}
+
+// ListFragments returns a stream's stored fragments whose producer timestamps fall in [from, to] (zero times
+// leave that end open), oldest first.
+func (s *Store) ListFragments(name string, from, to time.Time) ([]FragmentInfo, error) {
+	if _, err := s.DescribeStream(name); err != nil {
+		return nil, err
+	}
+	var out []FragmentInfo
+	err := s.db.View(func(tx *storage.ReadTx) error {
+		var ferr error
+		tx.ScanFragments(name, 0, func(_ uint64, meta []byte) bool {
+			var fi FragmentInfo
+			if ferr = json.Unmarshal(meta, &fi); ferr != nil {
+				return false
+			}
+			if (from.IsZero() || !fi.ProducerTimestamp.Before(from)) && (to.IsZero() || !fi.ProducerTimestamp.After(to)) {
+				out = append(out, fi)
+			}
+			return true
+		})
+		return ferr
+	})
+	return out, err
+}
+
+// FragmentMedia returns a stored fragment's media (MPEG-TS).
+func (s *Store) FragmentMedia(name string, number uint64) ([]byte, error) {
+	if _, err := s.DescribeStream(name); err != nil {
+		return nil, err
+	}
+	var media []byte
+	err := s.db.View(func(tx *storage.ReadTx) error {
+		media = tx.FragmentMedia(name, number)
+		return nil
+	})
+	if err == nil && media == nil {
+		err = fmt.Errorf("fragment %d of %s: not stored (never, or trimmed by retention)", number, name)
+	}
+	return media, err
+}
+
+// Trim deletes fragments older than their streams' retention (by server timestamp), a batch at a time, and
+// reports how many went.
+func (s *Store) Trim(now time.Time) (int, error) {
+	total := 0
+	for _, st := range s.ListStreams() {
+		if st.RetentionHours == 0 {
+			continue
+		}
+		cutoff := now.Add(-time.Duration(st.RetentionHours) * time.Hour)
+		var trimmed, bytes int
+		err := s.db.Update(func(tx *storage.Tx) error {
+			var err error
+			trimmed, err = tx.TrimFragments(st.Name, 1000, func(meta []byte) bool {
+				var fi FragmentInfo
+				if json.Unmarshal(meta, &fi) != nil || !fi.ServerTimestamp.Before(cutoff) {
+					return false
+				}
+				bytes += fi.Size
+				return true
+			})
+			return err
+		})
+		if err != nil {
+			return total, err
+		}
+		if trimmed > 0 {
+			s.mu.Lock()
+			if cur := s.streams[st.Name]; cur != nil {
+				cur.Fragments -= trimmed
+				cur.Bytes -= int64(bytes)
+				_ = s.save(cur)
+			}
+			s.mu.Unlock()
+		}
+		total += trimmed
+	}
+	return total, nil
+}
