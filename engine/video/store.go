@@ -60,6 +60,7 @@ type Store struct {
 
 	mu      sync.Mutex
 	streams map[string]*Stream
+	waiting map[string]chan struct{} // per stream, closed by its next fragment
 }
 
 // Open loads the video streams of an engine.

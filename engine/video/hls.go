@@ -1,0 +1,88 @@
+package video
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+)
+
+// HLS playback modes, as GetHLSStreamingSessionURL names them.
+const (
+	Live       = "LIVE"        // a sliding window of the newest fragments, following the stream
+	LiveReplay = "LIVE_REPLAY" // from a start time on, then following the stream
+	OnDemand   = "ON_DEMAND"   // a closed time range, with an end
+)
+
+// liveWindow is how many fragments a LIVE playlist lists, and maxPlaylist how many any playlist lists.
+const (
+	liveWindow  = 5
+	maxPlaylist = 1000
+)
+
+// Playlist is an HLS media playlist of a stream's fragments: for ON_DEMAND from the one holding start to the last
+// starting by end, ended; for LIVE_REPLAY from the one holding start on; for LIVE the newest few. Each segment carries its
+// EXT-X-PROGRAM-DATE-TIME, a gap between fragments is marked as a discontinuity, and segment gives each one's URL.
+func (s *Store) Playlist(name, mode string, start, end time.Time, segment func(FragmentInfo) string) (string, error) {
+	var from, to time.Time
+	switch mode {
+	case OnDemand:
+		if start.IsZero() || end.IsZero() || !end.After(start) {
+			return "", fmt.Errorf("HLSFragmentSelector.TimestampRange: ON_DEMAND needs a start before its end")
+		}
+		from, to = start, end
+	case LiveReplay:
+		if start.IsZero() {
+			return "", fmt.Errorf("HLSFragmentSelector.TimestampRange.StartTimestamp: LIVE_REPLAY needs a start")
+		}
+		from = start
+	case Live:
+	default:
+		return "", fmt.Errorf("PlaybackMode: %q is not LIVE, LIVE_REPLAY or ON_DEMAND", mode)
+	}
+	listed, err := s.ListFragments(name, time.Time{}, to)
+	if err != nil {
+		return "", err
+	}
+	var frags []FragmentInfo // from the fragment holding the start on
+	for _, f := range listed {
+		if from.IsZero() || f.ProducerTimestamp.Add(f.Duration).After(from) {
+			frags = append(frags, f)
+		}
+	}
+	if mode == Live && len(frags) > liveWindow {
+		frags = frags[len(frags)-liveWindow:]
+	}
+	if len(frags) > maxPlaylist {
+		frags = frags[:maxPlaylist]
+	}
+	target := 1.0
+	for _, f := range frags {
+		target = math.Max(target, math.Ceil(f.Duration.Seconds()))
+	}
+	var b strings.Builder
+	b.WriteString("#EXTM3U\n#EXT-X-VERSION:3\n")
+	if mode == OnDemand {
+		b.WriteString("#EXT-X-PLAYLIST-TYPE:VOD\n")
+	}
+	fmt.Fprintf(&b, "#EXT-X-TARGETDURATION:%d\n", int(target))
+	seq := uint64(0)
+	if len(frags) > 0 {
+		seq = frags[0].Number
+	}
+	fmt.Fprintf(&b, "#EXT-X-MEDIA-SEQUENCE:%d\n", seq)
+	for i, f := range frags {
+		if i > 0 {
+			prev := frags[i-1]
+			if gap := f.ProducerTimestamp.Sub(prev.ProducerTimestamp.Add(prev.Duration)); gap > 500*time.Millisecond || gap < -500*time.Millisecond || f.Number != prev.Number+1 {
+				b.WriteString("#EXT-X-DISCONTINUITY\n")
+			}
+		}
+		fmt.Fprintf(&b, "#EXT-X-PROGRAM-DATE-TIME:%s\n", f.ProducerTimestamp.UTC().Format("2006-01-02T15:04:05.000Z"))
+		fmt.Fprintf(&b, "#EXTINF:%.3f,\n%s\n", f.Duration.Seconds(), segment(f))
+	}
+	if mode == OnDemand {
+		b.WriteString("#EXT-X-ENDLIST\n")
+	}
+	return b.String(), nil
+}

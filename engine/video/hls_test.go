@@ -1,0 +1,138 @@
+package video
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shardlab/shardlab/samples"
+)
+
+// ingestSample puts the sample clip into a new stream through Ingest, twice in a row (a producer restarting 30 s
+// later), and returns the store and the acknowledgements.
+func ingestSample(t *testing.T) (*Store, []Ack, time.Time) {
+	t.Helper()
+	eng := openEngine(t, filepath.Join(t.TempDir(), "shardlab.db"))
+	s, err := Open(eng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateStream(CreateInput{Name: "cam", RetentionHours: 24}); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := samples.FS.ReadFile("testpattern.ts")
+	base := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	var acks []Ack
+	for _, at := range []time.Time{base, base.Add(30 * time.Second)} {
+		if err := s.Ingest(context.Background(), "cam", bytes.NewReader(data), at, func(a Ack) { acks = append(acks, a) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s, acks, base
+}
+
+// TestIngestAcknowledgesEachFragment: every fragment is acknowledged RECEIVED then PERSISTED with its number; a
+// bad stream ends with an ERROR ack and stores nothing more.
+func TestIngestAcknowledgesEachFragment(t *testing.T) {
+	s, acks, _ := ingestSample(t)
+	if len(acks) != 20 {
+		t.Fatalf("%d acks, want RECEIVED and PERSISTED for 10 fragments", len(acks))
+	}
+	for i := 0; i < len(acks); i += 2 {
+		if acks[i].EventType != AckReceived || acks[i+1].EventType != AckPersisted || acks[i+1].FragmentNumber != uint64(i/2+1) {
+			t.Fatalf("acks %d, %d: %+v %+v", i, i+1, acks[i], acks[i+1])
+		}
+	}
+	var last Ack
+	err := s.Ingest(context.Background(), "cam", strings.NewReader("garbage, not a transport stream at all"), time.Now(), func(a Ack) { last = a })
+	if err == nil || last.EventType != AckError {
+		t.Fatalf("garbage: %v, last ack %+v", err, last)
+	}
+	if st, _ := s.DescribeStream("cam"); st.Fragments != 10 {
+		t.Fatalf("%d fragments after the garbage", st.Fragments)
+	}
+}
+
+type playlist struct {
+	target   int
+	sequence uint64
+	segments []float64
+	dates    []time.Time
+	ended    bool
+	breaks   int
+}
+
+func parsePlaylist(t *testing.T, text string) playlist {
+	t.Helper()
+	if !strings.HasPrefix(text, "#EXTM3U\n") {
+		t.Fatalf("not a playlist: %q", text)
+	}
+	var p playlist
+	for _, line := range strings.Split(strings.TrimSpace(text), "\n") {
+		switch {
+		case strings.HasPrefix(line, "#EXT-X-TARGETDURATION:"):
+			p.target, _ = strconv.Atoi(strings.TrimPrefix(line, "#EXT-X-TARGETDURATION:"))
+		case strings.HasPrefix(line, "#EXT-X-MEDIA-SEQUENCE:"):
+			p.sequence, _ = strconv.ParseUint(strings.TrimPrefix(line, "#EXT-X-MEDIA-SEQUENCE:"), 10, 64)
+		case strings.HasPrefix(line, "#EXTINF:"):
+			d, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimPrefix(line, "#EXTINF:"), ","), 64)
+			p.segments = append(p.segments, d)
+		case strings.HasPrefix(line, "#EXT-X-PROGRAM-DATE-TIME:"):
+			ts, err := time.Parse("2006-01-02T15:04:05.000Z", strings.TrimPrefix(line, "#EXT-X-PROGRAM-DATE-TIME:"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.dates = append(p.dates, ts)
+		case line == "#EXT-X-ENDLIST":
+			p.ended = true
+		case line == "#EXT-X-DISCONTINUITY":
+			p.breaks++
+		}
+	}
+	return p
+}
+
+// TestPlaylistsValidate: segment durations within the target duration, the media sequence of the first segment,
+// dates on every segment, an end for ON_DEMAND only, the producer's restart marked as a discontinuity, and LIVE a
+// window of the newest five.
+func TestPlaylistsValidate(t *testing.T) {
+	s, _, base := ingestSample(t)
+	url := func(f FragmentInfo) string { return fmt.Sprintf("fragment.ts?n=%d", f.Number) }
+	text, err := s.Playlist("cam", OnDemand, base, base.Add(time.Minute), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := parsePlaylist(t, text)
+	if !p.ended || p.sequence != 1 || len(p.segments) != 10 || len(p.dates) != 10 || p.breaks != 1 || p.target != 2 {
+		t.Fatalf("on demand %+v\n%s", p, text)
+	}
+	for i, d := range p.segments {
+		if d > float64(p.target) || d <= 0 {
+			t.Fatalf("segment %d lasts %v, target %d", i, d, p.target)
+		}
+	}
+	if !p.dates[0].Equal(base) || !p.dates[5].Equal(base.Add(30*time.Second)) {
+		t.Fatalf("dates %v", p.dates)
+	}
+	text, _ = s.Playlist("cam", Live, time.Time{}, time.Time{}, url)
+	if p = parsePlaylist(t, text); p.ended || p.sequence != 6 || len(p.segments) != 5 {
+		t.Fatalf("live %+v", p)
+	}
+	text, _ = s.Playlist("cam", LiveReplay, base.Add(5*time.Second), time.Time{}, url)
+	if p = parsePlaylist(t, text); p.ended || p.sequence != 3 || len(p.segments) != 8 {
+		t.Fatalf("live replay %+v\n%s", p, text)
+	}
+	for _, bad := range []struct {
+		mode       string
+		start, end time.Time
+	}{{OnDemand, base, time.Time{}}, {LiveReplay, time.Time{}, time.Time{}}, {"REWIND", base, base}} {
+		if _, err := s.Playlist("cam", bad.mode, bad.start, bad.end, url); err == nil {
+			t.Fatalf("%+v accepted", bad)
+		}
+	}
+}
