@@ -26,6 +26,7 @@ import (
 	"github.com/shardlab/shardlab/engine/firehoseapi"
 	"github.com/shardlab/shardlab/engine/loadgen"
 	"github.com/shardlab/shardlab/engine/storage"
+	"github.com/shardlab/shardlab/engine/video"
 	"github.com/shardlab/shardlab/samples"
 	"github.com/shardlab/shardlab/views"
 )
@@ -100,7 +101,16 @@ func runGUI(args []string) error {
 			_, _ = apps.Import(b)
 		}
 	}
-	api := startInAppAPI(eng, cfg.api, firehoseapi.New(eng, deliveries, firehoseapi.Options{BucketsDir: bucketsDir(cfg.dataDir)}))
+	videos, err := video.Open(eng)
+	if err != nil {
+		showStartupError(err)
+		return err
+	}
+	trimCtx, stopTrim := context.WithCancel(context.Background())
+	defer stopTrim()
+	go videos.TrimEvery(trimCtx, time.Minute)
+	api := startInAppAPI(eng, cfg.api, firehoseapi.New(eng, deliveries, firehoseapi.Options{BucketsDir: bucketsDir(cfg.dataDir)}),
+		video.Handler{Store: videos})
 	defer api.stop()
 
 	a := fyneapp.NewWithID(appID)
@@ -170,7 +180,7 @@ type inAppAPI struct {
 	srv      *http.Server
 }
 
-func startInAppAPI(eng *engine.Engine, addr string, fh http.Handler) *inAppAPI {
+func startInAppAPI(eng *engine.Engine, addr string, fh, vh http.Handler) *inAppAPI {
 	a := &inAppAPI{}
 	if addr == "off" {
 		return a
@@ -183,7 +193,7 @@ func startInAppAPI(eng *engine.Engine, addr string, fh http.Handler) *inAppAPI {
 		}
 		return a
 	}
-	a.srv = newAPIServer(eng, fh)
+	a.srv = newAPIServer(eng, fh, vh)
 	a.endpoint = "http://" + ln.Addr().String()
 	go func() {
 		if err := a.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

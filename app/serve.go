@@ -20,6 +20,7 @@ import (
 	"github.com/shardlab/shardlab/engine/delivery"
 	"github.com/shardlab/shardlab/engine/firehoseapi"
 	"github.com/shardlab/shardlab/engine/kinesisapi"
+	"github.com/shardlab/shardlab/engine/video"
 )
 
 // serveMemoryLimit is the soft heap ceiling of `serve`: past it the collector works harder instead of the heap
@@ -100,7 +101,15 @@ func serve(ctx context.Context, cfg serveConfig, out *os.File, ready chan<- stri
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
 	}
-	srv := newAPIServer(eng, firehoseapi.New(eng, deliveries, firehoseapi.Options{BucketsDir: bucketsDir(cfg.dataDir)}))
+	videos, err := video.Open(eng)
+	if err != nil {
+		return err
+	}
+	trimCtx, stopTrim := context.WithCancel(ctx)
+	defer stopTrim()
+	go videos.TrimEvery(trimCtx, time.Minute)
+	srv := newAPIServer(eng, firehoseapi.New(eng, deliveries, firehoseapi.Options{BucketsDir: bucketsDir(cfg.dataDir)}),
+		video.Handler{Store: videos})
 	scheme, certNote := "http", ""
 	if cfg.tls {
 		cert, certPath, err := localCertificate(cfg.dataDir)
@@ -152,16 +161,19 @@ func serve(ctx context.Context, cfg serveConfig, out *os.File, ready chan<- stri
 // newAPIServer is the Kinesis API, and the Firehose API when fh is set, over HTTP/1.1 and HTTP/2 without TLS (h2c,
 // the JavaScript SDK v3's default) on one port, as `serve` and the app's in-app server run it. Calls go to one or
 // the other by their X-Amz-Target.
-func newAPIServer(eng *engine.Engine, fh http.Handler) *http.Server {
+func newAPIServer(eng *engine.Engine, fh, vh http.Handler) *http.Server {
 	api := kinesisapi.New(eng, kinesisapi.Options{})
 	var h http.Handler = api
-	if fh != nil {
+	if fh != nil || vh != nil {
 		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if strings.HasPrefix(r.Header.Get("X-Amz-Target"), firehoseapi.TargetPrefix) {
+			switch {
+			case fh != nil && strings.HasPrefix(r.Header.Get("X-Amz-Target"), firehoseapi.TargetPrefix):
 				fh.ServeHTTP(w, r)
-				return
+			case vh != nil && video.IsAPIPath(r.URL.Path):
+				vh.ServeHTTP(w, r)
+			default:
+				api.ServeHTTP(w, r)
 			}
-			api.ServeHTTP(w, r)
 		})
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, Protocols: new(http.Protocols)}

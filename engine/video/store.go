@@ -1,6 +1,7 @@
 package video
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -273,4 +274,18 @@ func (s *Store) Trim(now time.Time) (int, error) {
 		total += trimmed
 	}
 	return total, nil
+}
+
+// TrimEvery trims by retention every interval until ctx ends.
+func (s *Store) TrimEvery(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			_, _ = s.Trim(now) // a failed trim is tried again next time
+		}
+	}
 }

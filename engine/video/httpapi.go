@@ -1,0 +1,398 @@
+package video
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Paths the video API answers on the app's HTTP server, beside the Kinesis API (which posts to "/").
+var apiPaths = []string{"/createStream", "/describeStream", "/listStreams", "/deleteStream", "/getDataEndpoint",
+	"/putMedia", "/listFragments", "/getMediaForFragmentList", "/getHLSStreamingSessionURL", "/hls/v1/"}
+
+// IsAPIPath reports whether a request is for the video API.
+func IsAPIPath(path string) bool {
+	for _, p := range apiPaths {
+		if path == p || (strings.HasSuffix(p, "/") && strings.HasPrefix(path, p)) {
+			return true
+		}
+	}
+	return false
+}
+
+// Handler serves the Kinesis Video Streams API of a store (the control plane, PutMedia, the archived media calls
+// and HLS) in its JSON and REST shapes.
+type Handler struct{ Store *Store }
+
+type apiError struct {
+	status  int
+	code    string
+	message string
+}
+
+func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var err error
+	switch r.URL.Path {
+	case "/createStream":
+		err = h.createStream(w, r)
+	case "/describeStream":
+		err = h.describeStream(w, r)
+	case "/listStreams":
+		err = writeJSON(w, map[string]any{"StreamInfoList": streamInfos(h.Store.ListStreams())})
+	case "/deleteStream":
+		err = h.deleteStream(w, r)
+	case "/getDataEndpoint":
+		err = writeJSON(w, map[string]string{"DataEndpoint": baseURL(r)})
+	case "/putMedia":
+		err = h.putMedia(w, r)
+	case "/listFragments":
+		err = h.listFragments(w, r)
+	case "/getMediaForFragmentList":
+		err = h.mediaForFragments(w, r)
+	case "/getHLSStreamingSessionURL":
+		err = h.sessionURL(w, r)
+	case "/hls/v1/getHLSMasterPlaylist.m3u8":
+		err = h.masterPlaylist(w, r)
+	case "/hls/v1/getHLSMediaPlaylist.m3u8":
+		err = h.mediaPlaylist(w, r)
+	case "/hls/v1/getTSFragment.ts":
+		err = h.tsFragment(w, r)
+	default:
+		err = &apiError{http.StatusNotFound, "ResourceNotFoundException", "no such video API call: " + r.URL.Path}
+	}
+	if err != nil {
+		writeError(w, err)
+	}
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	var ae *apiError
+	if !errors.As(err, &ae) {
+		ae = &apiError{http.StatusBadRequest, "InvalidArgumentException", err.Error()}
+		switch {
+		case errors.Is(err, ErrNotFound):
+			ae.status, ae.code = http.StatusNotFound, "ResourceNotFoundException"
+		case errors.Is(err, ErrExists):
+			ae.code = "ResourceInUseException"
+		}
+	}
+	w.Header().Set("x-amzn-ErrorType", ae.code)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(ae.status)
+	json.NewEncoder(w).Encode(map[string]string{"__type": ae.code, "message": ae.message})
+}
+
+func (e *apiError) Error() string { return e.message }
+
+func writeJSON(w http.ResponseWriter, v any) error {
+	w.Header().Set("Content-Type", "application/json")
+	return json.NewEncoder(w).Encode(v)
+}
+
+func readJSON(r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<20))
+	if err := dec.Decode(v); err != nil {
+		return &apiError{http.StatusBadRequest, "InvalidArgumentException", "the request body is not the JSON expected: " + err.Error()}
+	}
+	return nil
+}
+
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+func streamInfos(list []Stream) []map[string]any {
+	out := make([]map[string]any, 0, len(list))
+	for _, st := range list {
+		out = append(out, streamInfo(st))
+	}
+	return out
+}
+
+func streamInfo(st Stream) map[string]any {
+	return map[string]any{"StreamName": st.Name, "StreamARN": st.ARN, "MediaType": st.MediaType,
+		"DeviceName": st.DeviceName, "DataRetentionInHours": st.RetentionHours, "Status": "ACTIVE",
+		"Version": st.Version, "CreationTime": float64(st.Created.UnixMilli()) / 1000}
+}
+
+func (h Handler) createStream(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		StreamName           string
+		MediaType            string
+		DeviceName           string
+		DataRetentionInHours int
+	}
+	if err := readJSON(r, &in); err != nil {
+		return err
+	}
+	st, err := h.Store.CreateStream(CreateInput{Name: in.StreamName, MediaType: in.MediaType, DeviceName: in.DeviceName,
+		RetentionHours: in.DataRetentionInHours})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, map[string]string{"StreamARN": st.ARN})
+}
+
+// streamName reads StreamName (or the name at the end of StreamARN) from a request body.
+func (h Handler) streamName(r *http.Request, extra any) (string, error) {
+	var in struct{ StreamName, StreamARN string }
+	body := map[string]json.RawMessage{}
+	if err := readJSON(r, &body); err != nil {
+		return "", err
+	}
+	raw, _ := json.Marshal(body)
+	json.Unmarshal(raw, &in)
+	if extra != nil {
+		if err := json.Unmarshal(raw, extra); err != nil {
+			return "", &apiError{http.StatusBadRequest, "InvalidArgumentException", err.Error()}
+		}
+	}
+	if in.StreamName == "" && in.StreamARN != "" {
+		parts := strings.Split(in.StreamARN, "/")
+		if len(parts) >= 2 {
+			in.StreamName = parts[1]
+		}
+	}
+	if in.StreamName == "" {
+		return "", &apiError{http.StatusBadRequest, "InvalidArgumentException", "StreamName or StreamARN is required"}
+	}
+	return in.StreamName, nil
+}
+
+func (h Handler) describeStream(w http.ResponseWriter, r *http.Request) error {
+	name, err := h.streamName(r, nil)
+	if err != nil {
+		return err
+	}
+	st, err := h.Store.DescribeStream(name)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, map[string]any{"StreamInfo": streamInfo(st)})
+}
+
+func (h Handler) deleteStream(w http.ResponseWriter, r *http.Request) error {
+	name, err := h.streamName(r, nil)
+	if err != nil {
+		return err
+	}
+	if err := h.Store.DeleteStream(name); err != nil {
+		return err
+	}
+	return writeJSON(w, map[string]any{})
+}
+
+// putMedia ingests the request body (MPEG-TS) and streams one JSON acknowledgement per line back as fragments
+// are received and persisted.
+func (h Handler) putMedia(w http.ResponseWriter, r *http.Request) error {
+	name := r.Header.Get("x-amzn-stream-name")
+	if name == "" {
+		return &apiError{http.StatusBadRequest, "InvalidArgumentException", "the x-amzn-stream-name header is required"}
+	}
+	start := time.Now()
+	if v := r.Header.Get("x-amzn-producer-start-timestamp"); v != "" {
+		secs, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return &apiError{http.StatusBadRequest, "InvalidArgumentException", "x-amzn-producer-start-timestamp: seconds since the epoch, e.g. 1764158400.250"}
+		}
+		start = time.UnixMilli(int64(secs * 1000))
+	}
+	if _, err := h.Store.DescribeStream(name); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	flusher, _ := w.(http.Flusher)
+	enc := json.NewEncoder(w)
+	_ = h.Store.Ingest(r.Context(), name, r.Body, start, func(a Ack) {
+		ack := map[string]any{"EventType": a.EventType, "FragmentTimecode": a.FragmentTimecode.Milliseconds()}
+		if a.FragmentNumber > 0 {
+			ack["FragmentNumber"] = strconv.FormatUint(a.FragmentNumber, 10)
+		}
+		if a.ErrorCode != "" {
+			ack["ErrorId"], ack["ErrorCode"], ack["Message"] = 4000, a.ErrorCode, a.Message
+		}
+		enc.Encode(ack)
+		if flusher != nil {
+			flusher.Flush()
+		}
+	})
+	return nil
+}
+
+func (h Handler) listFragments(w http.ResponseWriter, r *http.Request) error {
+	var sel struct {
+		FragmentSelector *struct {
+			FragmentSelectorType string
+			TimestampRange       struct{ StartTimestamp, EndTimestamp float64 }
+		}
+	}
+	name, err := h.streamName(r, &sel)
+	if err != nil {
+		return err
+	}
+	var from, to time.Time
+	if fs := sel.FragmentSelector; fs != nil {
+		from, to = secondsTime(fs.TimestampRange.StartTimestamp), secondsTime(fs.TimestampRange.EndTimestamp)
+	}
+	frags, err := h.Store.ListFragments(name, from, to)
+	if err != nil {
+		return err
+	}
+	list := make([]map[string]any, 0, len(frags))
+	for _, f := range frags {
+		list = append(list, map[string]any{"FragmentNumber": strconv.FormatUint(f.Number, 10),
+			"FragmentSizeInBytes": f.Size, "FragmentLengthInMilliseconds": f.Duration.Milliseconds(),
+			"ProducerTimestamp": float64(f.ProducerTimestamp.UnixMilli()) / 1000,
+			"ServerTimestamp":   float64(f.ServerTimestamp.UnixMilli()) / 1000})
+	}
+	return writeJSON(w, map[string]any{"Fragments": list})
+}
+
+func secondsTime(s float64) time.Time {
+	if s == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(int64(s * 1000)).UTC()
+}
+
+// mediaForFragments returns the listed fragments' media one after another (MPEG-TS joins by concatenation).
+func (h Handler) mediaForFragments(w http.ResponseWriter, r *http.Request) error {
+	var in struct{ Fragments []string }
+	name, err := h.streamName(r, &in)
+	if err != nil {
+		return err
+	}
+	if len(in.Fragments) == 0 || len(in.Fragments) > 1000 {
+		return &apiError{http.StatusBadRequest, "InvalidArgumentException", "Fragments: 1–1000 fragment numbers"}
+	}
+	var parts [][]byte
+	for _, n := range in.Fragments {
+		num, err := strconv.ParseUint(n, 10, 64)
+		if err != nil {
+			return &apiError{http.StatusBadRequest, "InvalidArgumentException", fmt.Sprintf("Fragments: %q is not a fragment number", n)}
+		}
+		media, err := h.Store.FragmentMedia(name, num)
+		if err != nil {
+			return &apiError{http.StatusNotFound, "ResourceNotFoundException", err.Error()}
+		}
+		parts = append(parts, media)
+	}
+	w.Header().Set("Content-Type", "video/mp2t")
+	for _, p := range parts {
+		w.Write(p)
+	}
+	return nil
+}
+
+// session is an HLS streaming session, carried in its token.
+type session struct {
+	Stream  string    `json:"s"`
+	Mode    string    `json:"m"`
+	Start   time.Time `json:"a,omitzero"`
+	End     time.Time `json:"b,omitzero"`
+	Expires time.Time `json:"e"`
+}
+
+func (h Handler) sessionURL(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		PlaybackMode        string
+		HLSFragmentSelector *struct {
+			TimestampRange struct{ StartTimestamp, EndTimestamp float64 }
+		}
+		Expires int
+	}
+	name, err := h.streamName(r, &in)
+	if err != nil {
+		return err
+	}
+	if _, err := h.Store.DescribeStream(name); err != nil {
+		return err
+	}
+	s := session{Stream: name, Mode: in.PlaybackMode, Expires: time.Now().Add(time.Hour)}
+	if s.Mode == "" {
+		s.Mode = Live
+	}
+	if in.Expires > 0 {
+		s.Expires = time.Now().Add(time.Duration(min(in.Expires, 43200)) * time.Second)
+	}
+	if sel := in.HLSFragmentSelector; sel != nil {
+		s.Start, s.End = secondsTime(sel.TimestampRange.StartTimestamp), secondsTime(sel.TimestampRange.EndTimestamp)
+	}
+	if _, err := h.Store.Playlist(name, s.Mode, s.Start, s.End, func(FragmentInfo) string { return "" }); err != nil {
+		return err
+	}
+	token, _ := json.Marshal(s)
+	u := baseURL(r) + "/hls/v1/getHLSMasterPlaylist.m3u8?SessionToken=" + base64.RawURLEncoding.EncodeToString(token)
+	return writeJSON(w, map[string]string{"HLSStreamingSessionURL": u})
+}
+
+func readSession(r *http.Request) (session, error) {
+	var s session
+	raw, err := base64.RawURLEncoding.DecodeString(r.URL.Query().Get("SessionToken"))
+	if err == nil {
+		err = json.Unmarshal(raw, &s)
+	}
+	if err != nil || s.Stream == "" {
+		return s, &apiError{http.StatusBadRequest, "InvalidArgumentException", "SessionToken: not a session token"}
+	}
+	if time.Now().After(s.Expires) {
+		return s, &apiError{http.StatusForbidden, "NotAuthorizedException", "the session expired; ask for a new URL"}
+	}
+	return s, nil
+}
+
+func (h Handler) masterPlaylist(w http.ResponseWriter, r *http.Request) error {
+	if _, err := readSession(r); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/vnd.apple.mpegurl")
+	fmt.Fprintf(w, "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-STREAM-INF:BANDWIDTH=2000000\ngetHLSMediaPlaylist.m3u8?SessionToken=%s\n",
+		url.QueryEscape(r.URL.Query().Get("SessionToken")))
+	return nil
+}
+
+func (h Handler) mediaPlaylist(w http.ResponseWriter, r *http.Request) error {
+	s, err := readSession(r)
+	if err != nil {
+		return err
+	}
+	token := url.QueryEscape(r.URL.Query().Get("SessionToken"))
+	text, err := h.Store.Playlist(s.Stream, s.Mode, s.Start, s.End, func(f FragmentInfo) string {
+		return fmt.Sprintf("getTSFragment.ts?SessionToken=%s&FragmentNumber=%d", token, f.Number)
+	})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/vnd.apple.mpegurl")
+	_, err = w.Write([]byte(text))
+	return err
+}
+
+func (h Handler) tsFragment(w http.ResponseWriter, r *http.Request) error {
+	s, err := readSession(r)
+	if err != nil {
+		return err
+	}
+	n, err := strconv.ParseUint(r.URL.Query().Get("FragmentNumber"), 10, 64)
+	if err != nil {
+		return &apiError{http.StatusBadRequest, "InvalidArgumentException", "FragmentNumber: not a fragment number"}
+	}
+	media, err := h.Store.FragmentMedia(s.Stream, n)
+	if err != nil {
+		return &apiError{http.StatusNotFound, "ResourceNotFoundException", err.Error()}
+	}
+	w.Header().Set("Content-Type", "video/mp2t")
+	w.Header().Set("Content-Length", strconv.Itoa(len(media)))
+	_, err = w.Write(media)
+	return err
+}

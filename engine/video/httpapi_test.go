@@ -1,0 +1,110 @@
+package video
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/shardlab/shardlab/samples"
+)
+
+func post(t *testing.T, srv *httptest.Server, path string, body any) (int, map[string]any) {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	resp, err := http.Post(srv.URL+path, "application/json", bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out := map[string]any{}
+	json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
+
+// TestAPIIngestListAndPlayOverHLS: a stream made through the API takes the sample through PutMedia (one
+// acknowledgement per line), lists its fragments, and plays back over HLS — ffprobe, a plain HLS client, reads
+// every frame of the ON_DEMAND session.
+func TestAPIIngestListAndPlayOverHLS(t *testing.T) {
+	eng := openEngine(t, filepath.Join(t.TempDir(), "shardlab.db"))
+	store, err := Open(eng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(Handler{Store: store})
+	defer srv.Close()
+	if code, out := post(t, srv, "/createStream", map[string]any{"StreamName": "cam", "DataRetentionInHours": 2, "MediaType": "video/h264"}); code != 200 || out["StreamARN"] == "" {
+		t.Fatalf("create: %d %v", code, out)
+	}
+	if code, out := post(t, srv, "/createStream", map[string]any{"StreamName": "bad name"}); code != 400 || !strings.Contains(out["message"].(string), "StreamName") {
+		t.Fatalf("bad name: %d %v", code, out)
+	}
+	data, _ := samples.FS.ReadFile("testpattern.ts")
+	req, _ := http.NewRequest("POST", srv.URL+"/putMedia", bytes.NewReader(data))
+	req.Header.Set("x-amzn-stream-name", "cam")
+	req.Header.Set("x-amzn-producer-start-timestamp", "1764158400")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	persisted := 0
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		var ack map[string]any
+		json.Unmarshal(sc.Bytes(), &ack)
+		if ack["EventType"] == AckPersisted {
+			persisted++
+		}
+	}
+	resp.Body.Close()
+	if persisted != 5 {
+		t.Fatalf("%d PERSISTED acks", persisted)
+	}
+	if _, out := post(t, srv, "/listFragments", map[string]any{"StreamName": "cam"}); len(out["Fragments"].([]any)) != 5 {
+		t.Fatalf("fragments %v", out)
+	}
+	code, out := post(t, srv, "/getHLSStreamingSessionURL", map[string]any{"StreamName": "cam", "PlaybackMode": "ON_DEMAND",
+		"HLSFragmentSelector": map[string]any{"TimestampRange": map[string]any{"StartTimestamp": 1764158400, "EndTimestamp": 1764158460}}})
+	hlsURL, _ := out["HLSStreamingSessionURL"].(string)
+	if code != 200 || hlsURL == "" {
+		t.Fatalf("session: %d %v", code, out)
+	}
+	media, err := http.Get(strings.Replace(hlsURL, "getHLSMasterPlaylist", "getHLSMediaPlaylist", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, _ := io.ReadAll(media.Body)
+	media.Body.Close()
+	if !strings.Contains(string(text), "#EXT-X-ENDLIST") || strings.Count(string(text), "getTSFragment.ts") != 5 {
+		t.Fatalf("media playlist:\n%s", text)
+	}
+	if _, err := exec.LookPath("ffprobe"); err == nil {
+		out, err := exec.Command("ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+			"-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", hlsURL).Output()
+		if first, _, _ := strings.Cut(string(out), "\n"); err != nil || first != "250" {
+			t.Fatalf("ffprobe over HLS: %q %v", out, err)
+		}
+	}
+	bad, _ := http.Get(srv.URL + "/hls/v1/getHLSMediaPlaylist.m3u8?SessionToken=nonsense")
+	if bad.StatusCode != 400 {
+		t.Fatalf("a made-up session: %d", bad.StatusCode)
+	}
+	bad.Body.Close()
+	req, _ = http.NewRequest("POST", srv.URL+"/putMedia", strings.NewReader("not a transport stream"))
+	req.Header.Set("x-amzn-stream-name", "cam")
+	resp, _ = http.DefaultClient.Do(req)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), `"EventType":"ERROR"`) {
+		t.Fatalf("garbage put: %s", body)
+	}
+	if !IsAPIPath("/hls/v1/getTSFragment.ts") || !IsAPIPath("/putMedia") || IsAPIPath("/") {
+		t.Fatal("IsAPIPath")
+	}
+}
