@@ -2,6 +2,9 @@
 GO         ?= go
 BIN        := bin/shardlab
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# go-mpv v0.4.0 names two libmpv 0.36 calls Debian 12's libmpv 0.35 lacks: a header shim declares them (and
+# internal/mpvcompat defines them) when the system's libmpv is older; every build and test goes through it.
+export CGO_CFLAGS := -I$(CURDIR)/internal/mpvcompat/include $(CGO_CFLAGS)
 # Tests never write to the user's home: each run gets throwaway XDG config, cache and data dirs, removed after.
 TESTENV    := home=$$(mktemp -d -t shardlab-test-XXXXXX) && trap 'rm -rf "$$home"' EXIT && \
 	XDG_CONFIG_HOME=$$home/config XDG_CACHE_HOME=$$home/cache XDG_DATA_HOME=$$home/data
