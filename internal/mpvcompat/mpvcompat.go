@@ -5,7 +5,7 @@
 package mpvcompat
 
 /*
-#cgo pkg-config: mpv
+#cgo LDFLAGS: -lmpv
 #include <mpv/client.h>
 #if MPV_CLIENT_API_VERSION < MPV_MAKE_VERSION(2, 1)
 int64_t mpv_get_time_ns(mpv_handle *ctx) { return mpv_get_time_us(ctx) * 1000; }
