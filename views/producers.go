@@ -318,7 +318,7 @@ func (f *producerForm) config(stream string) (loadgen.Config, error) {
 	return cfg, cfg.Validate()
 }
 
-// sampleFiles lists the files of the samples directory the file template can replay, relative to the data
+// sampleFiles lists the text files of the samples directory the file template can replay, relative to the data
 // directory so the workspace keeps working if the directory moves.
 func sampleFiles(dataDir, dir string) []string {
 	entries, err := os.ReadDir(dir)
@@ -327,6 +327,11 @@ func sampleFiles(dataDir, dir string) []string {
 	}
 	var out []string
 	for _, e := range entries {
+		switch filepath.Ext(e.Name()) {
+		case ".ndjson", ".jsonl", ".json", ".log", ".csv", ".txt": // lines a producer can replay, not the video sample
+		default:
+			continue
+		}
 		if e.IsDir() {
 			continue
 		}
