@@ -191,10 +191,6 @@ func (e *Engine) Path() string {
 	return e.db.Path()
 }
 
-// Storage is the engine's database, for the engine's own subpackages that keep buckets of their own (engine/video
-// keeps video fragments there); everything else goes through the engine's API.
-func (e *Engine) Storage() *storage.DB { return e.db }
-
 // DiskSize is the data file's size in bytes.
 func (e *Engine) DiskSize() int64 { return e.db.Size() }
 

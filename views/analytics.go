@@ -2,7 +2,6 @@ package views
 
 import (
 	"fmt"
-	"io"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -10,7 +9,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/shardlab/shardlab/engine"
@@ -298,30 +296,8 @@ func (s *analyticsScreen) refreshAndSelect(name string) {
 
 // importApp reads an application's JSON (the samples, say) and creates it, stopped.
 func (s *analyticsScreen) importApp() {
-	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
-		if err != nil || r == nil {
-			return
-		}
-		background(func() (analytics.AppSpec, error) { // read off the UI goroutine
-			defer r.Close()
-			b, err := io.ReadAll(io.LimitReader(r, 1<<20))
-			if err != nil {
-				return analytics.AppSpec{}, err
-			}
-			return s.env.Analytics.Import(b)
-		}, func(spec analytics.AppSpec, err error) {
-			if err != nil {
-				showError("Import analytics application", err, s.win)
-				return
-			}
-			s.refreshAndSelect(spec.Name)
-		})
-	}, s.win)
-	d.SetFilter(storage.NewExtensionFileFilter([]string{".json"}))
-	if dir, err := storage.ListerForURI(storage.NewFileURI(s.env.DataDir + "/samples/analytics")); err == nil {
-		d.SetLocation(dir)
-	}
-	d.Show()
+	openJSON(s.win, "Import analytics application", s.env.DataDir+"/samples/analytics", s.env.Analytics.Import,
+		func(spec analytics.AppSpec) { s.refreshAndSelect(spec.Name) })
 }
 
 func (s *analyticsScreen) exportApp() {

@@ -2,14 +2,12 @@ package views
 
 import (
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/shardlab/shardlab/engine/delivery"
@@ -260,30 +258,8 @@ func (s *deliveryScreen) askDelete() {
 
 // importSpec reads a pipeline from a JSON file and creates it, stopped.
 func (s *deliveryScreen) importSpec() {
-	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
-		if err != nil || r == nil {
-			return
-		}
-		background(func() (delivery.Spec, error) { // the file is read off the UI goroutine
-			defer r.Close()
-			b, err := io.ReadAll(io.LimitReader(r, 1<<20))
-			if err != nil {
-				return delivery.Spec{}, err
-			}
-			return s.env.Deliveries.Import(b)
-		}, func(spec delivery.Spec, err error) {
-			if err != nil {
-				showError("Import pipeline", err, s.win)
-				return
-			}
-			s.selected = spec.Name
-		})
-	}, s.win)
-	d.SetFilter(storage.NewExtensionFileFilter([]string{".json"}))
-	if dir, err := storage.ListerForURI(storage.NewFileURI(s.env.DataDir + "/samples/pipelines")); err == nil {
-		d.SetLocation(dir)
-	}
-	d.Show()
+	openJSON(s.win, "Import pipeline", s.env.DataDir+"/samples/pipelines", s.env.Deliveries.Import,
+		func(spec delivery.Spec) { s.selected = spec.Name })
 }
 
 // exportSpec writes the selected pipeline's JSON to a file.

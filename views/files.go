@@ -497,25 +497,3 @@ func enable(b *widget.Button, on bool) {
 		b.Disable()
 	}
 }
-
-// saveFile asks where to save data (offering name) and writes it off the UI goroutine; what fails is shown as what.
-func saveFile(win fyne.Window, what, name string, data []byte) {
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-		if err != nil || w == nil {
-			return
-		}
-		background(func() (struct{}, error) {
-			_, err := w.Write(data)
-			if cerr := w.Close(); err == nil {
-				err = cerr
-			}
-			return struct{}{}, err
-		}, func(_ struct{}, err error) {
-			if err != nil {
-				showError(what, err, win)
-			}
-		})
-	}, win)
-	d.SetFileName(name)
-	d.Show()
-}

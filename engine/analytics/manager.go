@@ -356,7 +356,5 @@ func (m *Manager) persistLocked(name string, s *storedApp) error {
 	if err != nil {
 		return err
 	}
-	return m.eng.UpdateCheckpoints(context.Background(), storeNamespace, func(map[string][]byte) (map[string][]byte, error) {
-		return map[string][]byte{name: b}, nil
-	})
+	return m.eng.PutCheckpoint(context.Background(), engine.Checkpoint{Namespace: storeNamespace, Key: name, Value: b})
 }

@@ -368,7 +368,5 @@ func (m *Manager) persist(name string, s *stored) error {
 	if err != nil {
 		return err
 	}
-	return m.eng.UpdateCheckpoints(context.Background(), storeNamespace, func(map[string][]byte) (map[string][]byte, error) {
-		return map[string][]byte{name: b}, nil
-	})
+	return m.eng.PutCheckpoint(context.Background(), engine.Checkpoint{Namespace: storeNamespace, Key: name, Value: b})
 }

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/shardlab/shardlab/engine"
-	"github.com/shardlab/shardlab/engine/storage"
 )
 
 // Stream is a video stream as described: Kinesis Video Streams' fields, and what it holds.
@@ -57,7 +56,6 @@ var (
 // Store keeps the video streams and their fragments in the engine's database. Safe for concurrent use.
 type Store struct {
 	eng *engine.Engine
-	db  *storage.DB
 
 	mu      sync.Mutex
 	streams map[string]*Stream
@@ -66,18 +64,19 @@ type Store struct {
 
 // Open loads the video streams of an engine.
 func Open(eng *engine.Engine) (*Store, error) {
-	s := &Store{eng: eng, db: eng.Storage(), streams: map[string]*Stream{}}
-	err := s.db.View(func(tx *storage.ReadTx) error {
-		return tx.ForEachVideoStream(func(name string, meta []byte) error {
-			var st Stream
-			if err := json.Unmarshal(meta, &st); err != nil {
-				return fmt.Errorf("video stream %s: %w", name, err)
-			}
-			s.streams[name] = &st
-			return nil
-		})
-	})
-	return s, err
+	s := &Store{eng: eng, streams: map[string]*Stream{}}
+	stored, err := eng.VideoStreams()
+	if err != nil {
+		return nil, err
+	}
+	for name, meta := range stored {
+		var st Stream
+		if err := json.Unmarshal(meta, &st); err != nil {
+			return nil, fmt.Errorf("video stream %s: %w", name, err)
+		}
+		s.streams[name] = &st
+	}
+	return s, nil
 }
 
 // CreateInput is what CreateStream takes.
@@ -122,7 +121,7 @@ func (s *Store) save(st *Stream) error {
 	if err != nil {
 		return err
 	}
-	return s.db.Update(func(tx *storage.Tx) error { return tx.PutVideoStream(st.Name, b) })
+	return s.eng.PutVideoStream(st.Name, b)
 }
 
 // DescribeStream returns a stream.
@@ -155,7 +154,7 @@ func (s *Store) DeleteStream(name string) error {
 	if s.streams[name] == nil {
 		return fmt.Errorf("%w: %s", ErrNotFound, name)
 	}
-	if err := s.db.Update(func(tx *storage.Tx) error { return tx.DeleteVideoStream(name) }); err != nil {
+	if err := s.eng.DeleteVideoStream(name); err != nil {
 		return err
 	}
 	delete(s.streams, name)
@@ -180,17 +179,12 @@ func (s *Store) PutFragment(name string, f Fragment, producer time.Time) (Fragme
 		next.Fragments++
 		next.Bytes += int64(len(f.Data))
 	}
-	meta, _ := json.Marshal(info)       // plain fields: cannot fail
+	var meta []byte // nil: the fragment is not kept
+	if persisted {
+		meta, _ = json.Marshal(info) // plain fields: cannot fail
+	}
 	streamMeta, _ := json.Marshal(next) // likewise
-	err := s.db.Update(func(tx *storage.Tx) error {
-		if persisted {
-			if err := tx.PutFragment(name, info.Number, meta, f.Data); err != nil {
-				return err
-			}
-		}
-		return tx.PutVideoStream(name, streamMeta)
-	})
-	if err != nil {
+	if err := s.eng.PutVideoFragment(name, info.Number, meta, f.Data, streamMeta); err != nil {
 		return FragmentInfo{}, false, err
 	}
 	*st = next
@@ -204,20 +198,20 @@ func (s *Store) ListFragments(name string, from, to time.Time) ([]FragmentInfo, 
 		return nil, err
 	}
 	var out []FragmentInfo
-	err := s.db.View(func(tx *storage.ReadTx) error {
-		var ferr error
-		tx.ScanFragments(name, 0, func(_ uint64, meta []byte) bool {
-			var fi FragmentInfo
-			if ferr = json.Unmarshal(meta, &fi); ferr != nil {
-				return false
-			}
-			if (from.IsZero() || !fi.ProducerTimestamp.Before(from)) && (to.IsZero() || !fi.ProducerTimestamp.After(to)) {
-				out = append(out, fi)
-			}
-			return true
-		})
-		return ferr
+	var ferr error
+	err := s.eng.VideoFragments(name, func(_ uint64, meta []byte) bool {
+		var fi FragmentInfo
+		if ferr = json.Unmarshal(meta, &fi); ferr != nil {
+			return false
+		}
+		if (from.IsZero() || !fi.ProducerTimestamp.Before(from)) && (to.IsZero() || !fi.ProducerTimestamp.After(to)) {
+			out = append(out, fi)
+		}
+		return true
 	})
+	if err == nil {
+		err = ferr
+	}
 	return out, err
 }
 
@@ -226,11 +220,7 @@ func (s *Store) FragmentMedia(name string, number uint64) ([]byte, error) {
 	if _, err := s.DescribeStream(name); err != nil {
 		return nil, err
 	}
-	var media []byte
-	err := s.db.View(func(tx *storage.ReadTx) error {
-		media = tx.FragmentMedia(name, number)
-		return nil
-	})
+	media, err := s.eng.VideoFragmentMedia(name, number)
 	if err == nil && media == nil {
 		err = fmt.Errorf("fragment %d of %s: not stored (never, or trimmed by retention)", number, name)
 	}
@@ -246,18 +236,14 @@ func (s *Store) Trim(now time.Time) (int, error) {
 			continue
 		}
 		cutoff := now.Add(-time.Duration(st.RetentionHours) * time.Hour)
-		var trimmed, bytes int
-		err := s.db.Update(func(tx *storage.Tx) error {
-			var err error
-			trimmed, err = tx.TrimFragments(st.Name, 1000, func(meta []byte) bool {
-				var fi FragmentInfo
-				if json.Unmarshal(meta, &fi) != nil || !fi.ServerTimestamp.Before(cutoff) {
-					return false
-				}
-				bytes += fi.Size
-				return true
-			})
-			return err
+		bytes := 0
+		trimmed, err := s.eng.TrimVideoFragments(st.Name, 1000, func(meta []byte) bool {
+			var fi FragmentInfo
+			if json.Unmarshal(meta, &fi) != nil || !fi.ServerTimestamp.Before(cutoff) {
+				return false
+			}
+			bytes += fi.Size
+			return true
 		})
 		if err != nil {
 			return total, err

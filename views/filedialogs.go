@@ -1,0 +1,61 @@
+package views
+
+import (
+	"io"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
+)
+
+// saveFile asks where to save data (offering name) and writes it off the UI goroutine; what fails is shown as what.
+func saveFile(win fyne.Window, what, name string, data []byte) {
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil || w == nil {
+			return
+		}
+		background(func() (struct{}, error) {
+			_, err := w.Write(data)
+			if cerr := w.Close(); err == nil {
+				err = cerr
+			}
+			return struct{}{}, err
+		}, func(_ struct{}, err error) {
+			if err != nil {
+				showError(what, err, win)
+			}
+		})
+	}, win)
+	d.SetFileName(name)
+	d.Show()
+}
+
+// openJSON asks for a JSON file, starting in dir; reads it (up to 1 MiB) and hands it to use, both off the UI
+// goroutine; then calls then on the UI goroutine with use's result, or shows what failed as what.
+func openJSON[T any](win fyne.Window, what, dir string, use func([]byte) (T, error), then func(T)) {
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			return
+		}
+		background(func() (T, error) {
+			defer r.Close()
+			b, err := io.ReadAll(io.LimitReader(r, 1<<20))
+			if err != nil {
+				var zero T
+				return zero, err
+			}
+			return use(b)
+		}, func(v T, err error) {
+			if err != nil {
+				showError(what, err, win)
+				return
+			}
+			then(v)
+		})
+	}, win)
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".json"}))
+	if lister, err := storage.ListerForURI(storage.NewFileURI(dir)); err == nil {
+		d.SetLocation(lister)
+	}
+	d.Show()
+}
