@@ -1,0 +1,260 @@
+package video
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// CameraSource is what a camera producer captures.
+type CameraSource string
+
+// Camera sources.
+const (
+	SourceTestPattern CameraSource = "testpattern" // ffmpeg's moving test picture with a running clock
+	SourceWebcam      CameraSource = "webcam"      // a video device (/dev/video0 on Linux)
+	SourceScreen      CameraSource = "screen"      // the desktop
+)
+
+// CameraOptions say what to capture and how; zero values take the defaults (640×360 at 25 frames/s).
+type CameraOptions struct {
+	Source CameraSource
+	Device string // the webcam (e.g. /dev/video0) or the display (e.g. :0); empty: the first webcam, $DISPLAY
+	Width  int
+	Height int
+	FPS    int
+	// FragmentDuration is the key-frame interval, so the fragments run this long; zero: DefaultFragmentDuration.
+	FragmentDuration time.Duration
+}
+
+// ErrNoFFmpeg is returned when ffmpeg is not installed: the camera producer runs it.
+var ErrNoFFmpeg = errors.New("ffmpeg is not installed (on Debian or Ubuntu: sudo apt install ffmpeg; macOS: brew install ffmpeg)")
+
+// FFmpeg returns the path of the ffmpeg the camera producer runs.
+func FFmpeg() (string, error) {
+	path, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		return "", ErrNoFFmpeg
+	}
+	return path, nil
+}
+
+// Webcams lists the video capture devices found (on Linux, /dev/video*).
+func Webcams() []string {
+	if runtime.GOOS != "linux" {
+		return nil
+	}
+	found, _ := filepath.Glob("/dev/video*")
+	slices.Sort(found)
+	return found
+}
+
+func (o CameraOptions) withDefaults() CameraOptions {
+	if o.Width <= 0 || o.Height <= 0 {
+		o.Width, o.Height = 640, 360
+	}
+	if o.FPS <= 0 {
+		o.FPS = 25
+	}
+	if o.FragmentDuration <= 0 {
+		o.FragmentDuration = DefaultFragmentDuration
+	}
+	return o
+}
+
+// CameraArgs are ffmpeg's arguments for a capture: H.264 in MPEG-TS on standard output, with a key frame every
+// fragment duration and no B-frame delay, so fragments cut on time and play soon after they are captured.
+func CameraArgs(o CameraOptions) ([]string, error) {
+	o = o.withDefaults()
+	switch {
+	case o.Width > 3840 || o.Height > 2160 || o.Width%2 != 0 || o.Height%2 != 0:
+		return nil, fmt.Errorf("size: %d×%d must be even and at most 3840×2160", o.Width, o.Height)
+	case o.FPS > 60:
+		return nil, fmt.Errorf("FPS: %d, at most 60", o.FPS)
+	}
+	size := fmt.Sprintf("%dx%d", o.Width, o.Height)
+	args := []string{"-hide_banner", "-loglevel", "error", "-nostdin"}
+	switch o.Source {
+	case SourceTestPattern:
+		args = append(args, "-re", "-f", "lavfi", "-i", fmt.Sprintf("testsrc2=size=%s:rate=%d", size, o.FPS))
+	case SourceWebcam:
+		dev := o.Device
+		switch runtime.GOOS {
+		case "darwin":
+			if dev == "" {
+				dev = "0"
+			}
+			args = append(args, "-f", "avfoundation", "-framerate", fmt.Sprint(o.FPS), "-i", dev)
+		case "windows":
+			if dev == "" {
+				return nil, errors.New("Device: name the webcam (ffmpeg -list_devices true -f dshow -i dummy lists them)")
+			}
+			args = append(args, "-f", "dshow", "-i", "video="+dev)
+		default:
+			if dev == "" {
+				cams := Webcams()
+				if len(cams) == 0 {
+					return nil, errors.New("webcam: no video device found (/dev/video*)")
+				}
+				dev = cams[0]
+			}
+			args = append(args, "-f", "v4l2", "-framerate", fmt.Sprint(o.FPS), "-i", dev)
+		}
+	case SourceScreen:
+		switch runtime.GOOS {
+		case "darwin":
+			args = append(args, "-f", "avfoundation", "-framerate", fmt.Sprint(o.FPS), "-i", "1")
+		case "windows":
+			args = append(args, "-f", "gdigrab", "-framerate", fmt.Sprint(o.FPS), "-i", "desktop")
+		default:
+			dev := o.Device
+			if dev == "" {
+				dev = os.Getenv("DISPLAY")
+			}
+			if dev == "" {
+				return nil, errors.New("screen: no X display ($DISPLAY is not set)")
+			}
+			args = append(args, "-f", "x11grab", "-framerate", fmt.Sprint(o.FPS), "-i", dev)
+		}
+	default:
+		return nil, fmt.Errorf("Source: %q is not testpattern, webcam or screen", o.Source)
+	}
+	gop := fmt.Sprint(max(1, int(o.FragmentDuration.Seconds()*float64(o.FPS))))
+	// scale keeps whatever the device gives inside the size asked for, with even sides as x264 needs
+	scale := fmt.Sprintf("scale=w=%d:h=%d:force_original_aspect_ratio=decrease:force_divisible_by=2,format=yuv420p", o.Width, o.Height)
+	args = append(args, "-an", "-vf", scale, "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
+		"-g", gop, "-keyint_min", gop, "-sc_threshold", "0", "-bf", "0", "-f", "mpegts", "pipe:1")
+	return args, nil
+}
+
+// CameraStats is how a camera producer is doing.
+type CameraStats struct {
+	Running   bool
+	Fragments int64
+	Bytes     int64
+	Err       error // why it stopped, if it failed
+}
+
+// Camera is a running capture: ffmpeg's output ingested into a stream.
+type Camera struct {
+	cancel    context.CancelFunc
+	done      chan struct{}
+	fragments atomic.Int64
+	bytes     atomic.Int64
+
+	mu  sync.Mutex
+	err error
+}
+
+// StartCamera runs ffmpeg to capture a source into a stream, until Stop or the capture ends.
+func (s *Store) StartCamera(stream string, o CameraOptions) (*Camera, error) {
+	if _, err := s.DescribeStream(stream); err != nil {
+		return nil, err
+	}
+	ffmpeg, err := FFmpeg()
+	if err != nil {
+		return nil, err
+	}
+	args, err := CameraArgs(o)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, ffmpeg, args...)
+	var stderr tail
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		cancel()
+		return nil, fmt.Errorf("start ffmpeg: %w", err)
+	}
+	c := &Camera{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(c.done)
+		counted := &countingReader{r: out}
+		// the key frames come every fragment duration, so the fragmenter's cut at the first one past its target
+		// gives fragments of that length
+		ierr := s.Ingest(ctx, stream, counted, time.Now(), func(a Ack) {
+			if a.EventType == AckPersisted {
+				c.fragments.Add(1)
+				c.bytes.Store(counted.n)
+			}
+		})
+		_, _ = io.Copy(io.Discard, out) // let ffmpeg finish writing before Wait closes the pipe
+		werr := cmd.Wait()
+		if ctx.Err() != nil {
+			return // stopped: not a failure
+		}
+		switch {
+		case werr != nil && stderr.String() != "":
+			c.setErr(fmt.Errorf("ffmpeg: %s", stderr.String()))
+		case werr != nil:
+			c.setErr(fmt.Errorf("ffmpeg: %w", werr))
+		case ierr != nil:
+			c.setErr(ierr)
+		}
+	}()
+	return c, nil
+}
+
+func (c *Camera) setErr(err error) {
+	c.mu.Lock()
+	c.err = err
+	c.mu.Unlock()
+}
+
+// Stats reports the fragments stored so far and whether the capture still runs.
+func (c *Camera) Stats() CameraStats {
+	st := CameraStats{Fragments: c.fragments.Load(), Bytes: c.bytes.Load()}
+	select {
+	case <-c.done:
+	default:
+		st.Running = true
+	}
+	c.mu.Lock()
+	st.Err = c.err
+	c.mu.Unlock()
+	return st
+}
+
+// Stop ends the capture and waits for ffmpeg to exit; fragments already cut stay stored.
+func (c *Camera) Stop() {
+	c.cancel()
+	<-c.done
+}
+
+// tail keeps the last lines ffmpeg wrote to stderr, to say why it failed.
+type tail struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+func (t *tail) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > 2048 {
+		t.buf = t.buf[len(t.buf)-2048:]
+	}
+	return len(p), nil
+}
+
+func (t *tail) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return strings.TrimSpace(string(t.buf))
+}

@@ -1,0 +1,86 @@
+package video
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestCameraArgs(t *testing.T) {
+	args, err := CameraArgs(CameraOptions{Source: SourceTestPattern, FPS: 10, FragmentDuration: 3 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	joined := strings.Join(args, " ")
+	for _, want := range []string{"-re -f lavfi -i testsrc2=size=640x360:rate=10", "-g 30 -keyint_min 30", "-f mpegts pipe:1", "-bf 0"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("%q lacks %q", joined, want)
+		}
+	}
+	t.Setenv("DISPLAY", ":77")
+	if args, err := CameraArgs(CameraOptions{Source: SourceScreen}); err != nil || !slices.Contains(args, ":77") {
+		t.Errorf("screen capture: %v %v", args, err)
+	}
+	for _, bad := range []CameraOptions{{Source: "radio"}, {Source: SourceTestPattern, Width: 641, Height: 360},
+		{Source: SourceTestPattern, FPS: 120}, {Source: SourceWebcam, Device: ""}} {
+		if bad.Source == SourceWebcam && len(Webcams()) > 0 {
+			continue // this machine has a webcam: the default is fine
+		}
+		if _, err := CameraArgs(bad); err == nil {
+			t.Errorf("%+v accepted", bad)
+		}
+	}
+	t.Setenv("DISPLAY", "")
+	if _, err := CameraArgs(CameraOptions{Source: SourceScreen}); err == nil || !strings.Contains(err.Error(), "DISPLAY") {
+		t.Errorf("screen capture without a display: %v", err)
+	}
+}
+
+// TestCameraCapturesATestPatternIntoFragments runs ffmpeg's test pattern live into a stream: fragments arrive while
+// it runs, about one per fragment duration, and stopping ends ffmpeg without an error.
+func TestCameraCapturesATestPatternIntoFragments(t *testing.T) {
+	if _, err := FFmpeg(); err != nil {
+		t.Skip(err)
+	}
+	s, err := Open(openEngine(t, filepath.Join(t.TempDir(), "shardlab.db")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.StartCamera("nope", CameraOptions{Source: SourceTestPattern}); err == nil {
+		t.Fatal("a camera into a missing stream started")
+	}
+	if _, err := s.CreateStream(CreateInput{Name: "cam", RetentionHours: 1}); err != nil {
+		t.Fatal(err)
+	}
+	cam, err := s.StartCamera("cam", CameraOptions{Source: SourceTestPattern, Width: 320, Height: 180, FPS: 10,
+		FragmentDuration: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for cam.Stats().Fragments < 2 {
+		if st := cam.Stats(); !st.Running {
+			t.Fatalf("the capture ended: %v", st.Err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("fragments after 20 s: %+v", cam.Stats())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	cam.Stop()
+	st := cam.Stats()
+	if st.Running || st.Err != nil || st.Bytes == 0 {
+		t.Fatalf("after stop: %+v", st)
+	}
+	frags, err := s.ListFragments("cam", time.Time{}, time.Time{})
+	if err != nil || int64(len(frags)) != st.Fragments {
+		t.Fatalf("%d fragments stored, %d counted: %v", len(frags), st.Fragments, err)
+	}
+	for _, f := range frags[:len(frags)-1] { // the last may be cut short by the stop
+		if f.Duration < 1900*time.Millisecond || f.Duration > 2100*time.Millisecond {
+			t.Errorf("fragment %d runs %v, want about 2 s", f.Number, f.Duration)
+		}
+	}
+}

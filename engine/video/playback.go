@@ -1,0 +1,53 @@
+package video
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"time"
+)
+
+// PlaybackServer serves a store's HLS sessions on a loopback port of its own, for the app's embedded player: it
+// plays whether or not the in-app API is on, and its URLs never leave the machine.
+type PlaybackServer struct {
+	store *Store
+	base  string
+	srv   *http.Server
+}
+
+// ServePlayback starts a playback server on a free loopback port.
+func ServePlayback(store *Store) (*PlaybackServer, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	p := &PlaybackServer{store: store, base: "http://" + ln.Addr().String(),
+		srv: &http.Server{Handler: Handler{Store: store}, ReadHeaderTimeout: 10 * time.Second}}
+	go func() {
+		if err := p.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return // the player then reports that it cannot open the URL
+		}
+	}()
+	return p, nil
+}
+
+// URL is an HLS session URL for a stream, as GetHLSStreamingSessionURL would give: mode LIVE, LIVE_REPLAY (from
+// start) or ON_DEMAND (start to end). It fails, saying why, when the session could not play.
+func (p *PlaybackServer) URL(stream, mode string, start, end time.Time) (string, error) {
+	if _, err := p.store.Playlist(stream, mode, start, end, func(FragmentInfo) string { return "" }); err != nil {
+		return "", err
+	}
+	// a player left open overnight keeps playing: the session lasts as long as KVS allows (12 h)
+	token, _ := json.Marshal(session{Stream: stream, Mode: mode, Start: start, End: end, Expires: time.Now().Add(12 * time.Hour)})
+	return p.base + "/hls/v1/getHLSMasterPlaylist.m3u8?SessionToken=" + base64.RawURLEncoding.EncodeToString(token), nil
+}
+
+// Close stops serving, letting segments in flight finish for a moment.
+func (p *PlaybackServer) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	return p.srv.Shutdown(ctx)
+}
