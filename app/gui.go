@@ -106,9 +106,21 @@ func runGUI(args []string) error {
 		showStartupError(err)
 		return err
 	}
+	if seeded {
+		seedVideo(videos)
+	}
 	trimCtx, stopTrim := context.WithCancel(context.Background())
 	defer stopTrim()
 	go videos.TrimEvery(trimCtx, time.Minute)
+	cameras := video.NewCameras(videos)
+	defer cameras.StopAll() // before eng.Close: the fragments being cut are stored
+	var playbackURL func(stream, mode string, from, to time.Time) (string, error)
+	if playback, err := video.ServePlayback(videos); err == nil {
+		defer playback.Close()
+		playbackURL = playback.URL
+	} else {
+		fmt.Fprintln(os.Stderr, "video playback is off:", err)
+	}
 	api := startInAppAPI(eng, cfg.api, firehoseapi.New(eng, deliveries, firehoseapi.Options{BucketsDir: bucketsDir(cfg.dataDir)}),
 		video.Handler{Store: videos})
 	defer api.stop()
@@ -119,7 +131,7 @@ func runGUI(args []string) error {
 	win := a.NewWindow("Shardlab")
 	env := views.Env{Engine: eng, Generators: gens, DataDir: cfg.dataDir, Version: version,
 		SampleDir: samplesDir(cfg.dataDir), API: api.status, Deliveries: deliveries,
-		Analytics: apps}
+		Analytics: apps, Video: videos, Cameras: cameras, Playback: playbackURL}
 	shell := views.NewShell(a, win, env)
 	win.SetContent(shell.Content())
 	win.Resize(views.WindowSize(a))

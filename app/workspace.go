@@ -1,14 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/engine/loadgen"
+	"github.com/shardlab/shardlab/engine/video"
 	"github.com/shardlab/shardlab/samples"
 )
 
@@ -75,4 +78,20 @@ func seedWorkspace(ctx context.Context, eng *engine.Engine, gens *loadgen.Manage
 		return false, fmt.Errorf("sample workspace: %w", err)
 	}
 	return true, nil
+}
+
+// sampleVideo is the first start's video stream: the sample clip, ready to play.
+const sampleVideo = "testpattern"
+
+// seedVideo makes the sample video stream and imports the sample clip into it. It is a convenience: a failure
+// leaves the Video screen empty, which says how to make one, so it is not fatal.
+func seedVideo(store *video.Store) {
+	clip, err := samples.FS.ReadFile("testpattern.ts")
+	if err != nil {
+		return
+	}
+	if _, err := store.CreateStream(video.CreateInput{Name: sampleVideo, MediaType: "video/h264", RetentionHours: 24}); err != nil {
+		return
+	}
+	_ = store.Ingest(context.Background(), sampleVideo, bytes.NewReader(clip), time.Now().Add(-10*time.Second), func(video.Ack) {})
 }

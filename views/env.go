@@ -3,6 +3,7 @@ package views
 import (
 	"errors"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
@@ -11,6 +12,7 @@ import (
 	"github.com/shardlab/shardlab/engine/analytics"
 	"github.com/shardlab/shardlab/engine/delivery"
 	"github.com/shardlab/shardlab/engine/loadgen"
+	"github.com/shardlab/shardlab/engine/video"
 )
 
 // Env is what the screens work on: the engine, the workspace's generators and facts about the running app.
@@ -26,6 +28,11 @@ type Env struct {
 	Deliveries *delivery.Manager
 	// Analytics runs the analytics applications; nil hides the Analytics screen.
 	Analytics *analytics.Manager
+	// Video keeps the video streams; nil hides the Video screen. Cameras runs their camera producers, and
+	// Playback gives an HLS session URL the embedded player can open (mode LIVE, LIVE_REPLAY or ON_DEMAND).
+	Video    *video.Store
+	Cameras  *video.Cameras
+	Playback func(stream, mode string, from, to time.Time) (string, error)
 }
 
 // APIStatus is the in-app API server's state for the status bar.

@@ -30,6 +30,7 @@ const (
 	navFiles     = "files"
 	navDelivery  = "delivery"
 	navAnalytics = "analytics"
+	navVideo     = "video"
 	navStream    = "stream:"
 )
 
@@ -129,6 +130,8 @@ func (s *Shell) Show(id string) {
 		next = newDeliveryScreen(s.env, s.win)
 	case id == navAnalytics && s.env.Analytics != nil:
 		next = newAnalyticsScreen(s.env, s.win)
+	case id == navVideo && s.env.Video != nil:
+		next = newVideoScreen(s.env, s.win)
 	case strings.HasPrefix(id, navStream):
 		next = newDashboard(s.env, s.win, strings.TrimPrefix(id, navStream))
 	default:
@@ -170,6 +173,9 @@ func (s *Shell) navChildren(id widget.TreeNodeID) []widget.TreeNodeID {
 		if s.env.Analytics != nil {
 			ids = append(ids, navAnalytics)
 		}
+		if s.env.Video != nil {
+			ids = append(ids, navVideo)
+		}
 		return append(ids, navFiles, navSettings)
 	case navStreams:
 		out := make([]string, len(s.streams))
@@ -202,6 +208,9 @@ func (s *Shell) navUpdate(id widget.TreeNodeID, _ bool, o fyne.CanvasObject) {
 		l.TextStyle.Bold = true
 	case id == navAnalytics:
 		l.SetText("Analytics")
+		l.TextStyle.Bold = true
+	case id == navVideo:
+		l.SetText("Video")
 		l.TextStyle.Bold = true
 	default:
 		l.TextStyle.Bold = false

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -257,4 +258,65 @@ func (t *tail) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return strings.TrimSpace(string(t.buf))
+}
+
+// Cameras keeps the running camera producers, at most one per stream, so they outlive the screen that started
+// them, as the load generators do.
+type Cameras struct {
+	store *Store
+
+	mu      sync.Mutex
+	running map[string]*Camera
+}
+
+// NewCameras returns an empty registry over a store.
+func NewCameras(store *Store) *Cameras {
+	return &Cameras{store: store, running: map[string]*Camera{}}
+}
+
+// Start starts capturing into a stream; a stream that already has a running camera refuses a second.
+func (c *Cameras) Start(stream string, o CameraOptions) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cam := c.running[stream]; cam != nil && cam.Stats().Running {
+		return fmt.Errorf("%s: a camera already streams into it; stop it first", stream)
+	}
+	cam, err := c.store.StartCamera(stream, o)
+	if err != nil {
+		return err
+	}
+	c.running[stream] = cam
+	return nil
+}
+
+// Stats reports a stream's camera, if one was started (it may have ended, with its error).
+func (c *Cameras) Stats(stream string) (CameraStats, bool) {
+	c.mu.Lock()
+	cam := c.running[stream]
+	c.mu.Unlock()
+	if cam == nil {
+		return CameraStats{}, false
+	}
+	return cam.Stats(), true
+}
+
+// Stop stops a stream's camera and forgets it.
+func (c *Cameras) Stop(stream string) {
+	c.mu.Lock()
+	cam := c.running[stream]
+	delete(c.running, stream)
+	c.mu.Unlock()
+	if cam != nil {
+		cam.Stop()
+	}
+}
+
+// StopAll stops every camera, as the app closes.
+func (c *Cameras) StopAll() {
+	c.mu.Lock()
+	names := slices.Collect(maps.Keys(c.running))
+	c.mu.Unlock()
+	for _, name := range names {
+		c.Stop(name)
+	}
 }

@@ -26,7 +26,7 @@ func New() (*Player, error) {
 	if m == nil {
 		return nil, errors.New("libmpv could not be started")
 	}
-	for _, opt := range [][2]string{{"vo", "libmpv"}, {"ao", "null"}, {"hwdec", "no"}, {"keep-open", "yes"},
+	for _, opt := range [][2]string{{"vo", "libmpv"}, {"ao", "null"}, {"hwdec", "no"}, {"keep-open", "yes"}, {"keep-open-pause", "no"},
 		{"terminal", "no"}, {"msg-level", "all=no"}} {
 		if err := m.SetOptionString(opt[0], opt[1]); err != nil {
 			m.TerminateDestroy()
@@ -76,6 +76,9 @@ func (p *Player) Frame(img *image.RGBA) (bool, error) {
 
 // Property reads an mpv property as text (e.g. "width", "video-bitrate", "time-pos"); "" when unknown.
 func (p *Player) Property(name string) string { return p.m.GetPropertyString(name) }
+
+// Set sets an mpv property or option by its text value (e.g. "pause" "yes", "start" "12.5").
+func (p *Player) Set(name, value string) error { return p.m.SetPropertyString(name, value) }
 
 // Command runs an mpv command (seek, pause…).
 func (p *Player) Command(args ...string) error { return p.m.Command(args) }

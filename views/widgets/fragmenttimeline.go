@@ -136,10 +136,10 @@ func (t *FragmentTimeline) Cursor() desktop.Cursor { return desktop.PointerCurso
 func (t *FragmentTimeline) MinSize() fyne.Size { return fyne.NewSize(200, 46) }
 
 var (
-	timelineTrack   = color.NRGBA{0x80, 0x80, 0x80, 0x30}
-	timelineHatch   = color.NRGBA{0xd6, 0x27, 0x28, 0x90} // gaps: hatched, not only coloured
-	timelineShadeA  = color.NRGBA{0x1f, 0x77, 0xb4, 0xff}
-	timelineShadeB  = color.NRGBA{0x4a, 0x9a, 0xd4, 0xff}
+	timelineTrack    = color.NRGBA{0x80, 0x80, 0x80, 0x30}
+	timelineHatch    = color.NRGBA{0xd6, 0x27, 0x28, 0x90} // gaps: hatched, not only coloured
+	timelineShadeA   = color.NRGBA{0x1f, 0x77, 0xb4, 0xff}
+	timelineShadeB   = color.NRGBA{0x4a, 0x9a, 0xd4, 0xff}
 	timelinePlayhead = color.NRGBA{0xff, 0xff, 0xff, 0xff}
 )
 

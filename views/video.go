@@ -1,0 +1,276 @@
+package views
+
+import (
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/shardlab/shardlab/engine/video"
+)
+
+// videoScreen is Kinesis Video Streams on the laptop: the video streams on the left with their retention and
+// what they hold; for the selected one, its producers (a file import, a camera through ffmpeg), the embedded
+// player (live, or on demand from any time) and the timeline of its fragments.
+type videoScreen struct {
+	env Env
+	win fyne.Window
+
+	streams  []video.Stream
+	selected string
+	target   atomic.Pointer[string] // selected, for the poller's goroutine
+
+	list      *widget.List
+	header    *widget.Label
+	facts     *widget.Label
+	remove    *widget.Button
+	producers *videoProducers
+	playback  *videoPlayback
+	detail    *fyne.Container
+	empty     fyne.CanvasObject
+	stopPoll  func()
+	root      *container.Split
+}
+
+func newVideoScreen(env Env, win fyne.Window) *videoScreen {
+	s := &videoScreen{env: env, win: win, header: widget.NewLabel(""), facts: widget.NewLabel("")}
+	s.header.TextStyle.Bold = true
+	s.facts.Wrapping = fyne.TextWrapWord
+	s.list = widget.NewList(func() int { return len(s.streams) },
+		func() fyne.CanvasObject { return widget.NewLabel("front-door-camera · 1,234 fragments") },
+		func(id widget.ListItemID, o fyne.CanvasObject) {
+			if id < len(s.streams) {
+				st := s.streams[id]
+				o.(*widget.Label).SetText(st.Name + " · " + plural(st.Fragments, "fragment"))
+			}
+		})
+	s.list.OnSelected = func(id widget.ListItemID) {
+		if id < len(s.streams) {
+			s.selectStream(s.streams[id].Name)
+		}
+	}
+	newBtn := widget.NewButton("New…", s.askCreate)
+	newBtn.Importance = widget.HighImportance
+	s.remove = widget.NewButton("Delete…", s.askDelete)
+	left := container.NewBorder(heading("Video streams"), container.NewGridWithColumns(2, newBtn, s.remove), nil, nil, s.list)
+
+	s.producers = newVideoProducers(s)
+	s.playback = newVideoPlayback(s)
+	top := container.NewVBox(s.header, s.facts, s.producers.content)
+	s.detail = container.NewBorder(top, nil, nil, nil, s.playback.content)
+	help := widget.NewLabel("A video stream stores media as fragments: runs of about 2 s, each starting at a key " +
+		"frame, with producer and server timestamps, kept for the stream's retention.\n\nCreate one with New…, " +
+		"then import a file (the sample is <data>/samples/testpattern.ts), start a camera (ffmpeg's test " +
+		"pattern, a webcam or the screen), or send MPEG-TS or Matroska to PutMedia on the app's API endpoint. " +
+		"Play it live, or scrub the timeline to play it from any time.")
+	help.Wrapping = fyne.TextWrapWord
+	s.empty = container.NewPadded(help)
+	s.root = container.NewHSplit(left, container.NewStack(s.empty))
+	s.root.Offset = 0.22
+	return s
+}
+
+func (s *videoScreen) Content() fyne.CanvasObject { return s.root }
+
+// videoSnapshot is what the poll fetches off the UI goroutine.
+type videoSnapshot struct {
+	streams []video.Stream
+	stream  string
+	frags   []video.FragmentInfo
+	camera  video.CameraStats
+	hasCam  bool
+}
+
+func (s *videoScreen) Start() {
+	s.playback.start()
+	// the fragment list is read again only when the stream's count or next number moved
+	var lastStream string
+	var lastKey [2]int64
+	var lastFrags []video.FragmentInfo
+	s.stopPoll = poll(500*time.Millisecond, func() videoSnapshot {
+		snap := videoSnapshot{streams: s.env.Video.ListStreams()}
+		if t := s.target.Load(); t != nil {
+			snap.stream = *t
+		}
+		if snap.stream == "" {
+			return snap
+		}
+		for _, st := range snap.streams {
+			if st.Name != snap.stream {
+				continue
+			}
+			key := [2]int64{int64(st.NextFragment), int64(st.Fragments)}
+			if snap.stream != lastStream || key != lastKey {
+				frags, err := s.env.Video.ListFragments(snap.stream, time.Time{}, time.Time{})
+				if err == nil {
+					lastStream, lastKey, lastFrags = snap.stream, key, frags
+				}
+			}
+			snap.frags = lastFrags
+		}
+		if s.env.Cameras != nil {
+			snap.camera, snap.hasCam = s.env.Cameras.Stats(snap.stream)
+		}
+		return snap
+	}, s.apply)
+}
+
+func (s *videoScreen) Stop() {
+	if s.stopPoll != nil {
+		s.stopPoll()
+	}
+	s.playback.stop()
+	s.producers.stop()
+}
+
+func (s *videoScreen) apply(snap videoSnapshot) {
+	s.streams = snap.streams
+	s.list.Refresh()
+	st := s.current()
+	if st == nil && s.selected != "" { // deleted, here or through the API
+		s.selectStream("")
+	}
+	s.showDetail()
+	if st == nil || snap.stream != s.selected {
+		return
+	}
+	s.producers.update(snap.camera, snap.hasCam)
+	s.playback.update(snap.frags)
+}
+
+func (s *videoScreen) current() *video.Stream {
+	for i := range s.streams {
+		if s.streams[i].Name == s.selected {
+			return &s.streams[i]
+		}
+	}
+	return nil
+}
+
+func (s *videoScreen) selectStream(name string) {
+	if name == s.selected {
+		return
+	}
+	s.selected = name
+	s.target.Store(&name)
+	s.playback.setStream(name)
+	s.producers.setStream(name)
+	s.showDetail()
+}
+
+// showDetail shows the selected stream's facts, or the introduction when none is selected.
+func (s *videoScreen) showDetail() {
+	st := s.current()
+	stack := s.root.Trailing.(*fyne.Container)
+	want := fyne.CanvasObject(s.empty)
+	if st != nil {
+		want = s.detail
+	}
+	if len(stack.Objects) != 1 || stack.Objects[0] != want {
+		stack.Objects = []fyne.CanvasObject{want}
+		stack.Refresh()
+	}
+	if st == nil {
+		s.remove.Disable()
+		return
+	}
+	s.remove.Enable()
+	setText(s.header, st.Name)
+	retention := "keeps no fragments (retention 0: live viewers only)"
+	if st.RetentionHours > 0 {
+		retention = "keeps fragments " + plural(st.RetentionHours, "hour")
+	}
+	facts := fmt.Sprintf("%s · %s stored, %s · created %s", retention, plural(st.Fragments, "fragment"),
+		sizeText(st.Bytes), st.Created.Local().Format("2006-01-02 15:04"))
+	if st.MediaType != "" {
+		facts += " · " + st.MediaType
+	}
+	if st.DeviceName != "" {
+		facts += " · device " + st.DeviceName
+	}
+	setText(s.facts, facts)
+}
+
+// sizeText formats a byte count in the largest unit that keeps it readable: "437 KiB", "1.2 GiB".
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 10<<20:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+func (s *videoScreen) askDelete() {
+	name := s.selected
+	if name == "" {
+		return
+	}
+	dialog.ShowConfirm("Delete video stream", fmt.Sprintf("Delete %s and every fragment it holds?", name), func(ok bool) {
+		if !ok {
+			return
+		}
+		s.playback.setStream("")
+		background(func() (struct{}, error) {
+			if s.env.Cameras != nil {
+				s.env.Cameras.Stop(name)
+			}
+			return struct{}{}, s.env.Video.DeleteStream(name)
+		}, func(_ struct{}, err error) {
+			if err != nil {
+				showError("Delete "+name, err, s.win)
+				return
+			}
+			s.list.UnselectAll()
+			s.selectStream("")
+		})
+	}, s.win)
+}
+
+// askCreate asks for a new stream's name, retention, media type and device.
+func (s *videoScreen) askCreate() {
+	name := widget.NewEntry()
+	name.SetPlaceHolder("front-door")
+	retention := widget.NewEntry()
+	retention.SetText("24")
+	mediaType := widget.NewEntry()
+	mediaType.SetText("video/h264")
+	device := widget.NewEntry()
+	device.SetPlaceHolder("optional")
+	items := []*widget.FormItem{
+		{Text: "Name", Widget: name, HintText: "letters, digits, '_', '.' and '-'"},
+		{Text: "Retention (hours)", Widget: retention, HintText: fmt.Sprintf("0 keeps nothing (live only); up to %s", thousands(video.MaxRetentionHours))},
+		{Text: "Media type", Widget: mediaType},
+		{Text: "Device name", Widget: device},
+	}
+	d := dialog.NewForm("New video stream", "Create", "Cancel", items, func(ok bool) {
+		if !ok {
+			return
+		}
+		var hours int
+		if _, err := fmt.Sscan(retention.Text, &hours); err != nil {
+			showError("Create", fmt.Errorf("DataRetentionInHours: %q is not a whole number of hours", retention.Text), s.win)
+			return
+		}
+		in := video.CreateInput{Name: name.Text, RetentionHours: hours, MediaType: mediaType.Text, DeviceName: device.Text}
+		background(func() (video.Stream, error) { return s.env.Video.CreateStream(in) }, func(st video.Stream, err error) {
+			if err != nil {
+				showError("Create "+in.Name, err, s.win)
+				return
+			}
+			s.streams = append(s.streams, st)
+			s.selectStream(st.Name)
+		})
+	}, s.win)
+	d.Resize(fyne.NewSize(460, 300))
+	d.Show()
+}
