@@ -33,6 +33,7 @@ type videoScreen struct {
 	detail    *fyne.Container
 	empty     fyne.CanvasObject
 	stopPoll  func()
+	opened    bool // the first poll came back
 	root      *container.Split
 }
 
@@ -130,6 +131,10 @@ func (s *videoScreen) Stop() {
 func (s *videoScreen) apply(snap videoSnapshot) {
 	s.streams = snap.streams
 	s.list.Refresh()
+	if !s.opened && s.selected == "" && len(s.streams) > 0 { // open on the first stream rather than an empty page
+		s.list.Select(0)
+	}
+	s.opened = true
 	st := s.current()
 	if st == nil && s.selected != "" { // deleted, here or through the API
 		s.selectStream("")

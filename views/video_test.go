@@ -144,3 +144,30 @@ func findAll[T fyne.CanvasObject](o fyne.CanvasObject) []T {
 	find(o, func(v T) bool { out = append(out, v); return false })
 	return out
 }
+
+// TestVideoScreenCameraTestPattern: the screen opens on the only stream; Start camera runs ffmpeg's test pattern
+// into it, its fragments are counted as they arrive, and Stop camera ends it.
+func TestVideoScreenCameraTestPattern(t *testing.T) {
+	if _, err := video.FFmpeg(); err != nil {
+		t.Skip(err)
+	}
+	test.NewTempApp(t)
+	env := videoEnv(t)
+	if _, err := env.Video.CreateStream(video.CreateInput{Name: "cam", RetentionHours: 1}); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := openVideoScreen(t, env)
+	eventually(t, "the only stream opened", func() bool { return s.selected == "cam" })
+	ui(func() { test.Tap(button(t, s.Content(), "Start camera")) })
+	eventually(t, "a captured fragment", func() bool {
+		return strings.HasPrefix(s.producers.cameraMsg.Text, "capturing: 1 fragment") && s.producers.camera.Text == "Stop camera"
+	})
+	ui(func() { test.Tap(button(t, s.Content(), "Stop camera")) })
+	eventually(t, "the camera stopped", func() bool {
+		st, _ := env.Cameras.Stats("cam")
+		return !st.Running && s.producers.camera.Text == "Start camera"
+	})
+	if st, _ := env.Video.DescribeStream("cam"); st.Fragments < 1 {
+		t.Fatalf("%d fragments from the camera", st.Fragments)
+	}
+}

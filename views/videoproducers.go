@@ -76,7 +76,7 @@ func newVideoProducers(s *videoScreen) *videoProducers {
 	p.importMsg.Truncation = fyne.TextTruncateEllipsis
 	importRow := container.NewBorder(nil, nil, p.importBtn, p.cancel, container.NewStack(p.progress, p.importMsg))
 	cameraRow := container.NewBorder(nil, nil, container.NewHBox(p.source, p.camera), nil, p.cameraMsg)
-	p.content = container.NewGridWithColumns(2, importRow, cameraRow)
+	p.content = container.NewVBox(importRow, cameraRow)
 	p.showImport()
 	return p
 }
