@@ -1,7 +1,11 @@
 package video
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"time"
 )
@@ -13,6 +17,9 @@ const (
 	AckError     = "ERROR"
 )
 
+// ErrorInvalidMKVData is the ack error code of media that cannot be read, as KVS names it (error id 4006).
+const ErrorInvalidMKVData = "INVALID_MKV_DATA"
+
 // Ack is one PutMedia acknowledgement.
 type Ack struct {
 	EventType         string
@@ -23,21 +30,87 @@ type Ack struct {
 	Message           string
 }
 
-// Ingest reads a continuous MPEG-TS stream into a video stream: each fragment is numbered and stored, and ack is
-// told when it was received and when it persisted. producerStart is the producer timestamp of the media's first
-// key frame (the time the producer started, for a live source); later fragments follow the media's own clock.
-// A bad stream ends with an error ack and the error; the fragment being cut then is not stored.
+// Limits of a fragment's target duration.
+const (
+	MinFragmentDuration = time.Second
+	MaxFragmentDuration = 20 * time.Second // the longest fragment KVS accepts
+)
+
+// IngestOptions are how a producer's media is taken in.
+type IngestOptions struct {
+	// ProducerStart is the producer timestamp of the media's first key frame (the time the producer started, for
+	// a live source); later fragments follow the media's own clock. Zero means now.
+	ProducerStart time.Time
+	// FragmentDuration is the target length of a fragment: each ends at the first key frame at or after it.
+	// Zero means DefaultFragmentDuration; otherwise MinFragmentDuration–MaxFragmentDuration.
+	FragmentDuration time.Duration
+	// AbsoluteTimecodes says a Matroska producer's cluster timecodes are the producer timestamps themselves
+	// (KVS's x-amzn-fragment-timecode-type ABSOLUTE, the producer SDK's default), so ProducerStart is not used.
+	// MPEG-TS clocks are never absolute, so it does not apply to them.
+	AbsoluteTimecodes bool
+}
+
+// Validate checks the options, naming the field and its limit.
+func (o IngestOptions) Validate() error {
+	if d := o.FragmentDuration; d != 0 && (d < MinFragmentDuration || d > MaxFragmentDuration) {
+		return fmt.Errorf("FragmentDuration: %v is outside %v–%v", d, MinFragmentDuration, MaxFragmentDuration)
+	}
+	return nil
+}
+
+// ErrUnknownContainer is media that is neither Matroska nor MPEG-TS.
+var ErrUnknownContainer = errors.New("neither Matroska nor MPEG-TS")
+
+// ebmlMagic starts every Matroska (and WebM) stream: the EBML header's ID.
+var ebmlMagic = []byte{0x1A, 0x45, 0xDF, 0xA3}
+
+// Ingest reads a continuous MPEG-TS or Matroska stream into a video stream with the default fragment duration;
+// see IngestWith.
 func (s *Store) Ingest(ctx context.Context, name string, r io.Reader, producerStart time.Time, ack func(Ack)) error {
+	return s.IngestWith(ctx, name, r, IngestOptions{ProducerStart: producerStart}, ack)
+}
+
+// IngestWith reads a continuous stream into a video stream: Matroska (what KVS producers send) or MPEG-TS (what
+// ffmpeg, GStreamer and OBS stream), told apart by their first bytes. Each fragment is numbered and stored as an
+// MPEG-TS segment, and ack is told when it was received and when it persisted. A bad stream ends with an error
+// ack and the error; the fragment being cut then is not stored.
+func (s *Store) IngestWith(ctx context.Context, name string, r io.Reader, opts IngestOptions, ack func(Ack)) error {
+	if err := opts.Validate(); err != nil {
+		return err
+	}
 	if _, err := s.DescribeStream(name); err != nil {
 		return err
 	}
+	if opts.ProducerStart.IsZero() {
+		opts.ProducerStart = time.Now()
+	}
+	br := bufio.NewReaderSize(r, 64<<10)
+	head, _ := br.Peek(len(ebmlMagic)) // a stream shorter than that is judged by what there is
+	matroska := len(head) > 0 && bytes.HasPrefix(ebmlMagic, head)
+	run := Fragmenter{Target: opts.FragmentDuration}.Run
+	var refused error
+	switch {
+	case matroska:
+		run = MatroskaFragmenter{Target: opts.FragmentDuration}.Run
+	case len(head) == 0:
+		refused = fmt.Errorf("%w: the media is empty", ErrUnknownContainer)
+	case head[0] != 0x47 && !m2ts(br):
+		refused = fmt.Errorf("%w: the media starts with % x, not Matroska's EBML header (1a 45 df a3) or an MPEG-TS sync byte (47)", ErrUnknownContainer, head)
+	}
+	if refused != nil {
+		ack(Ack{EventType: AckError, ErrorCode: ErrorInvalidMKVData, Message: refused.Error()})
+		return refused
+	}
 	var first time.Duration
 	started := false
-	err := Fragmenter{}.Run(ctx, r, func(f Fragment) error {
+	err := run(ctx, br, func(f Fragment) error {
 		if !started {
 			first, started = f.Start, true
 		}
-		producer := producerStart.Add(f.Start - first)
+		producer := opts.ProducerStart.Add(f.Start - first)
+		if matroska && opts.AbsoluteTimecodes {
+			producer = time.Unix(0, 0).Add(f.Start)
+		}
 		ack(Ack{EventType: AckReceived, FragmentTimecode: f.Start, ProducerTimestamp: producer})
 		info, _, err := s.PutFragment(name, f, producer)
 		if err != nil {
@@ -48,9 +121,16 @@ func (s *Store) Ingest(ctx context.Context, name string, r io.Reader, producerSt
 		return nil
 	})
 	if err != nil {
-		ack(Ack{EventType: AckError, ErrorCode: "INVALID_MKV_DATA", Message: err.Error()})
+		ack(Ack{EventType: AckError, ErrorCode: ErrorInvalidMKVData, Message: err.Error()})
 	}
 	return err
+}
+
+// m2ts reports an MPEG-TS stream of 192-byte packets (a 4-byte timestamp before each sync byte), as Blu-ray
+// and some cameras write it.
+func m2ts(br *bufio.Reader) bool {
+	head, _ := br.Peek(5)
+	return len(head) == 5 && head[4] == 0x47
 }
 
 // notify wakes whoever waits for a stream's next fragment (live playlists, GetMedia).

@@ -22,6 +22,22 @@ func openEngine(t *testing.T, path string) *engine.Engine {
 	return eng
 }
 
+// newStore opens a store on a fresh database with streams of the given names (retention 24 h).
+func newStore(t *testing.T, names ...string) (*Store, *engine.Engine) {
+	t.Helper()
+	eng := openEngine(t, filepath.Join(t.TempDir(), "shardlab.db"))
+	s, err := Open(eng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range names {
+		if _, err := s.CreateStream(CreateInput{Name: name, RetentionHours: 24}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s, eng
+}
+
 // TestStreamsAndFragmentsSurviveARestart: streams are created, described, listed; the sample's fragments are
 // stored and read back after the engine reopens; retention trims the old ones; delete removes the rest.
 func TestStreamsAndFragmentsSurviveARestart(t *testing.T) {
