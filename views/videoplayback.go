@@ -137,7 +137,11 @@ func (p *videoPlayback) update(frags []video.FragmentInfo) {
 		p.timeline.SetFragments(spans)
 	}
 	if len(frags) == 0 {
-		p.showMessage("No fragments yet: import a file or start a camera above, or send media to PutMedia.")
+		if st := p.s.current(); st != nil && st.RetentionHours == 0 {
+			p.showMessage("This stream's retention is 0 hours: it stores no fragments, so there is nothing to play.")
+		} else {
+			p.showMessage("No fragments yet: import a file or start a camera above, or send media to PutMedia.")
+		}
 		return
 	}
 	if vs := p.session; vs != nil && vs.live && len(vs.frags) > 0 { // the live session's playlist grows

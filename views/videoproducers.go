@@ -40,6 +40,7 @@ type videoProducers struct {
 	stream    string
 	importing *importJob
 	capturing bool
+	noFFmpeg  bool
 }
 
 // importJob is a file being ingested.
@@ -67,11 +68,14 @@ func newVideoProducers(s *videoScreen) *videoProducers {
 	p.source = widget.NewSelect(labels, nil)
 	p.source.SetSelected(labels[0])
 	p.camera = widget.NewButton("Start camera", p.toggleCamera)
-	if _, err := video.FFmpeg(); err != nil {
-		p.camera.Disable()
-		p.source.Disable()
-		p.cameraMsg.SetText("Camera needs " + err.Error())
-	}
+	background(func() (string, error) { return video.FFmpeg() }, func(_ string, err error) { // a PATH search: off the UI
+		if err != nil {
+			p.noFFmpeg = true
+			p.camera.Disable()
+			p.source.Disable()
+			p.cameraMsg.SetText("Camera needs " + err.Error())
+		}
+	})
 	p.cameraMsg.Truncation = fyne.TextTruncateEllipsis
 	p.importMsg.Truncation = fyne.TextTruncateEllipsis
 	importRow := container.NewBorder(nil, nil, p.importBtn, p.cancel, container.NewStack(p.progress, p.importMsg))
@@ -85,7 +89,7 @@ func (p *videoProducers) setStream(name string) {
 	p.stream = name
 	p.capturing = false
 	setButton(p.camera, "Start camera", nil)
-	if _, err := video.FFmpeg(); err == nil {
+	if !p.noFFmpeg {
 		setText(p.cameraMsg, "")
 	}
 	p.showImport()
@@ -144,13 +148,17 @@ func (p *videoProducers) askImport() {
 		if err != nil || r == nil {
 			return
 		}
-		size := int64(-1)
-		if r.URI().Scheme() == "file" {
-			if info, err := statPath(r.URI().Path()); err == nil {
-				size = info
+		background(func() (int64, error) { // the size, for the progress bar; unknown for other kinds of URI
+			if r.URI().Scheme() != "file" {
+				return -1, nil
 			}
-		}
-		p.importFrom(stream, r.URI().Name(), r, size)
+			return statPath(r.URI().Path())
+		}, func(size int64, err error) {
+			if err != nil {
+				size = -1
+			}
+			p.importFrom(stream, r.URI().Name(), r, size)
+		})
 	}, p.s.win)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".ts", ".m2ts", ".mts", ".mkv", ".webm"}))
 	if lister, err := storage.ListerForURI(storage.NewFileURI(p.s.env.SampleDir)); err == nil {
