@@ -170,6 +170,10 @@ func (s *Store) StartCamera(stream string, o CameraOptions) (*Camera, error) {
 	if err != nil {
 		return nil, err
 	}
+	o = o.withDefaults()
+	if err := (IngestOptions{FragmentDuration: o.FragmentDuration}).Validate(); err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, ffmpeg, args...)
 	var stderr tail
@@ -187,9 +191,7 @@ func (s *Store) StartCamera(stream string, o CameraOptions) (*Camera, error) {
 	go func() {
 		defer close(c.done)
 		counted := &countingReader{r: out}
-		// the key frames come every fragment duration, so the fragmenter's cut at the first one past its target
-		// gives fragments of that length
-		ierr := s.Ingest(ctx, stream, counted, time.Now(), func(a Ack) {
+		ierr := s.IngestWith(ctx, stream, counted, IngestOptions{ProducerStart: time.Now(), FragmentDuration: o.FragmentDuration}, func(a Ack) {
 			if a.EventType == AckPersisted {
 				c.fragments.Add(1)
 				c.bytes.Store(counted.n)

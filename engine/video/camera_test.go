@@ -55,7 +55,7 @@ func TestCameraCapturesATestPatternIntoFragments(t *testing.T) {
 		t.Fatal(err)
 	}
 	cam, err := s.StartCamera("cam", CameraOptions{Source: SourceTestPattern, Width: 320, Height: 180, FPS: 10,
-		FragmentDuration: 2 * time.Second})
+		FragmentDuration: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,8 +79,8 @@ func TestCameraCapturesATestPatternIntoFragments(t *testing.T) {
 		t.Fatalf("%d fragments stored, %d counted: %v", len(frags), st.Fragments, err)
 	}
 	for _, f := range frags[:len(frags)-1] { // the last may be cut short by the stop
-		if f.Duration < 1900*time.Millisecond || f.Duration > 2100*time.Millisecond {
-			t.Errorf("fragment %d runs %v, want about 2 s", f.Number, f.Duration)
+		if f.Duration < 900*time.Millisecond || f.Duration > 1100*time.Millisecond {
+			t.Errorf("fragment %d runs %v, want about 1 s", f.Number, f.Duration)
 		}
 	}
 }
