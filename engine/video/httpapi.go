@@ -192,34 +192,62 @@ func (h Handler) deleteStream(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, map[string]any{})
 }
 
-// putMedia ingests the request body (MPEG-TS) and streams one JSON acknowledgement per line back as fragments
-// are received and persisted.
+// Headers of PutMedia beyond KVS's own.
+const (
+	// HeaderFragmentDuration sets the target fragment duration of a PutMedia, in milliseconds (1000–20000).
+	HeaderFragmentDuration = "x-shardlab-fragment-duration-ms"
+)
+
+// ackErrorIDs are KVS's numeric ids of the ack error codes.
+var ackErrorIDs = map[string]int{ErrorInvalidMKVData: 4006}
+
+// putMedia ingests the request body (Matroska or MPEG-TS) and streams one JSON acknowledgement per line back as
+// fragments are received and persisted.
 func (h Handler) putMedia(w http.ResponseWriter, r *http.Request) error {
 	name := r.Header.Get("x-amzn-stream-name")
 	if name == "" {
 		return &apiError{http.StatusBadRequest, "InvalidArgumentException", "the x-amzn-stream-name header is required"}
 	}
-	start := time.Now()
+	opts := IngestOptions{ProducerStart: time.Now()}
 	if v := r.Header.Get("x-amzn-producer-start-timestamp"); v != "" {
 		secs, err := strconv.ParseFloat(v, 64)
 		if err != nil {
 			return &apiError{http.StatusBadRequest, "InvalidArgumentException", "x-amzn-producer-start-timestamp: seconds since the epoch, e.g. 1764158400.250"}
 		}
-		start = time.UnixMilli(int64(secs * 1000))
+		opts.ProducerStart = time.UnixMilli(int64(secs * 1000))
+	}
+	switch v := r.Header.Get("x-amzn-fragment-timecode-type"); v {
+	case "", "RELATIVE":
+	case "ABSOLUTE":
+		opts.AbsoluteTimecodes = true
+	default:
+		return &apiError{http.StatusBadRequest, "InvalidArgumentException", fmt.Sprintf("x-amzn-fragment-timecode-type: %q is not ABSOLUTE or RELATIVE", v)}
+	}
+	if v := r.Header.Get(HeaderFragmentDuration); v != "" {
+		ms, err := strconv.Atoi(v)
+		lo, hi := MinFragmentDuration.Milliseconds(), MaxFragmentDuration.Milliseconds()
+		if err != nil || int64(ms) < lo || int64(ms) > hi {
+			return &apiError{http.StatusBadRequest, "InvalidArgumentException",
+				fmt.Sprintf("%s: %q is not a whole number of milliseconds in %d–%d", HeaderFragmentDuration, v, lo, hi)}
+		}
+		opts.FragmentDuration = time.Duration(ms) * time.Millisecond
 	}
 	if _, err := h.Store.DescribeStream(name); err != nil {
 		return err
 	}
+	// acks go out while the body still comes in: without full duplex, Go's HTTP/1 server closes the request
+	// body at the first flushed ack
+	_ = http.NewResponseController(w).EnableFullDuplex()
 	w.Header().Set("Content-Type", "application/json")
 	flusher, _ := w.(http.Flusher)
 	enc := json.NewEncoder(w)
-	_ = h.Store.Ingest(r.Context(), name, r.Body, start, func(a Ack) {
+	_ = h.Store.IngestWith(r.Context(), name, r.Body, opts, func(a Ack) {
 		ack := map[string]any{"EventType": a.EventType, "FragmentTimecode": a.FragmentTimecode.Milliseconds()}
 		if a.FragmentNumber > 0 {
 			ack["FragmentNumber"] = strconv.FormatUint(a.FragmentNumber, 10)
 		}
 		if a.ErrorCode != "" {
-			ack["ErrorId"], ack["ErrorCode"], ack["Message"] = 4000, a.ErrorCode, a.Message
+			ack["ErrorId"], ack["ErrorCode"], ack["Message"] = ackErrorIDs[a.ErrorCode], a.ErrorCode, a.Message
 		}
 		enc.Encode(ack)
 		if flusher != nil {

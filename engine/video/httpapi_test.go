@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shardlab/shardlab/samples"
 )
@@ -106,5 +107,74 @@ func TestAPIIngestListAndPlayOverHLS(t *testing.T) {
 	}
 	if !IsAPIPath("/hls/v1/getTSFragment.ts") || !IsAPIPath("/putMedia") || IsAPIPath("/") {
 		t.Fatal("IsAPIPath")
+	}
+}
+
+// putMedia posts a body to PutMedia with extra headers and returns the status and the acknowledgements.
+func putMedia(t *testing.T, srv *httptest.Server, body []byte, headers map[string]string) (int, []map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", srv.URL+"/putMedia", bytes.NewReader(body))
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var acks []map[string]any
+	dec := json.NewDecoder(resp.Body)
+	for {
+		var ack map[string]any
+		if dec.Decode(&ack) != nil {
+			return resp.StatusCode, acks
+		}
+		acks = append(acks, ack)
+	}
+}
+
+// TestAPIPutMediaMatroska: PutMedia takes Matroska as KVS producers send it, with ABSOLUTE timecodes, and a target
+// fragment duration from its header; a bad header is refused before any media is read.
+func TestAPIPutMediaMatroska(t *testing.T) {
+	s, _ := newStore(t, "cam", "kvs")
+	srv := httptest.NewServer(Handler{Store: s})
+	defer srv.Close()
+	count := func(acks []map[string]any, event string) int {
+		n := 0
+		for _, a := range acks {
+			if a["EventType"] == event {
+				n++
+			}
+		}
+		return n
+	}
+	code, acks := putMedia(t, srv, sampleMKV(t), map[string]string{"x-amzn-stream-name": "cam", HeaderFragmentDuration: "4000"})
+	if code != 200 || count(acks, AckPersisted) != 3 || count(acks, AckReceived) != 3 {
+		t.Fatalf("%d %v", code, acks)
+	}
+	epoch := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	_, acks = putMedia(t, srv, kvsStream(t, epoch, 1_000_000), map[string]string{"x-amzn-stream-name": "kvs",
+		"x-amzn-fragment-timecode-type": "ABSOLUTE"})
+	if count(acks, AckPersisted) != 5 || acks[0]["FragmentTimecode"] != float64(epoch.UnixMilli()+21) {
+		t.Fatalf("%v", acks)
+	}
+	frags, _ := s.ListFragments("kvs", time.Time{}, time.Time{})
+	if len(frags) != 5 || !frags[1].ProducerTimestamp.Equal(epoch.Add(2021*time.Millisecond)) {
+		t.Fatalf("%+v", frags)
+	}
+	for _, c := range []struct{ header, value, say string }{
+		{HeaderFragmentDuration, "500", "1000–20000"},
+		{HeaderFragmentDuration, "2s", "1000–20000"},
+		{"x-amzn-fragment-timecode-type", "UTC", "ABSOLUTE or RELATIVE"},
+	} {
+		code, acks := putMedia(t, srv, sampleMKV(t), map[string]string{"x-amzn-stream-name": "cam", c.header: c.value})
+		if code != 400 || len(acks) != 1 || !strings.Contains(acks[0]["message"].(string), c.header) || !strings.Contains(acks[0]["message"].(string), c.say) {
+			t.Fatalf("%s: %s: %d %v", c.header, c.value, code, acks)
+		}
+	}
+	_, acks = putMedia(t, srv, append(ebmlHeader("webm"), el(idSegment, tracksOf(&mkvTrack{number: 1, kind: trackVideo, codec: "V_VP8"}))...),
+		map[string]string{"x-amzn-stream-name": "cam"})
+	if len(acks) != 1 || acks[0]["ErrorCode"] != ErrorInvalidMKVData || acks[0]["ErrorId"] != float64(4006) || !strings.Contains(acks[0]["Message"].(string), "V_VP8") {
+		t.Fatalf("vp8: %v", acks)
 	}
 }
