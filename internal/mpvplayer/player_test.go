@@ -69,19 +69,18 @@ func TestPlaysTheSampleFile(t *testing.T) {
 	firstPicture(t, path)
 }
 
-// TestPlaysAnHLSSessionFromALiveServer: the sample put into a video stream plays back from the server's HLS URL.
+// TestPlaysAnHLSSessionFromALiveServer: the sample put into a video stream plays back from the server's HLS URL,
+// after the engine was closed and opened again (fragments stay playable across a restart).
 func TestPlaysAnHLSSessionFromALiveServer(t *testing.T) {
-	eng, err := engine.Open(engine.Options{Path: filepath.Join(t.TempDir(), "shardlab.db")})
+	path := filepath.Join(t.TempDir(), "shardlab.db")
+	eng, err := engine.Open(engine.Options{Path: path})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer eng.Close()
 	store, err := video.Open(eng)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(video.Handler{Store: store})
-	defer srv.Close()
 	if _, err := store.CreateStream(video.CreateInput{Name: "cam", RetentionHours: 1}); err != nil {
 		t.Fatal(err)
 	}
@@ -90,6 +89,19 @@ func TestPlaysAnHLSSessionFromALiveServer(t *testing.T) {
 	if err := store.Ingest(context.Background(), "cam", bytes.NewReader(data), start, func(video.Ack) {}); err != nil {
 		t.Fatal(err)
 	}
+	if err := eng.Close(); err != nil {
+		t.Fatal(err)
+	}
+	eng, err = engine.Open(engine.Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	if store, err = video.Open(eng); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(video.Handler{Store: store})
+	defer srv.Close()
 	body, _ := json.Marshal(map[string]any{"StreamName": "cam", "PlaybackMode": "LIVE"})
 	resp, err := http.Post(srv.URL+"/getHLSStreamingSessionURL", "application/json", bytes.NewReader(body))
 	if err != nil {
