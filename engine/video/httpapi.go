@@ -14,7 +14,7 @@ import (
 
 // Paths the video API answers on the app's HTTP server, beside the Kinesis API (which posts to "/").
 var apiPaths = []string{"/createStream", "/describeStream", "/listStreams", "/deleteStream", "/getDataEndpoint",
-	"/putMedia", "/listFragments", "/getMediaForFragmentList", "/getHLSStreamingSessionURL", "/hls/v1/"}
+	"/putMedia", "/getMedia", "/listFragments", "/getMediaForFragmentList", "/getHLSStreamingSessionURL", "/hls/v1/"}
 
 // IsAPIPath reports whether a request is for the video API.
 func IsAPIPath(path string) bool {
@@ -26,9 +26,13 @@ func IsAPIPath(path string) bool {
 	return false
 }
 
-// Handler serves the Kinesis Video Streams API of a store (the control plane, PutMedia, the archived media calls
-// and HLS) in its JSON and REST shapes.
-type Handler struct{ Store *Store }
+// Handler serves the Kinesis Video Streams API of a store (the control plane, PutMedia and GetMedia, the archived
+// media calls and HLS) in its JSON and REST shapes.
+type Handler struct {
+	Store *Store
+	// GetMediaIdle ends a GetMedia response after this long without a new fragment (0: DefaultIdleTimeout).
+	GetMediaIdle time.Duration
+}
 
 type apiError struct {
 	status  int
@@ -51,6 +55,8 @@ func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		err = writeJSON(w, map[string]string{"DataEndpoint": baseURL(r)})
 	case "/putMedia":
 		err = h.putMedia(w, r)
+	case "/getMedia":
+		err = h.getMedia(w, r)
 	case "/listFragments":
 		err = h.listFragments(w, r)
 	case "/getMediaForFragmentList":
@@ -257,33 +263,103 @@ func (h Handler) putMedia(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h Handler) listFragments(w http.ResponseWriter, r *http.Request) error {
-	var sel struct {
-		FragmentSelector *struct {
-			FragmentSelectorType string
-			TimestampRange       struct{ StartTimestamp, EndTimestamp float64 }
+// HeaderContinuationToken is the HTTP trailer of a GetMedia response that resumes after its last fragment: KVS
+// puts the token in each fragment's Matroska tags, which MPEG-TS has no place for.
+const HeaderContinuationToken = "X-Shardlab-Continuation-Token"
+
+// getMedia streams fragments from a start selector on, following the stream live, as MPEG-TS (KVS answers with
+// Matroska; Shardlab stores MPEG-TS segments and sends them as they are).
+func (h Handler) getMedia(w http.ResponseWriter, r *http.Request) error {
+	var body struct {
+		StartSelector *struct {
+			StartSelectorType, AfterFragmentNumber, ContinuationToken string
+			StartTimestamp                                            float64
 		}
 	}
-	name, err := h.streamName(r, &sel)
+	name, err := h.streamName(r, &body)
 	if err != nil {
 		return err
 	}
-	var from, to time.Time
-	if fs := sel.FragmentSelector; fs != nil {
-		from, to = secondsTime(fs.TimestampRange.StartTimestamp), secondsTime(fs.TimestampRange.EndTimestamp)
+	sel := body.StartSelector
+	if sel == nil {
+		return &apiError{http.StatusBadRequest, "InvalidArgumentException", "StartSelector: required"}
 	}
-	frags, err := h.Store.ListFragments(name, from, to)
+	in := GetMediaInput{StreamName: name, IdleTimeout: h.GetMediaIdle, StartSelector: StartSelector{
+		StartSelectorType: sel.StartSelectorType, StartTimestamp: secondsTime(sel.StartTimestamp),
+		ContinuationToken: sel.ContinuationToken}}
+	if sel.AfterFragmentNumber != "" {
+		if in.StartSelector.AfterFragmentNumber, err = strconv.ParseUint(sel.AfterFragmentNumber, 10, 64); err != nil {
+			return &apiError{http.StatusBadRequest, "InvalidArgumentException",
+				fmt.Sprintf("StartSelector.AfterFragmentNumber: %q is not a fragment number", sel.AfterFragmentNumber)}
+		}
+	}
+	if err := in.Validate(); err != nil {
+		return err
+	}
+	if _, err := h.Store.DescribeStream(name); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "video/mp2t")
+	w.Header().Set("Trailer", HeaderContinuationToken)
+	w.WriteHeader(http.StatusOK)
+	rc := http.NewResponseController(w)
+	_ = rc.Flush() // the reader learns at once that the stream is there, before any fragment
+	token, _ := h.Store.GetMedia(r.Context(), in, func(_ FragmentInfo, media []byte) error {
+		if _, err := w.Write(media); err != nil {
+			return err
+		}
+		return rc.Flush()
+	})
+	w.Header().Set(HeaderContinuationToken, token)
+	return nil
+}
+
+func (h Handler) listFragments(w http.ResponseWriter, r *http.Request) error {
+	var body struct {
+		FragmentSelector *struct {
+			FragmentSelectorType string
+			TimestampRange       *struct{ StartTimestamp, EndTimestamp *float64 }
+		}
+		MaxResults *int
+		NextToken  string
+	}
+	name, err := h.streamName(r, &body)
 	if err != nil {
 		return err
 	}
-	list := make([]map[string]any, 0, len(frags))
-	for _, f := range frags {
+	in := ListFragmentsInput{StreamName: name, NextToken: body.NextToken}
+	if m := body.MaxResults; m != nil {
+		if *m < 1 { // the Go API takes 0 for the default; on the wire it is a value out of range
+			return fmt.Errorf("MaxResults: %d is outside 1–%d", *m, MaxMaxResults)
+		}
+		in.MaxResults = *m
+	}
+	if fs := body.FragmentSelector; fs != nil && body.NextToken == "" {
+		// KVS requires the whole range; the Go API leaves an end open with a zero time
+		tr := fs.TimestampRange
+		if tr == nil || tr.StartTimestamp == nil || tr.EndTimestamp == nil {
+			return &apiError{http.StatusBadRequest, "InvalidArgumentException",
+				"FragmentSelector.TimestampRange: StartTimestamp and EndTimestamp are required (epoch seconds)"}
+		}
+		in.FragmentSelector = &FragmentSelector{FragmentSelectorType: fs.FragmentSelectorType,
+			StartTimestamp: secondsTime(*tr.StartTimestamp), EndTimestamp: secondsTime(*tr.EndTimestamp)}
+	}
+	page, err := h.Store.ListFragmentsPage(in)
+	if err != nil {
+		return err
+	}
+	list := make([]map[string]any, 0, len(page.Fragments))
+	for _, f := range page.Fragments {
 		list = append(list, map[string]any{"FragmentNumber": strconv.FormatUint(f.Number, 10),
 			"FragmentSizeInBytes": f.Size, "FragmentLengthInMilliseconds": f.Duration.Milliseconds(),
 			"ProducerTimestamp": float64(f.ProducerTimestamp.UnixMilli()) / 1000,
 			"ServerTimestamp":   float64(f.ServerTimestamp.UnixMilli()) / 1000})
 	}
-	return writeJSON(w, map[string]any{"Fragments": list})
+	out := map[string]any{"Fragments": list}
+	if page.NextToken != "" {
+		out["NextToken"] = page.NextToken
+	}
+	return writeJSON(w, out)
 }
 
 func secondsTime(s float64) time.Time {

@@ -3,6 +3,7 @@ package video
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -176,5 +177,130 @@ func TestAPIPutMediaMatroska(t *testing.T) {
 		map[string]string{"x-amzn-stream-name": "cam"})
 	if len(acks) != 1 || acks[0]["ErrorCode"] != ErrorInvalidMKVData || acks[0]["ErrorId"] != float64(4006) || !strings.Contains(acks[0]["Message"].(string), "V_VP8") {
 		t.Fatalf("vp8: %v", acks)
+	}
+}
+
+// TestAPIGetMedia: POST /getMedia streams the fragments from its start selector on as MPEG-TS that ffprobe reads
+// whole, follows the stream while fragments come, ends when it idles with a continuation token in a trailer that
+// resumes after it, and refuses a bad selector naming the field.
+func TestAPIGetMedia(t *testing.T) {
+	s, _ := newStore(t, "cam")
+	srv := httptest.NewServer(Handler{Store: s, GetMediaIdle: 300 * time.Millisecond})
+	defer srv.Close()
+	data, _ := samples.FS.ReadFile("testpattern.ts")
+	if err := s.Ingest(context.Background(), "cam", bytes.NewReader(data), time.Now(), func(Ack) {}); err != nil {
+		t.Fatal(err)
+	}
+	get := func(body any) (*http.Response, []byte) {
+		t.Helper()
+		b, _ := json.Marshal(body)
+		resp, err := http.Post(srv.URL+"/getMedia", "application/json", bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		media, _ := io.ReadAll(resp.Body)
+		return resp, media
+	}
+	resp, media := get(map[string]any{"StreamName": "cam", "StartSelector": map[string]any{"StartSelectorType": "EARLIEST"}})
+	var want []byte
+	for n := uint64(1); n <= 5; n++ {
+		m, _ := s.FragmentMedia("cam", n)
+		want = append(want, m...)
+	}
+	token := resp.Trailer.Get(HeaderContinuationToken)
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "video/mp2t" || !bytes.Equal(media, want) || token != ContinuationToken("cam", 5) {
+		t.Fatalf("EARLIEST: %d %s, %d bytes (want %d), token %q", resp.StatusCode, resp.Header.Get("Content-Type"), len(media), len(want), token)
+	}
+	if _, err := exec.LookPath("ffprobe"); err == nil {
+		cmd := exec.Command("ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", "-")
+		cmd.Stdin = bytes.NewReader(media)
+		out, err := cmd.Output()
+		if first, _, _ := strings.Cut(string(out), "\n"); err != nil || first != "250" {
+			t.Fatalf("ffprobe on GetMedia's body: %q %v", out, err)
+		}
+	}
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		s.Ingest(context.Background(), "cam", bytes.NewReader(data), time.Now(), func(Ack) {})
+	}()
+	resp, media = get(map[string]any{"StreamARN": "arn:aws:kinesisvideo:us-east-1:000000000000:stream/cam/1",
+		"StartSelector": map[string]any{"StartSelectorType": "CONTINUATION_TOKEN", "ContinuationToken": token}})
+	if token = resp.Trailer.Get(HeaderContinuationToken); token != ContinuationToken("cam", 10) || !bytes.Equal(media[:len(want)/5], want[:len(want)/5]) {
+		t.Fatalf("resumed live: %d bytes, token %q", len(media), token)
+	}
+	_, media = get(map[string]any{"StreamName": "cam", "StartSelector": map[string]any{"StartSelectorType": "FRAGMENT_NUMBER", "AfterFragmentNumber": "9"}})
+	if last, _ := s.FragmentMedia("cam", 10); !bytes.Equal(media, last) {
+		t.Fatalf("after fragment 9: %d bytes", len(media))
+	}
+	for _, c := range []struct {
+		body       map[string]any
+		code       int
+		kind, says string
+	}{
+		{map[string]any{"StreamName": "cam"}, 400, "InvalidArgumentException", "StartSelector: required"},
+		{map[string]any{"StreamName": "cam", "StartSelector": map[string]any{"StartSelectorType": "LATEST"}}, 400, "InvalidArgumentException", "StartSelector.StartSelectorType"},
+		{map[string]any{"StreamName": "cam", "StartSelector": map[string]any{"StartSelectorType": "FRAGMENT_NUMBER"}}, 400, "InvalidArgumentException", "StartSelector.AfterFragmentNumber"},
+		{map[string]any{"StreamName": "cam", "StartSelector": map[string]any{"StartSelectorType": "FRAGMENT_NUMBER", "AfterFragmentNumber": "x"}}, 400, "InvalidArgumentException", "StartSelector.AfterFragmentNumber"},
+		{map[string]any{"StreamName": "cam", "StartSelector": map[string]any{"StartSelectorType": "PRODUCER_TIMESTAMP"}}, 400, "InvalidArgumentException", "StartSelector.StartTimestamp"},
+		{map[string]any{"StreamName": "nope", "StartSelector": map[string]any{"StartSelectorType": "NOW"}}, 404, "ResourceNotFoundException", "nope"},
+	} {
+		code, out := post(t, srv, "/getMedia", c.body)
+		if code != c.code || out["__type"] != c.kind || !strings.Contains(out["message"].(string), c.says) {
+			t.Fatalf("%v: %d %v", c.body, code, out)
+		}
+	}
+}
+
+// TestAPIListFragments: /listFragments selects by producer or server timestamp, pages by MaxResults and NextToken,
+// and refuses what KVS refuses, naming the field.
+func TestAPIListFragments(t *testing.T) {
+	s, _ := newStore(t, "cam")
+	srv := httptest.NewServer(Handler{Store: s})
+	defer srv.Close()
+	base := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	infos := putSpaced(t, s, "cam", 5, base)
+	secs := func(ts time.Time) float64 { return float64(ts.UnixNano()) / 1e9 }
+	fragmentNumbers := func(out map[string]any) []string {
+		var n []string
+		for _, f := range out["Fragments"].([]any) {
+			n = append(n, f.(map[string]any)["FragmentNumber"].(string))
+		}
+		return n
+	}
+	_, out := post(t, srv, "/listFragments", map[string]any{"StreamName": "cam", "FragmentSelector": map[string]any{
+		"FragmentSelectorType": "SERVER_TIMESTAMP", "TimestampRange": map[string]any{
+			"StartTimestamp": secs(infos[1].ServerTimestamp.Add(-time.Millisecond)), "EndTimestamp": secs(infos[3].ServerTimestamp.Add(time.Millisecond))}}})
+	if got := fragmentNumbers(out); !slicesEqual(got, []string{"2", "3", "4"}) || out["NextToken"] != nil {
+		t.Fatalf("by server time: %v", out)
+	}
+	_, out = post(t, srv, "/listFragments", map[string]any{"StreamName": "cam", "MaxResults": 2, "FragmentSelector": map[string]any{
+		"FragmentSelectorType": "PRODUCER_TIMESTAMP", "TimestampRange": map[string]any{"StartTimestamp": secs(base.Add(-time.Hour)), "EndTimestamp": secs(base)}}})
+	if got := fragmentNumbers(out); !slicesEqual(got, []string{"1", "2"}) || out["NextToken"] == nil {
+		t.Fatalf("first page: %v", out)
+	}
+	_, out = post(t, srv, "/listFragments", map[string]any{"StreamName": "cam", "MaxResults": 2, "NextToken": out["NextToken"]})
+	if got := fragmentNumbers(out); !slicesEqual(got, []string{"3", "4"}) {
+		t.Fatalf("second page: %v", out)
+	}
+	for _, c := range []struct {
+		body map[string]any
+		says string
+	}{
+		{map[string]any{"StreamName": "cam", "MaxResults": 0}, "MaxResults: 0 is outside 1–1000"},
+		{map[string]any{"StreamName": "cam", "MaxResults": 1001}, "MaxResults: 1001 is outside 1–1000"},
+		{map[string]any{"StreamName": "cam", "NextToken": "nonsense"}, "NextToken"},
+		{map[string]any{"StreamName": "cam", "FragmentSelector": map[string]any{"FragmentSelectorType": "SERVER_TIMESTAMP",
+			"TimestampRange": map[string]any{"StartTimestamp": 1}}}, "FragmentSelector.TimestampRange"},
+		{map[string]any{"StreamName": "cam", "FragmentSelector": map[string]any{"FragmentSelectorType": "ARRIVAL",
+			"TimestampRange": map[string]any{"StartTimestamp": 1, "EndTimestamp": 2}}}, "FragmentSelector.FragmentSelectorType"},
+	} {
+		code, out := post(t, srv, "/listFragments", c.body)
+		if code != 400 || out["__type"] != "InvalidArgumentException" || !strings.Contains(out["message"].(string), c.says) {
+			t.Fatalf("%v: %d %v", c.body, code, out)
+		}
+	}
+	if !IsAPIPath("/getMedia") {
+		t.Fatal("/getMedia is not routed to the video API")
 	}
 }

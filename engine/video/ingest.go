@@ -116,7 +116,6 @@ func (s *Store) IngestWith(ctx context.Context, name string, r io.Reader, opts I
 		if err != nil {
 			return err
 		}
-		s.notify(name)
 		ack(Ack{EventType: AckPersisted, FragmentNumber: info.Number, FragmentTimecode: f.Start, ProducerTimestamp: producer})
 		return nil
 	})

@@ -60,7 +60,19 @@ type Store struct {
 	mu      sync.Mutex
 	streams map[string]*Stream
 	waiting map[string]chan struct{} // per stream, closed by its next fragment
+	// unkept holds the newest fragments of streams with retention 0, which store none: GetMedia still serves
+	// them live, as KVS does
+	unkept map[string][]storedFragment
 }
+
+// storedFragment is a fragment with its media.
+type storedFragment struct {
+	info  FragmentInfo
+	media []byte
+}
+
+// unkeptWindow is how many fragments of a retention-0 stream stay in memory for live readers that fall behind.
+const unkeptWindow = 8
 
 // Open loads the video streams of an engine.
 func Open(eng *engine.Engine) (*Store, error) {
@@ -158,12 +170,22 @@ func (s *Store) DeleteStream(name string) error {
 		return err
 	}
 	delete(s.streams, name)
+	delete(s.unkept, name)
 	return nil
 }
 
 // PutFragment numbers a fragment and, when the stream keeps media, stores it in one transaction; producer is the
-// producer timestamp of its first frame. The fragment is acknowledged as persisted only after the commit.
+// producer timestamp of its first frame. The fragment is acknowledged as persisted only after the commit, and
+// whoever waits on NewFragment is woken.
 func (s *Store) PutFragment(name string, f Fragment, producer time.Time) (FragmentInfo, bool, error) {
+	info, persisted, err := s.putFragment(name, f, producer)
+	if err == nil {
+		s.notify(name)
+	}
+	return info, persisted, err
+}
+
+func (s *Store) putFragment(name string, f Fragment, producer time.Time) (FragmentInfo, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.streams[name]
@@ -188,31 +210,49 @@ func (s *Store) PutFragment(name string, f Fragment, producer time.Time) (Fragme
 		return FragmentInfo{}, false, err
 	}
 	*st = next
+	if !persisted {
+		if s.unkept == nil {
+			s.unkept = map[string][]storedFragment{}
+		}
+		window := append(s.unkept[name], storedFragment{info, f.Data})
+		s.unkept[name] = window[max(0, len(window)-unkeptWindow):]
+	}
 	return info, persisted, nil
 }
 
 // ListFragments returns a stream's stored fragments whose producer timestamps fall in [from, to] (zero times
-// leave that end open), oldest first.
+// leave that end open), oldest first. ListFragmentsPage selects by server timestamps too, a page at a time.
 func (s *Store) ListFragments(name string, from, to time.Time) ([]FragmentInfo, error) {
-	if _, err := s.DescribeStream(name); err != nil {
-		return nil, err
-	}
 	var out []FragmentInfo
-	var ferr error
-	err := s.eng.VideoFragments(name, func(_ uint64, meta []byte) bool {
-		var fi FragmentInfo
-		if ferr = json.Unmarshal(meta, &fi); ferr != nil {
-			return false
-		}
+	err := s.scanFragments(name, 0, func(fi FragmentInfo) bool {
 		if (from.IsZero() || !fi.ProducerTimestamp.Before(from)) && (to.IsZero() || !fi.ProducerTimestamp.After(to)) {
 			out = append(out, fi)
 		}
 		return true
 	})
+	return out, err
+}
+
+// scanFragments calls fn with each stored fragment numbered after after, in order, until fn returns false.
+func (s *Store) scanFragments(name string, after uint64, fn func(FragmentInfo) bool) error {
+	if _, err := s.DescribeStream(name); err != nil {
+		return err
+	}
+	var ferr error
+	err := s.eng.VideoFragments(name, func(n uint64, meta []byte) bool {
+		if n <= after {
+			return true // the engine scans from the first; skipping costs no decoding
+		}
+		var fi FragmentInfo
+		if ferr = json.Unmarshal(meta, &fi); ferr != nil {
+			return false
+		}
+		return fn(fi)
+	})
 	if err == nil {
 		err = ferr
 	}
-	return out, err
+	return err
 }
 
 // FragmentMedia returns a stored fragment's media (MPEG-TS).
