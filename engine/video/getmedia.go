@@ -101,7 +101,13 @@ func (s *Store) GetMedia(ctx context.Context, in GetMediaInput, emit func(Fragme
 		}
 		return in.IdleTimeout
 	}
-	t := time.NewTimer(wait(0))
+	// a stream of long fragments is not idle between them, from the first wait on
+	newest, _ := s.fragmentsAfter(st, max(st.NextFragment, 2)-2)
+	longest := time.Duration(0)
+	for _, f := range newest {
+		longest = max(longest, f.info.Duration)
+	}
+	t := time.NewTimer(wait(longest))
 	defer t.Stop()
 	idle := t.C
 	if in.IdleTimeout < 0 {
@@ -113,7 +119,6 @@ func (s *Store) GetMedia(ctx context.Context, in GetMediaInput, emit func(Fragme
 		if err != nil {
 			return ContinuationToken(name, after), err
 		}
-		longest := time.Duration(0)
 		for _, f := range frags {
 			sent := after
 			after = f.info.Number
