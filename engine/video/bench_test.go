@@ -46,8 +46,13 @@ func clip1080p(b *testing.B) []byte {
 
 // BenchmarkIngest1080p: a 20 s 1080p MPEG-TS stream through Ingest (fragmenting, muxing and committing each
 // fragment to bbolt with fsync); realtime-x is media seconds per wall second.
-func BenchmarkIngest1080p(b *testing.B) {
-	data := clip1080p(b)
+func BenchmarkIngest1080p(b *testing.B) { benchmarkIngest(b, clip1080p(b)) }
+
+// BenchmarkIngest1080pMatroska: the same clip remuxed into Matroska, as KVS producers send it; on top of the
+// MPEG-TS path it costs reading EBML and rewriting each frame (AVCC to Annex B) and PES headers.
+func BenchmarkIngest1080pMatroska(b *testing.B) { benchmarkIngest(b, clip1080pMKV(b)) }
+
+func benchmarkIngest(b *testing.B, data []byte) {
 	eng := openEngineB(b)
 	s, _ := Open(eng)
 	b.SetBytes(int64(len(data)))
