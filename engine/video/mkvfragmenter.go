@@ -23,7 +23,7 @@ type MatroskaFragmenter struct {
 const (
 	mkvVideoPID = 0x100
 	mkvAudioPID = 0x101
-	// tsClockOffset keeps decode times positive: with B-frames they run ahead of presentation times, and a
+	// tsClockOffset keeps decode times positive: with B-frames a frame is decoded before it is shown, and a
 	// Matroska clock starts at 0
 	tsClockOffset = 10 * time.Second
 )
