@@ -2,6 +2,8 @@ package views
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -111,7 +113,9 @@ func (s *videoScreen) Start() {
 					lastStream, lastKey, lastFrags = snap.stream, key, frags
 				}
 			}
-			snap.frags = lastFrags
+			if lastStream == snap.stream { // never another stream's fragments, when reading this one's failed
+				snap.frags = lastFrags
+			}
 		}
 		if s.env.Cameras != nil {
 			snap.camera, snap.hasCam = s.env.Cameras.Stats(snap.stream)
@@ -137,6 +141,7 @@ func (s *videoScreen) apply(snap videoSnapshot) {
 	s.opened = true
 	st := s.current()
 	if st == nil && s.selected != "" { // deleted, here or through the API
+		s.list.UnselectAll()
 		s.selectStream("")
 	}
 	s.showDetail()
@@ -224,7 +229,6 @@ func (s *videoScreen) askDelete() {
 		if !ok {
 			return
 		}
-		s.playback.setStream("")
 		background(func() (struct{}, error) {
 			if s.env.Cameras != nil {
 				s.env.Cameras.Stop(name)
@@ -261,9 +265,10 @@ func (s *videoScreen) askCreate() {
 		if !ok {
 			return
 		}
-		var hours int
-		if _, err := fmt.Sscan(retention.Text, &hours); err != nil {
-			showError("Create", fmt.Errorf("DataRetentionInHours: %q is not a whole number of hours", retention.Text), s.win)
+		hours, err := strconv.Atoi(strings.TrimSpace(retention.Text))
+		if err != nil {
+			showError("Create", fmt.Errorf("DataRetentionInHours: %q is not a whole number of hours (0–%s)",
+				retention.Text, thousands(video.MaxRetentionHours)), s.win)
 			return
 		}
 		in := video.CreateInput{Name: name.Text, RetentionHours: hours, MediaType: mediaType.Text, DeviceName: device.Text}

@@ -2,6 +2,8 @@ package views
 
 import (
 	"bytes"
+	"context"
+	"image"
 	"io"
 	"strings"
 	"testing"
@@ -61,9 +63,7 @@ func TestVideoScreenCreateImportPlayScrubAndLeave(t *testing.T) {
 	var entries []*widget.Entry
 	ui(func() {
 		form := win.Canvas().Overlays().Top()
-		for _, e := range findAll[*widget.Entry](form) {
-			entries = append(entries, e)
-		}
+		entries = append(entries, findAll[*widget.Entry](form)...)
 	})
 	if len(entries) != 4 {
 		t.Fatalf("the form has %d entries, want name, retention, media type and device", len(entries))
@@ -93,14 +93,14 @@ func TestVideoScreenCreateImportPlayScrubAndLeave(t *testing.T) {
 			strings.Contains(s.playback.info.Text, "behind live") && !blackFrame(s.playback.player.image.Image)
 	})
 
-	// scrubbing to a tenth of the way plays the first fragment on demand
+	// scrubbing to half way (5 s in) plays the third fragment on demand, from one second into it
 	ui(func() {
 		tl := s.playback.timeline
-		test.TapAt(tl, fyne.NewPos(tl.Size().Width/10, 10))
+		test.TapAt(tl, fyne.NewPos(tl.Size().Width/2, 10))
 	})
-	eventually(t, "on-demand playback of fragment 1", func() bool {
-		return s.playback.mode.Selected == modeOnDemand && strings.Contains(s.playback.info.Text, "Fragment 1 ") &&
-			strings.Contains(s.playback.info.Text, "before the newest")
+	eventually(t, "on-demand playback of fragment 3", func() bool {
+		return s.playback.mode.Selected == modeOnDemand && strings.Contains(s.playback.info.Text, "Fragment 3 ") &&
+			strings.Contains(s.playback.info.Text, "before the newest") && s.playback.status.Pos >= 1
 	})
 	from, _ := s.playback.timeline.Range()
 	frags, _ := env.Video.ListFragments("door", time.Time{}, time.Time{})
@@ -118,8 +118,8 @@ func TestVideoScreenCreateImportPlayScrubAndLeave(t *testing.T) {
 		s.producers.importFrom("door", "notes.ts", io.NopCloser(strings.NewReader(strings.Repeat("not video ", 5000))), 50000)
 	})
 	eventually(t, "the import error", func() bool {
-		d, ok := win.Canvas().Overlays().Top().(fyne.CanvasObject)
-		if !ok || d == nil {
+		d := win.Canvas().Overlays().Top()
+		if d == nil {
 			return false
 		}
 		_, found := find(d, func(l *widget.Label) bool { return strings.Contains(l.Text, "MPEG-TS") })
@@ -165,9 +165,112 @@ func TestVideoScreenCameraTestPattern(t *testing.T) {
 	ui(func() { test.Tap(button(t, s.Content(), "Stop camera")) })
 	eventually(t, "the camera stopped", func() bool {
 		st, _ := env.Cameras.Stats("cam")
-		return !st.Running && s.producers.camera.Text == "Start camera"
+		return !st.Running && s.producers.camera.Text == "Start camera" && s.producers.cameraMsg.Text == ""
 	})
 	if st, _ := env.Video.DescribeStream("cam"); st.Fragments < 1 {
 		t.Fatalf("%d fragments from the camera", st.Fragments)
+	}
+}
+
+// blackFrame reports whether an image is all (nearly) black: nothing drawn yet.
+func blackFrame(img image.Image) bool {
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y += 3 {
+		for x := b.Min.X; x < b.Max.X; x += 3 {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			if r > 0x1000 || g > 0x1000 || bl > 0x1000 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// ingestAt stores the sample clip with its first frame at start.
+func ingestAt(t *testing.T, store *video.Store, stream string, start time.Time) {
+	t.Helper()
+	clip, _ := samples.FS.ReadFile("testpattern.ts")
+	if err := store.IngestWith(context.Background(), stream, bytes.NewReader(clip), video.IngestOptions{ProducerStart: start}, func(video.Ack) {}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestVideoPlaybackAcrossAGapAndFollowingLive: the player's clock starts again at every producer restart, so the
+// screen plays each run as its own session. On demand, the end of one run goes on with the next, and what is
+// shown keeps to the run playing; live, new fragments that continue the run are followed.
+func TestVideoPlaybackAcrossAGapAndFollowingLive(t *testing.T) {
+	test.NewTempApp(t)
+	env := videoEnv(t)
+	if _, err := env.Video.CreateStream(video.CreateInput{Name: "door", RetentionHours: 1}); err != nil {
+		t.Fatal(err)
+	}
+	run1 := time.Now().Add(-5 * time.Minute).Truncate(time.Second)
+	run2 := run1.Add(70 * time.Second) // a minute's gap after the first ten seconds
+	ingestAt(t, env.Video, "door", run1)
+	ingestAt(t, env.Video, "door", run2)
+	s, _ := openVideoScreen(t, env)
+	eventually(t, "the ten fragments", func() bool { return len(s.playback.frags) == 10 && s.playback.session != nil })
+
+	ui(func() { s.playback.scrub(run1.Add(9 * time.Second)) })
+	eventually(t, "the first run playing on demand", func() bool {
+		vs := s.playback.session
+		return vs != nil && !vs.live && len(vs.frags) == 5 && strings.Contains(s.playback.info.Text, "Fragment 5 ")
+	})
+	// the first run ends a second later; the second run follows, and its times are its own
+	eventually(t, "the second run after the gap", func() bool {
+		vs := s.playback.session
+		return vs != nil && vs.frags[0].Number == 6 && strings.Contains(s.playback.info.Text, "Fragment 6 ")
+	})
+	var shown time.Time
+	ui(func() { _, shown, _ = s.playback.session.at(s.playback.status.Pos) })
+	if shown.Before(run2) || shown.After(run2.Add(3*time.Second)) {
+		t.Fatalf("fragment 6 shown at %v, its run starts at %v", shown, run2)
+	}
+
+	// live: the newest fragment, then the ones that continue its run as they arrive
+	ui(func() { s.playback.mode.SetSelected(modeLive) })
+	eventually(t, "live on the newest fragment", func() bool {
+		vs := s.playback.session
+		return vs != nil && vs.live && vs.frags[0].Number == 10 && strings.Contains(s.playback.info.Text, "Fragment 10 ")
+	})
+	ingestAt(t, env.Video, "door", run2.Add(10*time.Second)) // continues the second run: fragments 11–15
+	eventually(t, "the live session following", func() bool {
+		vs := s.playback.session
+		return vs != nil && vs.live && vs.frags[0].Number == 10 && len(vs.frags) == 6 &&
+			strings.Contains(s.playback.info.Text, "Fragment 11 ")
+	})
+}
+
+// slowReader hands out the clip a little at a time, as a large file on a slow disk would.
+type slowReader struct{ r io.Reader }
+
+func (s slowReader) Read(b []byte) (int, error) {
+	time.Sleep(5 * time.Millisecond)
+	return s.r.Read(b[:min(len(b), 4096)])
+}
+
+// TestVideoImportCancel: cancelling an import keeps what was stored and says so.
+func TestVideoImportCancel(t *testing.T) {
+	test.NewTempApp(t)
+	env := videoEnv(t)
+	if _, err := env.Video.CreateStream(video.CreateInput{Name: "door", RetentionHours: 1}); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := openVideoScreen(t, env)
+	eventually(t, "the stream opened", func() bool { return s.selected == "door" })
+	clip, _ := samples.FS.ReadFile("testpattern.ts")
+	ui(func() {
+		s.producers.importFrom("door", "slow.ts", io.NopCloser(slowReader{bytes.NewReader(clip)}), int64(len(clip)))
+	})
+	eventually(t, "a fragment in", func() bool {
+		st, _ := env.Video.DescribeStream("door")
+		return st.Fragments >= 1 && s.producers.progress.Visible() && s.producers.progress.Value > 0
+	})
+	ui(func() { test.Tap(s.producers.cancel) })
+	eventually(t, "the cancel said", func() bool {
+		return strings.HasPrefix(s.producers.importMsg.Text, "import of slow.ts cancelled: the ") && s.producers.importing == nil
+	})
+	if st, _ := env.Video.DescribeStream("door"); st.Fragments == 0 || st.Fragments == 5 {
+		t.Fatalf("%d fragments after a cancel part way", st.Fragments)
 	}
 }

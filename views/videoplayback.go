@@ -2,6 +2,7 @@ package views
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -19,13 +20,15 @@ const (
 	modeOnDemand = "On demand"
 )
 
-// videoSession is what the player has loaded: an HLS session that begins at a fragment. The player's position
-// counts from that fragment's start, so the fragments from it on map a position back to a fragment and a
-// producer time.
+// videoSession is what the player has loaded: an HLS session over one continuous run of fragments (no gap, no
+// producer restart), because the player's clock is the media's own, which starts again at every discontinuity.
+// Within a run the player's position counts from the first fragment's start, so it maps back to a fragment and
+// a producer time.
 type videoSession struct {
 	stream string
 	live   bool
-	frags  []video.FragmentInfo // from the first fragment of the session on; grows while live
+	url    string
+	frags  []video.FragmentInfo // the run, from the session's first fragment; grows while live
 }
 
 // at maps a player position (seconds from the session's start) to the fragment playing and its producer time.
@@ -44,6 +47,19 @@ func (vs *videoSession) at(pos float64) (video.FragmentInfo, time.Time, bool) {
 	return last, last.ProducerTimestamp.Add(last.Duration), true
 }
 
+func (vs *videoSession) last() video.FragmentInfo { return vs.frags[len(vs.frags)-1] }
+
+// continuous reports whether next follows prev in the same run, by the rule the HLS playlists mark
+// discontinuities with: the next number, and no more than half a second between them.
+func continuous(prev, next video.FragmentInfo) bool {
+	gap := next.ProducerTimestamp.Sub(prev.ProducerTimestamp.Add(prev.Duration))
+	return next.Number == prev.Number+1 && gap <= 500*time.Millisecond && gap >= -500*time.Millisecond
+}
+
+// maxSessionFragments keeps a session's playlist under the server's cap of 1,000 fragments (about half an hour
+// of 2 s fragments); a longer run plays as several sessions, one after the other.
+const maxSessionFragments = 900
+
 // videoPlayback is the player with its controls, the fragment details and the timeline.
 type videoPlayback struct {
 	s *videoScreen
@@ -60,9 +76,10 @@ type videoPlayback struct {
 	content  fyne.CanvasObject
 
 	stream  string
-	frags   []video.FragmentInfo
+	frags   []video.FragmentInfo // by producer time
 	session *videoSession
-	loading bool
+	gen     int  // counts loads, so only the newest one's answer is used
+	loading bool // a load is under way
 	status  playerStatus
 }
 
@@ -106,7 +123,9 @@ func (p *videoPlayback) stop() {
 
 // setStream shows another stream: nothing plays until its fragments are known.
 func (p *videoPlayback) setStream(name string) {
-	p.stream, p.frags, p.session, p.loading = name, nil, nil, false
+	p.stream, p.frags, p.session = name, nil, nil
+	p.gen++ // a load still under way is for the stream left
+	p.loading = false
 	if p.player != nil {
 		p.player.Unload()
 	}
@@ -125,8 +144,10 @@ func (p *videoPlayback) showMessage(text string) {
 	}
 }
 
-// update takes the stream's fragments from the poll.
-func (p *videoPlayback) update(frags []video.FragmentInfo) {
+// update takes the stream's fragments from the poll (by number) and orders them along producer time.
+func (p *videoPlayback) update(byNumber []video.FragmentInfo) {
+	frags := slices.Clone(byNumber)
+	slices.SortStableFunc(frags, func(a, b video.FragmentInfo) int { return a.ProducerTimestamp.Compare(b.ProducerTimestamp) })
 	changed := len(frags) != len(p.frags) || (len(frags) > 0 && frags[len(frags)-1].Number != p.frags[len(p.frags)-1].Number)
 	p.frags = frags
 	if changed {
@@ -144,18 +165,33 @@ func (p *videoPlayback) update(frags []video.FragmentInfo) {
 		}
 		return
 	}
-	if vs := p.session; vs != nil && vs.live && len(vs.frags) > 0 { // the live session's playlist grows
-		last := vs.frags[len(vs.frags)-1].Number
-		for _, f := range frags {
-			if f.Number > last {
-				vs.frags = append(vs.frags, f)
-			}
-		}
+	if p.loading {
+		return
 	}
-	if p.session == nil && !p.loading && p.mode.Selected == modeLive {
+	vs := p.session
+	switch {
+	case vs == nil && p.mode.Selected == modeLive:
 		p.goLive()
-	} else if p.session == nil && !p.loading {
+	case vs == nil:
 		p.scrub(frags[0].ProducerTimestamp)
+	case vs.live:
+		p.follow(vs)
+	}
+}
+
+// follow grows the live session with the fragments that continue its run; a fragment that starts a new run (the
+// producer restarted, or stopped a while) or a run too long for one playlist starts a new session at the newest.
+func (p *videoPlayback) follow(vs *videoSession) {
+	for _, f := range p.frags {
+		last := vs.last()
+		if !f.ProducerTimestamp.After(last.ProducerTimestamp) {
+			continue
+		}
+		if !continuous(last, f) || len(vs.frags) >= maxSessionFragments {
+			p.goLive()
+			return
+		}
+		vs.frags = append(vs.frags, f)
 	}
 }
 
@@ -186,7 +222,7 @@ func (p *videoPlayback) goLive() {
 		newest.ProducerTimestamp, time.Time{}, 0)
 }
 
-// scrub plays on demand from a time: the fragment holding it (or the next one, in a gap) to the newest.
+// scrub plays on demand from a time: the fragment holding it (or the next one, in a gap) to the end of its run.
 func (p *videoPlayback) scrub(at time.Time) {
 	if p.stream == "" || len(p.frags) == 0 {
 		return
@@ -198,39 +234,46 @@ func (p *videoPlayback) scrub(at time.Time) {
 			break
 		}
 	}
-	first, last := p.frags[k], p.frags[len(p.frags)-1]
+	hi := k
+	for hi+1 < len(p.frags) && hi-k+1 < maxSessionFragments && continuous(p.frags[hi], p.frags[hi+1]) {
+		hi++
+	}
+	first, last := p.frags[k], p.frags[hi]
 	offset := max(0, at.Sub(first.ProducerTimestamp).Seconds())
 	if p.mode.Selected != modeOnDemand {
 		p.mode.Selected = modeOnDemand // without setMode: this is the scrub it would start
 		p.mode.Refresh()
 	}
-	frags := append([]video.FragmentInfo(nil), p.frags[k:]...)
-	p.load(&videoSession{stream: p.stream, frags: frags}, video.OnDemand, first.ProducerTimestamp,
-		last.ProducerTimestamp.Add(last.Duration), offset)
+	// the range ends inside the last fragment of the run, so it takes that one and none after it
+	end := last.ProducerTimestamp.Add(max(time.Millisecond, last.Duration/2))
+	p.load(&videoSession{stream: p.stream, frags: slices.Clone(p.frags[k : hi+1])}, video.OnDemand,
+		first.ProducerTimestamp, end, offset)
 }
 
-// load asks for the session's URL off the UI goroutine, then hands it to the player.
+// load asks for the session's URL off the UI goroutine, then hands it to the player. Only the newest load
+// counts: a slower earlier one that finishes after it is dropped.
 func (p *videoPlayback) load(vs *videoSession, mode string, from, to time.Time, offset float64) {
 	if p.s.env.Playback == nil || p.player == nil {
 		p.showMessage("Playback is not available in this window.")
 		return
 	}
+	p.gen++
+	gen := p.gen
 	p.loading = true
 	background(func() (string, error) { return p.s.env.Playback(vs.stream, mode, from, to) }, func(url string, err error) {
-		p.loading = false
-		if vs.stream != p.stream {
-			return // another stream was chosen meanwhile
+		if gen != p.gen {
+			return
 		}
+		p.loading = false
 		if err != nil {
 			p.showMessage("Cannot play: " + err.Error())
 			return
 		}
+		vs.url = url
 		p.session = vs
 		p.showMessage("")
 		p.player.Load(url, offset)
-		if len(vs.frags) > 0 {
-			p.timeline.SetPlayhead(vs.frags[0].ProducerTimestamp.Add(time.Duration(offset * float64(time.Second))))
-		}
+		p.timeline.SetPlayhead(vs.frags[0].ProducerTimestamp.Add(time.Duration(offset * float64(time.Second))))
 	})
 }
 
@@ -245,9 +288,8 @@ func (p *videoPlayback) seek(seconds float64) {
 }
 
 // onStatus shows where the player is: the fragment, its producer time, the picture's size, the bitrate and how
-// far behind live.
+// far behind live. At the end of a session it goes on with the next run (on demand) or the newest (live).
 func (p *videoPlayback) onStatus(st playerStatus) {
-	p.status = st
 	if st.Err != "" {
 		p.showMessage("The player could not start: " + st.Err)
 		return
@@ -258,9 +300,10 @@ func (p *videoPlayback) onStatus(st playerStatus) {
 		setButton(p.pause, "Pause", theme.MediaPauseIcon())
 	}
 	vs := p.session
-	if vs == nil || !st.Loaded {
-		return
+	if vs == nil || st.Path != vs.url || p.loading {
+		return // the status of what played before the session being loaded
 	}
+	p.status = st
 	frag, at, ok := vs.at(st.Pos)
 	if !ok {
 		return
@@ -282,10 +325,32 @@ func (p *videoPlayback) onStatus(st playerStatus) {
 		newest := p.frags[n-1]
 		parts = append(parts, fmt.Sprintf("%s before the newest fragment's end", seconds(newest.ProducerTimestamp.Add(newest.Duration).Sub(at))))
 	}
-	if st.Ended && !vs.live {
+	switch {
+	case st.Ended && !vs.live:
 		parts = append(parts, "end of the recording")
+	case st.Buffering:
+		parts = append(parts, "buffering")
 	}
 	setText(p.info, joinDot(parts))
+	if st.Ended {
+		p.afterEnd(vs)
+	}
+}
+
+// afterEnd goes on when a session played out: on demand with the run after it, live with the newest fragment
+// (a live session ends when the player stops waiting for a stream that went quiet).
+func (p *videoPlayback) afterEnd(vs *videoSession) {
+	last := vs.last()
+	for _, f := range p.frags {
+		if f.ProducerTimestamp.After(last.ProducerTimestamp) {
+			if vs.live {
+				p.goLive()
+			} else {
+				p.scrub(f.ProducerTimestamp)
+			}
+			return
+		}
+	}
 }
 
 func seconds(d time.Duration) string {

@@ -3,7 +3,7 @@ package views
 import (
 	"image"
 	"strconv"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2/canvas"
@@ -13,30 +13,39 @@ import (
 
 // playerStatus is what the player reports a few times a second.
 type playerStatus struct {
-	Loaded   bool    // a URL is loaded
-	Pos      float64 // seconds since the start of what was loaded
-	Paused   bool
-	Width    int
-	Height   int
-	Bitrate  float64 // bits/s of the video, as mpv measures it
-	Ended    bool    // played to the end (on demand) or waiting for more (live)
-	Frames   int64   // frames drawn since the last load
-	Err      string  // why the player could not start
-	Rendered time.Time
+	Path      string  // what is loaded (the URL), "" when nothing is
+	Pos       float64 // seconds since the start of what was loaded
+	Paused    bool
+	Width     int // the video's own size
+	Height    int
+	DispW     int // its size on screen (pixel aspect applied)
+	DispH     int
+	Bitrate   float64 // bits/s of the video, as mpv measures it
+	Ended     bool    // played to the end of what was loaded (keep-open holds the last frame)
+	Buffering bool    // waiting for media (a live stream's next fragment, say)
+	Err       string  // why the player could not start
 }
 
-// videoPlayer shows libmpv's software-rendered frames in a Fyne image. One goroutine owns mpv: it starts it,
-// runs the commands the UI sends it, renders each frame into the buffer not on screen and hands it over through
-// onUI, so neither decoding nor a slow mpv call ever holds the UI goroutine. Close ends the goroutine, which
-// frees mpv.
+// videoPlayer shows libmpv's software-rendered frames in a Fyne image. Two goroutines own mpv, as libmpv's render
+// API asks: the render goroutine only renders, every frame mpv offers (skipping one stalls mpv's video output),
+// into a buffer neither shown nor waiting to be; the control goroutine runs the UI's commands and reads the
+// status. Only the newest frame is handed to the UI, so a busy UI drops frames instead of stalling playback, and
+// no mpv call ever runs on the UI goroutine. Close ends both goroutines and frees mpv.
 type videoPlayer struct {
 	image    *canvas.Image
+	blank    *image.RGBA
 	onStatus func(playerStatus) // on the UI goroutine
 
 	cmds   chan func(*mpvplayer.Player)
 	done   chan struct{}
 	closed chan struct{} // closed once mpv is freed
-	shown  atomic.Bool   // the last frame handed over is on screen
+
+	mu        sync.Mutex
+	buffers   [3]*image.RGBA
+	shown     *image.RGBA // on screen
+	latest    *image.RGBA // rendered, waiting for the UI
+	scheduled bool        // a hand-off to the UI is queued
+	size      [2]int      // render size asked for by the control goroutine
 }
 
 // maxRender bounds the render size: larger video is scaled down by mpv, which keeps the copy to the screen cheap.
@@ -50,9 +59,8 @@ func newVideoPlayer(onStatus func(playerStatus)) *videoPlayer {
 	img := canvas.NewImageFromImage(blank)
 	img.FillMode = canvas.ImageFillContain
 	img.ScaleMode = canvas.ImageScaleFastest
-	v := &videoPlayer{image: img, onStatus: onStatus, cmds: make(chan func(*mpvplayer.Player), 16),
-		done: make(chan struct{}), closed: make(chan struct{})}
-	v.shown.Store(true)
+	v := &videoPlayer{image: img, blank: blank, onStatus: onStatus, cmds: make(chan func(*mpvplayer.Player), 16),
+		done: make(chan struct{}), closed: make(chan struct{}), size: [2]int{640, 360}}
 	go v.run()
 	return v
 }
@@ -88,7 +96,14 @@ func (v *videoPlayer) Seek(seconds float64) {
 }
 
 // Unload stops playing and blanks the picture.
-func (v *videoPlayer) Unload() { v.send(func(p *mpvplayer.Player) { _ = p.Command("stop") }) }
+func (v *videoPlayer) Unload() {
+	v.send(func(p *mpvplayer.Player) { _ = p.Command("stop") })
+	v.mu.Lock()
+	v.latest = nil
+	v.mu.Unlock()
+	v.image.Image = v.blank // Unload is called on the UI goroutine
+	v.image.Refresh()
+}
 
 // Close ends playback and frees mpv (off the UI goroutine).
 func (v *videoPlayer) Close() {
@@ -99,6 +114,7 @@ func (v *videoPlayer) Close() {
 	}
 }
 
+// run is the control goroutine: it starts mpv and the render goroutine, runs commands, reads the status.
 func (v *videoPlayer) run() {
 	defer close(v.closed)
 	p, err := mpvplayer.New()
@@ -106,64 +122,110 @@ func (v *videoPlayer) run() {
 		onUI(func() { v.onStatus(playerStatus{Err: err.Error()}) })
 		return
 	}
-	defer p.Close()
-	buffers := [2]*image.RGBA{image.NewRGBA(image.Rect(0, 0, 640, 360)), image.NewRGBA(image.Rect(0, 0, 640, 360))}
-	back := 0
+	var rendering sync.WaitGroup
+	rendering.Add(1)
+	go func() {
+		defer rendering.Done()
+		v.render(p)
+	}()
+	defer func() {
+		rendering.Wait() // the render context is freed with mpv: the render goroutine must be out of it
+		p.Close()
+	}()
 	status := time.NewTicker(250 * time.Millisecond)
 	defer status.Stop()
-	var st playerStatus
 	for {
 		select {
 		case <-v.done:
 			return
 		case cmd := <-v.cmds:
 			cmd(p)
-			st.Frames = 0
-			continue
 		case <-status.C:
-			st = v.readStatus(p, st)
-			s := st
-			onUI(func() { v.onStatus(s) })
-			if w, h := renderSize(st.Width, st.Height); w != buffers[back].Rect.Dx() || h != buffers[back].Rect.Dy() {
-				buffers[0], buffers[1] = image.NewRGBA(image.Rect(0, 0, w, h)), image.NewRGBA(image.Rect(0, 0, w, h))
-			}
-			continue
+			st := readStatus(p)
+			onUI(func() { v.onStatus(st) })
+			w, h := renderSize(st.DispW, st.DispH)
+			v.mu.Lock()
+			v.size = [2]int{w, h}
+			v.mu.Unlock()
+		}
+	}
+}
+
+// render draws every frame mpv offers into a free buffer and hands the newest to the UI.
+func (v *videoPlayer) render(p *mpvplayer.Player) {
+	for {
+		select {
+		case <-v.done:
+			return
 		case <-p.Ready():
 		}
-		if !v.shown.Load() {
-			continue // the UI has not shown the last frame yet: drop this one rather than queue frames
-		}
-		img := buffers[back]
+		img := v.freeBuffer()
 		drew, err := p.Frame(img)
 		if err != nil || !drew {
 			continue
 		}
-		st.Frames++
-		st.Rendered = time.Now()
-		back = 1 - back
-		v.shown.Store(false)
-		onUI(func() {
-			v.image.Image = img
-			v.image.Refresh()
-			v.shown.Store(true)
-		})
+		v.mu.Lock()
+		v.latest = img
+		schedule := !v.scheduled
+		v.scheduled = true
+		v.mu.Unlock()
+		if schedule {
+			onUI(v.showLatest)
+		}
+	}
+}
+
+// freeBuffer is a buffer of the render size that is neither on screen nor waiting for the UI.
+func (v *videoPlayer) freeBuffer() *image.RGBA {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	w, h := v.size[0], v.size[1]
+	for i, b := range v.buffers {
+		if b != nil && (b == v.shown || b == v.latest) {
+			continue
+		}
+		if b == nil || b.Rect.Dx() != w || b.Rect.Dy() != h {
+			b = image.NewRGBA(image.Rect(0, 0, w, h))
+			v.buffers[i] = b
+		}
+		return b
+	}
+	panic("videoPlayer: three buffers, at most two in use") // cannot happen: shown and latest are two
+}
+
+// showLatest puts the newest rendered frame on screen (on the UI goroutine).
+func (v *videoPlayer) showLatest() {
+	v.mu.Lock()
+	img := v.latest
+	v.latest, v.scheduled = nil, false
+	if img != nil {
+		v.shown = img
+	}
+	v.mu.Unlock()
+	if img != nil {
+		v.image.Image = img
+		v.image.Refresh()
 	}
 }
 
 // readStatus reads the properties the screen shows.
-func (v *videoPlayer) readStatus(p *mpvplayer.Player, prev playerStatus) playerStatus {
+func readStatus(p *mpvplayer.Player) playerStatus {
 	num := func(name string) float64 {
 		f, _ := strconv.ParseFloat(p.Property(name), 64)
 		return f
 	}
-	st := playerStatus{Frames: prev.Frames, Rendered: prev.Rendered}
-	st.Loaded = p.Property("path") != ""
-	st.Pos = num("time-pos")
-	st.Paused = p.Property("pause") == "yes"
-	st.Width, st.Height = int(num("width")), int(num("height"))
-	st.Bitrate = num("video-bitrate")
-	st.Ended = p.Property("eof-reached") == "yes" || p.Property("paused-for-cache") == "yes"
-	return st
+	return playerStatus{
+		Path:      p.Property("path"),
+		Pos:       num("time-pos"),
+		Paused:    p.Property("pause") == "yes",
+		Width:     int(num("width")),
+		Height:    int(num("height")),
+		DispW:     int(num("dwidth")),
+		DispH:     int(num("dheight")),
+		Bitrate:   num("video-bitrate"),
+		Ended:     p.Property("eof-reached") == "yes",
+		Buffering: p.Property("paused-for-cache") == "yes",
+	}
 }
 
 // renderSize fits a video's size inside the render bound, keeping its shape (mpv letterboxes otherwise).
@@ -173,18 +235,4 @@ func renderSize(w, h int) (int, int) {
 	}
 	scale := min(1, float64(maxRenderW)/float64(w), float64(maxRenderH)/float64(h))
 	return max(2, int(float64(w)*scale)), max(2, int(float64(h)*scale))
-}
-
-// blackFrame reports whether an image is all (nearly) black: nothing drawn yet.
-func blackFrame(img image.Image) bool {
-	b := img.Bounds()
-	for y := b.Min.Y; y < b.Max.Y; y += 3 {
-		for x := b.Min.X; x < b.Max.X; x += 3 {
-			r, g, bl, _ := img.At(x, y).RGBA()
-			if r > 0x1000 || g > 0x1000 || bl > 0x1000 {
-				return false
-			}
-		}
-	}
-	return true
 }

@@ -40,6 +40,7 @@ type videoProducers struct {
 	stream    string
 	importing *importJob
 	capturing bool
+	starting  bool
 	noFFmpeg  bool
 }
 
@@ -73,7 +74,7 @@ func newVideoProducers(s *videoScreen) *videoProducers {
 			p.noFFmpeg = true
 			p.camera.Disable()
 			p.source.Disable()
-			p.cameraMsg.SetText("Camera needs " + err.Error())
+			p.cameraMsg.SetText("Camera: " + err.Error())
 		}
 	})
 	p.cameraMsg.Truncation = fyne.TextTruncateEllipsis
@@ -103,8 +104,11 @@ func (p *videoProducers) update(st video.CameraStats, has bool) {
 		setText(p.cameraMsg, fmt.Sprintf("capturing: %s, %s", plural(int(st.Fragments), "fragment"), sizeText(st.Bytes)))
 	} else {
 		setButton(p.camera, "Start camera", nil)
-		if has && st.Err != nil {
+		switch {
+		case has && st.Err != nil:
 			setText(p.cameraMsg, "stopped: "+st.Err.Error())
+		case !p.noFFmpeg && !p.starting:
+			setText(p.cameraMsg, "")
 		}
 	}
 	p.showImport()
@@ -128,9 +132,11 @@ func (p *videoProducers) toggleCamera() {
 		}
 	}
 	setText(p.cameraMsg, "starting ffmpeg…")
+	p.starting = true
 	background(func() (struct{}, error) {
 		return struct{}{}, cams.Start(stream, video.CameraOptions{Source: source})
 	}, func(_ struct{}, err error) {
+		p.starting = false
 		if err != nil {
 			setText(p.cameraMsg, "")
 			showError("Start camera", err, p.s.win)
@@ -193,14 +199,18 @@ func (p *videoProducers) importFrom(stream, name string, r io.ReadCloser, size i
 		return struct{}{}, err
 	}, func(_ struct{}, err error) {
 		stopProgress()
-		cancel()
 		p.importing = nil
 		p.showImport()
 		if err != nil {
 			showError("Import "+name, fmt.Errorf("%w (%s stored before the error)", err, plural(int(job.fragments.Load()), "fragment")), p.s.win)
 			return
 		}
-		setText(p.importMsg, fmt.Sprintf("imported %s: %s", name, plural(int(job.fragments.Load()), "fragment")))
+		kept := plural(int(job.fragments.Load()), "fragment")
+		if ctx.Err() != nil {
+			setText(p.importMsg, fmt.Sprintf("import of %s cancelled: the %s stored before stay", name, kept))
+			return
+		}
+		setText(p.importMsg, fmt.Sprintf("imported %s: %s", name, kept))
 	})
 }
 
@@ -230,12 +240,9 @@ func (p *videoProducers) showImport() {
 	setText(p.importMsg, fmt.Sprintf("importing %s: %s read", job.name, sizeText(job.read.Load())))
 }
 
-// stop cancels an import when the screen is left: its fragments so far stay.
-func (p *videoProducers) stop() {
-	if p.importing != nil {
-		p.importing.cancel()
-	}
-}
+// stop is called when the screen is left. An import goes on to its end, as a camera does; its fragments appear
+// when the screen is opened again.
+func (p *videoProducers) stop() {}
 
 func statPath(path string) (int64, error) {
 	info, err := os.Stat(path)

@@ -98,7 +98,7 @@ func CameraArgs(o CameraOptions) ([]string, error) {
 			args = append(args, "-f", "avfoundation", "-framerate", fmt.Sprint(o.FPS), "-i", dev)
 		case "windows":
 			if dev == "" {
-				return nil, errors.New("Device: name the webcam (ffmpeg -list_devices true -f dshow -i dummy lists them)")
+				return nil, errors.New("webcam: name the device (ffmpeg -list_devices true -f dshow -i dummy lists them)")
 			}
 			args = append(args, "-f", "dshow", "-i", "video="+dev)
 		default:
@@ -128,7 +128,7 @@ func CameraArgs(o CameraOptions) ([]string, error) {
 			args = append(args, "-f", "x11grab", "-framerate", fmt.Sprint(o.FPS), "-i", dev)
 		}
 	default:
-		return nil, fmt.Errorf("Source: %q is not testpattern, webcam or screen", o.Source)
+		return nil, fmt.Errorf("camera source: %q is not testpattern, webcam or screen", o.Source)
 	}
 	gop := fmt.Sprint(max(1, int(o.FragmentDuration.Seconds()*float64(o.FPS))))
 	// scale keeps whatever the device gives inside the size asked for, with even sides as x264 needs
@@ -150,6 +150,7 @@ type CameraStats struct {
 type Camera struct {
 	cancel    context.CancelFunc
 	done      chan struct{}
+	stopped   atomic.Bool // by Stop: its end is not a failure
 	fragments atomic.Int64
 	bytes     atomic.Int64
 
@@ -190,6 +191,7 @@ func (s *Store) StartCamera(stream string, o CameraOptions) (*Camera, error) {
 	c := &Camera{cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(c.done)
+		defer cancel()
 		counted := &countingReader{r: out}
 		ierr := s.IngestWith(ctx, stream, counted, IngestOptions{ProducerStart: time.Now(), FragmentDuration: o.FragmentDuration}, func(a Ack) {
 			if a.EventType == AckPersisted {
@@ -197,18 +199,23 @@ func (s *Store) StartCamera(stream string, o CameraOptions) (*Camera, error) {
 				c.bytes.Store(counted.n)
 			}
 		})
+		if ierr != nil && !c.stopped.Load() {
+			cancel() // storing failed (the stream was deleted, say): a live source would never end by itself
+		}
 		_, _ = io.Copy(io.Discard, out) // let ffmpeg finish writing before Wait closes the pipe
 		werr := cmd.Wait()
-		if ctx.Err() != nil {
+		if c.stopped.Load() {
 			return // stopped: not a failure
+		}
+		if ierr != nil {
+			c.setErr(ierr)
+			return
 		}
 		switch {
 		case werr != nil && stderr.String() != "":
 			c.setErr(fmt.Errorf("ffmpeg: %s", stderr.String()))
 		case werr != nil:
 			c.setErr(fmt.Errorf("ffmpeg: %w", werr))
-		case ierr != nil:
-			c.setErr(ierr)
 		}
 	}()
 	return c, nil
@@ -236,6 +243,7 @@ func (c *Camera) Stats() CameraStats {
 
 // Stop ends the capture and waits for ffmpeg to exit; fragments already cut stay stored.
 func (c *Camera) Stop() {
+	c.stopped.Store(true)
 	c.cancel()
 	<-c.done
 }

@@ -84,3 +84,39 @@ func TestCameraCapturesATestPatternIntoFragments(t *testing.T) {
 		}
 	}
 }
+
+// TestCameraStopsWhenItsStreamGoes: a capture whose stream is deleted under it ends with the error, instead of
+// running ffmpeg on for nothing.
+func TestCameraStopsWhenItsStreamGoes(t *testing.T) {
+	if _, err := FFmpeg(); err != nil {
+		t.Skip(err)
+	}
+	s, err := Open(openEngine(t, filepath.Join(t.TempDir(), "shardlab.db")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateStream(CreateInput{Name: "cam", RetentionHours: 1}); err != nil {
+		t.Fatal(err)
+	}
+	cam, err := s.StartCamera("cam", CameraOptions{Source: SourceTestPattern, Width: 160, Height: 90, FPS: 10, FragmentDuration: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cam.Stop()
+	for deadline := time.Now().Add(20 * time.Second); cam.Stats().Fragments < 1; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no fragment: %+v", cam.Stats())
+		}
+	}
+	if err := s.DeleteStream("cam"); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); cam.Stats().Running; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the camera runs on into a deleted stream")
+		}
+	}
+	if st := cam.Stats(); st.Err == nil || !strings.Contains(st.Err.Error(), "not found") {
+		t.Fatalf("ended with %v, want the stream's absence", st.Err)
+	}
+}

@@ -53,7 +53,13 @@ func (s *Store) Playlist(name, mode string, start, end time.Time, segment func(F
 	if mode == Live && len(frags) > liveWindow {
 		frags = frags[len(frags)-liveWindow:]
 	}
-	if len(frags) > maxPlaylist {
+	switch {
+	case len(frags) <= maxPlaylist:
+	case mode == LiveReplay:
+		// a live playlist must keep growing, or players following it stop at its end: past the cap it slides,
+		// like LIVE's window (a player asking for a start over 1,000 fragments back begins 1,000 back)
+		frags = frags[len(frags)-maxPlaylist:]
+	default:
 		frags = frags[:maxPlaylist]
 	}
 	target := 1.0

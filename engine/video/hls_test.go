@@ -136,3 +136,31 @@ func TestPlaylistsValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestLiveReplayPlaylistKeepsGrowingPastItsCap: a LIVE_REPLAY playlist over more fragments than a playlist lists
+// slides to the newest, so a player following it keeps getting new segments; ON_DEMAND keeps the first ones.
+func TestLiveReplayPlaylistKeepsGrowingPastItsCap(t *testing.T) {
+	s, err := Open(openEngine(t, filepath.Join(t.TempDir(), "shardlab.db")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateStream(CreateInput{Name: "long", RetentionHours: 1}); err != nil {
+		t.Fatal(err)
+	}
+	base := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	for i := range maxPlaylist + 10 {
+		f := Fragment{Start: time.Duration(i) * time.Second, Duration: time.Second, Data: []byte{0x47}, Frames: 1}
+		if _, _, err := s.PutFragment("long", f, base.Add(f.Start)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	url := func(f FragmentInfo) string { return fmt.Sprintf("fragment.ts?n=%d", f.Number) }
+	text, _ := s.Playlist("long", LiveReplay, base, time.Time{}, url)
+	if p := parsePlaylist(t, text); len(p.segments) != maxPlaylist || p.sequence != 11 || p.ended {
+		t.Fatalf("live replay past the cap: %d segments from %d", len(p.segments), p.sequence)
+	}
+	text, _ = s.Playlist("long", OnDemand, base, base.Add(time.Hour), url)
+	if p := parsePlaylist(t, text); len(p.segments) != maxPlaylist || p.sequence != 1 || !p.ended {
+		t.Fatalf("on demand past the cap: %d segments from %d", len(p.segments), p.sequence)
+	}
+}
