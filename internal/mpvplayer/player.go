@@ -1,6 +1,8 @@
 // Package mpvplayer plays media through libmpv's software renderer (go-mpv) into RGBA images: no window, no GPU,
-// so the app's video screen can show frames through a Fyne image and tests can look at them. Render from one
-// goroutine; mpv's own update callback only signals.
+// so the app's video screen can show frames through a Fyne image and tests can look at them. Render (Ready,
+// Frame) from one goroutine and nothing else there: libmpv's render API forbids other mpv calls on the render
+// thread, and a frame not rendered stalls its video output. Commands and properties go from another goroutine;
+// mpv's own update callback only signals.
 package mpvplayer
 
 import (
