@@ -274,3 +274,12 @@ func TestVideoImportCancel(t *testing.T) {
 		t.Fatalf("%d fragments after a cancel part way", st.Fragments)
 	}
 }
+
+func TestSecondsReadable(t *testing.T) {
+	for d, want := range map[time.Duration]string{-time.Second: "0.0 s", 2100 * time.Millisecond: "2.1 s",
+		1257 * time.Second: "20 min 57 s", 2*time.Hour + 5*time.Minute: "2 h 05 min"} {
+		if got := seconds(d); got != want {
+			t.Errorf("%v reads %q, want %q", d, got, want)
+		}
+	}
+}

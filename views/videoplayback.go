@@ -357,8 +357,11 @@ func seconds(d time.Duration) string {
 	if d < 0 {
 		d = 0
 	}
-	if d >= time.Hour {
-		return d.Truncate(time.Second).String()
+	switch {
+	case d >= time.Hour:
+		return fmt.Sprintf("%d h %02d min", int(d.Hours()), int(d.Minutes())%60)
+	case d >= time.Minute:
+		return fmt.Sprintf("%d min %02d s", int(d.Minutes()), int(d.Seconds())%60)
 	}
 	return fmt.Sprintf("%.1f s", d.Seconds())
 }
