@@ -36,16 +36,18 @@ func ingestSample(t *testing.T) (*Store, []Ack, time.Time) {
 	return s, acks, base
 }
 
-// TestIngestAcknowledgesEachFragment: every fragment is acknowledged RECEIVED then PERSISTED with its number; a
-// bad stream ends with an ERROR ack and stores nothing more.
+// TestIngestAcknowledgesEachFragment: every fragment is acknowledged BUFFERING, RECEIVED, then PERSISTED with its
+// number; a bad stream ends with an ERROR ack and stores nothing more.
 func TestIngestAcknowledgesEachFragment(t *testing.T) {
 	s, acks, _ := ingestSample(t)
-	if len(acks) != 20 {
-		t.Fatalf("%d acks, want RECEIVED and PERSISTED for 10 fragments", len(acks))
+	if len(acks) != 30 {
+		t.Fatalf("%d acks, want BUFFERING, RECEIVED and PERSISTED for 10 fragments", len(acks))
 	}
-	for i := 0; i < len(acks); i += 2 {
-		if acks[i].EventType != AckReceived || acks[i+1].EventType != AckPersisted || acks[i+1].FragmentNumber != uint64(i/2+1) {
-			t.Fatalf("acks %d, %d: %+v %+v", i, i+1, acks[i], acks[i+1])
+	for i := 0; i < len(acks); i += 3 {
+		b, r, p := acks[i], acks[i+1], acks[i+2]
+		if b.EventType != AckBuffering || r.EventType != AckReceived || p.EventType != AckPersisted ||
+			p.FragmentNumber != uint64(i/3+1) || b.FragmentTimecode != r.FragmentTimecode {
+			t.Fatalf("acks %d–%d: %+v %+v %+v", i, i+2, b, r, p)
 		}
 	}
 	var last Ack

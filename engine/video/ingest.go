@@ -7,11 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
 	"time"
 )
 
 // Ack event types, as PutMedia reports them per fragment.
 const (
+	AckBuffering = "BUFFERING" // the fragment's first bytes arrived
 	AckReceived  = "RECEIVED"  // the whole fragment arrived
 	AckPersisted = "PERSISTED" // it is committed (or, with retention 0, handed to live viewers)
 	AckError     = "ERROR"
@@ -84,7 +86,8 @@ func (s *Store) IngestWith(ctx context.Context, name string, r io.Reader, opts I
 	if opts.ProducerStart.IsZero() {
 		opts.ProducerStart = time.Now()
 	}
-	br := bufio.NewReaderSize(r, 64<<10)
+	src := &eofReader{r: r}
+	br := bufio.NewReaderSize(src, 64<<10)
 	head, _ := br.Peek(len(ebmlMagic)) // a stream shorter than that is judged by what there is
 	matroska := len(head) > 0 && bytes.HasPrefix(ebmlMagic, head)
 	run := Fragmenter{Target: opts.FragmentDuration}.Run
@@ -103,6 +106,15 @@ func (s *Store) IngestWith(ctx context.Context, name string, r io.Reader, opts I
 	}
 	var first time.Duration
 	started := false
+	// BUFFERING goes out once per fragment: as soon as the key frame that starts it has cut the one before (its
+	// first bytes are in), or else just before its RECEIVED
+	announced, anyAnnounced := time.Duration(0), false
+	buffering := func(tc time.Duration) {
+		if !anyAnnounced || tc != announced {
+			ack(Ack{EventType: AckBuffering, FragmentTimecode: tc})
+			announced, anyAnnounced = tc, true
+		}
+	}
 	err := run(ctx, br, func(f Fragment) error {
 		if !started {
 			first, started = f.Start, true
@@ -111,18 +123,36 @@ func (s *Store) IngestWith(ctx context.Context, name string, r io.Reader, opts I
 		if matroska && opts.AbsoluteTimecodes {
 			producer = time.Unix(0, 0).Add(f.Start)
 		}
+		buffering(f.Start)
 		ack(Ack{EventType: AckReceived, FragmentTimecode: f.Start, ProducerTimestamp: producer})
 		info, _, err := s.PutFragment(name, f, producer)
 		if err != nil {
 			return err
 		}
 		ack(Ack{EventType: AckPersisted, FragmentNumber: info.Number, FragmentTimecode: f.Start, ProducerTimestamp: producer})
+		if !src.ended.Load() { // more media is coming: the next fragment has begun
+			buffering(f.Start + f.Duration)
+		}
 		return nil
 	})
 	if err != nil {
 		ack(Ack{EventType: AckError, ErrorCode: ErrorInvalidMKVData, Message: err.Error()})
 	}
 	return err
+}
+
+// eofReader notes when the producer's media has ended, so no fragment is announced after the last.
+type eofReader struct {
+	r     io.Reader
+	ended atomic.Bool
+}
+
+func (e *eofReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil {
+		e.ended.Store(true)
+	}
+	return n, err
 }
 
 // m2ts reports an MPEG-TS stream of 192-byte packets (a 4-byte timestamp before each sync byte), as Blu-ray
