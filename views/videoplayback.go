@@ -56,6 +56,20 @@ func continuous(prev, next video.FragmentInfo) bool {
 	return next.Number == prev.Number+1 && gap <= 500*time.Millisecond && gap >= -500*time.Millisecond
 }
 
+// timelineSpans are the timeline's zoom levels: a long recording's fragments are a pixel or less wide at "all".
+var timelineSpans = []struct {
+	label string
+	span  time.Duration
+}{{"all", 0}, {"1 h", time.Hour}, {"10 min", 10 * time.Minute}, {"1 min", time.Minute}}
+
+func timelineSpanLabels() []string {
+	out := make([]string, len(timelineSpans))
+	for i, z := range timelineSpans {
+		out[i] = z.label
+	}
+	return out
+}
+
 // maxSessionFragments keeps a session's playlist under the server's cap of 1,000 fragments (about half an hour
 // of 2 s fragments); a longer run plays as several sessions, one after the other.
 const maxSessionFragments = 900
@@ -73,6 +87,7 @@ type videoPlayback struct {
 	forward  *widget.Button
 	info     *widget.Label
 	timeline *widgets.FragmentTimeline
+	zoom     *widget.Select
 	content  fyne.CanvasObject
 
 	stream  string
@@ -100,7 +115,16 @@ func newVideoPlayback(s *videoScreen) *videoPlayback {
 	p.back = widget.NewButtonWithIcon("10 s", theme.MediaFastRewindIcon(), func() { p.seek(-10) })
 	p.forward = widget.NewButtonWithIcon("10 s", theme.MediaFastForwardIcon(), func() { p.seek(10) })
 	p.timeline.OnScrub = p.scrub
-	controls := container.NewHBox(p.mode, widget.NewSeparator(), p.pause, p.back, p.forward)
+	p.zoom = widget.NewSelect(timelineSpanLabels(), func(label string) {
+		for _, z := range timelineSpans {
+			if z.label == label {
+				p.timeline.SetSpan(z.span)
+			}
+		}
+	})
+	p.zoom.SetSelected(timelineSpans[0].label)
+	controls := container.NewBorder(nil, nil, container.NewHBox(p.mode, widget.NewSeparator(), p.pause, p.back, p.forward),
+		container.NewHBox(widget.NewLabel("Timeline"), p.zoom))
 	p.info.Truncation = fyne.TextTruncateEllipsis
 	bottom := container.NewVBox(controls, p.info, p.timeline)
 	p.content = container.NewBorder(nil, bottom, nil, nil, p.stack)
@@ -328,6 +352,8 @@ func (p *videoPlayback) onStatus(st playerStatus) {
 	switch {
 	case st.Ended && !vs.live:
 		parts = append(parts, "end of the recording")
+	case st.Buffering && vs.live:
+		parts = append(parts, "waiting for the next fragment")
 	case st.Buffering:
 		parts = append(parts, "buffering")
 	}

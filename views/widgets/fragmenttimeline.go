@@ -32,6 +32,7 @@ type FragmentTimeline struct {
 	spans    []TimelineSpan // by start
 	playhead time.Time
 	dragging bool
+	span     time.Duration // how much is shown; 0: the whole recording
 }
 
 // NewFragmentTimeline returns an empty timeline.
@@ -61,11 +62,43 @@ func (t *FragmentTimeline) SetPlayhead(at time.Time) {
 	t.Refresh()
 }
 
-// Range is the time span drawn: the first fragment's start to the last one's end.
+// SetSpan zooms: the timeline shows span of time around the playhead (the newest end when there is none), or
+// the whole recording for 0 or a span longer than it.
+func (t *FragmentTimeline) SetSpan(span time.Duration) {
+	t.mu.Lock()
+	t.span = max(span, 0)
+	t.mu.Unlock()
+	t.Refresh()
+}
+
+// Range is the time span the fragments cover: the first fragment's start to the last one's end.
 func (t *FragmentTimeline) Range() (from, to time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.rangeLocked()
+}
+
+// Window is the time span drawn: the range, or the zoomed part of it.
+func (t *FragmentTimeline) Window() (from, to time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.windowLocked()
+}
+
+func (t *FragmentTimeline) windowLocked() (from, to time.Time) {
+	from, to = t.rangeLocked()
+	if t.span <= 0 || to.Sub(from) <= t.span {
+		return from, to
+	}
+	centre := to.Add(-t.span / 2)
+	if !t.playhead.IsZero() && t.playhead.Before(centre) {
+		centre = t.playhead
+	}
+	start := centre.Add(-t.span / 2)
+	if start.Before(from) {
+		start = from
+	}
+	return start, start.Add(t.span)
 }
 
 func (t *FragmentTimeline) rangeLocked() (from, to time.Time) {
@@ -83,7 +116,7 @@ func (t *FragmentTimeline) rangeLocked() (from, to time.Time) {
 
 // TimeAt is the time under a horizontal position of a timeline width wide.
 func (t *FragmentTimeline) TimeAt(x, width float32) time.Time {
-	from, to := t.Range()
+	from, to := t.Window()
 	if from.IsZero() || width <= 0 {
 		return time.Time{}
 	}
@@ -149,7 +182,7 @@ func (t *FragmentTimeline) draw(w, h int) image.Image {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	fill(img, 0, w, 0, h, timelineTrack)
-	from, to := t.rangeLocked()
+	from, to := t.windowLocked()
 	total := to.Sub(from)
 	if total <= 0 || w < 2 {
 		return img
@@ -164,6 +197,9 @@ func (t *FragmentTimeline) draw(w, h int) image.Image {
 		}
 	}
 	for i, s := range t.spans {
+		if s.End.Before(from) || s.Start.After(to) {
+			continue
+		}
 		x0, x1 := xOf(s.Start), max(xOf(s.End), xOf(s.Start)+1)
 		shade := timelineShadeA
 		if i%2 == 1 {
@@ -214,7 +250,7 @@ func (r *timelineRenderer) Layout(size fyne.Size) {
 func (r *timelineRenderer) MinSize() fyne.Size { return r.t.MinSize() }
 
 func (r *timelineRenderer) Refresh() {
-	from, to := r.t.Range()
+	from, to := r.t.Window()
 	r.from.Text, r.to.Text = "", ""
 	if !from.IsZero() {
 		r.from.Text = from.Local().Format("15:04:05")

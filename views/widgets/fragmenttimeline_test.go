@@ -69,6 +69,24 @@ func TestFragmentTimelineGapsAndScrubbing(t *testing.T) {
 		t.Fatalf("a drag to three quarters scrubbed to %v", scrubs)
 	}
 	tl.SetPlayhead(base) // the player moves it again after the scrub
+
+	// zoomed to 10 s: the window follows the playhead, within the recording, and taps map into it
+	tl.SetSpan(10 * time.Second)
+	if from, to := tl.Window(); !from.Equal(base) || to.Sub(from) != 10*time.Second {
+		t.Fatalf("zoomed window at the start: %v – %v", from, to)
+	}
+	tl.SetPlayhead(base.Add(25 * time.Second))
+	if from, _ := tl.Window(); !from.Equal(base.Add(20 * time.Second)) {
+		t.Fatalf("zoomed window around 25 s starts at %v", from.Sub(base))
+	}
+	if at := tl.TimeAt(size.Width/2, size.Width); !at.Equal(base.Add(25 * time.Second)) {
+		t.Fatalf("the middle of the zoomed window is %v", at.Sub(base))
+	}
+	tl.SetPlayhead(time.Time{})
+	if from, to := tl.Window(); !to.Equal(base.Add(40*time.Second)) || to.Sub(from) != 10*time.Second {
+		t.Fatalf("zoomed without a playhead: %v – %v, want the newest 10 s", from.Sub(base), to.Sub(base))
+	}
+	tl.SetSpan(0)
 	tl.SetFragments(nil)
 	if at := tl.TimeAt(10, 100); !at.IsZero() {
 		t.Fatalf("an empty timeline scrubs to %v", at)
