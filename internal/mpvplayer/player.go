@@ -28,8 +28,10 @@ func New() (*Player, error) {
 	if m == nil {
 		return nil, errors.New("libmpv could not be started")
 	}
+	// mpv's default read-ahead (150 MiB forward, 50 MiB back) is sized for a media player alone; inside the app
+	// a few fragments ahead are plenty, and the rest of the app keeps the memory
 	for _, opt := range [][2]string{{"vo", "libmpv"}, {"ao", "null"}, {"hwdec", "no"}, {"keep-open", "yes"}, {"keep-open-pause", "no"},
-		{"terminal", "no"}, {"msg-level", "all=no"}} {
+		{"terminal", "no"}, {"msg-level", "all=no"}, {"demuxer-max-bytes", "32MiB"}, {"demuxer-max-back-bytes", "8MiB"}} {
 		if err := m.SetOptionString(opt[0], opt[1]); err != nil {
 			m.TerminateDestroy()
 			return nil, fmt.Errorf("mpv option %s=%s: %w", opt[0], opt[1], err)
