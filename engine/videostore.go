@@ -41,9 +41,9 @@ func (e *Engine) PutVideoFragment(stream string, number uint64, fragMeta, media,
 
 // VideoFragments calls fn with each fragment description of a stream in order until fn returns false; meta is
 // valid only inside fn.
-func (e *Engine) VideoFragments(stream string, fn func(number uint64, meta []byte) bool) error {
+func (e *Engine) VideoFragments(stream string, from uint64, fn func(number uint64, meta []byte) bool) error {
 	return e.db.View(func(tx *storage.ReadTx) error {
-		tx.ScanFragments(stream, 0, fn)
+		tx.ScanFragments(stream, from, fn)
 		return nil
 	})
 }

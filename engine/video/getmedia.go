@@ -26,7 +26,7 @@ const DefaultIdleTimeout = 5 * time.Second
 type StartSelector struct {
 	StartSelectorType   string
 	AfterFragmentNumber uint64    // FRAGMENT_NUMBER: start with the fragment after this one
-	StartTimestamp      time.Time // PRODUCER_TIMESTAMP, SERVER_TIMESTAMP: start with the fragment holding it
+	StartTimestamp      time.Time // PRODUCER_TIMESTAMP: the fragment holding it; SERVER_TIMESTAMP: the first arrived at or after it
 	ContinuationToken   string    // CONTINUATION_TOKEN: a token an earlier GetMedia returned
 }
 
@@ -92,8 +92,12 @@ func (s *Store) GetMedia(ctx context.Context, in GetMediaInput, emit func(Fragme
 		after = sel.AfterFragmentNumber
 	case StartContinuationToken:
 		after, _ = parseContinuationToken(name, sel.ContinuationToken) // validated
-	case ProducerTimestamp, ServerTimestamp:
+	case ProducerTimestamp:
 		from = sel.StartTimestamp
+	case ServerTimestamp:
+		if after, err = s.afterServerTime(st, sel.StartTimestamp); err != nil {
+			return "", err
+		}
 	}
 	wait := func(longest time.Duration) time.Duration {
 		if in.IdleTimeout == 0 {
@@ -124,12 +128,8 @@ func (s *Store) GetMedia(ctx context.Context, in GetMediaInput, emit func(Fragme
 			after = f.info.Number
 			longest = max(longest, f.info.Duration)
 			if !from.IsZero() {
-				at := f.info.ProducerTimestamp
-				if sel.StartSelectorType == ServerTimestamp {
-					at = f.info.ServerTimestamp
-				}
-				if !at.Add(f.info.Duration).After(from) {
-					continue
+				if !f.info.ProducerTimestamp.Add(f.info.Duration).After(from) {
+					continue // ends before the start: the fragment holding it is later
 				}
 				from = time.Time{} // started: from here on every fragment goes
 			}
@@ -179,6 +179,31 @@ func (s *Store) fragmentsAfter(st Stream, after uint64) ([]storedFragment, error
 		return true
 	})
 	return out, err
+}
+
+// afterServerTime is where a SERVER_TIMESTAMP start begins: a fragment holds the server times from its own to the
+// next one's arrival (an upload's fragments arrive milliseconds apart, whatever their media's length), so the
+// start is the last fragment that arrived by then — or, when the newest arrived by then and its media has
+// also ended, the next fragment to come.
+func (s *Store) afterServerTime(st Stream, at time.Time) (uint64, error) {
+	frags, err := s.fragmentsAfter(st, 0)
+	if err != nil {
+		return 0, err
+	}
+	var holding *FragmentInfo
+	for i := range frags {
+		if frags[i].info.ServerTimestamp.After(at) {
+			break
+		}
+		holding = &frags[i].info
+	}
+	switch {
+	case holding == nil:
+		return 0, nil // everything arrived later: from the first
+	case holding.Number == frags[len(frags)-1].info.Number && !holding.ServerTimestamp.Add(holding.Duration).After(at):
+		return holding.Number, nil
+	}
+	return holding.Number - 1, nil
 }
 
 // ContinuationToken is the GetMedia continuation token that resumes a stream after fragment after. It is opaque

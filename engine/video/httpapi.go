@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -204,8 +205,12 @@ const (
 	HeaderFragmentDuration = "x-shardlab-fragment-duration-ms"
 )
 
+// maxEpochSeconds is the last second of the year 9999, the latest time a timestamp here can carry.
+const maxEpochSeconds = 253402300799
+
 // ackErrorIDs are KVS's numeric ids of the ack error codes.
-var ackErrorIDs = map[string]int{ErrorInvalidMKVData: 4006}
+var ackErrorIDs = map[string]int{ErrorInvalidMKVData: 4006, ErrorInvalidProducerTimestamp: 4007,
+	ErrorStreamNotActive: 4008, ErrorInternal: 5000, ErrorArchival: 5001}
 
 // putMedia ingests the request body (Matroska or MPEG-TS) and streams one JSON acknowledgement per line back as
 // fragments are received and persisted.
@@ -217,8 +222,12 @@ func (h Handler) putMedia(w http.ResponseWriter, r *http.Request) error {
 	opts := IngestOptions{ProducerStart: time.Now()}
 	if v := r.Header.Get("x-amzn-producer-start-timestamp"); v != "" {
 		secs, err := strconv.ParseFloat(v, 64)
-		if err != nil {
+		switch {
+		case err != nil || math.IsNaN(secs) || secs <= 0:
 			return &apiError{http.StatusBadRequest, "InvalidArgumentException", "x-amzn-producer-start-timestamp: seconds since the epoch, e.g. 1764158400.250"}
+		case secs > maxEpochSeconds:
+			return &apiError{http.StatusBadRequest, "InvalidArgumentException", fmt.Sprintf(
+				"x-amzn-producer-start-timestamp: %s is after the year 9999: seconds since the epoch, not milliseconds", v)}
 		}
 		opts.ProducerStart = time.UnixMilli(int64(secs * 1000))
 	}
@@ -379,21 +388,28 @@ func (h Handler) mediaForFragments(w http.ResponseWriter, r *http.Request) error
 	if len(in.Fragments) == 0 || len(in.Fragments) > 1000 {
 		return &apiError{http.StatusBadRequest, "InvalidArgumentException", "Fragments: 1–1000 fragment numbers"}
 	}
-	var parts [][]byte
-	for _, n := range in.Fragments {
+	// every fragment is checked from its small description before the first byte goes out, then the media is
+	// read one fragment at a time: a thousand fragments are never all in memory at once
+	nums := make([]uint64, len(in.Fragments))
+	for i, n := range in.Fragments {
 		num, err := strconv.ParseUint(n, 10, 64)
 		if err != nil {
 			return &apiError{http.StatusBadRequest, "InvalidArgumentException", fmt.Sprintf("Fragments: %q is not a fragment number", n)}
 		}
-		media, err := h.Store.FragmentMedia(name, num)
-		if err != nil {
+		if _, err := h.Store.Fragment(name, num); err != nil {
 			return &apiError{http.StatusNotFound, "ResourceNotFoundException", err.Error()}
 		}
-		parts = append(parts, media)
+		nums[i] = num
 	}
 	w.Header().Set("Content-Type", "video/mp2t")
-	for _, p := range parts {
-		w.Write(p)
+	for _, num := range nums {
+		media, err := h.Store.FragmentMedia(name, num)
+		if err != nil {
+			return nil // trimmed since it was checked; the status is sent, so the body just ends
+		}
+		if _, err := w.Write(media); err != nil {
+			return nil // the client went away
+		}
 	}
 	return nil
 }

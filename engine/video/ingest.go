@@ -57,6 +57,9 @@ func (o IngestOptions) Validate() error {
 	if d := o.FragmentDuration; d != 0 && (d < MinFragmentDuration || d > MaxFragmentDuration) {
 		return fmt.Errorf("FragmentDuration: %v is outside %v–%v", d, MinFragmentDuration, MaxFragmentDuration)
 	}
+	if y := o.ProducerStart.Year(); !o.ProducerStart.IsZero() && (y < 1970 || y > 9999) {
+		return fmt.Errorf("ProducerStart: %w: year %d is outside 1970–9999", ErrProducerTimestamp, y)
+	}
 	return nil
 }
 
@@ -119,14 +122,22 @@ func (s *Store) IngestWith(ctx context.Context, name string, r io.Reader, opts I
 		if !started {
 			first, started = f.Start, true
 		}
+		// MPEG-TS clocks start anywhere, so its fragments count from the first; Matroska's count from the
+		// producer start (RELATIVE, as KVS adds them), or are the producer time itself (ABSOLUTE)
 		producer := opts.ProducerStart.Add(f.Start - first)
-		if matroska && opts.AbsoluteTimecodes {
+		switch {
+		case matroska && opts.AbsoluteTimecodes:
 			producer = time.Unix(0, 0).Add(f.Start)
+		case matroska:
+			producer = opts.ProducerStart.Add(f.Start)
 		}
 		buffering(f.Start)
 		ack(Ack{EventType: AckReceived, FragmentTimecode: f.Start, ProducerTimestamp: producer})
 		info, _, err := s.PutFragment(name, f, producer)
 		if err != nil {
+			if !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrProducerTimestamp) {
+				err = fmt.Errorf("%w: %w", errArchival, err)
+			}
 			return err
 		}
 		ack(Ack{EventType: AckPersisted, FragmentNumber: info.Number, FragmentTimecode: f.Start, ProducerTimestamp: producer})
@@ -136,9 +147,35 @@ func (s *Store) IngestWith(ctx context.Context, name string, r io.Reader, opts I
 		return nil
 	})
 	if err != nil {
-		ack(Ack{EventType: AckError, ErrorCode: ErrorInvalidMKVData, Message: err.Error()})
+		ack(Ack{EventType: AckError, ErrorCode: ackErrorCode(err), FragmentTimecode: announced, Message: err.Error()})
 	}
 	return err
+}
+
+// Ack error codes beside INVALID_MKV_DATA, as KVS names them.
+const (
+	ErrorInvalidProducerTimestamp = "INVALID_PRODUCER_TIMESTAMP" // 4007
+	ErrorStreamNotActive          = "STREAM_NOT_ACTIVE"          // 4008: the stream is gone
+	ErrorInternal                 = "INTERNAL_ERROR"             // 5000
+	ErrorArchival                 = "ARCHIVAL_ERROR"             // 5001: the fragment could not be stored
+)
+
+// errArchival marks a fragment that was whole but could not be stored.
+var errArchival = errors.New("the fragment could not be stored")
+
+// ackErrorCode names why an ingest ended, for its ERROR ack.
+func ackErrorCode(err error) string {
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return ErrorStreamNotActive
+	case errors.Is(err, ErrProducerTimestamp):
+		return ErrorInvalidProducerTimestamp
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return ErrorInternal
+	case errors.Is(err, errArchival):
+		return ErrorArchival
+	}
+	return ErrorInvalidMKVData
 }
 
 // eofReader notes when the producer's media has ended, so no fragment is announced after the last.

@@ -51,6 +51,8 @@ var namePattern = regexp.MustCompile(`^[a-zA-Z0-9_.-]{1,256}$`)
 var (
 	ErrNotFound = errors.New("video stream not found")
 	ErrExists   = errors.New("video stream already exists")
+	// ErrProducerTimestamp is a producer timestamp no fragment can carry.
+	ErrProducerTimestamp = errors.New("invalid producer timestamp")
 )
 
 // Store keeps the video streams and their fragments in the engine's database. Safe for concurrent use.
@@ -192,8 +194,12 @@ func (s *Store) putFragment(name string, f Fragment, producer time.Time) (Fragme
 	if st == nil {
 		return FragmentInfo{}, false, fmt.Errorf("%w: %s", ErrNotFound, name)
 	}
-	info := FragmentInfo{Number: st.NextFragment, ProducerTimestamp: producer.UTC(), ServerTimestamp: time.Now().UTC(),
-		Duration: f.Duration, Size: len(f.Data), Frames: f.Frames}
+	if y := producer.Year(); y < 1970 || y > 9999 {
+		return FragmentInfo{}, false, fmt.Errorf("%w: %s is outside the years 1970–9999", ErrProducerTimestamp, producer.UTC().Format(time.RFC3339))
+	}
+	// milliseconds, as KVS keeps them: a time read back from a listing then selects its own fragment exactly
+	info := FragmentInfo{Number: st.NextFragment, ProducerTimestamp: producer.UTC().Truncate(time.Millisecond),
+		ServerTimestamp: time.Now().UTC().Truncate(time.Millisecond), Duration: f.Duration, Size: len(f.Data), Frames: f.Frames}
 	next := *st
 	next.NextFragment++
 	persisted := st.RetentionHours > 0
@@ -203,9 +209,15 @@ func (s *Store) putFragment(name string, f Fragment, producer time.Time) (Fragme
 	}
 	var meta []byte // nil: the fragment is not kept
 	if persisted {
-		meta, _ = json.Marshal(info) // plain fields: cannot fail
+		var err error
+		if meta, err = json.Marshal(info); err != nil {
+			return FragmentInfo{}, false, fmt.Errorf("fragment %d of %s: %w", info.Number, name, err)
+		}
 	}
-	streamMeta, _ := json.Marshal(next) // likewise
+	streamMeta, err := json.Marshal(next)
+	if err != nil {
+		return FragmentInfo{}, false, fmt.Errorf("video stream %s: %w", name, err)
+	}
 	if err := s.eng.PutVideoFragment(name, info.Number, meta, f.Data, streamMeta); err != nil {
 		return FragmentInfo{}, false, err
 	}
@@ -215,7 +227,10 @@ func (s *Store) putFragment(name string, f Fragment, producer time.Time) (Fragme
 			s.unkept = map[string][]storedFragment{}
 		}
 		window := append(s.unkept[name], storedFragment{info, f.Data})
-		s.unkept[name] = window[max(0, len(window)-unkeptWindow):]
+		if len(window) > unkeptWindow { // a copy: the dropped fragments' media must not stay reachable
+			window = append([]storedFragment(nil), window[len(window)-unkeptWindow:]...)
+		}
+		s.unkept[name] = window
 	}
 	return info, persisted, nil
 }
@@ -239,10 +254,7 @@ func (s *Store) scanFragments(name string, after uint64, fn func(FragmentInfo) b
 		return err
 	}
 	var ferr error
-	err := s.eng.VideoFragments(name, func(n uint64, meta []byte) bool {
-		if n <= after {
-			return true // the engine scans from the first; skipping costs no decoding
-		}
+	err := s.eng.VideoFragments(name, after+1, func(n uint64, meta []byte) bool {
 		var fi FragmentInfo
 		if ferr = json.Unmarshal(meta, &fi); ferr != nil {
 			return false
@@ -253,6 +265,24 @@ func (s *Store) scanFragments(name string, after uint64, fn func(FragmentInfo) b
 		err = ferr
 	}
 	return err
+}
+
+// Fragment describes one stored fragment.
+func (s *Store) Fragment(name string, number uint64) (FragmentInfo, error) {
+	var found *FragmentInfo
+	err := s.scanFragments(name, number-1, func(fi FragmentInfo) bool {
+		if fi.Number == number {
+			found = &fi
+		}
+		return false
+	})
+	if err == nil && found == nil {
+		err = fmt.Errorf("fragment %d of %s: not stored (never, or trimmed by retention)", number, name)
+	}
+	if err != nil {
+		return FragmentInfo{}, err
+	}
+	return *found, nil
 }
 
 // FragmentMedia returns a stored fragment's media (MPEG-TS).

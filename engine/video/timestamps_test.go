@@ -1,0 +1,107 @@
+package video
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shardlab/shardlab/samples"
+)
+
+// TestTimestampsSelectTheirOwnFragments: timestamps are kept to the millisecond, as KVS keeps and reports them,
+// so a time read back from a listing selects exactly its fragment.
+func TestTimestampsSelectTheirOwnFragments(t *testing.T) {
+	s, _, _ := ingestSample(t)
+	frags, err := s.ListFragments("cam", time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range frags {
+		if f.ProducerTimestamp.Nanosecond()%int(time.Millisecond) != 0 || f.ServerTimestamp.Nanosecond()%int(time.Millisecond) != 0 {
+			t.Fatalf("fragment %d keeps sub-millisecond times: %v, %v", f.Number, f.ProducerTimestamp, f.ServerTimestamp)
+		}
+		at := f.ProducerTimestamp
+		got, err := s.ListFragments("cam", at, at)
+		if err != nil || len(got) != 1 || got[0].Number != f.Number {
+			t.Fatalf("listing at fragment %d's own producer time found %v, %v", f.Number, numbers(got), err)
+		}
+		served, err := s.ListFragmentsPage(ListFragmentsInput{StreamName: "cam", FragmentSelector: &FragmentSelector{
+			FragmentSelectorType: ServerTimestamp, StartTimestamp: f.ServerTimestamp, EndTimestamp: f.ServerTimestamp}})
+		if err != nil || len(served.Fragments) == 0 || served.Fragments[0].Number > f.Number {
+			t.Fatalf("listing at fragment %d's own server time found %v, %v", f.Number, numbers(served.Fragments), err)
+		}
+	}
+}
+
+// TestGetMediaFromAServerTimeOfABatchUpload: fragments uploaded in a batch arrive milliseconds apart whatever their
+// media's length; a server time starts with the fragment that arrived by then, not an earlier one whose media is
+// longer than the gap.
+func TestGetMediaFromAServerTimeOfABatchUpload(t *testing.T) {
+	s, _, _ := ingestSample(t)
+	frags, _ := s.ListFragments("cam", time.Time{}, time.Time{})
+	for _, k := range []int{0, 3, 9} {
+		got, _, err := getMedia(t, s, GetMediaInput{StreamName: "cam", IdleTimeout: 50 * time.Millisecond,
+			StartSelector: StartSelector{StartSelectorType: ServerTimestamp, StartTimestamp: frags[k].ServerTimestamp}})
+		// fragments stored within the same millisecond share a server time: the start is the last of them
+		first := k
+		for first+1 < len(frags) && frags[first+1].ServerTimestamp.Equal(frags[k].ServerTimestamp) {
+			first++
+		}
+		if err != nil || len(got) == 0 || got[0] != frags[first].Number || got[len(got)-1] != 10 {
+			t.Fatalf("from fragment %d's server time: %v, %v", frags[k].Number, got, err)
+		}
+	}
+}
+
+// TestProducerTimestampsOutOfRangeAreRefused: a start time in milliseconds by mistake (or any time past the year
+// 9999) is refused with the header named, before anything is stored; nothing is acknowledged that is not stored.
+func TestProducerTimestampsOutOfRangeAreRefused(t *testing.T) {
+	s, _ := newStore(t, "cam")
+	srv := httptest.NewServer(Handler{Store: s})
+	defer srv.Close()
+	clip, _ := samples.FS.ReadFile("testpattern.ts")
+	for _, v := range []string{"1764158400250", "NaN", "-5", "+Inf", "1e300"} {
+		status, acks := putMedia(t, srv, clip, map[string]string{"x-amzn-stream-name": "cam", "x-amzn-producer-start-timestamp": v})
+		if status != http.StatusBadRequest || len(acks) != 1 || !strings.Contains(acks[0]["message"].(string), "x-amzn-producer-start-timestamp") {
+			t.Fatalf("%s: status %d, %v", v, status, acks)
+		}
+	}
+	if st, _ := s.DescribeStream("cam"); st.Fragments != 0 || st.NextFragment != 1 {
+		t.Fatalf("after refused puts: %+v", st)
+	}
+	if err := s.IngestWith(context.Background(), "cam", bytes.NewReader(clip), IngestOptions{ProducerStart: time.Date(12000, 1, 1, 0, 0, 0, 0, time.UTC)}, func(Ack) {}); err == nil || !strings.Contains(err.Error(), "ProducerStart") {
+		t.Fatalf("a start in the year 12000: %v", err)
+	}
+	if _, _, err := s.PutFragment("cam", Fragment{Duration: time.Second, Data: []byte{0x47}}, time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)); err == nil {
+		t.Fatal("a fragment of the year 10000 was stored")
+	}
+	if st, _ := s.DescribeStream("cam"); st.Fragments != 0 || st.Bytes != 0 {
+		t.Fatalf("counters moved for nothing stored: %+v", st)
+	}
+}
+
+// TestIngestErrorsNameTheirCause: the ERROR ack says why, with KVS's code: a stream deleted under a producer is
+// STREAM_NOT_ACTIVE, bad media INVALID_MKV_DATA, with the timecode of the fragment being cut.
+func TestIngestErrorsNameTheirCause(t *testing.T) {
+	s, _ := newStore(t, "cam")
+	clip, _ := samples.FS.ReadFile("testpattern.ts")
+	var last Ack
+	err := s.Ingest(context.Background(), "cam", bytes.NewReader(clip), time.Now(), func(a Ack) {
+		last = a
+		if a.EventType == AckPersisted && a.FragmentNumber == 2 {
+			if err := s.DeleteStream("cam"); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	if err == nil || last.EventType != AckError || last.ErrorCode != ErrorStreamNotActive || last.FragmentTimecode == 0 {
+		t.Fatalf("a stream deleted while ingesting: %v, last ack %+v", err, last)
+	}
+	if ackErrorCode(ErrTruncated) != ErrorInvalidMKVData || ackErrorCode(errArchival) != ErrorArchival {
+		t.Fatal("codes of bad media and of a failed store")
+	}
+}
