@@ -2,6 +2,7 @@ package views
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -90,7 +91,8 @@ type videoSnapshot struct {
 
 func (s *videoScreen) Start() {
 	s.playback.start()
-	// the fragment list is read again only when the stream's count or next number moved
+	// the fragment list is read again only when the stream's count or next number moved, and then only the new
+	// fragments when none was trimmed (a day of 2 s fragments is 43,200 of them)
 	var lastStream string
 	var lastKey [2]int64
 	var lastFrags []video.FragmentInfo
@@ -108,9 +110,18 @@ func (s *videoScreen) Start() {
 			}
 			key := [2]int64{int64(st.NextFragment), int64(st.Fragments)}
 			if snap.stream != lastStream || key != lastKey {
-				frags, err := s.env.Video.ListFragments(snap.stream, time.Time{}, time.Time{})
-				if err == nil {
-					lastStream, lastKey, lastFrags = snap.stream, key, frags
+				if snap.stream == lastStream && len(lastFrags) > 0 && key[1] > lastKey[1] && key[1]-lastKey[1] <= key[0]-lastKey[0] {
+					newer, err := s.env.Video.ListFragmentsAfter(snap.stream, lastFrags[len(lastFrags)-1].Number)
+					if err == nil && len(lastFrags)+len(newer) == int(key[1]) {
+						// a new slice: the one handed to the UI last time is not written under it
+						lastKey, lastFrags = key, append(slices.Clip(lastFrags), newer...)
+					}
+				}
+				if key != lastKey || snap.stream != lastStream {
+					frags, err := s.env.Video.ListFragments(snap.stream, time.Time{}, time.Time{})
+					if err == nil {
+						lastStream, lastKey, lastFrags = snap.stream, key, frags
+					}
 				}
 			}
 			if lastStream == snap.stream { // never another stream's fragments, when reading this one's failed

@@ -40,7 +40,17 @@ func (s *Store) Playlist(name, mode string, start, end time.Time, segment func(F
 	default:
 		return "", fmt.Errorf("PlaybackMode: %q is not LIVE, LIVE_REPLAY or ON_DEMAND", mode)
 	}
-	listed, err := s.ListFragments(name, time.Time{}, to)
+	var listed []FragmentInfo
+	var err error
+	if mode == Live { // a player polls this every few seconds: read the newest few, not the whole stream
+		st, derr := s.DescribeStream(name)
+		if derr != nil {
+			return "", derr
+		}
+		listed, err = s.ListFragmentsAfter(name, st.NextFragment-1-min(st.NextFragment-1, liveWindow))
+	} else {
+		listed, err = s.ListFragments(name, time.Time{}, to)
+	}
 	if err != nil {
 		return "", err
 	}

@@ -248,6 +248,17 @@ func (s *Store) ListFragments(name string, from, to time.Time) ([]FragmentInfo, 
 	return out, err
 }
 
+// ListFragmentsAfter returns a stream's stored fragments numbered after after, in order: what a reader that has
+// seen fragments up to after has not.
+func (s *Store) ListFragmentsAfter(name string, after uint64) ([]FragmentInfo, error) {
+	var out []FragmentInfo
+	err := s.scanFragments(name, after, func(fi FragmentInfo) bool {
+		out = append(out, fi)
+		return true
+	})
+	return out, err
+}
+
 // scanFragments calls fn with each stored fragment numbered after after, in order, until fn returns false.
 func (s *Store) scanFragments(name string, after uint64, fn func(FragmentInfo) bool) error {
 	if _, err := s.DescribeStream(name); err != nil {
