@@ -216,8 +216,13 @@ var ackErrorIDs = map[string]int{ErrorInvalidMKVData: 4006, ErrorInvalidProducer
 // fragments are received and persisted.
 func (h Handler) putMedia(w http.ResponseWriter, r *http.Request) error {
 	name := r.Header.Get("x-amzn-stream-name")
+	if arn := r.Header.Get("x-amzn-stream-arn"); name == "" && arn != "" {
+		if parts := strings.Split(arn, "/"); len(parts) >= 2 { // arn:aws:kinesisvideo:region:account:stream/NAME/created
+			name = parts[1]
+		}
+	}
 	if name == "" {
-		return &apiError{http.StatusBadRequest, "InvalidArgumentException", "the x-amzn-stream-name header is required"}
+		return &apiError{http.StatusBadRequest, "InvalidArgumentException", "the x-amzn-stream-name (or x-amzn-stream-arn) header is required"}
 	}
 	opts := IngestOptions{ProducerStart: time.Now()}
 	if v := r.Header.Get("x-amzn-producer-start-timestamp"); v != "" {
@@ -435,8 +440,13 @@ func (h Handler) sessionURL(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := h.Store.DescribeStream(name); err != nil {
+	st, err := h.Store.DescribeStream(name)
+	if err != nil {
 		return err
+	}
+	if st.RetentionHours == 0 { // as KVS: HLS plays stored fragments, and this stream stores none
+		return &apiError{http.StatusBadRequest, "NoDataRetentionException",
+			name + " keeps no fragments (DataRetentionInHours is 0), so there is nothing to play over HLS; GetMedia follows it live"}
 	}
 	s := session{Stream: name, Mode: in.PlaybackMode, Expires: time.Now().Add(time.Hour)}
 	if s.Mode == "" {

@@ -304,3 +304,27 @@ func TestAPIListFragments(t *testing.T) {
 		t.Fatal("/getMedia is not routed to the video API")
 	}
 }
+
+// TestAPIStreamARNAndNoDataRetention: PutMedia finds its stream by ARN too; a stream that keeps no fragments has no
+// HLS session to give, and says why as KVS does.
+func TestAPIStreamARNAndNoDataRetention(t *testing.T) {
+	s, _ := newStore(t)
+	srv := httptest.NewServer(Handler{Store: s})
+	defer srv.Close()
+	cam, err := s.CreateStream(CreateInput{Name: "cam", RetentionHours: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clip, _ := samples.FS.ReadFile("testpattern.ts")
+	status, acks := putMedia(t, srv, clip, map[string]string{"x-amzn-stream-arn": cam.ARN})
+	if status != http.StatusOK || len(acks) != 15 || acks[14]["EventType"] != AckPersisted {
+		t.Fatalf("PutMedia by ARN: %d, %v", status, acks)
+	}
+	if _, err := s.CreateStream(CreateInput{Name: "live-only"}); err != nil {
+		t.Fatal(err)
+	}
+	status, out := post(t, srv, "/getHLSStreamingSessionURL", map[string]any{"StreamName": "live-only", "PlaybackMode": "LIVE"})
+	if status != http.StatusBadRequest || out["__type"] != "NoDataRetentionException" {
+		t.Fatalf("HLS of a stream without retention: %d %v", status, out)
+	}
+}
