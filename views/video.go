@@ -31,6 +31,7 @@ type videoScreen struct {
 	header    *widget.Label
 	facts     *widget.Label
 	remove    *widget.Button
+	retention *widget.Button
 	producers *videoProducers
 	playback  *videoPlayback
 	detail    *fyne.Container
@@ -64,7 +65,8 @@ func newVideoScreen(env Env, win fyne.Window) *videoScreen {
 
 	s.producers = newVideoProducers(s)
 	s.playback = newVideoPlayback(s)
-	top := container.NewVBox(s.header, s.facts, s.producers.content)
+	s.retention = widget.NewButton("Retention…", s.askRetention)
+	top := container.NewVBox(container.NewBorder(nil, nil, nil, s.retention, container.NewVBox(s.header, s.facts)), s.producers.content)
 	s.detail = container.NewBorder(top, nil, nil, nil, s.playback.content)
 	help := widget.NewLabel("A video stream stores media as fragments: runs of about 2 s, each starting at a key " +
 		"frame, with producer and server timestamps, kept for the stream's retention.\n\nCreate one with New…, " +
@@ -200,6 +202,11 @@ func (s *videoScreen) showDetail() {
 		return
 	}
 	s.remove.Enable()
+	if st.RetentionHours == 0 {
+		s.retention.Disable() // as KVS: a stream that keeps nothing cannot start keeping
+	} else {
+		s.retention.Enable()
+	}
 	setText(s.header, st.Name)
 	retention := "keeps no fragments (retention 0: live viewers only)"
 	if st.RetentionHours > 0 {
@@ -253,6 +260,49 @@ func (s *videoScreen) askDelete() {
 			s.list.UnselectAll()
 			s.selectStream("")
 		})
+	}, s.win)
+}
+
+// askRetention asks for a stream's new retention and changes it from the version shown, so an edit made meanwhile
+// (through the API, say) is not overwritten unseen.
+func (s *videoScreen) askRetention() {
+	st := s.current()
+	if st == nil {
+		return
+	}
+	name, version, current := st.Name, st.Version, st.RetentionHours
+	hours := widget.NewEntry()
+	hours.SetText(strconv.Itoa(current))
+	items := []*widget.FormItem{{Text: "Retention (hours)", Widget: hours,
+		HintText: fmt.Sprintf("1 to %s; fragments older than that are deleted within a minute", thousands(video.MaxRetentionHours))}}
+	dialog.ShowForm("Retention of "+name, "Change", "Cancel", items, func(ok bool) {
+		if !ok {
+			return
+		}
+		want, err := strconv.Atoi(strings.TrimSpace(hours.Text))
+		if err != nil {
+			showError("Retention", fmt.Errorf("DataRetentionInHours: %q is not a whole number of hours (1–%s)",
+				hours.Text, thousands(video.MaxRetentionHours)), s.win)
+			return
+		}
+		if want == current {
+			return
+		}
+		op, change := video.IncreaseRetention, want-current
+		if want < current {
+			op, change = video.DecreaseRetention, current-want
+		}
+		background(func() (video.Stream, error) { return s.env.Video.UpdateDataRetention(name, version, op, change) },
+			func(updated video.Stream, err error) {
+				if err != nil {
+					showError("Retention of "+name, err, s.win)
+					return
+				}
+				if cur := s.current(); cur != nil && cur.Name == updated.Name {
+					*cur = updated
+					s.showDetail()
+				}
+			})
 	}, s.win)
 }
 

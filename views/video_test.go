@@ -283,3 +283,31 @@ func TestSecondsReadable(t *testing.T) {
 		}
 	}
 }
+
+// TestVideoScreenChangesRetention: Retention… sets the hours, and the facts line follows; a stream that keeps
+// nothing cannot be given a retention.
+func TestVideoScreenChangesRetention(t *testing.T) {
+	test.NewTempApp(t)
+	env := videoEnv(t)
+	if _, err := env.Video.CreateStream(video.CreateInput{Name: "door", RetentionHours: 24}); err != nil {
+		t.Fatal(err)
+	}
+	s, win := openVideoScreen(t, env)
+	eventually(t, "the stream opened", func() bool { return strings.Contains(s.facts.Text, "keeps fragments 24 hours") })
+	ui(func() { test.Tap(button(t, s.Content(), "Retention…")) })
+	ui(func() {
+		form := win.Canvas().Overlays().Top()
+		entries := findAll[*widget.Entry](form)
+		entries[0].SetText("72")
+		test.Tap(button(t, form, "Change"))
+	})
+	eventually(t, "72 hours shown", func() bool { return strings.Contains(s.facts.Text, "keeps fragments 72 hours") })
+	if st, _ := env.Video.DescribeStream("door"); st.RetentionHours != 72 {
+		t.Fatalf("stored %d hours", st.RetentionHours)
+	}
+	if _, err := env.Video.CreateStream(video.CreateInput{Name: "live"}); err != nil {
+		t.Fatal(err)
+	}
+	ui(func() { s.selectStream("live") })
+	eventually(t, "the live-only stream", func() bool { return s.current() != nil && s.retention.Disabled() })
+}

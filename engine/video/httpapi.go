@@ -14,7 +14,7 @@ import (
 )
 
 // Paths the video API answers on the app's HTTP server, beside the Kinesis API (which posts to "/").
-var apiPaths = []string{"/createStream", "/describeStream", "/listStreams", "/deleteStream", "/getDataEndpoint",
+var apiPaths = []string{"/createStream", "/describeStream", "/listStreams", "/deleteStream", "/updateDataRetention", "/getDataEndpoint",
 	"/putMedia", "/getMedia", "/listFragments", "/getMediaForFragmentList", "/getHLSStreamingSessionURL", "/hls/v1/"}
 
 // IsAPIPath reports whether a request is for the video API.
@@ -50,6 +50,8 @@ func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		err = h.describeStream(w, r)
 	case "/listStreams":
 		err = writeJSON(w, map[string]any{"StreamInfoList": streamInfos(h.Store.ListStreams())})
+	case "/updateDataRetention":
+		err = h.updateDataRetention(w, r)
 	case "/deleteStream":
 		err = h.deleteStream(w, r)
 	case "/getDataEndpoint":
@@ -186,6 +188,28 @@ func (h Handler) describeStream(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, map[string]any{"StreamInfo": streamInfo(st)})
+}
+
+func (h Handler) updateDataRetention(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		CurrentVersion             string
+		Operation                  string
+		DataRetentionChangeInHours int
+	}
+	name, err := h.streamName(r, &in)
+	if err != nil {
+		return err
+	}
+	if in.CurrentVersion == "" {
+		return &apiError{http.StatusBadRequest, "InvalidArgumentException", "CurrentVersion: required (DescribeStream gives it)"}
+	}
+	if _, err := h.Store.UpdateDataRetention(name, in.CurrentVersion, in.Operation, in.DataRetentionChangeInHours); err != nil {
+		if errors.Is(err, ErrVersionMismatch) {
+			return &apiError{http.StatusBadRequest, "VersionMismatchException", err.Error()}
+		}
+		return err
+	}
+	return writeJSON(w, map[string]any{})
 }
 
 func (h Handler) deleteStream(w http.ResponseWriter, r *http.Request) error {

@@ -1,0 +1,63 @@
+package video
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Data retention change operations, as UpdateDataRetention names them.
+const (
+	IncreaseRetention = "INCREASE_DATA_RETENTION"
+	DecreaseRetention = "DECREASE_DATA_RETENTION"
+)
+
+// ErrVersionMismatch is an update made against a stream version that is no longer current.
+var ErrVersionMismatch = errors.New("the stream's version is not the one given")
+
+// UpdateDataRetention changes how long a stream keeps its fragments, by change hours up or down, as KVS does: only
+// from the stream's current version (a stale one is refused, so two editors do not undo each other), and never
+// to or from 0 (a stream that keeps nothing stays so). Fragments past a shortened retention go at the next trim.
+func (s *Store) UpdateDataRetention(name, currentVersion, operation string, change int) (Stream, error) {
+	if change < 1 {
+		return Stream{}, fmt.Errorf("DataRetentionChangeInHours: %d, at least 1", change)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.streams[name]
+	if st == nil {
+		return Stream{}, fmt.Errorf("%w: %s", ErrNotFound, name)
+	}
+	if currentVersion != st.Version {
+		return Stream{}, fmt.Errorf("%w: CurrentVersion %q, the stream is at %q", ErrVersionMismatch, currentVersion, st.Version)
+	}
+	hours := st.RetentionHours
+	switch operation {
+	case IncreaseRetention:
+		hours += change
+	case DecreaseRetention:
+		hours -= change
+	default:
+		return Stream{}, fmt.Errorf("Operation: %q is not %s or %s", operation, IncreaseRetention, DecreaseRetention)
+	}
+	switch {
+	case st.RetentionHours == 0:
+		return Stream{}, fmt.Errorf("DataRetentionInHours: %s keeps no fragments (0 hours); that cannot change", name)
+	case hours < 1 || hours > MaxRetentionHours:
+		return Stream{}, fmt.Errorf("DataRetentionChangeInHours: %d hours would be outside 1–%d", hours, MaxRetentionHours)
+	}
+	next := *st
+	next.RetentionHours = hours
+	next.Version = fmt.Sprint(max(time.Now().UnixMilli(), versionNumber(st.Version)+1))
+	if err := s.save(&next); err != nil {
+		return Stream{}, err
+	}
+	*st = next
+	return next, nil
+}
+
+func versionNumber(v string) int64 {
+	var n int64
+	fmt.Sscan(v, &n)
+	return n
+}
