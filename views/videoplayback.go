@@ -123,8 +123,9 @@ func newVideoPlayback(s *videoScreen) *videoPlayback {
 		}
 	})
 	p.zoom.SetSelected(timelineSpans[0].label)
+	save := widget.NewButtonWithIcon("Save clip…", theme.DocumentSaveIcon(), p.askSaveClip)
 	controls := container.NewBorder(nil, nil, container.NewHBox(p.mode, widget.NewSeparator(), p.pause, p.back, p.forward),
-		container.NewHBox(widget.NewLabel("Timeline"), p.zoom))
+		container.NewHBox(widget.NewLabel("Timeline"), p.zoom, save))
 	p.info.Truncation = fyne.TextTruncateEllipsis
 	bottom := container.NewVBox(controls, p.info, p.timeline)
 	p.content = container.NewBorder(nil, bottom, nil, nil, p.stack)
