@@ -44,6 +44,7 @@ type videoScreen struct {
 func newVideoScreen(env Env, win fyne.Window) *videoScreen {
 	s := &videoScreen{env: env, win: win, header: widget.NewLabel(""), facts: widget.NewLabel("")}
 	s.header.TextStyle.Bold = true
+	s.header.Truncation = fyne.TextTruncateEllipsis
 	s.facts.Wrapping = fyne.TextWrapWord
 	s.list = widget.NewList(func() int { return len(s.streams) },
 		func() fyne.CanvasObject { return widget.NewLabel("front-door-camera · 1,234 fragments") },
@@ -66,7 +67,7 @@ func newVideoScreen(env Env, win fyne.Window) *videoScreen {
 	s.producers = newVideoProducers(s)
 	s.playback = newVideoPlayback(s)
 	s.retention = widget.NewButton("Retention…", s.askRetention)
-	top := container.NewVBox(container.NewBorder(nil, nil, nil, s.retention, container.NewVBox(s.header, s.facts)), s.producers.content)
+	top := container.NewVBox(container.NewBorder(nil, nil, nil, container.NewVBox(s.retention), container.NewVBox(s.header, s.facts)), s.producers.content)
 	s.detail = container.NewBorder(top, nil, nil, nil, s.playback.content)
 	help := widget.NewLabel("A video stream stores media as fragments: runs of about 2 s, each starting at a key " +
 		"frame, with producer and server timestamps, kept for the stream's retention.\n\nCreate one with New…, " +

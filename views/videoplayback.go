@@ -124,10 +124,10 @@ func newVideoPlayback(s *videoScreen) *videoPlayback {
 	})
 	p.zoom.SetSelected(timelineSpans[0].label)
 	save := widget.NewButtonWithIcon("Save clip…", theme.DocumentSaveIcon(), p.askSaveClip)
-	controls := container.NewBorder(nil, nil, container.NewHBox(p.mode, widget.NewSeparator(), p.pause, p.back, p.forward),
-		container.NewHBox(widget.NewLabel("Timeline"), p.zoom, save))
+	controls := container.NewHBox(p.mode, widget.NewSeparator(), p.pause, p.back, p.forward)
 	p.info.Truncation = fyne.TextTruncateEllipsis
-	bottom := container.NewVBox(controls, p.info, p.timeline)
+	timelineRow := container.NewBorder(nil, nil, nil, container.NewHBox(widget.NewLabel("Zoom"), p.zoom, save), p.timeline)
+	bottom := container.NewVBox(controls, p.info, timelineRow)
 	p.content = container.NewBorder(nil, bottom, nil, nil, p.stack)
 	return p
 }
