@@ -38,8 +38,8 @@ const (
 	idAttachments    = 0x1941A469
 )
 
-// unknownSize marks a master element written before its size was known (a live producer's Segment and Clusters):
-// it runs until an element that cannot be its child.
+// unknownSize marks a Segment or Cluster written before its size was known (as a live producer writes them): it
+// runs until an element that cannot be its child.
 const unknownSize = -1
 
 // Sizes a leaf may claim before the reader refuses it rather than read it.
@@ -95,6 +95,11 @@ func (e *ebmlReader) next() (element, error) {
 	}
 	el := element{id: uint32(id), size: int64(size), head: at, start: e.pos}
 	if size == 1<<(7*uint(sn))-1 { // every value bit set: the size was not known when it was written
+		// only a Segment's and a Cluster's ends can be told without a size (by the next element that cannot
+		// be their child); anything else would run on over whatever follows it
+		if id != idSegment && id != idCluster {
+			return element{}, fmt.Errorf("%w: element %X at byte %d has an unknown size; Matroska allows one only for a Segment or a Cluster", ErrCorrupt, id, at)
+		}
 		el.size = unknownSize
 	}
 	return el, nil
@@ -135,7 +140,7 @@ func (e *ebmlReader) vint(maxLen int, keepMarker bool) (uint64, int, error) {
 // payload reads a leaf element's payload whole, refusing one larger than limit.
 func (e *ebmlReader) payload(el element, limit int64, name string) ([]byte, error) {
 	if el.size == unknownSize {
-		return nil, fmt.Errorf("%w: %s has an unknown size, which only master elements may have", ErrCorrupt, name)
+		return nil, fmt.Errorf("%w: %s has an unknown size, which only a Segment or a Cluster may have", ErrCorrupt, name)
 	}
 	if el.size > limit {
 		return nil, fmt.Errorf("%w: %s of %d bytes, at most %d", ErrCorrupt, name, el.size, limit)

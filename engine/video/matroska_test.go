@@ -352,3 +352,27 @@ func FuzzMatroska(f *testing.F) {
 		}
 	})
 }
+
+// TestMatroskaUnknownSizeOnlyForSegmentAndCluster: an element of unknown size other than a Segment or a Cluster
+// would run on over everything after it; it is refused, naming it, rather than swallowing the stream.
+func TestMatroskaUnknownSizeOnlyForSegmentAndCluster(t *testing.T) {
+	video, _, _ := sampleFrames(t)
+	frames := gops(0, 250, 50, 40*time.Millisecond, 100)
+	clusters := mkvClusters(video.number, 1_000_000, frames)
+	block := append([]byte{0x80 | byte(video.number), 0, 1, 0}, avcFrame(synthFrame{size: 100})...)
+	for _, c := range []struct {
+		name, id string
+		bad      []byte
+	}{
+		{"BlockGroup", "A0", live(idCluster, elUint(idTimecode, 4500), live(idBlockGroup, el(idBlock, block)))},
+		{"Tracks", "1654AE6B", live(idTracks, el(idTrackEntry, elUint(idTrackNumber, 9)))},
+		{"Info", "1549A966", live(idInfo, elUint(idTimecodeScale, 1_000_000))},
+	} {
+		body := append([][]byte{el(idInfo, elUint(idTimecodeScale, 1_000_000)), tracksOf(video)}, clusters[:2]...)
+		body = append(append(append(body, clusters[2]), c.bad), clusters[3:]...)
+		frags, err := fragmentMKV(t, append(ebmlHeader("matroska"), live(idSegment, body...)...), DefaultFragmentDuration)
+		if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "element "+c.id) || !strings.Contains(err.Error(), "unknown size") || len(frags) != 2 {
+			t.Fatalf("%s: %d fragments, %v", c.name, len(frags), err)
+		}
+	}
+}
