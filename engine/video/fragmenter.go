@@ -36,7 +36,7 @@ var (
 	ErrTruncated = errors.New("truncated media")
 )
 
-// countingReader counts the bytes read, to tell a stream that ends between packets from one cut inside a packet.
+// countingReader counts the bytes read (the camera reports how much ffmpeg has sent).
 type countingReader struct {
 	r io.Reader
 	n int64
@@ -69,9 +69,13 @@ func (f Fragmenter) Run(ctx context.Context, r io.Reader, emit func(Fragment) er
 	if target <= 0 {
 		target = DefaultFragmentDuration
 	}
-	counted := &countingReader{r: r}
-	// a bufio.Reader lets go-astits peek at the first bytes for the packet size instead of skipping a packet
-	dmx := astits.NewDemuxer(ctx, bufio.NewReaderSize(counted, 64<<10))
+	src, err := newTSReader(r)
+	if err != nil {
+		return err
+	}
+	// packets reach go-astits as plain 188-byte ones whatever their size on the wire (its own detection of the
+	// size wants a sync byte first, which M2TS does not have)
+	dmx := astits.NewDemuxer(ctx, src, astits.DemuxerOptPacketSize(astits.MpegTsPacketSize))
 	streams := map[uint16]astits.StreamType{}
 	var videoPID uint16
 	haveVideo := false
@@ -101,8 +105,8 @@ func (f Fragmenter) Run(ctx context.Context, r io.Reader, emit func(Fragment) er
 			if !haveVideo {
 				return fmt.Errorf("%w: no video stream found", ErrNotMPEGTS)
 			}
-			if n := counted.n; n%188 != 0 && n%192 != 0 && n%204 != 0 {
-				return fmt.Errorf("%w: the media ends in the middle of a packet (the fragment being cut was dropped)", ErrTruncated)
+			if src.n%int64(src.size) != 0 {
+				return fmt.Errorf("%w: the media ends in the middle of a %d-byte packet (the fragment being cut was dropped)", ErrTruncated, src.size)
 			}
 			return flush(lastPTS + frameDuration(frames, lastPTS-curStart))
 		}
@@ -155,6 +159,66 @@ func (f Fragmenter) Run(ctx context.Context, r io.Reader, emit func(Fragment) er
 		}
 		cur = append(cur, pesData{pid: d.PID, key: key, pes: d.PES})
 	}
+}
+
+// tsReader hands go-astits 188-byte packets from a stream of 188-byte packets, 192-byte M2TS ones (a 4-byte
+// arrival time before each) or 204-byte ones (16 bytes of Reed–Solomon parity after each), and counts the bytes
+// read so a stream that ends inside a packet is told from one that ends between packets.
+type tsReader struct {
+	r    *bufio.Reader
+	size int // bytes a packet takes in the stream
+	skip int // bytes before its sync byte
+	n    int64
+	buf  []byte // a whole packet of another size than 188
+	left []byte // what of its 188 bytes has not been read yet
+}
+
+// tsPacketLayouts are the packet sizes tried, the plain one first: the sync byte (0x47) must recur at every one
+// of the first packets peeked.
+var tsPacketLayouts = []struct{ size, skip int }{{188, 0}, {192, 4}, {204, 0}}
+
+func newTSReader(r io.Reader) (*tsReader, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	head, err := br.Peek(4*204 + 4)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%w: reading its first bytes: %v", ErrNotMPEGTS, err)
+	}
+	for _, l := range tsPacketLayouts {
+		ok := len(head) > l.skip
+		for at := l.skip; ok && at < len(head); at += l.size {
+			ok = head[at] == 0x47
+		}
+		if ok {
+			t := &tsReader{r: br, size: l.size, skip: l.skip}
+			if l.size != astits.MpegTsPacketSize {
+				t.buf = make([]byte, l.size)
+			}
+			return t, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: no sync byte (47) every 188, 192 or 204 bytes at its start", ErrNotMPEGTS)
+}
+
+func (t *tsReader) Read(p []byte) (int, error) {
+	if t.buf == nil {
+		n, err := t.r.Read(p)
+		t.n += int64(n)
+		return n, err
+	}
+	if len(t.left) == 0 {
+		n, err := io.ReadFull(t.r, t.buf)
+		t.n += int64(n)
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return 0, io.EOF // the count tells the packet was cut
+		}
+		if err != nil {
+			return 0, err
+		}
+		t.left = t.buf[t.skip : t.skip+astits.MpegTsPacketSize]
+	}
+	n := copy(p, t.left)
+	t.left = t.left[n:]
+	return n, nil
 }
 
 // frameDuration estimates one frame's duration from a fragment's frames and span, for the last fragment's end.

@@ -137,3 +137,67 @@ func FuzzFragmenter(f *testing.F) {
 		}
 	})
 }
+
+// asPackets rewrites 188-byte packets as 192-byte M2TS ones (a 4-byte arrival time first) or 204-byte ones (16
+// bytes of parity after).
+func asPackets(ts []byte, size int) []byte {
+	var out []byte
+	for i := 0; i+188 <= len(ts); i += 188 {
+		switch size {
+		case 192:
+			out = append(append(out, 0x40, 0, byte(i>>8), byte(i)), ts[i:i+188]...)
+		case 204:
+			out = append(append(out, ts[i:i+188]...), make([]byte, 16)...)
+		}
+	}
+	return out
+}
+
+// TestPacketSizes: 192-byte M2TS packets and 204-byte ones fragment as the 188-byte ones they carry do.
+func TestPacketSizes(t *testing.T) {
+	data, _ := samples.FS.ReadFile("testpattern.ts")
+	want, err := fragmentAll(t, data, DefaultFragmentDuration)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, size := range []int{192, 204} {
+		frags, err := fragmentAll(t, asPackets(data, size), DefaultFragmentDuration)
+		if err != nil || len(frags) != len(want) {
+			t.Fatalf("%d-byte packets: %d fragments, %v", size, len(frags), err)
+		}
+		for i, f := range frags {
+			if f.Start != want[i].Start || f.Duration != want[i].Duration || !bytes.Equal(f.Data, want[i].Data) {
+				t.Fatalf("%d-byte packets: fragment %d differs", size, i)
+			}
+		}
+	}
+}
+
+// TestCutPacketsAreTruncated: a stream that ends inside a packet is truncated, judged by its own packet size —
+// a cut at a multiple of another size is no clean end — and one that ends between packets is not.
+func TestCutPacketsAreTruncated(t *testing.T) {
+	data, _ := samples.FS.ReadFile("testpattern.ts")
+	m2ts := asPackets(data, 192)
+	for _, c := range []struct {
+		name string
+		data []byte
+	}{
+		{"188 cut at 192×1630", data[:312_960]},
+		{"188 cut at 204×1534", data[:312_936]},
+		{"192 cut at 188×1664", m2ts[:188*1664]},
+		{"192 cut inside its prefix", m2ts[:192*1630+2]},
+	} {
+		frags, err := fragmentAll(t, c.data, DefaultFragmentDuration)
+		if !errors.Is(err, ErrTruncated) || !strings.Contains(err.Error(), "dropped") {
+			t.Fatalf("%s: %d fragments, %v", c.name, len(frags), err)
+		}
+		for _, f := range frags {
+			if f.Frames != 50 {
+				t.Fatalf("%s: a fragment of %d frames kept", c.name, f.Frames)
+			}
+		}
+	}
+	if frags, err := fragmentAll(t, m2ts[:192*1630], DefaultFragmentDuration); err != nil || len(frags) == 0 {
+		t.Fatalf("192 ending between packets: %d fragments, %v", len(frags), err)
+	}
+}
