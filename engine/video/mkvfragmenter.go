@@ -29,46 +29,48 @@ const (
 )
 
 // Run reads r to its end and calls emit with each complete fragment. Media before the first key frame is
-// dropped; bad or cut media ends it with an error, and the fragment being gathered then is not emitted.
+// dropped; bad or cut media ends it with an error, as does a fragment KVS would refuse (ErrFragmentTooLarge,
+// ErrFragmentTooLong), and the fragment being gathered then is not emitted.
 func (f MatroskaFragmenter) Run(ctx context.Context, r io.Reader, emit func(Fragment) error) error {
-	c := &mkvCutter{ctx: ctx, target: f.Target, emit: emit}
-	if c.target <= 0 {
-		c.target = DefaultFragmentDuration
-	}
+	c := &mkvCutter{ctx: ctx, emit: emit}
+	c.cut = cutter[mkvItem]{target: targetOr(f.Target), write: c.write}
 	d := &mkvDemuxer{ctx: ctx, rd: newEBMLReader(r), onSegment: c.segment, onTracks: c.tracks, onFrame: c.frame}
 	if err := d.run(); err != nil {
-		if c.frames > 0 {
-			return fmt.Errorf("%w (the fragment being cut was dropped)", err)
-		}
-		return err
+		return c.cut.dropped(err)
 	}
-	return c.flush(0, false)
+	return c.cut.flush(0, false)
 }
 
-// mkvCutter gathers frames into fragments.
+// mkvCutter turns Matroska frames into MPEG-TS PES payloads and gathers them into fragments.
 type mkvCutter struct {
-	ctx    context.Context
-	target time.Duration
-	emit   func(Fragment) error
+	ctx  context.Context
+	emit func(Fragment) error
+	cut  cutter[mkvItem]
 
 	video, audio *mkvTrack
 	avc          avcConfig
 	aac          aacConfig
 	streams      map[uint16]astits.StreamType
 
-	cur      []mkvFrame // the fragment being gathered, in decode order
-	curStart time.Duration
-	maxPTS   time.Duration
-	frames   int // video frames in cur
-	size     int
 	// delay is how far decode times run behind presentation times (B-frames reorder), the most seen so far:
 	// a stream keeps one delay, so decode times stay continuous from one fragment into the next
 	delay time.Duration
 }
 
+// mkvItem is a frame of the fragment being gathered, already in its MPEG-TS form (Annex B, ADTS): its size is
+// then known as stored, and it no longer depends on the tracks that described it.
+type mkvItem struct {
+	video, key bool
+	pts        time.Duration
+	data       []byte
+}
+
+// pesHeaderBytes is the header pesPacket writes with both times.
+const pesHeaderBytes = 19
+
 // segment: a new Segment means the one before ended, with what was gathered complete.
 func (c *mkvCutter) segment() error {
-	err := c.flush(0, false)
+	err := c.cut.flush(0, false)
 	c.video, c.audio = nil, nil
 	return err
 }
@@ -116,48 +118,38 @@ func (c *mkvCutter) tracks(all map[uint64]*mkvTrack) error {
 	return nil
 }
 
-// frame adds a frame, first cutting the fragment before a key frame that ends it.
+// frame adds a frame of the video or audio track; the cutter cuts the fragment before a key frame that ends it.
 func (c *mkvCutter) frame(fr mkvFrame) error {
 	switch fr.track {
 	case c.video:
-		// a clock that steps back (a producer restarting its timecodes) starts a new fragment too
-		if fr.key && c.frames > 0 && (fr.pts-c.curStart >= c.target || fr.pts < c.curStart) {
-			if err := c.flush(fr.pts, true); err != nil {
-				return err
-			}
+		if c.cut.frames == 0 && !fr.key {
+			return nil // nothing decodable yet: not worth converting
 		}
-		if c.frames == 0 {
-			if !fr.key {
-				return nil // nothing decodable yet
-			}
-			c.curStart, c.maxPTS = fr.pts, fr.pts
+		data, err := c.avc.annexB(fr.data, fr.key)
+		if err != nil {
+			return err
 		}
-		c.frames++
-		c.maxPTS = max(c.maxPTS, fr.pts)
+		return c.cut.video(mkvItem{video: true, key: fr.key, pts: fr.pts, data: data}, fr.pts, fr.key,
+			muxedSize(len(data), pesHeaderBytes, fr.key))
 	case c.audio:
-		if c.frames == 0 {
-			return nil // audio before the fragment's key frame belongs to the media dropped
+		if c.cut.frames == 0 {
+			return nil // as the cutter would drop it: not worth converting
 		}
-	default:
-		return nil
+		data, err := c.aac.adts(fr.data)
+		if err != nil {
+			return err
+		}
+		return c.cut.other(mkvItem{pts: fr.pts, data: data}, muxedSize(len(data), pesHeaderBytes, false))
 	}
-	c.size += len(fr.data)
-	if c.size > maxFrameBytes {
-		return fmt.Errorf("%w: a fragment grew past %d MiB without a key frame to cut at (KVS refuses fragments over 50 MB)", ErrUnsupported, maxFrameBytes>>20)
-	}
-	c.cur = append(c.cur, fr)
 	return nil
 }
 
-// flush writes the gathered frames as a fragment; next is the following fragment's start, when there is one.
-func (c *mkvCutter) flush(next time.Duration, haveNext bool) error {
-	if c.frames == 0 {
-		return nil
-	}
-	var pts []time.Duration
-	for _, fr := range c.cur {
-		if fr.track == c.video {
-			pts = append(pts, fr.pts)
+// write muxes a fragment's frames as an MPEG-TS segment and emits it.
+func (c *mkvCutter) write(items []mkvItem, frag Fragment) error {
+	pts := make([]time.Duration, 0, frag.Frames)
+	for _, it := range items {
+		if it.video {
+			pts = append(pts, it.pts)
 		}
 	}
 	// Matroska keeps only presentation times; decode times are the same times in order, shifted back by the
@@ -166,34 +158,21 @@ func (c *mkvCutter) flush(next time.Duration, haveNext bool) error {
 	for i := range pts {
 		c.delay = max(c.delay, sorted[i]-pts[i])
 	}
-	pes := make([]pesData, 0, len(c.cur))
+	pes := make([]pesData, 0, len(items))
 	v := 0
-	for _, fr := range c.cur {
-		if fr.track == c.video {
-			data, err := c.avc.annexB(fr.data, fr.key)
-			if err != nil {
-				return err
-			}
-			pes = append(pes, pesData{pid: mkvVideoPID, key: fr.key, pes: pesPacket(0xE0, data, fr.pts, sorted[v]-c.delay)})
+	for _, it := range items {
+		if it.video {
+			pes = append(pes, pesData{pid: mkvVideoPID, key: it.key, pes: pesPacket(0xE0, it.data, it.pts, sorted[v]-c.delay)})
 			v++
 			continue
 		}
-		data, err := c.aac.adts(fr.data)
-		if err != nil {
-			return err
-		}
-		pes = append(pes, pesData{pid: mkvAudioPID, pes: pesPacket(0xC0, data, fr.pts, fr.pts)})
+		pes = append(pes, pesData{pid: mkvAudioPID, pes: pesPacket(0xC0, it.data, it.pts, it.pts)})
 	}
 	data, err := mux(c.ctx, c.streams, mkvVideoPID, pes)
 	if err != nil {
 		return err
 	}
-	dur := next - c.curStart
-	if !haveNext || dur <= 0 {
-		dur = c.maxPTS + frameDuration(c.frames, c.maxPTS-c.curStart) - c.curStart
-	}
-	frag := Fragment{Start: c.curStart, Duration: dur, Data: data, Frames: c.frames}
-	c.cur, c.frames, c.size = nil, 0, 0
+	frag.Data = data
 	return c.emit(frag)
 }
 

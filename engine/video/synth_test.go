@@ -1,8 +1,13 @@
 package video
 
 import (
+	"bytes"
+	"context"
 	"encoding/binary"
+	"testing"
 	"time"
+
+	"github.com/asticode/go-astits"
 )
 
 // Made-up streams, for what the samples do not show: long or missing groups of pictures, pauses, clocks that
@@ -23,6 +28,44 @@ func gops(from time.Duration, n, gop int, step time.Duration, size int) []synthF
 		frames[i] = synthFrame{pts: from + time.Duration(i)*step, key: gop > 0 && i%gop == 0, size: size}
 	}
 	return frames
+}
+
+// synthTS muxes frames as MPEG-TS, their times on the 90 kHz clock taken modulo its 33 bits as a producer's wrap.
+func synthTS(t testing.TB, frames []synthFrame) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	m := astits.NewMuxer(context.Background(), &buf)
+	if err := m.AddElementaryStream(astits.PMTElementaryStream{ElementaryPID: 0x100, StreamType: astits.StreamTypeH264Video}); err != nil {
+		t.Fatal(err)
+	}
+	m.SetPCRPID(0x100)
+	for _, f := range frames {
+		nal := byte(0x41) // a non-IDR slice
+		if f.key {
+			nal = 0x65
+		}
+		ticks := int64(f.pts/time.Microsecond) * 9 / 100
+		md := &astits.MuxerData{PID: 0x100, PES: &astits.PESData{
+			Header: &astits.PESHeader{OptionalHeader: &astits.PESOptionalHeader{MarkerBits: 2,
+				PTSDTSIndicator: astits.PTSDTSIndicatorOnlyPTS, PTS: &astits.ClockReference{Base: ticks & (1<<33 - 1)}}},
+			Data: append([]byte{0, 0, 0, 1, nal}, make([]byte, f.size)...)}}
+		if f.key {
+			md.AdaptationField = &astits.PacketAdaptationField{RandomAccessIndicator: true}
+		}
+		if _, err := m.WriteData(md); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return buf.Bytes()
+}
+
+// synthMKV writes frames as a live Matroska stream (unknown-size Segment and Clusters) of the sample's H.264
+// track, times at TimecodeScale scale.
+func synthMKV(t testing.TB, scale int64, frames []synthFrame) []byte {
+	t.Helper()
+	video, _, _ := sampleFrames(t)
+	return append(ebmlHeader("matroska"), live(idSegment, append([][]byte{el(idInfo, elUint(idTimecodeScale, uint64(scale))),
+		tracksOf(video)}, mkvClusters(video.number, scale, frames)...)...)...)
 }
 
 // mkvClusters writes frames as live Matroska Clusters of one track, times at TimecodeScale scale: a Cluster
