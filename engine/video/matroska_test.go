@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -373,6 +374,60 @@ func TestMatroskaUnknownSizeOnlyForSegmentAndCluster(t *testing.T) {
 		frags, err := fragmentMKV(t, append(ebmlHeader("matroska"), live(idSegment, body...)...), DefaultFragmentDuration)
 		if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "element "+c.id) || !strings.Contains(err.Error(), "unknown size") || len(frags) != 2 {
 			t.Fatalf("%s: %d fragments, %v", c.name, len(frags), err)
+		}
+	}
+}
+
+// TestMatroskaSecondTracks: a Tracks again inside a Segment ends the fragment gathered, as a new Segment does;
+// the fragments before and after it hold their frames, video as video and audio as audio, even when the new
+// Tracks drop the audio track the fragment before it has frames of.
+func TestMatroskaSecondTracks(t *testing.T) {
+	video, audio, frames := sampleFrames(t)
+	for _, c := range []struct {
+		name          string
+		before, after []*mkvTrack
+	}{
+		{"video", []*mkvTrack{video}, []*mkvTrack{video}},
+		{"video and audio", []*mkvTrack{video, audio}, []*mkvTrack{video, audio}},
+		{"audio dropped", []*mkvTrack{video, audio}, []*mkvTrack{video}},
+	} {
+		body := [][]byte{el(idInfo, elUint(idTimecodeScale, 1_000_000)), tracksOf(c.before...)}
+		tracks := c.before
+		var cluster [][]byte
+		var base time.Duration
+		keys := 0
+		for _, f := range frames {
+			if !slices.Contains(tracks, f.track) {
+				continue
+			}
+			if f.track == video && f.key {
+				if cluster != nil {
+					body = append(body, live(idCluster, cluster...))
+				}
+				if keys++; keys == 2 { // 2 s into a fragment of 4
+					body, tracks = append(body, tracksOf(c.after...)), c.after
+				}
+				base = f.pts
+				cluster = [][]byte{elUint(idTimecode, uint64(base/time.Millisecond))}
+			}
+			if cluster != nil {
+				cluster = append(cluster, simpleBlock(f.track.number, int16((f.pts-base)/time.Millisecond), f.key, f.data))
+			}
+		}
+		body = append(body, live(idCluster, cluster...))
+		frags, err := fragmentMKV(t, append(ebmlHeader("matroska"), live(idSegment, body...)...), 4*time.Second)
+		if err != nil || len(frags) != 3 {
+			t.Fatalf("%s: %d fragments, %v", c.name, len(frags), err)
+		}
+		for i, f := range frags {
+			if key, _, n := firstVideo(t, f.Data); !key || n != f.Frames || n != []int{50, 100, 100}[i] {
+				t.Fatalf("%s: fragment %d: key frame first %v, %d frames (said %d)", c.name, i, key, n, f.Frames)
+			}
+		}
+		if _, err := exec.LookPath("ffprobe"); err == nil && len(c.before) == 2 {
+			if got := ffprobeFrames(t, frags[0].Data); !strings.HasPrefix(got, "video,50 audio,") {
+				t.Fatalf("%s: ffprobe on the fragment before the second Tracks: %q", c.name, got)
+			}
 		}
 	}
 }

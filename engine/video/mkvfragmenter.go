@@ -76,8 +76,13 @@ func (c *mkvCutter) segment() error {
 }
 
 // tracks picks the video track (and the audio track, if any) and refuses codecs MPEG-TS segments here cannot
-// carry, naming them.
+// carry, naming them. Matroska has one Tracks per Segment; another one later in it is taken as a new Segment
+// would be: the fragment gathered is complete, written with the tracks it was read with, and the next one
+// starts at a key frame described by the new Tracks.
 func (c *mkvCutter) tracks(all map[uint64]*mkvTrack) error {
+	if err := c.cut.flush(0, false); err != nil {
+		return err
+	}
 	var videos, audios []*mkvTrack
 	for _, n := range slices.Sorted(maps.Keys(all)) {
 		switch t := all[n]; t.kind {
