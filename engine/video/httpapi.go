@@ -233,7 +233,7 @@ const (
 const maxEpochSeconds = 253402300799
 
 // ackErrorIDs are KVS's numeric ids of the ack error codes.
-var ackErrorIDs = map[string]int{ErrorInvalidMKVData: 4006, ErrorInvalidProducerTimestamp: 4007,
+var ackErrorIDs = map[string]int{ErrorMaxFragmentSize: 4001, ErrorMaxFragmentDuration: 4002, ErrorInvalidMKVData: 4006, ErrorInvalidProducerTimestamp: 4007,
 	ErrorStreamNotActive: 4008, ErrorInternal: 5000, ErrorArchival: 5001}
 
 // putMedia ingests the request body (Matroska or MPEG-TS) and streams one JSON acknowledgement per line back as

@@ -154,10 +154,12 @@ func (s *Store) IngestWith(ctx context.Context, name string, r io.Reader, opts I
 
 // Ack error codes beside INVALID_MKV_DATA, as KVS names them.
 const (
-	ErrorInvalidProducerTimestamp = "INVALID_PRODUCER_TIMESTAMP" // 4007
-	ErrorStreamNotActive          = "STREAM_NOT_ACTIVE"          // 4008: the stream is gone
-	ErrorInternal                 = "INTERNAL_ERROR"             // 5000
-	ErrorArchival                 = "ARCHIVAL_ERROR"             // 5001: the fragment could not be stored
+	ErrorMaxFragmentSize          = "MAX_FRAGMENT_SIZE_REACHED"     // 4001
+	ErrorMaxFragmentDuration      = "MAX_FRAGMENT_DURATION_REACHED" // 4002
+	ErrorInvalidProducerTimestamp = "INVALID_PRODUCER_TIMESTAMP"    // 4007
+	ErrorStreamNotActive          = "STREAM_NOT_ACTIVE"             // 4008: the stream is gone
+	ErrorInternal                 = "INTERNAL_ERROR"                // 5000
+	ErrorArchival                 = "ARCHIVAL_ERROR"                // 5001: the fragment could not be stored
 )
 
 // errArchival marks a fragment that was whole but could not be stored.
@@ -168,6 +170,10 @@ func ackErrorCode(err error) string {
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return ErrorStreamNotActive
+	case errors.Is(err, ErrFragmentTooLarge):
+		return ErrorMaxFragmentSize
+	case errors.Is(err, ErrFragmentTooLong):
+		return ErrorMaxFragmentDuration
 	case errors.Is(err, ErrProducerTimestamp):
 		return ErrorInvalidProducerTimestamp
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):

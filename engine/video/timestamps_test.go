@@ -3,6 +3,7 @@ package video
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -101,7 +102,8 @@ func TestIngestErrorsNameTheirCause(t *testing.T) {
 	if err == nil || last.EventType != AckError || last.ErrorCode != ErrorStreamNotActive || last.FragmentTimecode == 0 {
 		t.Fatalf("a stream deleted while ingesting: %v, last ack %+v", err, last)
 	}
-	if ackErrorCode(ErrTruncated) != ErrorInvalidMKVData || ackErrorCode(errArchival) != ErrorArchival {
+	if ackErrorCode(ErrTruncated) != ErrorInvalidMKVData || ackErrorCode(errArchival) != ErrorArchival ||
+		ackErrorCode(fmt.Errorf("cut: %w", ErrFragmentTooLong)) != ErrorMaxFragmentDuration || ackErrorCode(ErrFragmentTooLarge) != ErrorMaxFragmentSize {
 		t.Fatal("codes of bad media and of a failed store")
 	}
 }
