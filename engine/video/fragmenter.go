@@ -132,8 +132,8 @@ func (f Fragmenter) Run(ctx context.Context, r io.Reader, emit func(Fragment) er
 		if d.PES == nil || !haveVideo {
 			continue
 		}
-		if _, known := streams[d.PID]; !known {
-			continue
+		if _, known := streams[d.PID]; !known || len(d.PES.Data) == 0 {
+			continue // an empty PES packet holds no frame, and mux writes nothing of it
 		}
 		header := 6 // a PES header without the optional part
 		if oh := d.PES.Header.OptionalHeader; oh != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -46,7 +47,9 @@ func firstVideo(t *testing.T, data []byte) (key bool, pts time.Duration, frames 
 		if d.PES != nil && found && d.PID == video {
 			if frames == 0 {
 				key = isKeyFrame(d)
-				pts = d.PES.Header.OptionalHeader.PTS.Duration()
+				if oh := d.PES.Header.OptionalHeader; oh != nil && oh.PTS != nil {
+					pts = oh.PTS.Duration()
+				}
 			}
 			frames++
 		}
@@ -131,8 +134,11 @@ func FuzzFragmenter(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte) {
 		frags, _ := fragmentAll(t, in, 100*time.Millisecond)
 		for _, fr := range frags {
-			if len(fr.Data) == 0 || fr.Frames == 0 {
+			if len(fr.Data) == 0 || fr.Frames == 0 || fr.Duration <= 0 {
 				t.Fatalf("an empty fragment %+v", fr)
+			}
+			if key, _, n := firstVideo(t, fr.Data); !key || n != fr.Frames {
+				t.Fatalf("a fragment of %d frames holds %d, a key frame first: %v", fr.Frames, n, key)
 			}
 		}
 	})
@@ -199,5 +205,23 @@ func TestCutPacketsAreTruncated(t *testing.T) {
 	}
 	if frags, err := fragmentAll(t, m2ts[:192*1630], DefaultFragmentDuration); err != nil || len(frags) == 0 {
 		t.Fatalf("192 ending between packets: %d fragments, %v", len(frags), err)
+	}
+}
+
+// TestEmptyPESIsNoFrame: a PES packet without data, flagged a random access point, holds no frame to start a
+// fragment with (mux writes nothing of it): the fragment starts at the next key frame that has one.
+func TestEmptyPESIsNoFrame(t *testing.T) {
+	ts := synthTS(t, append(gops(0, 10, 0, 40*time.Millisecond, 100), gops(400*time.Millisecond, 50, 25, 40*time.Millisecond, 100)...))
+	// one packet: an adaptation field with the random access indicator, then a PES header (a PTS) and no data;
+	// its continuity counter 15 runs on into the 0 of the video's first packet
+	empty := []byte{0x47, 0x41, 0x00, 0x3F, 169, 0x40}
+	empty = append(empty, bytes.Repeat([]byte{0xFF}, 168)...)
+	empty = append(empty, 0, 0, 1, 0xE0, 0, 8, 0x80, 0x80, 5, 0x21, 0, 1, 0, 1)
+	frags, err := fragmentAll(t, append(append(slices.Clone(ts[:2*188]), empty...), ts[2*188:]...), 2*time.Second)
+	if err != nil || len(frags) != 1 || frags[0].Start != 400*time.Millisecond || frags[0].Frames != 50 {
+		t.Fatalf("%d fragments, %v", len(frags), err)
+	}
+	if key, _, n := firstVideo(t, frags[0].Data); !key || n != 50 {
+		t.Fatalf("key frame first %v, %d frames", key, n)
 	}
 }

@@ -347,8 +347,11 @@ func FuzzMatroska(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte) {
 		frags, _ := fragmentMKV(t, in, 100*time.Millisecond)
 		for _, fr := range frags {
-			if len(fr.Data) == 0 || fr.Frames == 0 {
+			if len(fr.Data) == 0 || fr.Frames == 0 || fr.Duration <= 0 {
 				t.Fatalf("an empty fragment %+v", fr)
+			}
+			if key, _, n := firstVideo(t, fr.Data); !key || n != fr.Frames {
+				t.Fatalf("a fragment of %d frames holds %d, a key frame first: %v", fr.Frames, n, key)
 			}
 		}
 	})
