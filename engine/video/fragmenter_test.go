@@ -131,6 +131,11 @@ func FuzzFragmenter(f *testing.F) {
 	f.Add(data[188*3 : 188*60])
 	f.Add([]byte{0x47, 0x40, 0x00, 0x10})
 	f.Add([]byte("not media at all"))
+	f.Add(asPackets(data[:188*60], 192))
+	f.Add(asPackets(data[:188*60], 204))
+	wrap := time.Duration(1<<33) * time.Second / 90000
+	f.Add(synthTS(f, gops(wrap-200*time.Millisecond, 12, 4, 40*time.Millisecond, 8)))
+	f.Add(synthTS(f, append(gops(time.Hour, 6, 3, 40*time.Millisecond, 8), gops(0, 6, 3, 40*time.Millisecond, 8)...)))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		frags, _ := fragmentAll(t, in, 100*time.Millisecond)
 		for _, fr := range frags {

@@ -344,6 +344,14 @@ func FuzzMatroska(f *testing.F) {
 	f.Add(append(ebmlHeader("webm"), el(idSegment)...))
 	f.Add(append(ebmlHeader("matroska"), 0x18, 0x53, 0x80, 0x67, 0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0x43, 0xB6, 0x75, 0x08))
 	f.Add([]byte{0x1A, 0x45, 0xDF, 0xA3})
+	video, _, _ := sampleFrames(f)
+	small := gops(0, 12, 4, 40*time.Millisecond, 8)
+	f.Add(synthMKV(f, 1_000_000, append(gops(time.Hour, 6, 3, 40*time.Millisecond, 8), small...)))
+	unsizedGroup := live(idBlockGroup, el(idBlock, []byte{0x81, 0, 0, 0, 0, 0, 0, 1, 0x65}))
+	f.Add(append(ebmlHeader("matroska"), live(idSegment, tracksOf(video), live(idCluster, elUint(idTimecode, 0), unsizedGroup))...))
+	twice := append([][]byte{tracksOf(video)}, mkvClusters(video.number, 1_000_000, small[:6])...)
+	twice = append(append(twice, tracksOf(video)), mkvClusters(video.number, 1_000_000, small[6:])...)
+	f.Add(append(ebmlHeader("matroska"), live(idSegment, twice...)...))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		frags, _ := fragmentMKV(t, in, 100*time.Millisecond)
 		for _, fr := range frags {
