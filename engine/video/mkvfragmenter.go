@@ -15,7 +15,8 @@ import (
 // Fragmenter does for MPEG-TS, and writes each as a self-contained MPEG-TS segment, so stored fragments are
 // served the same way whatever the producer sent.
 type MatroskaFragmenter struct {
-	// Target is the fragment duration aimed at: a fragment ends at the first key frame at or after it.
+	// Target is the fragment duration aimed at, as Fragmenter's: a fragment ends at the first key frame at or
+	// after it, or at an earlier one when running on to the next would pass MaxFragmentDuration or 50 MB.
 	Target time.Duration
 }
 
