@@ -38,7 +38,7 @@ func (s *Store) UpdateDataRetention(name, currentVersion, operation string, chan
 	case DecreaseRetention:
 		hours -= change
 	default:
-		return Stream{}, fmt.Errorf("Operation: %q is not %s or %s", operation, IncreaseRetention, DecreaseRetention)
+		return Stream{}, fmt.Errorf("the Operation %q is neither %s nor %s", operation, IncreaseRetention, DecreaseRetention)
 	}
 	switch {
 	case st.RetentionHours == 0:
