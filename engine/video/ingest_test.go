@@ -63,3 +63,24 @@ func TestIngestTellsContainersApart(t *testing.T) {
 		}
 	}
 }
+
+// TestIngestM2TS: MPEG-TS with 192-byte packets (a 4-byte timestamp before each, as Blu-ray and some cameras
+// write it) is taken like plain MPEG-TS.
+func TestIngestM2TS(t *testing.T) {
+	s, _ := newStore(t, "cam")
+	ts, _ := samples.FS.ReadFile("testpattern.ts")
+	var m2ts []byte
+	for i := 0; i+188 <= len(ts); i += 188 {
+		m2ts = append(m2ts, 0, 0, 0, 0)
+		m2ts = append(m2ts, ts[i:i+188]...)
+	}
+	persisted := 0
+	err := s.Ingest(context.Background(), "cam", bytes.NewReader(m2ts), time.Now(), func(a Ack) {
+		if a.EventType == AckPersisted {
+			persisted++
+		}
+	})
+	if err != nil || persisted != 5 {
+		t.Fatalf("M2TS: %d fragments, %v", persisted, err)
+	}
+}
