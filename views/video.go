@@ -275,7 +275,7 @@ func (s *videoScreen) askRetention() {
 	hours := widget.NewEntry()
 	hours.SetText(strconv.Itoa(current))
 	items := []*widget.FormItem{{Text: "Retention (hours)", Widget: hours,
-		HintText: fmt.Sprintf("1 to %s; fragments older than that are deleted within a minute", thousands(video.MaxRetentionHours))}}
+		HintText: fmt.Sprintf("1 to %s; fragments older than that are deleted at once", thousands(video.MaxRetentionHours))}}
 	dialog.ShowForm("Retention of "+name, "Change", "Cancel", items, func(ok bool) {
 		if !ok {
 			return

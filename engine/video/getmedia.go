@@ -26,7 +26,7 @@ const DefaultIdleTimeout = 5 * time.Second
 type StartSelector struct {
 	StartSelectorType   string
 	AfterFragmentNumber uint64    // FRAGMENT_NUMBER: start with the fragment after this one
-	StartTimestamp      time.Time // PRODUCER_TIMESTAMP: the fragment holding it; SERVER_TIMESTAMP: the first arrived at or after it
+	StartTimestamp      time.Time // PRODUCER_TIMESTAMP: the fragment holding it; SERVER_TIMESTAMP: the last arrived by then
 	ContinuationToken   string    // CONTINUATION_TOKEN: a token an earlier GetMedia returned
 }
 

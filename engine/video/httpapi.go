@@ -276,6 +276,9 @@ func (h Handler) putMedia(w http.ResponseWriter, r *http.Request) error {
 		}
 		opts.FragmentDuration = time.Duration(ms) * time.Millisecond
 	}
+	if err := opts.Validate(); err != nil { // before the 200: an answer without a single ack says nothing
+		return &apiError{http.StatusBadRequest, "InvalidArgumentException", "x-amzn-producer-start-timestamp: " + err.Error()}
+	}
 	if _, err := h.Store.DescribeStream(name); err != nil {
 		return err
 	}

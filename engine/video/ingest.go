@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync/atomic"
 	"time"
 )
 
@@ -57,7 +56,7 @@ func (o IngestOptions) Validate() error {
 	if d := o.FragmentDuration; d != 0 && (d < MinFragmentDuration || d > MaxFragmentDuration) {
 		return fmt.Errorf("FragmentDuration: %v is outside %v–%v", d, MinFragmentDuration, MaxFragmentDuration)
 	}
-	if y := o.ProducerStart.Year(); !o.ProducerStart.IsZero() && (y < 1970 || y > 9999) {
+	if y := o.ProducerStart.UTC().Year(); !o.ProducerStart.IsZero() && (y < 1970 || y > 9999) {
 		return fmt.Errorf("ProducerStart: %w: year %d is outside 1970–9999", ErrProducerTimestamp, y)
 	}
 	return nil
@@ -89,8 +88,7 @@ func (s *Store) IngestWith(ctx context.Context, name string, r io.Reader, opts I
 	if opts.ProducerStart.IsZero() {
 		opts.ProducerStart = time.Now()
 	}
-	src := &eofReader{r: r}
-	br := bufio.NewReaderSize(src, 64<<10)
+	br := bufio.NewReaderSize(r, 64<<10)
 	head, _ := br.Peek(len(ebmlMagic)) // a stream shorter than that is judged by what there is
 	matroska := len(head) > 0 && bytes.HasPrefix(ebmlMagic, head)
 	run := Fragmenter{Target: opts.FragmentDuration}.Run
@@ -109,14 +107,12 @@ func (s *Store) IngestWith(ctx context.Context, name string, r io.Reader, opts I
 	}
 	var first time.Duration
 	started := false
-	// BUFFERING goes out once per fragment: as soon as the key frame that starts it has cut the one before (its
-	// first bytes are in), or else just before its RECEIVED
-	announced, anyAnnounced := time.Duration(0), false
+	// BUFFERING goes out once per fragment, just before its RECEIVED: a fragment's timecode is known only once the
+	// key frame that ends it arrives (announcing the next one then would guess its timecode, wrongly after a gap)
+	var announced time.Duration
 	buffering := func(tc time.Duration) {
-		if !anyAnnounced || tc != announced {
-			ack(Ack{EventType: AckBuffering, FragmentTimecode: tc})
-			announced, anyAnnounced = tc, true
-		}
+		ack(Ack{EventType: AckBuffering, FragmentTimecode: tc})
+		announced = tc
 	}
 	err := run(ctx, br, func(f Fragment) error {
 		if !started {
@@ -141,9 +137,6 @@ func (s *Store) IngestWith(ctx context.Context, name string, r io.Reader, opts I
 			return err
 		}
 		ack(Ack{EventType: AckPersisted, FragmentNumber: info.Number, FragmentTimecode: f.Start, ProducerTimestamp: producer})
-		if !src.ended.Load() { // more media is coming: the next fragment has begun
-			buffering(f.Start + f.Duration)
-		}
 		return nil
 	})
 	if err != nil {
@@ -182,20 +175,6 @@ func ackErrorCode(err error) string {
 		return ErrorArchival
 	}
 	return ErrorInvalidMKVData
-}
-
-// eofReader notes when the producer's media has ended, so no fragment is announced after the last.
-type eofReader struct {
-	r     io.Reader
-	ended atomic.Bool
-}
-
-func (e *eofReader) Read(p []byte) (int, error) {
-	n, err := e.r.Read(p)
-	if err != nil {
-		e.ended.Store(true)
-	}
-	return n, err
 }
 
 // m2ts reports an MPEG-TS stream of 192-byte packets (a 4-byte timestamp before each sync byte), as Blu-ray

@@ -22,6 +22,9 @@ func (s *Store) UpdateDataRetention(name, currentVersion, operation string, chan
 	if change < 1 {
 		return Stream{}, fmt.Errorf("DataRetentionChangeInHours: %d, at least 1", change)
 	}
+	if operation != IncreaseRetention && operation != DecreaseRetention {
+		return Stream{}, fmt.Errorf("the Operation %q is neither %s nor %s", operation, IncreaseRetention, DecreaseRetention)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.streams[name]
@@ -31,20 +34,15 @@ func (s *Store) UpdateDataRetention(name, currentVersion, operation string, chan
 	if currentVersion != st.Version {
 		return Stream{}, fmt.Errorf("%w: CurrentVersion %q, the stream is at %q", ErrVersionMismatch, currentVersion, st.Version)
 	}
-	hours := st.RetentionHours
-	switch operation {
-	case IncreaseRetention:
-		hours += change
-	case DecreaseRetention:
-		hours -= change
-	default:
-		return Stream{}, fmt.Errorf("the Operation %q is neither %s nor %s", operation, IncreaseRetention, DecreaseRetention)
+	hours := st.RetentionHours + change
+	if operation == DecreaseRetention {
+		hours = st.RetentionHours - change
 	}
 	switch {
 	case st.RetentionHours == 0:
 		return Stream{}, fmt.Errorf("DataRetentionInHours: %s keeps no fragments (0 hours); that cannot change", name)
 	case hours < 1 || hours > MaxRetentionHours:
-		return Stream{}, fmt.Errorf("DataRetentionChangeInHours: %d hours would be outside 1–%d", hours, MaxRetentionHours)
+		return Stream{}, fmt.Errorf("DataRetentionChangeInHours: %d from %d hours gives %d, outside 1–%d", change, st.RetentionHours, hours, MaxRetentionHours)
 	}
 	next := *st
 	next.RetentionHours = hours
@@ -53,6 +51,9 @@ func (s *Store) UpdateDataRetention(name, currentVersion, operation string, chan
 		return Stream{}, err
 	}
 	*st = next
+	if operation == DecreaseRetention {
+		go s.Trim(time.Now()) // off the caller: what the shorter retention no longer covers goes now
+	}
 	return next, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -194,12 +195,15 @@ func (s *Store) putFragment(name string, f Fragment, producer time.Time) (Fragme
 	if st == nil {
 		return FragmentInfo{}, false, fmt.Errorf("%w: %s", ErrNotFound, name)
 	}
-	if y := producer.Year(); y < 1970 || y > 9999 {
+	if y := producer.UTC().Year(); y < 1970 || y > 9999 {
 		return FragmentInfo{}, false, fmt.Errorf("%w: %s is outside the years 1970–9999", ErrProducerTimestamp, producer.UTC().Format(time.RFC3339))
 	}
-	// milliseconds, as KVS keeps them: a time read back from a listing then selects its own fragment exactly
+	// milliseconds, as KVS keeps them: a time read back from a listing then selects its own fragment exactly, and
+	// with the duration cut too, a fragment never seems to end after the next one starts (at 30 frames/s a
+	// duration is not a whole number of milliseconds)
 	info := FragmentInfo{Number: st.NextFragment, ProducerTimestamp: producer.UTC().Truncate(time.Millisecond),
-		ServerTimestamp: time.Now().UTC().Truncate(time.Millisecond), Duration: f.Duration, Size: len(f.Data), Frames: f.Frames}
+		ServerTimestamp: time.Now().UTC().Truncate(time.Millisecond), Duration: f.Duration.Truncate(time.Millisecond),
+		Size: len(f.Data), Frames: f.Frames}
 	next := *st
 	next.NextFragment++
 	persisted := st.RetentionHours > 0
@@ -264,6 +268,9 @@ func (s *Store) scanFragments(name string, after uint64, fn func(FragmentInfo) b
 	if _, err := s.DescribeStream(name); err != nil {
 		return err
 	}
+	if after == math.MaxUint64 { // after+1 would wrap to the first
+		return nil
+	}
 	var ferr error
 	err := s.eng.VideoFragments(name, after+1, func(n uint64, meta []byte) bool {
 		var fi FragmentInfo
@@ -317,31 +324,39 @@ func (s *Store) Trim(now time.Time) (int, error) {
 			continue
 		}
 		cutoff := now.Add(-time.Duration(st.RetentionHours) * time.Hour)
-		bytes := 0
-		trimmed, err := s.eng.TrimVideoFragments(st.Name, 1000, func(meta []byte) bool {
-			var fi FragmentInfo
-			if json.Unmarshal(meta, &fi) != nil || !fi.ServerTimestamp.Before(cutoff) {
-				return false
+		for { // a batch per commit, until a batch comes back short: a shortened retention is applied at once
+			bytes := 0
+			trimmed, err := s.eng.TrimVideoFragments(st.Name, trimBatch, func(meta []byte) bool {
+				var fi FragmentInfo
+				if json.Unmarshal(meta, &fi) != nil || !fi.ServerTimestamp.Before(cutoff) {
+					return false
+				}
+				bytes += fi.Size
+				return true
+			})
+			if err != nil {
+				return total, err
 			}
-			bytes += fi.Size
-			return true
-		})
-		if err != nil {
-			return total, err
-		}
-		if trimmed > 0 {
-			s.mu.Lock()
-			if cur := s.streams[st.Name]; cur != nil {
-				cur.Fragments -= trimmed
-				cur.Bytes -= int64(bytes)
-				_ = s.save(cur)
+			if trimmed > 0 {
+				s.mu.Lock()
+				if cur := s.streams[st.Name]; cur != nil && cur.ARN == st.ARN { // not a new stream of that name
+					cur.Fragments -= trimmed
+					cur.Bytes -= int64(bytes)
+					_ = s.save(cur)
+				}
+				s.mu.Unlock()
 			}
-			s.mu.Unlock()
+			total += trimmed
+			if trimmed < trimBatch {
+				break
+			}
 		}
-		total += trimmed
 	}
 	return total, nil
 }
+
+// trimBatch is how many fragments one trim commit deletes, so a large trim does not hold the writer long.
+const trimBatch = 1000
 
 // TrimEvery trims by retention every interval until ctx ends.
 func (s *Store) TrimEvery(ctx context.Context, interval time.Duration) {

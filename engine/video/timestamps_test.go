@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -105,5 +106,80 @@ func TestIngestErrorsNameTheirCause(t *testing.T) {
 	if ackErrorCode(ErrTruncated) != ErrorInvalidMKVData || ackErrorCode(errArchival) != ErrorArchival ||
 		ackErrorCode(fmt.Errorf("cut: %w", ErrFragmentTooLong)) != ErrorMaxFragmentDuration || ackErrorCode(ErrFragmentTooLarge) != ErrorMaxFragmentSize {
 		t.Fatal("codes of bad media and of a failed store")
+	}
+}
+
+// TestThirtyFramesASecondFragmentsDoNotOverlap: at 30 frames/s a fragment's duration is not a whole number of
+// milliseconds; cut like its start, it never seems to end after the next fragment starts, so a fragment's own
+// time selects it and not the one before.
+func TestThirtyFramesASecondFragmentsDoNotOverlap(t *testing.T) {
+	s, _ := newStore(t, "cam")
+	base := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	d := 2*time.Second + 33_333_333*time.Nanosecond/10 // 61 frames at 30 frames/s, more or less
+	for i := range 6 {
+		if _, _, err := s.PutFragment("cam", Fragment{Start: time.Duration(i) * d, Duration: d, Data: []byte{0x47}, Frames: 61},
+			base.Add(time.Duration(i)*d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	frags, _ := s.ListFragments("cam", time.Time{}, time.Time{})
+	for i := 1; i < len(frags); i++ {
+		if end := frags[i-1].ProducerTimestamp.Add(frags[i-1].Duration); end.After(frags[i].ProducerTimestamp) {
+			t.Fatalf("fragment %d ends at %v, after fragment %d starts at %v", i, end, i+1, frags[i].ProducerTimestamp)
+		}
+	}
+	text, err := s.Playlist("cam", OnDemand, frags[2].ProducerTimestamp, frags[5].ProducerTimestamp, func(f FragmentInfo) string { return fmt.Sprint(f.Number) })
+	if p := parsePlaylist(t, text); err != nil || p.sequence != 3 {
+		t.Fatalf("on demand from fragment 3's own time starts at %d: %v", p.sequence, err)
+	}
+	got, _, _ := getMedia(t, s, GetMediaInput{StreamName: "cam", IdleTimeout: 50 * time.Millisecond,
+		StartSelector: StartSelector{StartSelectorType: ProducerTimestamp, StartTimestamp: frags[2].ProducerTimestamp}})
+	if len(got) == 0 || got[0] != 3 {
+		t.Fatalf("GetMedia from fragment 3's own time: %v", got)
+	}
+	got, _, _ = getMedia(t, s, GetMediaInput{StreamName: "cam", IdleTimeout: 50 * time.Millisecond,
+		StartSelector: StartSelector{StartSelectorType: StartFragmentNumber, AfterFragmentNumber: math.MaxUint64}})
+	if len(got) != 0 {
+		t.Fatalf("GetMedia after the largest fragment number: %v", got)
+	}
+}
+
+// TestProducerYearsAreUTCYears: a producer time in the first second of 1970 UTC is fine wherever the clock is
+// read; a start PutMedia would refuse is refused with a 400 before any acknowledgement.
+func TestProducerYearsAreUTCYears(t *testing.T) {
+	ny := time.FixedZone("EST", -5*3600)
+	if err := (IngestOptions{ProducerStart: time.Unix(1, 0).In(ny)}).Validate(); err != nil {
+		t.Fatalf("1970-01-01T00:00:01Z read in New York: %v", err)
+	}
+	s, _ := newStore(t, "cam")
+	if _, _, err := s.PutFragment("cam", Fragment{Duration: time.Second, Data: []byte{0x47}}, time.Unix(1, 0).In(ny)); err != nil {
+		t.Fatalf("a fragment of 1970 UTC: %v", err)
+	}
+	srv := httptest.NewServer(Handler{Store: s})
+	defer srv.Close()
+	clip, _ := samples.FS.ReadFile("testpattern.ts")
+	status, acks := putMedia(t, srv, clip, map[string]string{"x-amzn-stream-name": "cam", "x-amzn-producer-start-timestamp": "1e15"})
+	if status != http.StatusBadRequest || len(acks) != 1 {
+		t.Fatalf("a start past 9999: %d %v", status, acks)
+	}
+}
+
+// TestTrimTakesEverythingExpiredAtOnce: a trim deletes every expired fragment, in batches, not one batch a minute.
+func TestTrimTakesEverythingExpiredAtOnce(t *testing.T) {
+	s, _ := newStore(t)
+	if _, err := s.CreateStream(CreateInput{Name: "cam", RetentionHours: 1}); err != nil {
+		t.Fatal(err)
+	}
+	n := trimBatch*2 + 500
+	for i := range n {
+		if _, _, err := s.PutFragment("cam", Fragment{Duration: time.Second, Data: []byte{0x47}, Frames: 1}, time.Now().Add(time.Duration(i)*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if trimmed, err := s.Trim(time.Now().Add(2 * time.Hour)); trimmed != n || err != nil {
+		t.Fatalf("trimmed %d of %d: %v", trimmed, n, err)
+	}
+	if st, _ := s.DescribeStream("cam"); st.Fragments != 0 || st.Bytes != 0 {
+		t.Fatalf("after the trim: %+v", st)
 	}
 }
