@@ -114,10 +114,10 @@ func runGUI(args []string) error {
 	go videos.TrimEvery(trimCtx, time.Minute)
 	cameras := video.NewCameras(videos)
 	defer cameras.StopAll() // before eng.Close: the fragments being cut are stored
-	var playbackURL func(stream, mode string, from, to time.Time) (string, error)
+	var playbackURL func(stream string, first, last uint64) (string, error)
 	if playback, err := video.ServePlayback(videos); err == nil {
 		defer playback.Close()
-		playbackURL = playback.URL
+		playbackURL = playback.FragmentsURL
 	} else {
 		fmt.Fprintln(os.Stderr, "video playback is off:", err)
 	}

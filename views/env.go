@@ -3,7 +3,6 @@ package views
 import (
 	"errors"
 	"strings"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
@@ -29,10 +28,11 @@ type Env struct {
 	// Analytics runs the analytics applications; nil hides the Analytics screen.
 	Analytics *analytics.Manager
 	// Video keeps the video streams; nil hides the Video screen. Cameras runs their camera producers, and
-	// Playback gives an HLS session URL the embedded player can open (mode LIVE, LIVE_REPLAY or ON_DEMAND).
+	// Playback gives an HLS session URL the embedded player can open: fragments first to last by number, or
+	// from first on, following the stream, when last is 0.
 	Video    *video.Store
 	Cameras  *video.Cameras
-	Playback func(stream, mode string, from, to time.Time) (string, error)
+	Playback func(stream string, first, last uint64) (string, error)
 }
 
 // APIStatus is the in-app API server's state for the status bar.

@@ -32,7 +32,7 @@ func videoEnv(t *testing.T) Env {
 	t.Cleanup(func() { playback.Close() })
 	cams := video.NewCameras(store)
 	t.Cleanup(cams.StopAll)
-	env.Video, env.Cameras, env.Playback = store, cams, playback.URL
+	env.Video, env.Cameras, env.Playback = store, cams, playback.FragmentsURL
 	return env
 }
 
@@ -310,4 +310,29 @@ func TestVideoScreenChangesRetention(t *testing.T) {
 	}
 	ui(func() { s.selectStream("live") })
 	eventually(t, "the live-only stream", func() bool { return s.current() != nil && s.retention.Disabled() })
+}
+
+// TestVideoPlaybackWithOverlappingRuns: two producers' runs that overlap in producer time still play on, one
+// fragment after the next in the timeline's order, and Live starts at the fragment that arrived last, even when
+// an import stamped another run later.
+func TestVideoPlaybackWithOverlappingRuns(t *testing.T) {
+	test.NewTempApp(t)
+	env := videoEnv(t)
+	if _, err := env.Video.CreateStream(video.CreateInput{Name: "door", RetentionHours: 1}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now().Add(-5 * time.Minute).Truncate(time.Second)
+	ingestAt(t, env.Video, "door", start.Add(2*time.Minute)) // 1–5: stamped later than what follows
+	ingestAt(t, env.Video, "door", start)                    // 6–10
+	ingestAt(t, env.Video, "door", start.Add(500*time.Millisecond))
+	s, _ := openVideoScreen(t, env)
+	eventually(t, "live at the fragment that arrived last", func() bool {
+		vs := s.playback.session
+		return vs != nil && vs.live && vs.frags[0].Number == 15
+	})
+	ui(func() { s.playback.scrub(start) }) // fragment 6, then 11 half a second later, then 7…
+	eventually(t, "on demand moving past the first overlapping fragment", func() bool {
+		vs := s.playback.session
+		return vs != nil && !vs.live && vs.frags[0].Number == 11
+	})
 }

@@ -1,6 +1,7 @@
 package views
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -40,51 +41,64 @@ func (p *videoPlayback) askSaveClip() {
 		return
 	}
 	stream := p.stream
+	var arn string // the stream as it is now: one deleted and made again under its name numbers from 1 again
+	if st := p.s.current(); st != nil {
+		arn = st.ARN
+	}
 	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
 		if err != nil || w == nil {
 			return
 		}
-		background(func() (int, error) { return writeClip(p.s.env.Video, stream, frags, w) }, func(n int, err error) {
+		background(func() (clipResult, error) { return writeClip(p.s.env.Video, stream, arn, frags, w) }, func(r clipResult, err error) {
 			if err != nil {
 				showError("Save clip", err, p.s.win)
 				return
 			}
-			setText(p.info, fmt.Sprintf("Saved %s (%s, %s) to %s", plural(n, "fragment"), seconds(clipLength(frags)),
-				sizeText(size), w.URI().Name()))
+			dialog.ShowInformation("Clip saved", fmt.Sprintf("%s: %s of %s, %s.", w.URI().Name(),
+				seconds(r.length), plural(r.fragments, "fragment"), sizeText(r.bytes)), p.s.win)
 		})
 	}, p.s.win)
 	d.SetFileName(fmt.Sprintf("%s-%s.ts", stream, frags[0].ProducerTimestamp.Local().Format("20060102-150405")))
 	d.Show()
 }
 
+// clipResult is what a saved clip holds.
+type clipResult struct {
+	fragments int
+	length    time.Duration
+	bytes     int64
+}
+
 // writeClip writes the fragments' media one after another (MPEG-TS segments join by concatenation), reading one
-// fragment at a time, and closes w.
-func writeClip(store *video.Store, stream string, frags []video.FragmentInfo, w io.WriteCloser) (int, error) {
-	n := 0
+// fragment at a time, and closes w. The stream must still be the one the fragments were listed from (arn).
+func writeClip(store *video.Store, stream, arn string, frags []video.FragmentInfo, w io.WriteCloser) (clipResult, error) {
+	var r clipResult
+	if st, err := store.DescribeStream(stream); err != nil || st.ARN != arn {
+		w.Close()
+		return r, fmt.Errorf("%s was deleted (or made again) since the timeline was drawn: nothing saved", stream)
+	}
 	for _, f := range frags {
 		media, err := store.FragmentMedia(stream, f.Number)
+		if errors.Is(err, video.ErrNotFound) {
+			w.Close()
+			return r, fmt.Errorf("%s was deleted while the clip was written: %s saved", stream, plural(r.fragments, "fragment"))
+		}
 		if err != nil {
 			continue // trimmed by retention since the timeline was drawn
 		}
 		if _, err := w.Write(media); err != nil {
 			w.Close()
-			return n, err
+			return r, err
 		}
-		n++
+		r.fragments++
+		r.length += f.Duration
+		r.bytes += int64(len(media))
 	}
 	if err := w.Close(); err != nil {
-		return n, err
+		return r, err
 	}
-	if n == 0 {
-		return 0, fmt.Errorf("the fragments shown were trimmed by retention before they could be saved")
+	if r.fragments == 0 {
+		return r, fmt.Errorf("the fragments shown were trimmed by retention before they could be saved")
 	}
-	return n, nil
-}
-
-func clipLength(frags []video.FragmentInfo) time.Duration {
-	var d time.Duration
-	for _, f := range frags {
-		d += f.Duration
-	}
-	return d
+	return r, nil
 }

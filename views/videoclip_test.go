@@ -30,9 +30,13 @@ func TestSaveClipOfTheTimelineWindow(t *testing.T) {
 	if len(clip) != 2 || clip[0].Number != 2 || clip[1].Number != 3 || size != int64(clip[0].Size+clip[1].Size) {
 		t.Fatalf("the window 3–5 s holds %v (%d bytes)", clip, size)
 	}
+	st, _ := env.Video.DescribeStream("door")
 	var out closeBuffer
-	if n, err := writeClip(env.Video, "door", clip, &out); n != 2 || err != nil {
-		t.Fatalf("wrote %d fragments: %v", n, err)
+	if r, err := writeClip(env.Video, "door", st.ARN, clip, &out); r.fragments != 2 || r.bytes != size || err != nil {
+		t.Fatalf("wrote %+v: %v", r, err)
+	}
+	if _, err := writeClip(env.Video, "door", "arn:of:another:door", clip, &closeBuffer{}); err == nil {
+		t.Fatal("a clip of a stream made again under its name was written")
 	}
 	if _, err := exec.LookPath("ffprobe"); err != nil {
 		t.Skip("ffprobe is not installed")

@@ -90,12 +90,15 @@ type videoPlayback struct {
 	zoom     *widget.Select
 	content  fyne.CanvasObject
 
-	stream  string
-	frags   []video.FragmentInfo // by producer time
-	session *videoSession
-	gen     int  // counts loads, so only the newest one's answer is used
-	loading bool // a load is under way
-	status  playerStatus
+	stream    string
+	byNumber  []video.FragmentInfo // as the poll gave them
+	frags     []video.FragmentInfo // by producer time
+	session   *videoSession
+	gen       int       // counts loads, so only the newest one's answer is used
+	loading   bool      // a load is under way
+	keepPause bool      // the next load is the screen's own, not the user's
+	endedAt   time.Time // when afterEnd last moved on
+	status    playerStatus
 }
 
 func newVideoPlayback(s *videoScreen) *videoPlayback {
@@ -148,7 +151,8 @@ func (p *videoPlayback) stop() {
 
 // setStream shows another stream: nothing plays until its fragments are known.
 func (p *videoPlayback) setStream(name string) {
-	p.stream, p.frags, p.session = name, nil, nil
+	p.stream, p.frags, p.byNumber, p.session = name, nil, nil, nil
+	p.status = playerStatus{}
 	p.gen++ // a load still under way is for the stream left
 	p.loading = false
 	if p.player != nil {
@@ -171,11 +175,16 @@ func (p *videoPlayback) showMessage(text string) {
 
 // update takes the stream's fragments from the poll (by number) and orders them along producer time.
 func (p *videoPlayback) update(byNumber []video.FragmentInfo) {
-	frags := slices.Clone(byNumber)
-	slices.SortStableFunc(frags, func(a, b video.FragmentInfo) int { return a.ProducerTimestamp.Compare(b.ProducerTimestamp) })
-	changed := len(frags) != len(p.frags) || (len(frags) > 0 && frags[len(frags)-1].Number != p.frags[len(p.frags)-1].Number)
-	p.frags = frags
+	// the poll hands the same list until the stream changes: sorting a day's 43,200 fragments every half
+	// second on the UI goroutine would be wasted
+	changed := len(byNumber) != len(p.byNumber) || (len(byNumber) > 0 && byNumber[len(byNumber)-1].Number != p.byNumber[len(p.byNumber)-1].Number) ||
+		(len(byNumber) > 0 && byNumber[0].Number != p.byNumber[0].Number)
+	frags := p.frags
 	if changed {
+		p.byNumber = byNumber
+		frags = slices.Clone(byNumber)
+		slices.SortStableFunc(frags, func(a, b video.FragmentInfo) int { return a.ProducerTimestamp.Compare(b.ProducerTimestamp) })
+		p.frags = frags
 		spans := make([]widgets.TimelineSpan, len(frags))
 		for i, f := range frags {
 			spans[i] = widgets.TimelineSpan{Start: f.ProducerTimestamp, End: f.ProducerTimestamp.Add(f.Duration)}
@@ -207,12 +216,13 @@ func (p *videoPlayback) update(byNumber []video.FragmentInfo) {
 // follow grows the live session with the fragments that continue its run; a fragment that starts a new run (the
 // producer restarted, or stopped a while) or a run too long for one playlist starts a new session at the newest.
 func (p *videoPlayback) follow(vs *videoSession) {
-	for _, f := range p.frags {
+	for _, f := range p.byNumber {
 		last := vs.last()
-		if !f.ProducerTimestamp.After(last.ProducerTimestamp) {
+		if f.Number <= last.Number {
 			continue
 		}
 		if !continuous(last, f) || len(vs.frags) >= maxSessionFragments {
+			p.keepPause = true
 			p.goLive()
 			return
 		}
@@ -242,9 +252,8 @@ func (p *videoPlayback) setMode(mode string) {
 // goLive plays from the newest fragment on and follows the stream (a LIVE_REPLAY session from there, so the
 // position maps to fragments exactly).
 func (p *videoPlayback) goLive() {
-	newest := p.frags[len(p.frags)-1]
-	p.load(&videoSession{stream: p.stream, live: true, frags: []video.FragmentInfo{newest}}, video.LiveReplay,
-		newest.ProducerTimestamp, time.Time{}, 0)
+	newest := p.byNumber[len(p.byNumber)-1] // the last to arrive: an import's producer times may lie ahead of it
+	p.load(&videoSession{stream: p.stream, live: true, frags: []video.FragmentInfo{newest}}, newest.Number, 0, 0)
 }
 
 // scrub plays on demand from a time: the fragment holding it (or the next one, in a gap) to the end of its run.
@@ -259,25 +268,28 @@ func (p *videoPlayback) scrub(at time.Time) {
 			break
 		}
 	}
+	p.playFrom(k, max(0, at.Sub(p.frags[k].ProducerTimestamp).Seconds()))
+}
+
+// playFrom plays on demand from offset seconds into the k-th fragment (in producer time) to the end of its run.
+func (p *videoPlayback) playFrom(k int, offset float64) {
 	hi := k
 	for hi+1 < len(p.frags) && hi-k+1 < maxSessionFragments && continuous(p.frags[hi], p.frags[hi+1]) {
 		hi++
 	}
 	first, last := p.frags[k], p.frags[hi]
-	offset := max(0, at.Sub(first.ProducerTimestamp).Seconds())
 	if p.mode.Selected != modeOnDemand {
 		p.mode.Selected = modeOnDemand // without setMode: this is the scrub it would start
 		p.mode.Refresh()
 	}
-	// the range ends inside the last fragment of the run, so it takes that one and none after it
-	end := last.ProducerTimestamp.Add(max(time.Millisecond, last.Duration/2))
-	p.load(&videoSession{stream: p.stream, frags: slices.Clone(p.frags[k : hi+1])}, video.OnDemand,
-		first.ProducerTimestamp, end, offset)
+	// a run's numbers follow one another (continuous says so), so the session asks for them by number: another
+	// producer's fragments overlapping in time stay out of it
+	p.load(&videoSession{stream: p.stream, frags: slices.Clone(p.frags[k : hi+1])}, first.Number, last.Number, offset)
 }
 
 // load asks for the session's URL off the UI goroutine, then hands it to the player. Only the newest load
 // counts: a slower earlier one that finishes after it is dropped.
-func (p *videoPlayback) load(vs *videoSession, mode string, from, to time.Time, offset float64) {
+func (p *videoPlayback) load(vs *videoSession, first, last uint64, offset float64) {
 	if p.s.env.Playback == nil || p.player == nil {
 		p.showMessage("Playback is not available in this window.")
 		return
@@ -285,7 +297,9 @@ func (p *videoPlayback) load(vs *videoSession, mode string, from, to time.Time, 
 	p.gen++
 	gen := p.gen
 	p.loading = true
-	background(func() (string, error) { return p.s.env.Playback(vs.stream, mode, from, to) }, func(url string, err error) {
+	paused := p.keepPause && p.status.Paused // a reload the user did not ask for keeps a pause they did
+	p.keepPause = false
+	background(func() (string, error) { return p.s.env.Playback(vs.stream, first, last) }, func(url string, err error) {
 		if gen != p.gen {
 			return
 		}
@@ -296,8 +310,9 @@ func (p *videoPlayback) load(vs *videoSession, mode string, from, to time.Time, 
 		}
 		vs.url = url
 		p.session = vs
+		p.status = playerStatus{}
 		p.showMessage("")
-		p.player.Load(url, offset)
+		p.player.Load(url, offset, paused)
 		p.timeline.SetPlayhead(vs.frags[0].ProducerTimestamp.Add(time.Duration(offset * float64(time.Second))))
 	})
 }
@@ -325,8 +340,8 @@ func (p *videoPlayback) onStatus(st playerStatus) {
 		setButton(p.pause, "Pause", theme.MediaPauseIcon())
 	}
 	vs := p.session
-	if vs == nil || st.Path != vs.url || p.loading {
-		return // the status of what played before the session being loaded
+	if vs == nil || st.Path != vs.url || p.loading || !st.PosKnown {
+		return // the status of what played before the session being loaded, or of one not started yet
 	}
 	p.status = st
 	frag, at, ok := vs.at(st.Pos)
@@ -367,14 +382,19 @@ func (p *videoPlayback) onStatus(st playerStatus) {
 // afterEnd goes on when a session played out: on demand with the run after it, live with the newest fragment
 // (a live session ends when the player stops waiting for a stream that went quiet).
 func (p *videoPlayback) afterEnd(vs *videoSession) {
+	if time.Since(p.endedAt) < 5*time.Second {
+		return // one reload per end: a failing one is not retried at every status
+	}
+	p.endedAt = time.Now()
+	p.keepPause = true
+	if vs.live {
+		p.goLive() // the player gave up waiting: start again at the newest
+		return
+	}
 	last := vs.last()
-	for _, f := range p.frags {
-		if f.ProducerTimestamp.After(last.ProducerTimestamp) {
-			if vs.live {
-				p.goLive()
-			} else {
-				p.scrub(f.ProducerTimestamp)
-			}
+	for i, f := range p.frags { // the fragment after the session's last in the timeline's order, overlaps or not
+		if f.Number == last.Number && i+1 < len(p.frags) {
+			p.playFrom(i+1, 0)
 			return
 		}
 	}

@@ -15,6 +15,7 @@ import (
 type playerStatus struct {
 	Path      string  // what is loaded (the URL), "" when nothing is
 	Pos       float64 // seconds since the start of what was loaded
+	PosKnown  bool    // mpv has a position (not yet, just after a load)
 	Paused    bool
 	Width     int // the video's own size
 	Height    int
@@ -45,6 +46,7 @@ type videoPlayer struct {
 	shown     *image.RGBA // on screen
 	latest    *image.RGBA // rendered, waiting for the UI
 	scheduled bool        // a hand-off to the UI is queued
+	blanked   bool        // unloaded: frames are dropped until the next load
 	size      [2]int      // render size asked for by the control goroutine
 }
 
@@ -74,12 +76,19 @@ func (v *videoPlayer) send(cmd func(*mpvplayer.Player)) {
 	}
 }
 
-// Load plays url from offset seconds into it.
-func (v *videoPlayer) Load(url string, offset float64) {
+// Load plays url from offset seconds into it, paused or not.
+func (v *videoPlayer) Load(url string, offset float64, paused bool) {
+	pause := "no"
+	if paused {
+		pause = "yes"
+	}
 	v.send(func(p *mpvplayer.Player) {
 		_ = p.Set("start", strconv.FormatFloat(offset, 'f', 3, 64))
 		_ = p.Command("loadfile", url)
-		_ = p.Set("pause", "no") // after: a file held open at its end would pause again before the new one loads
+		_ = p.Set("pause", pause) // after: a file held open at its end would pause again before the new one loads
+		v.mu.Lock()
+		v.blanked = false // frames from here on are the new file's
+		v.mu.Unlock()
 	})
 }
 
@@ -100,6 +109,7 @@ func (v *videoPlayer) Unload() {
 	v.send(func(p *mpvplayer.Player) { _ = p.Command("stop") })
 	v.mu.Lock()
 	v.latest = nil
+	v.blanked = true // until mpv has run the stop, it still offers the old file's frames
 	v.mu.Unlock()
 	v.image.Image = v.blank // Unload is called on the UI goroutine
 	v.image.Refresh()
@@ -165,6 +175,10 @@ func (v *videoPlayer) render(p *mpvplayer.Player) {
 			continue
 		}
 		v.mu.Lock()
+		if v.blanked {
+			v.mu.Unlock()
+			continue
+		}
 		v.latest = img
 		schedule := !v.scheduled
 		v.scheduled = true
@@ -217,6 +231,7 @@ func readStatus(p *mpvplayer.Player) playerStatus {
 	return playerStatus{
 		Path:      p.Property("path"),
 		Pos:       num("time-pos"),
+		PosKnown:  p.Property("time-pos") != "",
 		Paused:    p.Property("pause") == "yes",
 		Width:     int(num("width")),
 		Height:    int(num("height")),

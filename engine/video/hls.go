@@ -72,13 +72,36 @@ func (s *Store) Playlist(name, mode string, start, end time.Time, segment func(F
 	default:
 		frags = frags[:maxPlaylist]
 	}
+	return renderPlaylist(frags, mode == OnDemand, segment), nil
+}
+
+// PlaylistOfFragments is a media playlist of fragments by number, first to last (0: no end, following the
+// stream live), whatever their producer times: what the app's player asks for, so that another producer's
+// fragments overlapping in time never come into a run it plays.
+func (s *Store) PlaylistOfFragments(name string, first, last uint64, segment func(FragmentInfo) string) (string, error) {
+	listed, err := s.ListFragmentsAfter(name, max(first, 1)-1)
+	if err != nil {
+		return "", err
+	}
+	var frags []FragmentInfo
+	for _, f := range listed {
+		if last != 0 && f.Number > last || len(frags) == maxPlaylist {
+			break
+		}
+		frags = append(frags, f)
+	}
+	return renderPlaylist(frags, last != 0, segment), nil
+}
+
+// renderPlaylist writes an HLS media playlist of frags; an ended one is a VOD playlist with its ENDLIST.
+func renderPlaylist(frags []FragmentInfo, ended bool, segment func(FragmentInfo) string) string {
 	target := 1.0
 	for _, f := range frags {
 		target = math.Max(target, math.Ceil(f.Duration.Seconds()))
 	}
 	var b strings.Builder
 	b.WriteString("#EXTM3U\n#EXT-X-VERSION:3\n")
-	if mode == OnDemand {
+	if ended {
 		b.WriteString("#EXT-X-PLAYLIST-TYPE:VOD\n")
 	}
 	fmt.Fprintf(&b, "#EXT-X-TARGETDURATION:%d\n", int(target))
@@ -97,8 +120,8 @@ func (s *Store) Playlist(name, mode string, start, end time.Time, segment func(F
 		fmt.Fprintf(&b, "#EXT-X-PROGRAM-DATE-TIME:%s\n", f.ProducerTimestamp.UTC().Format("2006-01-02T15:04:05.000Z"))
 		fmt.Fprintf(&b, "#EXTINF:%.3f,\n%s\n", f.Duration.Seconds(), segment(f))
 	}
-	if mode == OnDemand {
+	if ended {
 		b.WriteString("#EXT-X-ENDLIST\n")
 	}
-	return b.String(), nil
+	return b.String()
 }

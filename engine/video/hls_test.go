@@ -166,3 +166,18 @@ func TestLiveReplayPlaylistKeepsGrowingPastItsCap(t *testing.T) {
 		t.Fatalf("on demand past the cap: %d segments from %d", len(p.segments), p.sequence)
 	}
 }
+
+// TestPlaylistOfFragmentsByNumber: the app's sessions name fragments by number: a closed range ends with ENDLIST,
+// an open one follows the stream; producer times play no part.
+func TestPlaylistOfFragmentsByNumber(t *testing.T) {
+	s, _, _ := ingestSample(t)
+	url := func(f FragmentInfo) string { return fmt.Sprintf("fragment.ts?n=%d", f.Number) }
+	text, err := s.PlaylistOfFragments("cam", 3, 7, url)
+	if p := parsePlaylist(t, text); err != nil || p.sequence != 3 || len(p.segments) != 5 || !p.ended || p.breaks != 1 {
+		t.Fatalf("fragments 3–7: %+v, %v", p, err)
+	}
+	text, _ = s.PlaylistOfFragments("cam", 8, 0, url)
+	if p := parsePlaylist(t, text); p.sequence != 8 || len(p.segments) != 3 || p.ended {
+		t.Fatalf("from fragment 8 on: %+v", p)
+	}
+}

@@ -453,6 +453,9 @@ type session struct {
 	Start   time.Time `json:"a,omitzero"`
 	End     time.Time `json:"b,omitzero"`
 	Expires time.Time `json:"e"`
+	// First and Last select fragments by number instead (the app's player; Last 0 follows the stream)
+	First uint64 `json:"f,omitzero"`
+	Last  uint64 `json:"l,omitzero"`
 }
 
 func (h Handler) sessionURL(w http.ResponseWriter, r *http.Request) error {
@@ -524,9 +527,15 @@ func (h Handler) mediaPlaylist(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	token := url.QueryEscape(r.URL.Query().Get("SessionToken"))
-	text, err := h.Store.Playlist(s.Stream, s.Mode, s.Start, s.End, func(f FragmentInfo) string {
+	segment := func(f FragmentInfo) string {
 		return fmt.Sprintf("getTSFragment.ts?SessionToken=%s&FragmentNumber=%d", token, f.Number)
-	})
+	}
+	var text string
+	if s.First != 0 {
+		text, err = h.Store.PlaylistOfFragments(s.Stream, s.First, s.Last, segment)
+	} else {
+		text, err = h.Store.Playlist(s.Stream, s.Mode, s.Start, s.End, segment)
+	}
 	if err != nil {
 		return err
 	}

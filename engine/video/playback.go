@@ -34,14 +34,17 @@ func ServePlayback(store *Store) (*PlaybackServer, error) {
 	return p, nil
 }
 
-// URL is an HLS session URL for a stream, as GetHLSStreamingSessionURL would give: mode LIVE, LIVE_REPLAY (from
-// start) or ON_DEMAND (start to end). It fails, saying why, when the session could not play.
-func (p *PlaybackServer) URL(stream, mode string, start, end time.Time) (string, error) {
-	if _, err := p.store.Playlist(stream, mode, start, end, func(FragmentInfo) string { return "" }); err != nil {
+// FragmentsURL is an HLS session URL over a stream's fragments numbered first to last, whatever their producer
+// times; last 0 follows the stream from first on, as a live session.
+func (p *PlaybackServer) FragmentsURL(stream string, first, last uint64) (string, error) {
+	if _, err := p.store.Fragment(stream, first); err != nil {
 		return "", err
 	}
-	// a player left open overnight keeps playing: the session lasts as long as KVS allows (12 h)
-	token, _ := json.Marshal(session{Stream: stream, Mode: mode, Start: start, End: end, Expires: time.Now().Add(12 * time.Hour)})
+	mode := OnDemand
+	if last == 0 {
+		mode = LiveReplay
+	}
+	token, _ := json.Marshal(session{Stream: stream, Mode: mode, First: first, Last: last, Expires: time.Now().Add(12 * time.Hour)})
 	return p.base + "/hls/v1/getHLSMasterPlaylist.m3u8?SessionToken=" + base64.RawURLEncoding.EncodeToString(token), nil
 }
 

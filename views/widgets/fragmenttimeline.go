@@ -32,6 +32,7 @@ type FragmentTimeline struct {
 	spans    []TimelineSpan // by start
 	playhead time.Time
 	dragging bool
+	dragWin  [2]time.Time  // the window when the drag began: it holds still under the pointer while zoomed
 	span     time.Duration // how much is shown; 0: the whole recording
 }
 
@@ -86,6 +87,9 @@ func (t *FragmentTimeline) Window() (from, to time.Time) {
 }
 
 func (t *FragmentTimeline) windowLocked() (from, to time.Time) {
+	if t.dragging {
+		return t.dragWin[0], t.dragWin[1]
+	}
 	from, to = t.rangeLocked()
 	if t.span <= 0 || to.Sub(from) <= t.span {
 		return from, to
@@ -141,12 +145,18 @@ func (t *FragmentTimeline) Tapped(ev *fyne.PointEvent) {
 
 // Dragged moves the playhead with the pointer.
 func (t *FragmentTimeline) Dragged(ev *fyne.DragEvent) {
+	t.mu.Lock()
+	if !t.dragging {
+		from, to := t.windowLocked()
+		t.dragWin, t.dragging = [2]time.Time{from, to}, true
+	}
+	t.mu.Unlock()
 	at := t.TimeAt(ev.Position.X, t.Size().Width)
 	if at.IsZero() {
 		return
 	}
 	t.mu.Lock()
-	t.dragging, t.playhead = true, at
+	t.playhead = at
 	t.mu.Unlock()
 	t.Refresh()
 }

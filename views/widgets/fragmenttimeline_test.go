@@ -92,3 +92,31 @@ func TestFragmentTimelineGapsAndScrubbing(t *testing.T) {
 		t.Fatalf("an empty timeline scrubs to %v", at)
 	}
 }
+
+// TestZoomedTimelineHoldsStillWhileDragged: the window follows the playhead, but not during a drag, or the time
+// under a still pointer would run away.
+func TestZoomedTimelineHoldsStillWhileDragged(t *testing.T) {
+	test.NewTempApp(t)
+	base := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	var spans []TimelineSpan
+	for i := range 300 {
+		spans = append(spans, TimelineSpan{Start: base.Add(time.Duration(2*i) * time.Second), End: base.Add(time.Duration(2*i+2) * time.Second)})
+	}
+	tl := NewFragmentTimeline()
+	var scrubs []time.Time
+	tl.OnScrub = func(at time.Time) { scrubs = append(scrubs, at) }
+	tl.SetFragments(spans)
+	tl.SetSpan(time.Minute)
+	tl.SetPlayhead(base.Add(5 * time.Minute))
+	w := test.NewTempWindow(t, tl)
+	w.Resize(fyne.NewSize(400, 60))
+	x := tl.Size().Width * 3 / 4
+	want := tl.TimeAt(x, tl.Size().Width)
+	for range 10 { // the pointer held still
+		tl.Dragged(&fyne.DragEvent{PointEvent: fyne.PointEvent{Position: fyne.NewPos(x, 10)}})
+	}
+	tl.DragEnd()
+	if len(scrubs) != 1 || !scrubs[0].Equal(want) {
+		t.Fatalf("a still drag scrubbed to %v, the time under the pointer is %v", scrubs, want)
+	}
+}
