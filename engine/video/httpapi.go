@@ -301,6 +301,10 @@ func (h Handler) putMedia(w http.ResponseWriter, r *http.Request) error {
 			flusher.Flush()
 		}
 	})
+	// With full duplex on, a body left unread when the handler returns (media refused part way) makes Go's server
+	// panic as it reads on for the next request ("invalid concurrent Body.Read call", golang/go#68560); closing
+	// it first ends the connection cleanly instead.
+	r.Body.Close()
 	return nil
 }
 
@@ -462,7 +466,8 @@ func (h Handler) sessionURL(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		PlaybackMode        string
 		HLSFragmentSelector *struct {
-			TimestampRange struct{ StartTimestamp, EndTimestamp float64 }
+			FragmentSelectorType string
+			TimestampRange       struct{ StartTimestamp, EndTimestamp float64 }
 		}
 		Expires int
 	}
@@ -484,6 +489,10 @@ func (h Handler) sessionURL(w http.ResponseWriter, r *http.Request) error {
 	}
 	if in.Expires > 0 {
 		s.Expires = time.Now().Add(time.Duration(min(in.Expires, 43200)) * time.Second)
+	}
+	if sel := in.HLSFragmentSelector; sel != nil && sel.FragmentSelectorType != "" && sel.FragmentSelectorType != ProducerTimestamp {
+		return &apiError{http.StatusBadRequest, "InvalidArgumentException", fmt.Sprintf(
+			"HLSFragmentSelector.FragmentSelectorType: %q is not supported here; HLS sessions select by %s", sel.FragmentSelectorType, ProducerTimestamp)}
 	}
 	if sel := in.HLSFragmentSelector; sel != nil {
 		s.Start, s.End = secondsTime(sel.TimestampRange.StartTimestamp), secondsTime(sel.TimestampRange.EndTimestamp)

@@ -6,11 +6,13 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -327,4 +329,46 @@ func TestAPIStreamARNAndNoDataRetention(t *testing.T) {
 	if status != http.StatusBadRequest || out["__type"] != "NoDataRetentionException" {
 		t.Fatalf("HLS of a stream without retention: %d %v", status, out)
 	}
+	status, out = post(t, srv, "/getHLSStreamingSessionURL", map[string]any{"StreamName": "cam", "PlaybackMode": "LIVE_REPLAY",
+		"HLSFragmentSelector": map[string]any{"FragmentSelectorType": "SERVER_TIMESTAMP", "TimestampRange": map[string]any{"StartTimestamp": 1}}})
+	if msg, _ := out["message"].(string); status != http.StatusBadRequest || !strings.Contains(msg, "FragmentSelectorType") {
+		t.Fatalf("HLS by server time: %d %v", status, out)
+	}
 }
+
+// TestAPIRefusedPutMediaLeavesTheServerWhole: a body refused part way is closed before the handler returns; the
+// server does not panic reading on for the next request (golang/go#68560), and the next request is served.
+func TestAPIRefusedPutMediaLeavesTheServerWhole(t *testing.T) {
+	s, _ := newStore(t, "cam")
+	srv := httptest.NewUnstartedServer(Handler{Store: s})
+	var logged bytes.Buffer
+	var mu sync.Mutex
+	srv.Config.ErrorLog = log.New(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return logged.Write(p)
+	}), "", 0)
+	srv.Start()
+	defer srv.Close()
+	garbage := bytes.Repeat([]byte{0x57, 0x27, 0xfd, 0x30}, 1250) // 5 KB of not media
+	for range 3 {
+		status, acks := putMedia(t, srv, garbage, map[string]string{"x-amzn-stream-name": "cam"})
+		if status != http.StatusOK || len(acks) != 1 || acks[0]["EventType"] != AckError {
+			t.Fatalf("garbage: %d %v", status, acks)
+		}
+	}
+	clip, _ := samples.FS.ReadFile("testpattern.ts")
+	if _, acks := putMedia(t, srv, clip, map[string]string{"x-amzn-stream-name": "cam"}); len(acks) != 15 {
+		t.Fatalf("the sample after refused bodies: %d acks", len(acks))
+	}
+	time.Sleep(100 * time.Millisecond) // a panic in the connection's goroutine is logged after the response
+	mu.Lock()
+	defer mu.Unlock()
+	if strings.Contains(logged.String(), "panic") {
+		t.Fatalf("the server panicked:\n%s", logged.String())
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
