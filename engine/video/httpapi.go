@@ -233,7 +233,7 @@ const (
 const maxEpochSeconds = 253402300799
 
 // ackErrorIDs are KVS's numeric ids of the ack error codes.
-var ackErrorIDs = map[string]int{ErrorMaxFragmentSize: 4001, ErrorMaxFragmentDuration: 4002, ErrorInvalidMKVData: 4006, ErrorInvalidProducerTimestamp: 4007,
+var ackErrorIDs = map[string]int{ErrorStreamRead: 4000, ErrorMaxFragmentSize: 4001, ErrorMaxFragmentDuration: 4002, ErrorInvalidMKVData: 4006, ErrorInvalidProducerTimestamp: 4007,
 	ErrorStreamNotActive: 4008, ErrorInternal: 5000, ErrorArchival: 5001}
 
 // putMedia ingests the request body (Matroska or MPEG-TS) and streams one JSON acknowledgement per line back as
@@ -497,8 +497,12 @@ func (h Handler) sessionURL(w http.ResponseWriter, r *http.Request) error {
 	if sel := in.HLSFragmentSelector; sel != nil {
 		s.Start, s.End = secondsTime(sel.TimestampRange.StartTimestamp), secondsTime(sel.TimestampRange.EndTimestamp)
 	}
-	if _, err := h.Store.Playlist(name, s.Mode, s.Start, s.End, func(FragmentInfo) string { return "" }); err != nil {
+	segments := 0
+	if _, err := h.Store.Playlist(name, s.Mode, s.Start, s.End, func(FragmentInfo) string { segments++; return "" }); err != nil {
 		return err
+	}
+	if segments == 0 && s.Mode != LiveReplay { // as KVS; a LIVE_REPLAY from now on may wait for its first fragment
+		return &apiError{http.StatusNotFound, "ResourceNotFoundException", "no fragments found in " + name + " for this session"}
 	}
 	token, _ := json.Marshal(s)
 	u := baseURL(r) + "/hls/v1/getHLSMasterPlaylist.m3u8?SessionToken=" + base64.RawURLEncoding.EncodeToString(token)

@@ -329,6 +329,13 @@ func TestAPIStreamARNAndNoDataRetention(t *testing.T) {
 	if status != http.StatusBadRequest || out["__type"] != "NoDataRetentionException" {
 		t.Fatalf("HLS of a stream without retention: %d %v", status, out)
 	}
+	if _, err := s.CreateStream(CreateInput{Name: "empty", RetentionHours: 1}); err != nil {
+		t.Fatal(err)
+	}
+	status, out = post(t, srv, "/getHLSStreamingSessionURL", map[string]any{"StreamName": "empty", "PlaybackMode": "LIVE"})
+	if status != http.StatusNotFound || out["__type"] != "ResourceNotFoundException" {
+		t.Fatalf("LIVE on a stream without fragments: %d %v", status, out)
+	}
 	status, out = post(t, srv, "/getHLSStreamingSessionURL", map[string]any{"StreamName": "cam", "PlaybackMode": "LIVE_REPLAY",
 		"HLSFragmentSelector": map[string]any{"FragmentSelectorType": "SERVER_TIMESTAMP", "TimestampRange": map[string]any{"StartTimestamp": 1}}})
 	if msg, _ := out["message"].(string); status != http.StatusBadRequest || !strings.Contains(msg, "FragmentSelectorType") {

@@ -88,7 +88,8 @@ func (s *Store) IngestWith(ctx context.Context, name string, r io.Reader, opts I
 	if opts.ProducerStart.IsZero() {
 		opts.ProducerStart = time.Now()
 	}
-	br := bufio.NewReaderSize(r, 64<<10)
+	src := &readErrReader{r: r}
+	br := bufio.NewReaderSize(src, 64<<10)
 	head, _ := br.Peek(len(ebmlMagic)) // a stream shorter than that is judged by what there is
 	matroska := len(head) > 0 && bytes.HasPrefix(ebmlMagic, head)
 	run := Fragmenter{Target: opts.FragmentDuration}.Run
@@ -140,13 +141,32 @@ func (s *Store) IngestWith(ctx context.Context, name string, r io.Reader, opts I
 		return nil
 	})
 	if err != nil {
-		ack(Ack{EventType: AckError, ErrorCode: ackErrorCode(err), FragmentTimecode: announced, Message: err.Error()})
+		code := ackErrorCode(err)
+		if src.err != nil && ctx.Err() == nil { // the producer's connection failed, not its media
+			code = ErrorStreamRead
+		}
+		ack(Ack{EventType: AckError, ErrorCode: code, FragmentTimecode: announced, Message: err.Error()})
 	}
 	return err
 }
 
+// readErrReader keeps the first error reading the producer's stream failed with (not its end).
+type readErrReader struct {
+	r   io.Reader
+	err error
+}
+
+func (e *readErrReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF && e.err == nil {
+		e.err = err
+	}
+	return n, err
+}
+
 // Ack error codes beside INVALID_MKV_DATA, as KVS names them.
 const (
+	ErrorStreamRead               = "STREAM_READ_ERROR"             // 4000: the producer's stream could not be read
 	ErrorMaxFragmentSize          = "MAX_FRAGMENT_SIZE_REACHED"     // 4001
 	ErrorMaxFragmentDuration      = "MAX_FRAGMENT_DURATION_REACHED" // 4002
 	ErrorInvalidProducerTimestamp = "INVALID_PRODUCER_TIMESTAMP"    // 4007

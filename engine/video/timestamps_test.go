@@ -3,6 +3,7 @@ package video
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -181,5 +182,41 @@ func TestTrimTakesEverythingExpiredAtOnce(t *testing.T) {
 	}
 	if st, _ := s.DescribeStream("cam"); st.Fragments != 0 || st.Bytes != 0 {
 		t.Fatalf("after the trim: %+v", st)
+	}
+}
+
+// failingReader gives the first n bytes of data, then fails as a dropped connection does.
+type failingReader struct {
+	data []byte
+	n    int
+}
+
+func (f *failingReader) Read(p []byte) (int, error) {
+	if f.n == 0 {
+		return 0, errors.New("connection reset by peer")
+	}
+	k := copy(p, f.data[:min(f.n, len(p), len(f.data))])
+	f.data, f.n = f.data[k:], f.n-k
+	return k, nil
+}
+
+// TestIngestReadErrorsAreStreamReadErrors: a producer whose connection fails gets STREAM_READ_ERROR (4000), not a
+// verdict on its media; the fragments acknowledged before stay.
+func TestIngestReadErrorsAreStreamReadErrors(t *testing.T) {
+	s, _ := newStore(t, "cam")
+	clip, _ := samples.FS.ReadFile("testpattern.ts")
+	var last Ack
+	persisted := 0
+	err := s.Ingest(context.Background(), "cam", &failingReader{data: clip, n: 300_000}, time.Now(), func(a Ack) {
+		last = a
+		if a.EventType == AckPersisted {
+			persisted++
+		}
+	})
+	if err == nil || last.ErrorCode != ErrorStreamRead || persisted == 0 {
+		t.Fatalf("a dropped producer: %v, %d persisted, last ack %+v", err, persisted, last)
+	}
+	if st, _ := s.DescribeStream("cam"); st.Fragments != persisted {
+		t.Fatalf("%d stored, %d acknowledged", st.Fragments, persisted)
 	}
 }
