@@ -147,8 +147,10 @@ func (s *videoScreen) Stop() {
 }
 
 func (s *videoScreen) apply(snap videoSnapshot) {
-	s.streams = snap.streams
-	s.list.Refresh()
+	if !slices.Equal(s.streams, snap.streams) { // an idle list is not repainted twice a second
+		s.streams = snap.streams
+		s.list.Refresh()
+	}
 	if !s.opened && s.selected == "" && len(s.streams) > 0 { // open on the first stream rather than an empty page
 		s.list.Select(0)
 	}
@@ -280,10 +282,9 @@ func (s *videoScreen) askRetention() {
 		if !ok {
 			return
 		}
-		want, err := strconv.Atoi(strings.TrimSpace(hours.Text))
+		want, err := retentionHours(hours.Text, 1)
 		if err != nil {
-			showError("Retention", fmt.Errorf("DataRetentionInHours: %q is not a whole number of hours (1–%s)",
-				hours.Text, thousands(video.MaxRetentionHours)), s.win)
+			showError("Retention", err, s.win)
 			return
 		}
 		if want == current {
@@ -307,6 +308,16 @@ func (s *videoScreen) askRetention() {
 	}, s.win)
 }
 
+// retentionHours reads a retention typed in a form; the store checks its range, this only that it is a number.
+func retentionHours(text string, least int) (int, error) {
+	hours, err := strconv.Atoi(strings.TrimSpace(text))
+	if err != nil {
+		return 0, fmt.Errorf("DataRetentionInHours: %q is not a whole number of hours (%d–%s)", text, least,
+			thousands(video.MaxRetentionHours))
+	}
+	return hours, nil
+}
+
 // askCreate asks for a new stream's name, retention, media type and device.
 func (s *videoScreen) askCreate() {
 	name := widget.NewEntry()
@@ -327,10 +338,9 @@ func (s *videoScreen) askCreate() {
 		if !ok {
 			return
 		}
-		hours, err := strconv.Atoi(strings.TrimSpace(retention.Text))
+		hours, err := retentionHours(retention.Text, 0)
 		if err != nil {
-			showError("Create", fmt.Errorf("DataRetentionInHours: %q is not a whole number of hours (0–%s)",
-				retention.Text, thousands(video.MaxRetentionHours)), s.win)
+			showError("Create", err, s.win)
 			return
 		}
 		in := video.CreateInput{Name: name.Text, RetentionHours: hours, MediaType: mediaType.Text, DeviceName: device.Text}

@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/shardlab/shardlab/engine/video"
+	"github.com/shardlab/shardlab/internal/countio"
 )
 
 // Camera sources as the screen names them.
@@ -49,7 +50,7 @@ type importJob struct {
 	stream    string
 	name      string
 	size      int64
-	read      atomic.Int64
+	read      *countio.Reader
 	fragments atomic.Int64
 	cancel    context.CancelFunc
 }
@@ -181,14 +182,13 @@ func (p *videoProducers) importFrom(stream, name string, r io.ReadCloser, size i
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	job := &importJob{stream: stream, name: name, size: size, cancel: cancel}
+	job := &importJob{stream: stream, name: name, size: size, cancel: cancel, read: countio.NewReader(r)}
 	p.importing = job
 	p.showImport()
 	stopProgress := poll(200*time.Millisecond, func() struct{} { return struct{}{} }, func(struct{}) { p.showImport() })
 	background(func() (struct{}, error) {
 		defer r.Close()
-		counted := &progressReader{r: r, n: &job.read}
-		err := p.s.env.Video.Ingest(ctx, stream, counted, time.Now(), func(a video.Ack) {
+		err := p.s.env.Video.Ingest(ctx, stream, job.read, time.Now(), func(a video.Ack) {
 			if a.EventType == video.AckPersisted {
 				job.fragments.Add(1)
 			}
@@ -231,13 +231,13 @@ func (p *videoProducers) showImport() {
 	p.cancel.Show()
 	if job.size > 0 {
 		p.progress.Show()
-		p.progress.SetValue(min(1, float64(job.read.Load())/float64(job.size)))
+		p.progress.SetValue(min(1, float64(job.read.N())/float64(job.size)))
 		p.importMsg.Hide()
 		return
 	}
 	p.progress.Hide()
 	p.importMsg.Show()
-	setText(p.importMsg, fmt.Sprintf("importing %s: %s read", job.name, sizeText(job.read.Load())))
+	setText(p.importMsg, fmt.Sprintf("importing %s: %s read", job.name, sizeText(job.read.N())))
 }
 
 // stop is called when the screen is left. An import goes on to its end, as a camera does; its fragments appear
@@ -250,16 +250,4 @@ func statPath(path string) (int64, error) {
 		return 0, err
 	}
 	return info.Size(), nil
-}
-
-// progressReader counts what is read, for the progress bar (read from another goroutine).
-type progressReader struct {
-	r io.Reader
-	n *atomic.Int64
-}
-
-func (c *progressReader) Read(b []byte) (int, error) {
-	n, err := c.r.Read(b)
-	c.n.Add(int64(n))
-	return n, err
 }

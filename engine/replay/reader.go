@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/shardlab/shardlab/internal/countio"
 )
 
 // Input formats a Reader understands.
@@ -50,7 +52,7 @@ type ReaderOptions struct {
 // Reader reads items from a capture, NDJSON, CSV or log input, gzip-compressed or not.
 type Reader struct {
 	lineParser
-	src      *countingReader
+	src      *countio.Reader
 	sc       *bufio.Scanner
 	line     int
 	pending  []byte // the first line, read to detect the format
@@ -91,7 +93,7 @@ func newLineParser(opts ReaderOptions, first []byte) (*lineParser, error) {
 
 // NewReader detects gzip and the format (unless opts.Format names it) from the start of r.
 func NewReader(r io.Reader, opts ReaderOptions) (*Reader, error) {
-	src := &countingReader{r: r}
+	src := countio.NewReader(r)
 	br := bufio.NewReaderSize(src, 64<<10)
 	var in io.Reader = br
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
@@ -140,7 +142,7 @@ func validFormat(f string) error {
 func (r *Reader) Format() string { return r.format }
 
 // BytesRead is how much of the underlying input has been consumed, for progress against its size.
-func (r *Reader) BytesRead() int64 { return r.src.n }
+func (r *Reader) BytesRead() int64 { return r.src.N() }
 
 // Malformed lists the lines that could not be read so far.
 // The first maxMalformedKept malformed lines are kept; all are counted.
@@ -334,15 +336,4 @@ func scanErr(err error) error {
 		return fmt.Errorf("a line is over %d bytes, more than a capture of the largest record", maxInputLine)
 	}
 	return err
-}
-
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
 }

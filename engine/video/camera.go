@@ -15,6 +15,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/shardlab/shardlab/internal/countio"
 )
 
 // CameraSource is what a camera producer captures.
@@ -192,11 +194,11 @@ func (s *Store) StartCamera(stream string, o CameraOptions) (*Camera, error) {
 	go func() {
 		defer close(c.done)
 		defer cancel()
-		counted := &countingReader{r: out}
+		counted := countio.NewReader(out)
 		ierr := s.IngestWith(ctx, stream, counted, IngestOptions{ProducerStart: time.Now(), FragmentDuration: o.FragmentDuration}, func(a Ack) {
 			if a.EventType == AckPersisted {
 				c.fragments.Add(1)
-				c.bytes.Store(counted.n)
+				c.bytes.Store(counted.N())
 			}
 		})
 		if ierr != nil && !c.stopped.Load() {

@@ -51,18 +51,6 @@ func targetOr(target time.Duration) time.Duration {
 	return target
 }
 
-// countingReader counts the bytes read (the camera reports how much ffmpeg has sent).
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
-}
-
 // Fragmenter cuts MPEG-TS into fragments.
 type Fragmenter struct {
 	// Target is the fragment duration aimed at: a fragment ends at the first key frame at or after it, or at an
