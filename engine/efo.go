@@ -211,8 +211,7 @@ func (e *Engine) ListStreamConsumers(ctx context.Context, in ListStreamConsumers
 	if err != nil {
 		return nil, err
 	}
-	if in.StreamCreationTimestamp != nil && !in.StreamCreationTimestamp.Equal(s.meta.Created) &&
-		in.StreamCreationTimestamp.Unix() != s.meta.Created.Unix() {
+	if in.StreamCreationTimestamp != nil && !sameCreationTime(*in.StreamCreationTimestamp, s.meta.Created) {
 		return nil, newError(ErrResourceNotFound, "Stream %s under account %s created at %s not found.",
 			s.name, s.account, amzTime(*in.StreamCreationTimestamp))
 	}

@@ -59,7 +59,7 @@ func (e *Engine) ListShards(ctx context.Context, in ListShardsInput) (*ListShard
 		s.mu.RLock()
 		created := s.meta.Created
 		s.mu.RUnlock()
-		if in.StreamCreationTimestamp != nil && !in.StreamCreationTimestamp.Equal(created) {
+		if in.StreamCreationTimestamp != nil && !sameCreationTime(*in.StreamCreationTimestamp, created) {
 			return nil, notFound(s.key())
 		}
 	}

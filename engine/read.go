@@ -330,6 +330,16 @@ func shardDoesNotExist(s *stream, id string) error {
 // amzTime formats a time as AWS does in iterator messages, e.g. "Thu Jan 22 01:22:02 UTC 2015".
 func amzTime(t time.Time) string { return t.UTC().Format("Mon Jan 02 15:04:05 UTC 2006") }
 
+// sameCreationTime says whether a StreamCreationTimestamp a client sent names a stream created at created. Answers
+// carry milliseconds, and some clients (the AWS CLI with a date) send whole seconds, so a time matches at the
+// precision it was sent in.
+func sameCreationTime(sent, created time.Time) bool {
+	if sent.UnixMilli() == created.UnixMilli() {
+		return true
+	}
+	return sent.Nanosecond() == 0 && sent.Unix() == created.Unix()
+}
+
 // ResolvePosition turns a moving start position — LATEST, or AT_TIMESTAMP at — into the sequence number that
 // AFTER_SEQUENCE_NUMBER resumes from to read from that very point, so a consumer can store where it started before
 // it has read anything: a restart then reads what arrived meanwhile instead of starting at a later LATEST.

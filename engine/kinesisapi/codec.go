@@ -162,51 +162,76 @@ func (t *timestamp) UnmarshalJSON(b []byte) error {
 		b = []byte(s)
 	}
 	secs, err := strconv.ParseFloat(string(b), 64)
-	if err != nil || math.IsNaN(secs) || math.IsInf(secs, 0) {
+	if err != nil {
 		return fmt.Errorf("timestamp %s is not a number of seconds since the epoch", b)
 	}
-	t.Time = time.UnixMilli(int64(math.Round(secs * 1000)))
-	return nil
+	t.Time, err = epochMillis(secs * 1000)
+	return err
 }
 
 func (t timestamp) MarshalCBOR() ([]byte, error) {
 	return cborEnc.Marshal(cbor.Tag{Number: 1, Content: t.UnixMilli()})
 }
 
+// UnmarshalCBOR reads tag 1 (or 0) itself rather than letting the CBOR library turn it into a time.Time: the
+// library follows RFC 8949 and reads an integer as seconds, but the Java SDK v1/v2 and the KCL send integer epoch
+// milliseconds under tag 1, which the library would place some 57,000 years ahead.
 func (t *timestamp) UnmarshalCBOR(b []byte) error {
+	content := cbor.RawMessage(b)
+	if len(b) > 0 && b[0]>>5 == 6 { // major type 6: a tag
+		var tag cbor.RawTag
+		if err := cborDec.Unmarshal(b, &tag); err != nil {
+			return err
+		}
+		if tag.Number != 0 && tag.Number != 1 {
+			return fmt.Errorf("timestamp under CBOR tag %d, want tag 1 (epoch time) or 0 (RFC 3339 text)", tag.Number)
+		}
+		content = tag.Content
+	}
 	var raw any
-	if err := cborDec.Unmarshal(b, &raw); err != nil {
+	err := cborDec.Unmarshal(content, &raw)
+	if err != nil {
 		return err
 	}
-	if tag, ok := raw.(cbor.Tag); ok && (tag.Number == 1 || tag.Number == 0) {
-		raw = tag.Content
-	}
 	switch v := raw.(type) {
+	case nil:
+		return nil
 	case uint64:
-		t.Time = epochGuess(float64(v))
+		t.Time, err = epochMillis(integerMillis(float64(v)))
 	case int64:
-		t.Time = epochGuess(float64(v))
-	case float64:
-		t.Time = time.UnixMilli(int64(math.Round(v * 1000)))
+		t.Time, err = epochMillis(integerMillis(float64(v)))
+	case float64: // float seconds, as RFC 8949 and Smithy's RPC v2 CBOR say
+		t.Time, err = epochMillis(v * 1000)
 	case string:
 		parsed, err := time.Parse(time.RFC3339Nano, v)
 		if err != nil {
 			return err
 		}
 		t.Time = parsed
-	case time.Time:
-		t.Time = v
 	default:
 		return fmt.Errorf("timestamp of CBOR type %T", raw)
 	}
-	return nil
+	return err
 }
 
-// epochGuess reads an integer timestamp: the Java SDK sends milliseconds under tag 1, RFC 8949 says seconds; no
-// seconds value before the year 5138 is as large as a millisecond value after 1973.
-func epochGuess(v float64) time.Time {
-	if v > 1e11 {
-		return time.UnixMilli(int64(v))
+// integerMillis reads an integer timestamp: the Java SDK and the KCL send milliseconds under tag 1, RFC 8949 says
+// seconds. No seconds value before the year 5138 is as large as a millisecond value after 1973, so a value above
+// 1e11 (either side of the epoch) is milliseconds and anything smaller is seconds.
+func integerMillis(v float64) float64 {
+	if math.Abs(v) > 1e11 {
+		return v
 	}
-	return time.UnixMilli(int64(v * 1000))
+	return v * 1000
+}
+
+// maxEpochMillis is the last millisecond of the year 9999, the latest time AWS's timestamp formats can carry; it
+// also keeps the float-to-integer conversion below in range.
+const maxEpochMillis = 253402300799999
+
+// epochMillis turns a count of epoch milliseconds into a time, refusing what no timestamp can be.
+func epochMillis(ms float64) (time.Time, error) {
+	if math.IsNaN(ms) || math.Abs(ms) > maxEpochMillis {
+		return time.Time{}, fmt.Errorf("timestamp %g ms since the epoch is out of range: timestamps end with the year 9999", ms)
+	}
+	return time.UnixMilli(int64(math.Round(ms))), nil
 }

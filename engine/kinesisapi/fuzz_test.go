@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fxamacker/cbor/v2"
+
 	"github.com/shardlab/shardlab/engine"
 )
 
@@ -64,8 +66,26 @@ func FuzzJSONRequests(f *testing.F) {
 }
 
 func FuzzCBORRequests(f *testing.F) {
-	fuzzServer(f, "application/x-amz-cbor-1.1", [][]byte{
+	seeds := [][]byte{
 		{0xa1, 0x6a, 'S', 't', 'r', 'e', 'a', 'm', 'N', 'a', 'm', 'e', 0x61, 's'},
 		{0xbf, 0xff}, {0x9f}, {0xc1, 0x1a, 0x5f, 0x5e, 0x10, 0x00}, {0xff},
-	})
+	}
+	// Every timestamp member, in the forms CBOR clients send: tag 1 with integer milliseconds or float seconds.
+	at := time.Date(2026, time.December, 7, 0, 0, 0, 0, time.UTC)
+	for _, stamp := range []cbor.Tag{{Number: 1, Content: at.UnixMilli()}, {Number: 1, Content: float64(at.Unix())}} {
+		for _, in := range []map[string]any{
+			{"StreamName": "s", "ShardId": "shardId-000000000000", "ShardIteratorType": "AT_TIMESTAMP", "Timestamp": stamp},
+			{"StreamName": "s", "StreamCreationTimestamp": stamp, "ShardFilter": map[string]any{"Type": "FROM_TIMESTAMP", "Timestamp": stamp}},
+			{"StreamARN": "arn:aws:kinesis:us-east-1:000000000000:stream/s", "StreamCreationTimestamp": stamp},
+			{"ConsumerARN": "arn:aws:kinesis:us-east-1:000000000000:stream/s/consumer/c:1", "ShardId": "shardId-000000000000",
+				"StartingPosition": map[string]any{"Type": "AT_TIMESTAMP", "Timestamp": stamp}},
+		} {
+			b, err := cbor.Marshal(in)
+			if err != nil {
+				f.Fatal(err)
+			}
+			seeds = append(seeds, b)
+		}
+	}
+	fuzzServer(f, "application/x-amz-cbor-1.1", seeds)
 }

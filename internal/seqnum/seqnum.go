@@ -91,11 +91,18 @@ func Floor(s string) (counter uint64, ok bool, err error) {
 	return c, true, nil
 }
 
-// CounterAt is the first counter of the millisecond t falls in.
+// maxMillis is the last millisecond a counter can hold (44 bits: the year 2527).
+const maxMillis = 1<<(64-tieBits) - 1
+
+// CounterAt is the first counter of the millisecond t falls in. A time past the last millisecond a counter holds
+// gives the largest counter rather than wrapping: a wrapped counter would put a far-future time before today.
 func CounterAt(t time.Time) uint64 {
 	ms := t.UnixMilli()
 	if ms < 0 {
 		return 0
+	}
+	if ms > maxMillis {
+		return maxMillis<<tieBits | (1<<tieBits - 1)
 	}
 	return uint64(ms) << tieBits
 }

@@ -78,3 +78,17 @@ func FuzzParse(f *testing.F) {
 		_, _, _ = Floor(s)
 	})
 }
+
+// TestCounterAtFarFuture: a time past what a counter holds gives the largest counter, not a wrapped one that would
+// put the year 58901 before today (how a misread CBOR timestamp once pointed AT_TIMESTAMP at a random place).
+func TestCounterAtFarFuture(t *testing.T) {
+	now := time.Date(2026, time.December, 7, 0, 0, 0, 0, time.UTC)
+	for _, far := range []time.Time{time.Date(2600, 1, 1, 0, 0, 0, 0, time.UTC), time.Unix(now.UnixMilli(), 0)} {
+		if CounterAt(far) <= CounterAt(now) {
+			t.Errorf("CounterAt(%s) = %d is not after CounterAt(now) = %d", far, CounterAt(far), CounterAt(now))
+		}
+	}
+	if CounterAt(time.Unix(-1, 0)) != 0 {
+		t.Error("a time before the epoch is not counter 0")
+	}
+}
