@@ -2,6 +2,8 @@
 GO         ?= go
 BIN        := bin/shardlab
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# gotestsum runs `go test -json` and ends with a count of the tests run, skipped and failed (DONE N tests…).
+GOTESTSUM  := gotest.tools/gotestsum@v1.13.0
 # go-mpv v0.4.0 names two libmpv 0.36 calls Debian 12's libmpv 0.35 lacks: a header shim declares them (and
 # internal/mpvcompat defines them) when the system's libmpv is older; every build and test goes through it.
 export CGO_CFLAGS := -I$(CURDIR)/internal/mpvcompat/include $(CGO_CFLAGS)
@@ -38,7 +40,7 @@ run: deps build
 # real app under Xvfb when Xvfb is installed (deps installs it).
 test: test-deps
 	$(GO) vet ./...
-	$(TESTENV) $(GO) test -race -count=1 -timeout 15m ./...
+	$(TESTENV) $(GO) run $(GOTESTSUM) --format pkgname-and-test-fails -- -race -count=1 -timeout 15m ./...
 	@if command -v Xvfb >/dev/null; then $(MAKE) --no-print-directory smoke; else echo "smoke: skipped, no Xvfb"; fi
 
 # The real binary under Xvfb: a stream made through the in-app API, the hot-shard dashboard, a screenshot that

@@ -51,7 +51,7 @@ func runQuery(t *testing.T, text string, evs []event, batch int) (map[string]Row
 	rows := map[string]Row{}
 	collect := func(rs []Row) {
 		for _, r := range rs {
-			k := r.WindowStart.Format(time.RFC3339Nano) + "|" + r.Group
+			k := r.WindowStart.UTC().Format(time.RFC3339Nano) + "|" + r.Group // the reference keys windows in UTC
 			if _, dup := rows[k]; dup {
 				t.Fatalf("window %s emitted twice", k)
 			}
