@@ -127,7 +127,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Write(b)
 	// Write has copied the answer into the connection's buffers or the socket by the time it returns, on HTTP/1.1
 	// and h2c alike. (Answers once seemed lost with this pooling; the cause was the benchmark's client closing its
-	// own connection, see readOnlyBodies in app/benchapi_workload.go.)
+	// own connection, see readOnlyBodies in internal/bench/apibench/workload.go.)
 	bufpool.Put(b)
 }
 
@@ -176,7 +176,7 @@ func (s *Server) fail(w http.ResponseWriter, f format, err error) {
 	w.Write(b)
 	// Write has copied the answer into the connection's buffers or the socket by the time it returns, on HTTP/1.1
 	// and h2c alike. (Answers once seemed lost with this pooling; the cause was the benchmark's client closing its
-	// own connection, see readOnlyBodies in app/benchapi_workload.go.)
+	// own connection, see readOnlyBodies in internal/bench/apibench/workload.go.)
 	bufpool.Put(b)
 }
 

@@ -38,7 +38,8 @@ var (
 	ErrNewerFormat = errors.New("was written by a newer Shardlab; it was left untouched")
 )
 
-const allocStep = 128 << 20
+// AllocStep is how far the file grows at a time (bbolt's AllocSize), see Open.
+const AllocStep = 128 << 20
 
 // pageSizeNew is the bbolt page size of a file this code creates; an existing file keeps the size it was made
 // with, which bbolt reads from its meta page. A 1 KiB record took a third of a 4 KiB leaf, so 4 KiB pages held
@@ -65,23 +66,10 @@ type DB struct {
 
 // Open opens or creates the database at path.
 func Open(path string, opts Options) (*DB, error) {
-	if opts.LockTimeout == 0 {
-		opts.LockTimeout = time.Second
-	}
 	if err := checkExisting(path); err != nil {
 		return nil, err
 	}
-	bdb, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout: opts.LockTimeout,
-		NoSync:  opts.NoSync,
-		// bbolt truncates and fsyncs the file each time it grows it (every allocStep), which for a file never
-		// synced otherwise means writing everything put so far to disk, inside a commit that every waiting put
-		// shares. An unsynced file has nothing to keep consistent across a crash, so it just grows by writes.
-		NoGrowSync:     opts.NoSync,
-		NoFreelistSync: true,
-		FreelistType:   bolt.FreelistMapType,
-		PageSize:       pageSizeNew,
-	})
+	bdb, err := bolt.Open(path, 0o600, BoltOptions(opts))
 	switch {
 	case errors.Is(err, bolterrors.ErrTimeout):
 		return nil, fmt.Errorf("database %s %w", path, ErrLocked)
@@ -96,13 +84,32 @@ func Open(path string, opts Options) (*DB, error) {
 	}
 	// bbolt fsyncs the file each time it grows it; growing in large steps keeps those slow syncs out of the tail
 	// latency of puts. A file smaller than one step grows only as needed.
-	bdb.AllocSize = allocStep
+	bdb.AllocSize = AllocStep
 	db := &DB{bolt: bdb, path: path}
 	if err := db.init(); err != nil {
 		bdb.Close()
 		return nil, err
 	}
 	return db, nil
+}
+
+// BoltOptions are the bbolt options Open uses, exported so the raw bbolt benchmark (internal/bench) measures bbolt
+// as the engine runs it.
+func BoltOptions(opts Options) *bolt.Options {
+	if opts.LockTimeout == 0 {
+		opts.LockTimeout = time.Second
+	}
+	return &bolt.Options{
+		Timeout: opts.LockTimeout,
+		NoSync:  opts.NoSync,
+		// bbolt truncates and fsyncs the file each time it grows it (every AllocStep), which for a file never
+		// synced otherwise means writing everything put so far to disk, inside a commit that every waiting put
+		// shares. An unsynced file has nothing to keep consistent across a crash, so it just grows by writes.
+		NoGrowSync:     opts.NoSync,
+		NoFreelistSync: true,
+		FreelistType:   bolt.FreelistMapType,
+		PageSize:       pageSizeNew,
+	}
 }
 
 // checkExisting refuses a non-empty file that bbolt would otherwise try to interpret: bbolt only validates the

@@ -1,4 +1,4 @@
-package main
+package apibench
 
 import (
 	"context"
@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
+	"github.com/shardlab/shardlab/internal/bench"
 	"github.com/shardlab/shardlab/internal/numfmt"
 )
 
@@ -28,18 +29,20 @@ import (
 type efoBenchConfig struct {
 	rate, shards, size, consumers, batch int
 	duration                             time.Duration
+	shardlabCmd                          ServerCommand
 }
 
 const efoStreamName = "bench-efo"
 
-func runBenchEFO(args []string) error {
+// MainEFO is `shardlab bench-efo`: put-to-event latency with one consumer, then with -consumers of them.
+func MainEFO(args []string, shardlab ServerCommand) error {
 	fs := flag.NewFlagSet("bench-efo", flag.ContinueOnError)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: shardlab bench-efo [flags]\n\nPut-to-SubscribeToShard-event latency through `shardlab serve` "+
 			"and aws-sdk-go-v2 over h2c, first with one consumer, then fanned out (see BENCHMARKS.md).\n\nFlags:")
 		fs.PrintDefaults()
 	}
-	var cfg efoBenchConfig
+	cfg := efoBenchConfig{shardlabCmd: shardlab}
 	fs.IntVar(&cfg.rate, "rate", 10000, "records per second put")
 	fs.IntVar(&cfg.shards, "shards", 4, "shards of the stream")
 	fs.IntVar(&cfg.size, "size", 1024, "bytes of data per record (at least 8)")
@@ -59,7 +62,7 @@ func runBenchEFO(args []string) error {
 	defer stop()
 	fmt.Printf("shardlab bench-efo: %s records/s of %s B into %d shards for %v, batches of %d; SubscribeToShard over h2c\n",
 		numfmt.Thousands(int64(cfg.rate)), numfmt.Thousands(int64(cfg.size)), cfg.shards, cfg.duration, cfg.batch)
-	fmt.Printf("machine   %s (client and server share it)\n\n", machineLine())
+	fmt.Printf("machine   %s (client and server share it)\n\n", bench.MachineLine())
 	for _, consumers := range []int{1, cfg.consumers} {
 		r, err := runEFOOnce(ctx, cfg, consumers)
 		if err != nil {
@@ -73,7 +76,7 @@ func runBenchEFO(args []string) error {
 type efoResult struct {
 	consumers       int
 	put, delivered  int64
-	latency         latencySummary
+	latency         bench.Latency
 	perConsumerRate float64
 }
 
@@ -81,11 +84,11 @@ func (r efoResult) String() string {
 	return fmt.Sprintf("%d consumer(s): %s records put, %s delivered (every consumer got every record: %v), %s records/s "+
 		"a consumer; latency put → event p50 %s, p99 %s, max %s",
 		r.consumers, numfmt.Thousands(r.put), numfmt.Thousands(r.delivered), r.delivered == r.put*int64(r.consumers),
-		numfmt.Thousands(int64(r.perConsumerRate)), ms(r.latency.p50), ms(r.latency.p99), ms(r.latency.max))
+		numfmt.Thousands(int64(r.perConsumerRate)), bench.Ms(r.latency.P50), bench.Ms(r.latency.P99), bench.Ms(r.latency.Max))
 }
 
 func runEFOOnce(ctx context.Context, cfg efoBenchConfig, consumers int) (efoResult, error) {
-	srv, err := startShardlab(ctx, apiBenchConfig{shardlabCmd: selfCommand}, false)
+	srv, err := startShardlab(ctx, apiBenchConfig{shardlabCmd: cfg.shardlabCmd}, false)
 	if err != nil {
 		return efoResult{}, err
 	}
@@ -148,7 +151,7 @@ func runEFOOnce(ctx context.Context, cfg efoBenchConfig, consumers int) (efoResu
 	}
 	cancelSubs()
 	wg.Wait()
-	r := efoResult{consumers: consumers, put: put, delivered: delivered, latency: summarize(lat),
+	r := efoResult{consumers: consumers, put: put, delivered: delivered, latency: bench.Summarize(lat),
 		perConsumerRate: float64(delivered) / float64(consumers) / cfg.duration.Seconds()}
 	return r, nil
 }

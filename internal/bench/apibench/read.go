@@ -1,4 +1,4 @@
-package main
+package apibench
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
+	"github.com/shardlab/shardlab/internal/bench"
 	"github.com/shardlab/shardlab/internal/numfmt"
 )
 
@@ -130,7 +131,7 @@ func readAPIShard(ctx context.Context, kc *kinesis.Client, shardID string, size 
 func getRecordsRetrying(ctx context.Context, kc *kinesis.Client, it *string, r *apiRead) (
 	*kinesis.GetRecordsOutput, error) {
 	for attempt := 0; ; attempt++ {
-		out, err := kc.GetRecords(ctx, &kinesis.GetRecordsInput{ShardIterator: it, Limit: aws.Int32(readPageLimit)})
+		out, err := kc.GetRecords(ctx, &kinesis.GetRecordsInput{ShardIterator: it, Limit: aws.Int32(bench.ReadPageLimit)})
 		r.calls++
 		if err == nil || ctx.Err() != nil {
 			return out, err

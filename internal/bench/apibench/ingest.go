@@ -1,4 +1,4 @@
-package main
+package apibench
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+
+	"github.com/shardlab/shardlab/internal/bench"
 )
 
 // apiIngest is what the ingest phase measured against one target, and what the read-back must find again.
@@ -20,7 +22,7 @@ type apiIngest struct {
 	firstError     string
 	firstFailure   string
 	elapsed        time.Duration
-	latency        latencySummary // per PutRecords call
+	latency        bench.Latency // per PutRecords call
 	perShard       map[string]int64
 	latencies      []time.Duration // one producer's, merged into latency
 }
@@ -28,9 +30,9 @@ type apiIngest struct {
 // apiIngestPhase runs cfg.producers goroutines putting full batches back to back until cfg.duration has passed.
 // Limits are off on every target, so a failed record is a fault of the server, not throttling.
 func apiIngestPhase(ctx context.Context, kc *kinesis.Client, cfg apiBenchConfig) apiIngest {
-	payload := benchPayload(cfg.size)
-	keys := partitionKeys(benchKeyCount)
-	parts, elapsed := runProducers(cfg.producers, cfg.duration, func(i int, deadline time.Time) apiIngest {
+	payload := bench.Payload(cfg.size)
+	keys := bench.PartitionKeys(bench.KeyCount)
+	parts, elapsed := bench.RunProducers(cfg.producers, cfg.duration, func(i int, deadline time.Time) apiIngest {
 		return apiProducer(ctx, kc, cfg.batch, payload, keys, uint64(i), deadline)
 	})
 	res := apiIngest{elapsed: elapsed, perShard: map[string]int64{}}
@@ -52,7 +54,7 @@ func apiIngestPhase(ctx context.Context, kc *kinesis.Client, cfg apiBenchConfig)
 			res.perShard[id] += n
 		}
 	}
-	res.latency = summarize(all)
+	res.latency = bench.Summarize(all)
 	return res
 }
 

@@ -1,4 +1,4 @@
-package main
+package enginebench
 
 import (
 	"bytes"
@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/shardlab/shardlab/internal/numfmt"
 )
 
 func TestBenchRunsEveryPhase(t *testing.T) {
@@ -31,8 +29,8 @@ func TestBenchRunsEveryPhase(t *testing.T) {
 	if res.put.records == 0 || res.read.records != res.put.records || res.rawRecords == 0 {
 		t.Errorf("put %d, read %d, raw %d records", res.put.records, res.read.records, res.rawRecords)
 	}
-	if res.visible.records == 0 || res.visible.latency.n != int(res.visible.records) {
-		t.Errorf("visible phase put %d records and timed %d", res.visible.records, res.visible.latency.n)
+	if res.visible.records == 0 || res.visible.latency.N != int(res.visible.records) {
+		t.Errorf("visible phase put %d records and timed %d", res.visible.records, res.visible.latency.N)
 	}
 	for _, want := range []string{"raw bbolt append", "put-to-visible p50 / p99", "bytes on disk per record",
 		"peak RSS"} {
@@ -60,33 +58,5 @@ func TestBenchFlagsRejectBadWorkloads(t *testing.T) {
 	cfg, err := parseBenchFlags([]string{"-duration", "3s"}, io.Discard)
 	if err != nil || cfg.rawDuration != 3*time.Second {
 		t.Errorf("raw duration %v (err %v), want -duration's 3s", cfg.rawDuration, err)
-	}
-}
-
-func TestSummarize(t *testing.T) {
-	var samples []time.Duration
-	for i := 100; i >= 1; i-- {
-		samples = append(samples, time.Duration(i)*time.Millisecond)
-	}
-	s := summarize(samples)
-	if s.n != 100 || s.p50 != 50*time.Millisecond || s.p99 != 99*time.Millisecond || s.max != 100*time.Millisecond {
-		t.Errorf("summarize(1..100 ms) = %+v", s)
-	}
-	if samples[0] != 100*time.Millisecond {
-		t.Error("summarize reordered its input")
-	}
-	if one := summarize([]time.Duration{time.Second}); one.p50 != time.Second || one.p99 != time.Second {
-		t.Errorf("summarize(one sample) = %+v", one)
-	}
-	if (summarize(nil) != latencySummary{}) {
-		t.Error("summarize(nil) is not zero")
-	}
-}
-
-func TestCommas(t *testing.T) {
-	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 1234567: "1,234,567", -4500: "-4,500"} {
-		if got := numfmt.Thousands(n); got != want {
-			t.Errorf("numfmt.Thousands(%d) = %q, want %q", n, got, want)
-		}
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package apibench
 
 import (
 	"context"
@@ -30,11 +30,13 @@ type apiBenchConfig struct {
 	keepGoing   bool
 	readLimit   time.Duration
 
-	// shardlabCmd makes the command that runs `shardlab <args>` as a child process. The benchmark runs its own
-	// server out of process so the server's CPU time can be read apart from the client's; the test swaps in the
-	// test binary re-entering main, so `make test` needs no separate build of the app.
-	shardlabCmd func(args ...string) (*exec.Cmd, error)
+	shardlabCmd ServerCommand
 }
+
+// ServerCommand makes the command that runs `shardlab <args>` as a child process. The benchmark runs its own
+// server out of process so the server's CPU time can be read apart from the client's: the shardlab binary passes
+// itself, and the tests pass the test binary re-entering as a server, so `make test` needs no build of the app.
+type ServerCommand func(args ...string) (*exec.Cmd, error)
 
 // apiTargetNames are the -peers names in the order they run: the client's ceiling first, then Shardlab, then the
 // peers. "shardlab" selects both Shardlab variants.
@@ -49,8 +51,11 @@ func currentGCPercent() int {
 	return p
 }
 
-func runBenchAPI(args []string) error {
+// MainAPI is `shardlab bench-api`: it runs the workload against every target of args' -peers and prints the table
+// of BENCHMARKS.md; it fails when Shardlab's own run did.
+func MainAPI(args []string, shardlab ServerCommand) error {
 	cfg, err := parseBenchAPIFlags(args, os.Stderr)
+	cfg.shardlabCmd = shardlab
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
 	}
@@ -133,7 +138,7 @@ func ownFailure(results []apiResult) error {
 }
 
 func parseBenchAPIFlags(args []string, usageOut io.Writer) (apiBenchConfig, error) {
-	cfg := apiBenchConfig{shardlabCmd: selfCommand}
+	var cfg apiBenchConfig
 	var peers string
 	fs := flag.NewFlagSet("bench-api", flag.ContinueOnError)
 	fs.SetOutput(usageOut)
@@ -191,13 +196,4 @@ func (c apiBenchConfig) validate() error {
 		return errors.New("-peers names no target")
 	}
 	return nil
-}
-
-// selfCommand runs this very binary, so the server measured is the one just built.
-func selfCommand(args ...string) (*exec.Cmd, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, fmt.Errorf("find the shardlab binary: %w", err)
-	}
-	return exec.Command(exe, args...), nil
 }

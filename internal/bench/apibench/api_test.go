@@ -1,16 +1,26 @@
-package main
+package apibench
 
 import (
 	"bytes"
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
+	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/engine/kinesisapi"
 )
 
 // benchAPIChildEnv marks the test binary re-run as the benchmark's Shardlab server.
@@ -19,7 +29,8 @@ const benchAPIChildEnv = "SHARDLAB_BENCH_API_CHILD"
 // TestBenchAPIServeChild is no test of its own: it is how the benchmark's test gets a real child-process server
 // without building the app. The benchmark launches the server as a separate process so its CPU time can be read
 // from /proc; re-running this test binary with only this test selected and the server's arguments after "--"
-// gives exactly that, runs the same serve code, and costs no `go build` inside `make test`.
+// gives exactly that, serving the engine through kinesisapi as `shardlab serve` does, and costs no `go build`
+// inside `make test`. (app's tests run the real `serve` command.)
 func TestBenchAPIServeChild(t *testing.T) {
 	if os.Getenv(benchAPIChildEnv) != "1" {
 		t.Skip("runs only as the bench-api test's server process")
@@ -29,11 +40,46 @@ func TestBenchAPIServeChild(t *testing.T) {
 		fmt.Fprintln(os.Stderr, "want -- serve [flags]")
 		os.Exit(2)
 	}
-	if err := runServe(os.Args[i+2:]); err != nil {
+	if err := serveForTest(os.Args[i+2:]); err != nil {
 		fmt.Fprintln(os.Stderr, "serve:", err)
 		os.Exit(1)
 	}
 	os.Exit(0)
+}
+
+// serveForTest takes the flags startShardlab gives `shardlab serve` and serves the Kinesis API until SIGTERM.
+func serveForTest(args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	data := fs.String("data", "", "")
+	limits := fs.String("limits", "on", "")
+	transition := fs.Duration("transition", 0, "")
+	addr := fs.String("addr", "", "")
+	inMemory := fs.Bool("in-memory", false, "")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	eng, err := engine.Open(engine.Options{Path: filepath.Join(*data, "shardlab.db"), InMemory: *inMemory,
+		EnforceLimits: true, LimitsOff: *limits == "off", TransitionDelay: *transition})
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	api := kinesisapi.New(eng, kinesisapi.Options{})
+	srv := &http.Server{Handler: api, Protocols: new(http.Protocols)}
+	srv.Protocols.SetHTTP1(true)
+	srv.Protocols.SetUnencryptedHTTP2(true)
+	srv.RegisterOnShutdown(api.EndSubscriptions)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	go func() { <-ctx.Done(); srv.Shutdown(context.Background()) }()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
 }
 
 func testBinaryCommand(args ...string) (*exec.Cmd, error) {
@@ -63,8 +109,8 @@ func TestBenchAPIAgainstShardlabAndNull(t *testing.T) {
 			t.Errorf("%s: skipped %q, problem %q\n%s", r.target, r.skipped, r.problem(), out.String())
 			continue
 		}
-		if r.ingest.records == 0 || r.singles.latency.n != 50 {
-			t.Errorf("%s: ingest %d records, %d single puts timed", r.target, r.ingest.records, r.singles.latency.n)
+		if r.ingest.records == 0 || r.singles.latency.N != 50 {
+			t.Errorf("%s: ingest %d records, %d single puts timed", r.target, r.ingest.records, r.singles.latency.N)
 		}
 		if r.target == "null" {
 			continue

@@ -1,24 +1,20 @@
-package main
+package enginebench
 
 import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"sync"
 	"time"
 
 	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/internal/bench"
 )
-
-// benchKeyCount distinct partition keys spread the load over every shard's hash range; they are pre-formatted so
-// the producers spend their CPU on PutRecords, not on fmt.
-const benchKeyCount = 100_000
 
 // putResult is what the put phase measured and what the read-back must find again.
 type putResult struct {
 	records, bytes int64
 	elapsed        time.Duration
-	latency        latencySummary
+	latency        bench.Latency
 	perShard       map[string]int64
 }
 
@@ -32,9 +28,9 @@ type producerResult struct {
 
 // runPutPhase runs cfg.producers goroutines putting full batches back to back until cfg.duration has passed.
 func runPutPhase(ctx context.Context, eng *engine.Engine, ref engine.StreamRef, cfg benchConfig) (putResult, error) {
-	payload := benchPayload(cfg.size)
-	keys := partitionKeys(benchKeyCount)
-	results, elapsed := runProducers(cfg.producers, cfg.duration, func(i int, deadline time.Time) producerResult {
+	payload := bench.Payload(cfg.size)
+	keys := bench.PartitionKeys(bench.KeyCount)
+	results, elapsed := bench.RunProducers(cfg.producers, cfg.duration, func(i int, deadline time.Time) producerResult {
 		return putProducer(ctx, eng, ref, cfg.batch, payload, keys, uint64(i), deadline)
 	})
 	res := putResult{elapsed: elapsed, perShard: map[string]int64{}}
@@ -50,7 +46,7 @@ func runPutPhase(ctx context.Context, eng *engine.Engine, ref engine.StreamRef, 
 			res.perShard[id] += n
 		}
 	}
-	res.latency = summarize(all)
+	res.latency = bench.Summarize(all)
 	return res, nil
 }
 
@@ -101,38 +97,4 @@ func countPut(out *engine.PutRecordsOutput, perShard map[string]int64) error {
 		perShard[rr.ShardId]++
 	}
 	return nil
-}
-
-// partitionKeys are fixed-width, so every record has the same stored size and the raw bbolt loop can append
-// exactly as many bytes per record.
-func partitionKeys(n int) []string {
-	keys := make([]string, n)
-	for i := range keys {
-		keys[i] = fmt.Sprintf("user-%06d", i)
-	}
-	return keys
-}
-
-// benchPayload is random-looking data, so nothing on the path can win by compressing it.
-func benchPayload(size int) []byte {
-	b := make([]byte, size)
-	rng := rand.New(rand.NewPCG(1, 2))
-	for i := range b {
-		b[i] = byte(rng.Uint32())
-	}
-	return b
-}
-
-// runProducers runs n producers at once until duration has passed and returns what each reported, with the time
-// they took together; both benchmarks' put phases use it.
-func runProducers[T any](n int, duration time.Duration, produce func(i int, deadline time.Time) T) ([]T, time.Duration) {
-	out := make([]T, n)
-	start := time.Now()
-	deadline := start.Add(duration)
-	var wg sync.WaitGroup
-	for i := range out {
-		wg.Go(func() { out[i] = produce(i, deadline) })
-	}
-	wg.Wait()
-	return out, time.Since(start)
 }

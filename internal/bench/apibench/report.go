@@ -1,4 +1,4 @@
-package main
+package apibench
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/shardlab/shardlab/internal/bench"
 	"github.com/shardlab/shardlab/internal/numfmt"
 )
 
@@ -18,11 +19,11 @@ const (
 
 func printAPIHeader(w io.Writer, cfg apiBenchConfig) {
 	fmt.Fprintln(w, "shardlab bench-api: one aws-sdk-go-v2 workload against each Kinesis server, one after another")
-	fmt.Fprintf(w, "machine   %s (client and server share it)\n", machineLine())
+	fmt.Fprintf(w, "machine   %s (client and server share it)\n", bench.MachineLine())
 	fmt.Fprintf(w, "ingest    %d shards, limits off, %d producers × PutRecords of %d × %s B for %v, HTTP/1.1 on "+
 		"loopback, SDK retries off\n", cfg.shards, cfg.producers, cfg.batch, numfmt.Thousands(int64(cfg.size)), cfg.duration)
 	fmt.Fprintf(w, "read-back every shard from TRIM_HORIZON, one goroutine per shard, GetRecords limit %s, time "+
-		"limit %v\n", numfmt.Thousands(readPageLimit), cfg.readLimit)
+		"limit %v\n", numfmt.Thousands(bench.ReadPageLimit), cfg.readLimit)
 	fmt.Fprintf(w, "singles   %s sequential PutRecord calls of %s B on one goroutine\n", numfmt.Thousands(int64(cfg.singles)),
 		numfmt.Thousands(int64(cfg.size)))
 	fmt.Fprintf(w, "client    GOGC %d (the same client for every target)\n\n", currentGCPercent())
@@ -44,14 +45,14 @@ func printAPIResults(w io.Writer, cfg apiBenchConfig, results []apiResult) {
 			continue
 		}
 		in := r.ingest
-		inRate := rate(in.records, in.elapsed)
+		inRate := bench.Rate(in.records, in.elapsed)
 		share := "—"
 		if null != nil && null.ingest.records > 0 {
-			share = fmt.Sprintf("%.0f %%", 100*inRate/rate(null.ingest.records, null.ingest.elapsed))
+			share = fmt.Sprintf("%.0f %%", 100*inRate/bench.Rate(null.ingest.records, null.ingest.elapsed))
 		}
 		fmt.Fprintf(tw, "%-*s\t%s\t%s\t%s\t%s\t%s / %s\t%s\t%s\t\n", width, r.target, numfmt.Thousands(int64(inRate)),
-			mib(float64(in.bytes), in.elapsed), share, readRateCell(r), ms(r.singles.latency.p50),
-			ms(r.singles.latency.p99), serverCPUCell(r), clientCPUCell(r))
+			bench.MiBps(float64(in.bytes), in.elapsed), share, readRateCell(r), bench.Ms(r.singles.latency.P50),
+			bench.Ms(r.singles.latency.P99), serverCPUCell(r), clientCPUCell(r))
 	}
 	tw.Flush()
 	printAPIDetails(w, results)
@@ -63,9 +64,9 @@ func readRateCell(r apiResult) string {
 	case r.read.notStored:
 		return "—"
 	case r.read.partial:
-		return numfmt.Thousands(int64(rate(r.read.records, r.read.elapsed))) + " (partial)"
+		return numfmt.Thousands(int64(bench.Rate(r.read.records, r.read.elapsed))) + " (partial)"
 	}
-	return numfmt.Thousands(int64(rate(r.read.records, r.read.elapsed)))
+	return numfmt.Thousands(int64(bench.Rate(r.read.records, r.read.elapsed)))
 }
 
 func serverCPUCell(r apiResult) string {
@@ -103,8 +104,8 @@ func printAPIDetails(w io.Writer, results []apiResult) {
 		}
 		in, rd := r.ingest, r.read
 		fmt.Fprintf(w, "%s: ingest %s records (%s MiB) in %v, %s PutRecords calls, p50 / p99 / max %s / %s / %s",
-			r.target, numfmt.Thousands(in.records), mibOf(in.bytes), in.elapsed.Round(time.Millisecond), numfmt.Thousands(in.calls),
-			ms(in.latency.p50), ms(in.latency.p99), ms(in.latency.max))
+			r.target, numfmt.Thousands(in.records), bench.MiB(in.bytes), in.elapsed.Round(time.Millisecond), numfmt.Thousands(in.calls),
+			bench.Ms(in.latency.P50), bench.Ms(in.latency.P99), bench.Ms(in.latency.Max))
 		if !rd.notStored {
 			fmt.Fprintf(w, "; read-back %s records in %v, %s calls", numfmt.Thousands(rd.records),
 				rd.elapsed.Round(time.Millisecond), numfmt.Thousands(rd.calls))
@@ -113,7 +114,7 @@ func printAPIDetails(w io.Writer, results []apiResult) {
 					micros(r.readClientCPU, rd.records))
 			}
 		}
-		fmt.Fprintf(w, "; PutRecord max %s\n", ms(r.singles.latency.max))
+		fmt.Fprintf(w, "; PutRecord max %s\n", bench.Ms(r.singles.latency.Max))
 		if r.failed() {
 			fmt.Fprintf(w, "  PROBLEM: %s\n", r.problem())
 		}
@@ -136,25 +137,25 @@ func printAPIRatios(w io.Writer, results []apiResult) {
 			if p == nil || p.skipped != "" {
 				continue
 			}
-			in := ratio(rate(s.ingest.records, s.ingest.elapsed), rate(p.ingest.records, p.ingest.elapsed))
-			rd := ratio(rate(s.read.records, s.read.elapsed), rate(p.read.records, p.read.elapsed))
+			in := ratio(bench.Rate(s.ingest.records, s.ingest.elapsed), bench.Rate(p.ingest.records, p.ingest.elapsed))
+			rd := ratio(bench.Rate(s.read.records, s.read.elapsed), bench.Rate(p.read.records, p.read.elapsed))
 			target := ""
 			if own == "shardlab" && peer == "kinesalite" {
 				target = fmt.Sprintf("≥ %.0f× in and out: %s / %s", targetRatioToKinesalite,
-					verdict(in >= targetRatioToKinesalite && !s.failed()),
-					verdict(rd >= targetRatioToKinesalite && !s.failed()))
+					bench.Verdict(in >= targetRatioToKinesalite && !s.failed()),
+					bench.Verdict(rd >= targetRatioToKinesalite && !s.failed()))
 			}
 			fmt.Fprintf(tw, "%s ÷ %s\t%s\t%s\t%s\t\n", own, peer, times(in), times(rd), target)
 		}
 	}
 	tw.Flush()
 	if s := findAPIResult(results, "shardlab"); s != nil && s.skipped == "" {
-		fmt.Fprintf(w, "Shardlab (in memory) PutRecord p99 %s, target ≤ %s: %s\n", ms(s.singles.latency.p99),
-			ms(targetPutRecordP99), verdict(s.singles.latency.p99 <= targetPutRecordP99 && s.singles.latency.n > 0))
+		fmt.Fprintf(w, "Shardlab (in memory) PutRecord p99 %s, target ≤ %s: %s\n", bench.Ms(s.singles.latency.P99),
+			bench.Ms(targetPutRecordP99), bench.Verdict(s.singles.latency.P99 <= targetPutRecordP99 && s.singles.latency.N > 0))
 	}
 	if s := findAPIResult(results, "shardlab (fsync)"); s != nil && s.skipped == "" {
 		fmt.Fprintf(w, "Shardlab (fsync) PutRecord p99 %s: each call waits for its commit's fsync\n",
-			ms(s.singles.latency.p99))
+			bench.Ms(s.singles.latency.P99))
 	}
 }
 

@@ -1,4 +1,4 @@
-package main
+package enginebench
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/internal/bench"
 )
 
 // visibleResult is what the put-to-visible phase measured.
@@ -18,8 +19,8 @@ type visibleResult struct {
 	elapsed    time.Duration
 	perTick    int
 	tick       time.Duration
-	latency    latencySummary // put start → a reader holds the record
-	putLatency latencySummary // the paced producer's own PutRecords calls
+	latency    bench.Latency // put start → a reader holds the record
+	putLatency bench.Latency // the paced producer's own PutRecords calls
 }
 
 // drainTimeout is how long readers may take to catch up after the last put before missing records count as lost.
@@ -62,7 +63,7 @@ func runVisiblePhase(ctx context.Context, eng *engine.Engine, cfg benchConfig) (
 		}
 		all = append(all, lats[i]...)
 	}
-	res.latency = summarize(all)
+	res.latency = bench.Summarize(all)
 	return res, nil
 }
 
@@ -71,7 +72,7 @@ func runVisiblePhase(ctx context.Context, eng *engine.Engine, cfg benchConfig) (
 func followShard(ctx context.Context, eng *engine.Engine, ref engine.StreamRef, shardID, it string,
 	count *atomic.Int64) ([]time.Duration, error) {
 	var lats []time.Duration
-	limit := readPageLimit
+	limit := bench.ReadPageLimit
 	for ctx.Err() == nil {
 		wake, err := eng.WaitForRecords(ctx, ref, shardID)
 		if err != nil {
@@ -109,9 +110,9 @@ func pacedPut(ctx context.Context, eng *engine.Engine, ref engine.StreamRef, cfg
 	perTick := min(max(int(float64(cfg.visibleRate)/100+0.5), 1), 500)
 	tick := time.Duration(float64(perTick) / float64(cfg.visibleRate) * float64(time.Second))
 	res := visibleResult{perTick: perTick, tick: tick}
-	keys := partitionKeys(benchKeyCount)
+	keys := bench.PartitionKeys(bench.KeyCount)
 	rng := rand.New(rand.NewPCG(99, 0x5eed))
-	payload := benchPayload(cfg.size)
+	payload := bench.Payload(cfg.size)
 	perShard := map[string]int64{}
 	entries := make([]engine.PutRecordsEntry, perTick)
 	var putLats []time.Duration
@@ -142,7 +143,7 @@ func pacedPut(ctx context.Context, eng *engine.Engine, ref engine.StreamRef, cfg
 		res.records += int64(perTick)
 	}
 	res.elapsed = time.Since(start)
-	res.putLatency = summarize(putLats)
+	res.putLatency = bench.Summarize(putLats)
 	return res, perShard, nil
 }
 

@@ -1,4 +1,4 @@
-package main
+package enginebench
 
 import (
 	"context"
@@ -7,11 +7,7 @@ import (
 	"time"
 
 	"github.com/shardlab/shardlab/engine"
-)
-
-const (
-	// readPageLimit is GetRecords' maximum, so the read-back costs as few calls as the API allows.
-	readPageLimit = 10_000
+	"github.com/shardlab/shardlab/internal/bench"
 )
 
 // readResult is what the read-back measured.
@@ -68,7 +64,7 @@ func readShardToEnd(ctx context.Context, eng *engine.Engine, ref engine.StreamRe
 	if err != nil {
 		return r, fmt.Errorf("GetShardIterator %s: %w", shardID, err)
 	}
-	limit := readPageLimit
+	limit := bench.ReadPageLimit
 	for it != "" {
 		if err := ctx.Err(); err != nil {
 			return r, err

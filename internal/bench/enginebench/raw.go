@@ -1,4 +1,4 @@
-package storage
+package enginebench
 
 import (
 	"context"
@@ -7,24 +7,27 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/shardlab/shardlab/engine/storage"
 )
 
 var bucketRawBench = []byte("raw-bench")
 
-// RawAppendBenchmark measures what bbolt alone sustains on path's disk: it appends values of valueSize bytes under
+// rawAppendBenchmark measures what bbolt alone sustains on path's disk: it appends values of valueSize bytes under
 // 8-byte big-endian increasing keys, recordsPerTx to a committed (and fsynced) transaction, until duration has
-// passed or ctx is done. It is the ceiling the engine's put path is compared with, so it opens the file through
-// Open, which keeps the bbolt options (sync, freelist) identical to the engine's, and fills pages as ShardWriter does.
+// passed or ctx is done. It is the ceiling the engine's put path is compared with, so it opens the file with
+// storage's own bbolt options (sync, freelist, page size, growth step) and fills pages as ShardWriter does.
 // path must not exist; the caller removes it.
-func RawAppendBenchmark(ctx context.Context, path string, duration time.Duration, valueSize, recordsPerTx int) (
+func rawAppendBenchmark(ctx context.Context, path string, duration time.Duration, valueSize, recordsPerTx int) (
 	records int, elapsed time.Duration, err error) {
 	if valueSize < 1 || recordsPerTx < 1 {
 		return 0, 0, errors.New("raw append benchmark: valueSize and recordsPerTx must be positive")
 	}
-	db, err := Open(path, Options{})
+	db, err := bolt.Open(path, 0o600, storage.BoltOptions(storage.Options{}))
 	if err != nil {
 		return 0, 0, err
 	}
+	db.AllocSize = storage.AllocStep
 	defer func() {
 		if cerr := db.Close(); err == nil {
 			err = cerr
@@ -37,7 +40,7 @@ func RawAppendBenchmark(ctx context.Context, path string, duration time.Duration
 		if err := ctx.Err(); err != nil {
 			return records, time.Since(start), err
 		}
-		err := db.bolt.Update(func(tx *bolt.Tx) error {
+		err := db.Update(func(tx *bolt.Tx) error {
 			b, err := tx.CreateBucketIfNotExists(bucketRawBench)
 			if err != nil {
 				return err

@@ -1,4 +1,4 @@
-package main
+package apibench
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/shardlab/shardlab/internal/bench"
 	"github.com/shardlab/shardlab/internal/numfmt"
 	"github.com/shardlab/shardlab/internal/sdkhttp"
 )
@@ -43,7 +44,7 @@ type apiResult struct {
 
 // apiSingles is the sequential PutRecord phase.
 type apiSingles struct {
-	latency    latencySummary
+	latency    bench.Latency
 	errors     int64
 	firstError string
 }
@@ -178,8 +179,8 @@ func createAPIStream(ctx context.Context, kc *kinesis.Client, shards int) error 
 // sees, with nothing queued ahead of it.
 func apiSinglesPhase(ctx context.Context, kc *kinesis.Client, n, size int) apiSingles {
 	var s apiSingles
-	payload := benchPayload(size)
-	keys := partitionKeys(benchKeyCount)
+	payload := bench.Payload(size)
+	keys := bench.PartitionKeys(bench.KeyCount)
 	rng := rand.New(rand.NewPCG(7, 7))
 	lat := make([]time.Duration, 0, n)
 	name := aws.String(apiStreamName)
@@ -198,7 +199,7 @@ func apiSinglesPhase(ctx context.Context, kc *kinesis.Client, n, size int) apiSi
 			}
 		}
 	}
-	s.latency = summarize(lat)
+	s.latency = bench.Summarize(lat)
 	return s
 }
 
