@@ -85,8 +85,8 @@ fuzz:
 	$(TESTENV) $(GO) test -run '^$$' -fuzz '^FuzzParseSpec$$' -fuzztime $(FUZZTIME) ./engine/delivery
 	$(TESTENV) $(GO) test -run '^$$' -fuzz '^FuzzFirehoseRequests$$' -fuzztime $(FUZZTIME) ./engine/firehoseapi
 	$(TESTENV) $(GO) test -run '^$$' -fuzz '^FuzzParseQuery$$' -fuzztime $(FUZZTIME) ./engine/analytics
-	$(TESTENV) $(GO) test -run '^$$' -fuzz '^FuzzFragmenter$$' -fuzztime $(FUZZTIME) ./engine/video
-	$(TESTENV) $(GO) test -run '^$$' -fuzz '^FuzzMatroska$$' -fuzztime $(FUZZTIME) ./engine/video
+	$(TESTENV) $(GO) test -run '^$$' -fuzz '^FuzzFragmenter$$' -fuzztime $(FUZZTIME) ./engine/video/container
+	$(TESTENV) $(GO) test -run '^$$' -fuzz '^FuzzMatroska$$' -fuzztime $(FUZZTIME) ./engine/video/container
 
 lint:
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }

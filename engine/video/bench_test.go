@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/engine/video/container"
 )
 
 // clip1080p makes (once per run) 20 s of 1080p25 H.264 at about 6 Mbit/s with ffmpeg, a key frame every 2 s.
@@ -326,43 +327,13 @@ func clip1080pMKV(b *testing.B) []byte {
 // mkvUnits splits Matroska before each block, due at its timestamp (the clip has no B-frames, so that is its
 // decode time too; ffmpeg writes millisecond timecodes).
 func mkvUnits(b *testing.B, data []byte) []mediaUnit {
-	var units []mediaUnit
-	rd := newEBMLReader(bytes.NewReader(data))
-	var cluster uint64
-	start := int64(0)
-	var walk func(parent element) error
-	walk = func(parent element) error {
-		return rd.children(parent, anyChild, func(c element) error {
-			switch c.id {
-			case idSegment, idCluster:
-				return walk(c)
-			case idTimecode:
-				var err error
-				cluster, err = rd.uint(c, "Timecode")
-				return err
-			case idSimpleBlock:
-				block, err := rd.payload(c, maxFrameBytes, "SimpleBlock")
-				if err != nil {
-					return err
-				}
-				_, n := blockTrack(block)
-				offset := int64(int16(uint16(block[n])<<8 | uint16(block[n+1])))
-				if len(units) > 0 {
-					units[len(units)-1].data, start = data[start:c.head], c.head
-				}
-				units = append(units, mediaUnit{due: time.Duration(int64(cluster)+offset) * time.Millisecond, key: block[n+2]&0x80 != 0})
-				return nil
-			}
-			return rd.skip(c)
-		})
-	}
-	if err := walk(element{size: int64(len(data))}); err != nil {
+	split, err := container.MatroskaUnits(data)
+	if err != nil {
 		b.Fatal(err)
 	}
-	units[len(units)-1].data = data[start:]
-	first := units[0].due
-	for i := range units {
-		units[i].due -= first
+	units := make([]mediaUnit, len(split))
+	for i, u := range split {
+		units[i] = mediaUnit{data: u.Data, due: u.Due, key: u.Key}
 	}
 	return units
 }

@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/shardlab/shardlab/engine/video/container"
 	"github.com/shardlab/shardlab/internal/countio"
 )
 
@@ -36,7 +37,7 @@ type CameraOptions struct {
 	Width  int
 	Height int
 	FPS    int
-	// FragmentDuration is the key-frame interval, so the fragments run this long; zero: DefaultFragmentDuration.
+	// FragmentDuration is the key-frame interval, so the fragments run this long; zero: container.DefaultFragmentDuration.
 	FragmentDuration time.Duration
 }
 
@@ -70,7 +71,7 @@ func (o CameraOptions) withDefaults() CameraOptions {
 		o.FPS = 25
 	}
 	if o.FragmentDuration <= 0 {
-		o.FragmentDuration = DefaultFragmentDuration
+		o.FragmentDuration = container.DefaultFragmentDuration
 	}
 	return o
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -41,7 +42,7 @@ func TestGetMediaStartSelectors(t *testing.T) {
 		{StartSelector{StartSelectorType: StartContinuationToken, ContinuationToken: ContinuationToken("cam", 8)}, []uint64{9, 10}},
 	} {
 		got, token, err := getMedia(t, s, GetMediaInput{StreamName: "cam", StartSelector: c.sel, IdleTimeout: idle})
-		if err != nil || !slicesEqual(got, c.want) || token != ContinuationToken("cam", 10) {
+		if err != nil || !slices.Equal(got, c.want) || token != ContinuationToken("cam", 10) {
 			t.Fatalf("%+v: %v, token %q, %v", c.sel, got, token, err)
 		}
 	}
@@ -52,7 +53,7 @@ func TestGetMediaStartSelectors(t *testing.T) {
 	spaced := putSpaced(t, s, "spaced", 4, base)
 	got, _, _ := getMedia(t, s, GetMediaInput{StreamName: "spaced", IdleTimeout: idle,
 		StartSelector: StartSelector{StartSelectorType: ServerTimestamp, StartTimestamp: spaced[2].ServerTimestamp.Add(time.Millisecond)}})
-	if !slicesEqual(got, []uint64{3, 4}) {
+	if !slices.Equal(got, []uint64{3, 4}) {
 		t.Fatalf("by server time: %v", got)
 	}
 	for _, c := range []struct {
@@ -108,7 +109,7 @@ func TestGetMediaFollowsTheStream(t *testing.T) {
 		if name == "live-only" {
 			want = []uint64{1, 2, 3}
 		}
-		if r.err != nil || !slicesEqual(r.got, want) || time.Since(start) < 400*time.Millisecond {
+		if r.err != nil || !slices.Equal(r.got, want) || time.Since(start) < 400*time.Millisecond {
 			t.Fatalf("%s: %v, %v, ended %v after the last fragment", name, r.got, r.err, time.Since(start))
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shardlab/shardlab/engine/video/container"
 	"github.com/shardlab/shardlab/samples"
 )
 
@@ -151,7 +152,7 @@ func TestLiveReplayPlaylistKeepsGrowingPastItsCap(t *testing.T) {
 	}
 	base := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 	for i := range maxPlaylist + 10 {
-		f := Fragment{Start: time.Duration(i) * time.Second, Duration: time.Second, Data: []byte{0x47}, Frames: 1}
+		f := container.Fragment{Start: time.Duration(i) * time.Second, Duration: time.Second, Data: []byte{0x47}, Frames: 1}
 		if _, _, err := s.PutFragment("long", f, base.Add(f.Start)); err != nil {
 			t.Fatal(err)
 		}

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -155,8 +156,8 @@ func TestAPIPutMediaMatroska(t *testing.T) {
 	if code != 200 || count(acks, AckPersisted) != 3 || count(acks, AckReceived) != 3 {
 		t.Fatalf("%d %v", code, acks)
 	}
-	epoch := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	_, acks = putMedia(t, srv, kvsStream(t, epoch, 1_000_000), map[string]string{"x-amzn-stream-name": "kvs",
+	epoch := fixtureEpoch
+	_, acks = putMedia(t, srv, testMedia(t, "kvs.mkv"), map[string]string{"x-amzn-stream-name": "kvs",
 		"x-amzn-fragment-timecode-type": "ABSOLUTE"})
 	if count(acks, AckPersisted) != 5 || acks[0]["FragmentTimecode"] != float64(epoch.UnixMilli()+21) {
 		t.Fatalf("%v", acks)
@@ -175,7 +176,7 @@ func TestAPIPutMediaMatroska(t *testing.T) {
 			t.Fatalf("%s: %s: %d %v", c.header, c.value, code, acks)
 		}
 	}
-	_, acks = putMedia(t, srv, append(ebmlHeader("webm"), el(idSegment, tracksOf(&mkvTrack{number: 1, kind: trackVideo, codec: "V_VP8"}))...),
+	_, acks = putMedia(t, srv, testMedia(t, "vp8.webm"),
 		map[string]string{"x-amzn-stream-name": "cam"})
 	if len(acks) != 1 || acks[0]["ErrorCode"] != ErrorInvalidMKVData || acks[0]["ErrorId"] != float64(4006) || !strings.Contains(acks[0]["Message"].(string), "V_VP8") {
 		t.Fatalf("vp8: %v", acks)
@@ -273,16 +274,16 @@ func TestAPIListFragments(t *testing.T) {
 	_, out := post(t, srv, "/listFragments", map[string]any{"StreamName": "cam", "FragmentSelector": map[string]any{
 		"FragmentSelectorType": "SERVER_TIMESTAMP", "TimestampRange": map[string]any{
 			"StartTimestamp": secs(infos[1].ServerTimestamp.Add(-time.Millisecond)), "EndTimestamp": secs(infos[3].ServerTimestamp.Add(time.Millisecond))}}})
-	if got := fragmentNumbers(out); !slicesEqual(got, []string{"2", "3", "4"}) || out["NextToken"] != nil {
+	if got := fragmentNumbers(out); !slices.Equal(got, []string{"2", "3", "4"}) || out["NextToken"] != nil {
 		t.Fatalf("by server time: %v", out)
 	}
 	_, out = post(t, srv, "/listFragments", map[string]any{"StreamName": "cam", "MaxResults": 2, "FragmentSelector": map[string]any{
 		"FragmentSelectorType": "PRODUCER_TIMESTAMP", "TimestampRange": map[string]any{"StartTimestamp": secs(base.Add(-time.Hour)), "EndTimestamp": secs(base)}}})
-	if got := fragmentNumbers(out); !slicesEqual(got, []string{"1", "2"}) || out["NextToken"] == nil {
+	if got := fragmentNumbers(out); !slices.Equal(got, []string{"1", "2"}) || out["NextToken"] == nil {
 		t.Fatalf("first page: %v", out)
 	}
 	_, out = post(t, srv, "/listFragments", map[string]any{"StreamName": "cam", "MaxResults": 2, "NextToken": out["NextToken"]})
-	if got := fragmentNumbers(out); !slicesEqual(got, []string{"3", "4"}) {
+	if got := fragmentNumbers(out); !slices.Equal(got, []string{"3", "4"}) {
 		t.Fatalf("second page: %v", out)
 	}
 	for _, c := range []struct {

@@ -2,12 +2,13 @@ package video
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/shardlab/shardlab/engine/video/container"
 )
 
 // Ack event types, as PutMedia reports them per fragment.
@@ -34,7 +35,7 @@ type Ack struct {
 // Limits of a fragment's target duration.
 const (
 	MinFragmentDuration = time.Second
-	MaxFragmentDuration = 20 * time.Second // the longest fragment KVS accepts
+	MaxFragmentDuration = container.MaxFragmentDuration
 )
 
 // IngestOptions are how a producer's media is taken in.
@@ -43,7 +44,7 @@ type IngestOptions struct {
 	// a live source); later fragments follow the media's own clock. Zero means now.
 	ProducerStart time.Time
 	// FragmentDuration is the target length of a fragment: each ends at the first key frame at or after it.
-	// Zero means DefaultFragmentDuration; otherwise MinFragmentDuration–MaxFragmentDuration.
+	// Zero means container.DefaultFragmentDuration; otherwise MinFragmentDuration–MaxFragmentDuration.
 	FragmentDuration time.Duration
 	// AbsoluteTimecodes says a Matroska producer's cluster timecodes are the producer timestamps themselves
 	// (KVS's x-amzn-fragment-timecode-type ABSOLUTE, the producer SDK's default), so ProducerStart is not used.
@@ -64,9 +65,6 @@ func (o IngestOptions) Validate() error {
 
 // ErrUnknownContainer is media that is neither Matroska nor MPEG-TS.
 var ErrUnknownContainer = errors.New("neither Matroska nor MPEG-TS")
-
-// ebmlMagic starts every Matroska (and WebM) stream: the EBML header's ID.
-var ebmlMagic = []byte{0x1A, 0x45, 0xDF, 0xA3}
 
 // Ingest reads a continuous MPEG-TS or Matroska stream into a video stream with the default fragment duration;
 // see IngestWith.
@@ -90,13 +88,13 @@ func (s *Store) IngestWith(ctx context.Context, name string, r io.Reader, opts I
 	}
 	src := &readErrReader{r: r}
 	br := bufio.NewReaderSize(src, 64<<10)
-	head, _ := br.Peek(len(ebmlMagic)) // a stream shorter than that is judged by what there is
-	matroska := len(head) > 0 && bytes.HasPrefix(ebmlMagic, head)
-	run := Fragmenter{Target: opts.FragmentDuration}.Run
+	head, _ := br.Peek(container.MagicLen)
+	matroska := container.IsMatroska(head)
+	run := container.Fragmenter{Target: opts.FragmentDuration}.Run
 	var refused error
 	switch {
 	case matroska:
-		run = MatroskaFragmenter{Target: opts.FragmentDuration}.Run
+		run = container.MatroskaFragmenter{Target: opts.FragmentDuration}.Run
 	case len(head) == 0:
 		refused = fmt.Errorf("%w: the media is empty", ErrUnknownContainer)
 	case head[0] != 0x47 && !m2ts(br):
@@ -115,7 +113,7 @@ func (s *Store) IngestWith(ctx context.Context, name string, r io.Reader, opts I
 		ack(Ack{EventType: AckBuffering, FragmentTimecode: tc})
 		announced = tc
 	}
-	err := run(ctx, br, func(f Fragment) error {
+	err := run(ctx, br, func(f container.Fragment) error {
 		if !started {
 			first, started = f.Start, true
 		}
@@ -183,9 +181,9 @@ func ackErrorCode(err error) string {
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return ErrorStreamNotActive
-	case errors.Is(err, ErrFragmentTooLarge):
+	case errors.Is(err, container.ErrFragmentTooLarge):
 		return ErrorMaxFragmentSize
-	case errors.Is(err, ErrFragmentTooLong):
+	case errors.Is(err, container.ErrFragmentTooLong):
 		return ErrorMaxFragmentDuration
 	case errors.Is(err, ErrProducerTimestamp):
 		return ErrorInvalidProducerTimestamp

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shardlab/shardlab/engine/video/container"
 	"github.com/shardlab/shardlab/samples"
 )
 
@@ -47,7 +48,7 @@ func TestIngestTellsContainersApart(t *testing.T) {
 		say  string
 	}{
 		{[]byte("RIFF\x00\x00\x00\x00AVI LIST"), ErrUnknownContainer, "starts with 52 49 46 46"},
-		{[]byte{0x1A, 0x45, 0xDF}, ErrTruncated, "element ID"},
+		{[]byte{0x1A, 0x45, 0xDF}, container.ErrTruncated, "element ID"},
 		{nil, ErrUnknownContainer, "empty"},
 	} {
 		var last Ack
@@ -82,5 +83,28 @@ func TestIngestM2TS(t *testing.T) {
 	})
 	if err != nil || persisted != 5 {
 		t.Fatalf("M2TS: %d fragments, %v", persisted, err)
+	}
+}
+
+// TestIngestKVSStreamsOneAfterAnother: two Matroska streams with absolute timecodes one after the other on one
+// connection, as a producer restarting sends them: each cluster's timecode is its fragment's producer timestamp.
+func TestIngestKVSStreamsOneAfterAnother(t *testing.T) {
+	s, _ := newStore(t, "cam")
+	twice := append(testMedia(t, "kvs.mkv"), testMedia(t, "kvs-later.mkv")...)
+	var persisted []Ack
+	err := s.IngestWith(context.Background(), "cam", bytes.NewReader(twice), IngestOptions{AbsoluteTimecodes: true},
+		func(a Ack) {
+			if a.EventType == AckPersisted {
+				persisted = append(persisted, a)
+			}
+		})
+	if err != nil || len(persisted) != 10 {
+		t.Fatalf("%d fragments persisted, %v", len(persisted), err)
+	}
+	for i, a := range persisted {
+		want := fixtureEpoch.Add(time.Duration(i%5)*2*time.Second + time.Duration(i/5)*time.Minute + 21*time.Millisecond)
+		if !a.ProducerTimestamp.Equal(want) {
+			t.Fatalf("fragment %d: producer timestamp %v, want %v", i+1, a.ProducerTimestamp, want)
+		}
 	}
 }

@@ -1,9 +1,12 @@
 package video
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/shardlab/shardlab/engine/video/container"
 )
 
 // putSpaced stores n short fragments 30 ms apart, with producer timestamps running backwards a minute each (so a
@@ -15,7 +18,7 @@ func putSpaced(t *testing.T, s *Store, name string, n int, base time.Time) []Fra
 		if i > 0 {
 			time.Sleep(30 * time.Millisecond)
 		}
-		info, _, err := s.PutFragment(name, Fragment{Duration: 10 * time.Millisecond, Data: []byte{byte(i)}, Frames: 1},
+		info, _, err := s.PutFragment(name, container.Fragment{Duration: 10 * time.Millisecond, Data: []byte{byte(i)}, Frames: 1},
 			base.Add(-time.Duration(i)*time.Minute))
 		if err != nil {
 			t.Fatal(err)
@@ -49,15 +52,15 @@ func TestListFragmentsBySelectorAndPage(t *testing.T) {
 		return out
 	}
 	byProducer := &FragmentSelector{FragmentSelectorType: ProducerTimestamp, StartTimestamp: base.Add(-3 * time.Minute), EndTimestamp: base.Add(-time.Minute)}
-	if got := list(ListFragmentsInput{FragmentSelector: byProducer}); !slicesEqual(numbers(got.Fragments), []uint64{2, 3, 4}) || got.NextToken != "" {
+	if got := list(ListFragmentsInput{FragmentSelector: byProducer}); !slices.Equal(numbers(got.Fragments), []uint64{2, 3, 4}) || got.NextToken != "" {
 		t.Fatalf("by producer time: %v %q", numbers(got.Fragments), got.NextToken)
 	}
 	byServer := &FragmentSelector{FragmentSelectorType: ServerTimestamp, StartTimestamp: infos[2].ServerTimestamp, EndTimestamp: infos[5].ServerTimestamp}
-	if got := list(ListFragmentsInput{FragmentSelector: byServer}); !slicesEqual(numbers(got.Fragments), []uint64{3, 4, 5, 6}) {
+	if got := list(ListFragmentsInput{FragmentSelector: byServer}); !slices.Equal(numbers(got.Fragments), []uint64{3, 4, 5, 6}) {
 		t.Fatalf("by server time: %v", numbers(got.Fragments))
 	}
 	open := &FragmentSelector{FragmentSelectorType: ServerTimestamp, StartTimestamp: infos[4].ServerTimestamp}
-	if got := list(ListFragmentsInput{FragmentSelector: open}); !slicesEqual(numbers(got.Fragments), []uint64{5, 6}) {
+	if got := list(ListFragmentsInput{FragmentSelector: open}); !slices.Equal(numbers(got.Fragments), []uint64{5, 6}) {
 		t.Fatalf("from a server time on: %v", numbers(got.Fragments))
 	}
 	var pages [][]uint64
@@ -69,12 +72,12 @@ func TestListFragmentsBySelectorAndPage(t *testing.T) {
 		}
 		in.NextToken = page.NextToken
 	}
-	if len(pages) != 3 || !slicesEqual(pages[2], []uint64{5, 6}) {
+	if len(pages) != 3 || !slices.Equal(pages[2], []uint64{5, 6}) {
 		t.Fatalf("pages %v", pages)
 	}
 	first := list(ListFragmentsInput{FragmentSelector: byServer, MaxResults: 3})
 	rest := list(ListFragmentsInput{NextToken: first.NextToken, MaxResults: 3, FragmentSelector: byProducer})
-	if !slicesEqual(numbers(first.Fragments), []uint64{3, 4, 5}) || !slicesEqual(numbers(rest.Fragments), []uint64{6}) || rest.NextToken != "" {
+	if !slices.Equal(numbers(first.Fragments), []uint64{3, 4, 5}) || !slices.Equal(numbers(rest.Fragments), []uint64{6}) || rest.NextToken != "" {
 		t.Fatalf("a token keeps its selector: %v then %v", numbers(first.Fragments), numbers(rest.Fragments))
 	}
 	for _, c := range []struct {

@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/shardlab/shardlab/engine/video/container"
 )
 
 // TestUpdateDataRetention: retention moves up or down from the current version only, stays within 1–87,600 hours,
@@ -37,7 +39,7 @@ func TestUpdateDataRetention(t *testing.T) {
 	}
 
 	// an hour-old fragment goes once the retention is down to one hour
-	if _, _, err := s.PutFragment("cam", Fragment{Duration: time.Second, Data: []byte{0x47}, Frames: 1}, time.Now()); err != nil {
+	if _, _, err := s.PutFragment("cam", container.Fragment{Duration: time.Second, Data: []byte{0x47}, Frames: 1}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	down, err := s.UpdateDataRetention("cam", up.Version, DecreaseRetention, 47)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/engine/video/container"
 )
 
 // Stream is a video stream as described: Kinesis Video Streams' fields, and what it holds.
@@ -180,7 +181,7 @@ func (s *Store) DeleteStream(name string) error {
 // PutFragment numbers a fragment and, when the stream keeps media, stores it in one transaction; producer is the
 // producer timestamp of its first frame. The fragment is acknowledged as persisted only after the commit, and
 // whoever waits on NewFragment is woken.
-func (s *Store) PutFragment(name string, f Fragment, producer time.Time) (FragmentInfo, bool, error) {
+func (s *Store) PutFragment(name string, f container.Fragment, producer time.Time) (FragmentInfo, bool, error) {
 	info, persisted, err := s.putFragment(name, f, producer)
 	if err == nil {
 		s.notify(name)
@@ -188,7 +189,7 @@ func (s *Store) PutFragment(name string, f Fragment, producer time.Time) (Fragme
 	return info, persisted, err
 }
 
-func (s *Store) putFragment(name string, f Fragment, producer time.Time) (FragmentInfo, bool, error) {
+func (s *Store) putFragment(name string, f container.Fragment, producer time.Time) (FragmentInfo, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.streams[name]

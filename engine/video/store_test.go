@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/engine/video/container"
 	"github.com/shardlab/shardlab/samples"
 )
 
@@ -63,8 +64,8 @@ func TestStreamsAndFragmentsSurviveARestart(t *testing.T) {
 	}
 	data, _ := samples.FS.ReadFile("testpattern.ts")
 	base := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	var frags []Fragment
-	if err := (Fragmenter{}).Run(context.Background(), bytes.NewReader(data), func(f Fragment) error {
+	var frags []container.Fragment
+	if err := (container.Fragmenter{}).Run(context.Background(), bytes.NewReader(data), func(f container.Fragment) error {
 		frags = append(frags, f)
 		for _, name := range []string{"cam", "live-only"} {
 			if _, persisted, err := s.PutFragment(name, f, base.Add(f.Start)); err != nil || persisted != (name == "cam") {

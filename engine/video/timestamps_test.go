@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shardlab/shardlab/engine/video/container"
 	"github.com/shardlab/shardlab/samples"
 )
 
@@ -79,7 +80,7 @@ func TestProducerTimestampsOutOfRangeAreRefused(t *testing.T) {
 	if err := s.IngestWith(context.Background(), "cam", bytes.NewReader(clip), IngestOptions{ProducerStart: time.Date(12000, 1, 1, 0, 0, 0, 0, time.UTC)}, func(Ack) {}); err == nil || !strings.Contains(err.Error(), "ProducerStart") {
 		t.Fatalf("a start in the year 12000: %v", err)
 	}
-	if _, _, err := s.PutFragment("cam", Fragment{Duration: time.Second, Data: []byte{0x47}}, time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)); err == nil {
+	if _, _, err := s.PutFragment("cam", container.Fragment{Duration: time.Second, Data: []byte{0x47}}, time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)); err == nil {
 		t.Fatal("a fragment of the year 10000 was stored")
 	}
 	if st, _ := s.DescribeStream("cam"); st.Fragments != 0 || st.Bytes != 0 {
@@ -104,8 +105,8 @@ func TestIngestErrorsNameTheirCause(t *testing.T) {
 	if err == nil || last.EventType != AckError || last.ErrorCode != ErrorStreamNotActive || last.FragmentTimecode == 0 {
 		t.Fatalf("a stream deleted while ingesting: %v, last ack %+v", err, last)
 	}
-	if ackErrorCode(ErrTruncated) != ErrorInvalidMKVData || ackErrorCode(errArchival) != ErrorArchival ||
-		ackErrorCode(fmt.Errorf("cut: %w", ErrFragmentTooLong)) != ErrorMaxFragmentDuration || ackErrorCode(ErrFragmentTooLarge) != ErrorMaxFragmentSize {
+	if ackErrorCode(container.ErrTruncated) != ErrorInvalidMKVData || ackErrorCode(errArchival) != ErrorArchival ||
+		ackErrorCode(fmt.Errorf("cut: %w", container.ErrFragmentTooLong)) != ErrorMaxFragmentDuration || ackErrorCode(container.ErrFragmentTooLarge) != ErrorMaxFragmentSize {
 		t.Fatal("codes of bad media and of a failed store")
 	}
 }
@@ -118,7 +119,7 @@ func TestThirtyFramesASecondFragmentsDoNotOverlap(t *testing.T) {
 	base := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 	d := 2*time.Second + 33_333_333*time.Nanosecond/10 // 61 frames at 30 frames/s, more or less
 	for i := range 6 {
-		if _, _, err := s.PutFragment("cam", Fragment{Start: time.Duration(i) * d, Duration: d, Data: []byte{0x47}, Frames: 61},
+		if _, _, err := s.PutFragment("cam", container.Fragment{Start: time.Duration(i) * d, Duration: d, Data: []byte{0x47}, Frames: 61},
 			base.Add(time.Duration(i)*d)); err != nil {
 			t.Fatal(err)
 		}
@@ -153,7 +154,7 @@ func TestProducerYearsAreUTCYears(t *testing.T) {
 		t.Fatalf("1970-01-01T00:00:01Z read in New York: %v", err)
 	}
 	s, _ := newStore(t, "cam")
-	if _, _, err := s.PutFragment("cam", Fragment{Duration: time.Second, Data: []byte{0x47}}, time.Unix(1, 0).In(ny)); err != nil {
+	if _, _, err := s.PutFragment("cam", container.Fragment{Duration: time.Second, Data: []byte{0x47}}, time.Unix(1, 0).In(ny)); err != nil {
 		t.Fatalf("a fragment of 1970 UTC: %v", err)
 	}
 	srv := httptest.NewServer(Handler{Store: s})
@@ -173,7 +174,7 @@ func TestTrimTakesEverythingExpiredAtOnce(t *testing.T) {
 	}
 	n := trimBatch*2 + 500
 	for i := range n {
-		if _, _, err := s.PutFragment("cam", Fragment{Duration: time.Second, Data: []byte{0x47}, Frames: 1}, time.Now().Add(time.Duration(i)*time.Second)); err != nil {
+		if _, _, err := s.PutFragment("cam", container.Fragment{Duration: time.Second, Data: []byte{0x47}, Frames: 1}, time.Now().Add(time.Duration(i)*time.Second)); err != nil {
 			t.Fatal(err)
 		}
 	}

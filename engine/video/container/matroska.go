@@ -1,4 +1,4 @@
-package video
+package container
 
 // This file reads Matroska, what the KVS producer SDK (and GStreamer's kvssink) send to PutMedia: an EBML header,
 // then a Segment holding the track descriptions and Clusters of blocks, each block one frame timed by its

@@ -1,4 +1,4 @@
-package video
+package container
 
 import (
 	"context"
@@ -72,7 +72,7 @@ func TestLongTargetCutsBeforeTheLimit(t *testing.T) {
 		}
 		checkFragments(t, frags)
 		want := []time.Duration{18 * time.Second, 18 * time.Second, 4 * time.Second}
-		if got := durations(frags); !slicesEqual(got, want) || frags[1].Start != 18*time.Second || frags[2].Start != 36*time.Second {
+		if got := durations(frags); !slices.Equal(got, want) || frags[1].Start != 18*time.Second || frags[2].Start != 36*time.Second {
 			t.Fatalf("fragments of %v, want %v", got, want)
 		}
 	})
@@ -87,7 +87,7 @@ func TestPauseIsNoFragmentsMedia(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkFragments(t, frags)
-		if got := durations(frags); !slicesEqual(got, []time.Duration{2 * time.Second, 2 * time.Second}) || frags[1].Start != time.Minute {
+		if got := durations(frags); !slices.Equal(got, []time.Duration{2 * time.Second, 2 * time.Second}) || frags[1].Start != time.Minute {
 			t.Fatalf("fragments of %v", got)
 		}
 	})
@@ -123,7 +123,7 @@ func TestClockStepsBack(t *testing.T) {
 						want = append(want, c.starts[i]*time.Millisecond)
 					}
 				}
-				if !slicesEqual(starts, want) || len(want) != len(c.starts) || frags[2].Duration != c.third*time.Millisecond {
+				if !slices.Equal(starts, want) || len(want) != len(c.starts) || frags[2].Duration != c.third*time.Millisecond {
 					t.Fatalf("fragments at %v, the third of %v", starts, frags[2].Duration)
 				}
 			})
@@ -180,7 +180,7 @@ func TestTooLargeCutsAtAnEarlierKeyFrame(t *testing.T) {
 	if err := c.flush(0, false); err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 3 || !slicesEqual(got[1], []int{3, 4, 5}) || !slicesEqual(got[2], []int{6, 7, 8, 9}) {
+	if len(got) != 3 || !slices.Equal(got[1], []int{3, 4, 5}) || !slices.Equal(got[2], []int{6, 7, 8, 9}) {
 		t.Fatalf("fragments of frames %v", got)
 	}
 	c = cutter[int]{target: 20 * time.Second, write: func(items []int, f Fragment) error {

@@ -1,8 +1,8 @@
-// Package video keeps Kinesis-Video-like streams: media cut into time-stamped fragments that each start at a key
-// frame, for live and on-demand playback. This file cuts an MPEG-TS stream (what ffmpeg, GStreamer and OBS emit)
-// into fragments; go-astits reads the container and writes each fragment back as a self-contained MPEG-TS segment
-// (its own PAT and PMT first), ready to serve as an HLS segment.
-package video
+// Fragmenter cuts an MPEG-TS stream (what ffmpeg, GStreamer and OBS emit) into fragments; go-astits reads the
+// container and writes each fragment back as a self-contained MPEG-TS segment (its own PAT and PMT first), ready to
+// serve as an HLS segment.
+
+package container
 
 import (
 	"bufio"
@@ -42,6 +42,19 @@ var (
 
 // maxFragmentBytes is KVS's limit on a fragment, counted as the MPEG-TS segment stored will be.
 const maxFragmentBytes = 50_000_000
+
+// MaxFragmentDuration is the longest fragment KVS accepts.
+const MaxFragmentDuration = 20 * time.Second
+
+// ebmlMagic starts every Matroska (and WebM) stream: the EBML header's ID.
+var ebmlMagic = []byte{0x1A, 0x45, 0xDF, 0xA3}
+
+// MagicLen is how many leading bytes IsMatroska needs to tell the containers apart.
+const MagicLen = 4
+
+// IsMatroska says whether a stream starting with head is Matroska (or WebM) rather than MPEG-TS. A head shorter
+// than MagicLen (a stream that short) is judged by what there is.
+func IsMatroska(head []byte) bool { return len(head) > 0 && bytes.HasPrefix(ebmlMagic, head) }
 
 // targetOr is a fragmenter's target duration, or the default when it has none.
 func targetOr(target time.Duration) time.Duration {
