@@ -24,6 +24,7 @@ import (
 	"github.com/shardlab/shardlab/engine/analytics"
 	"github.com/shardlab/shardlab/engine/delivery"
 	"github.com/shardlab/shardlab/engine/firehoseapi"
+	"github.com/shardlab/shardlab/engine/kinesisvideoapi"
 	"github.com/shardlab/shardlab/engine/loadgen"
 	"github.com/shardlab/shardlab/engine/storage"
 	"github.com/shardlab/shardlab/engine/video"
@@ -115,14 +116,14 @@ func runGUI(args []string) error {
 	cameras := video.NewCameras(videos)
 	defer cameras.StopAll() // before eng.Close: the fragments being cut are stored
 	var playbackURL func(stream string, first, last uint64) (string, error)
-	if playback, err := video.ServePlayback(videos); err == nil {
+	if playback, err := kinesisvideoapi.ServePlayback(videos); err == nil {
 		defer playback.Close()
 		playbackURL = playback.FragmentsURL
 	} else {
 		fmt.Fprintln(os.Stderr, "video playback is off:", err)
 	}
 	api := startInAppAPI(eng, cfg.api, firehoseapi.New(eng, deliveries, firehoseapi.Options{BucketsDir: bucketsDir(cfg.dataDir)}),
-		video.Handler{Store: videos})
+		kinesisvideoapi.Handler{Store: videos})
 	defer api.stop()
 
 	a := fyneapp.NewWithID(appID)

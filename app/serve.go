@@ -20,6 +20,7 @@ import (
 	"github.com/shardlab/shardlab/engine/delivery"
 	"github.com/shardlab/shardlab/engine/firehoseapi"
 	"github.com/shardlab/shardlab/engine/kinesisapi"
+	"github.com/shardlab/shardlab/engine/kinesisvideoapi"
 	"github.com/shardlab/shardlab/engine/video"
 )
 
@@ -109,7 +110,7 @@ func serve(ctx context.Context, cfg serveConfig, out *os.File, ready chan<- stri
 	defer stopTrim()
 	go videos.TrimEvery(trimCtx, time.Minute)
 	srv := newAPIServer(eng, firehoseapi.New(eng, deliveries, firehoseapi.Options{BucketsDir: bucketsDir(cfg.dataDir)}),
-		video.Handler{Store: videos})
+		kinesisvideoapi.Handler{Store: videos})
 	scheme, certNote := "http", ""
 	if cfg.tls {
 		cert, certPath, err := localCertificate(cfg.dataDir)
@@ -169,7 +170,7 @@ func newAPIServer(eng *engine.Engine, fh, vh http.Handler) *http.Server {
 			switch {
 			case fh != nil && strings.HasPrefix(r.Header.Get("X-Amz-Target"), firehoseapi.TargetPrefix):
 				fh.ServeHTTP(w, r)
-			case vh != nil && video.IsAPIPath(r.URL.Path):
+			case vh != nil && kinesisvideoapi.IsAPIPath(r.URL.Path):
 				vh.ServeHTTP(w, r)
 			default:
 				api.ServeHTTP(w, r)

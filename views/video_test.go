@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/shardlab/shardlab/engine/kinesisvideoapi"
 	"github.com/shardlab/shardlab/engine/video"
 	"github.com/shardlab/shardlab/samples"
 )
@@ -25,7 +26,7 @@ func videoEnv(t *testing.T) Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	playback, err := video.ServePlayback(store)
+	playback, err := kinesisvideoapi.ServePlayback(store)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,8 +2,6 @@ package video
 
 import (
 	"errors"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -55,18 +53,5 @@ func TestUpdateDataRetention(t *testing.T) {
 	}
 	if st, _ := reopened.DescribeStream("cam"); st.RetentionHours != 1 || st.Version != down.Version {
 		t.Fatalf("after reopening: %+v", st)
-	}
-
-	srv := httptest.NewServer(Handler{Store: s})
-	defer srv.Close()
-	status, out := post(t, srv, "/updateDataRetention", map[string]any{"StreamName": "cam", "CurrentVersion": "1",
-		"Operation": IncreaseRetention, "DataRetentionChangeInHours": 1})
-	if status != http.StatusBadRequest || out["__type"] != "VersionMismatchException" {
-		t.Fatalf("stale version over the API: %d %v", status, out)
-	}
-	status, _ = post(t, srv, "/updateDataRetention", map[string]any{"StreamName": "cam", "CurrentVersion": down.Version,
-		"Operation": IncreaseRetention, "DataRetentionChangeInHours": 2})
-	if st, _ := s.DescribeStream("cam"); status != http.StatusOK || st.RetentionHours != 3 {
-		t.Fatalf("over the API: %d, %+v", status, st)
 	}
 }

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -61,22 +59,12 @@ func TestGetMediaFromAServerTimeOfABatchUpload(t *testing.T) {
 	}
 }
 
-// TestProducerTimestampsOutOfRangeAreRefused: a start time in milliseconds by mistake (or any time past the year
-// 9999) is refused with the header named, before anything is stored; nothing is acknowledged that is not stored.
+// TestProducerTimestampsOutOfRangeAreRefused: a start past the year 9999 is refused before anything is stored;
+// nothing is acknowledged that is not stored. (kinesisvideoapi's TestPutMediaRefusesProducerStartsOutOfRange
+// sends such starts as PutMedia's header.)
 func TestProducerTimestampsOutOfRangeAreRefused(t *testing.T) {
 	s, _ := newStore(t, "cam")
-	srv := httptest.NewServer(Handler{Store: s})
-	defer srv.Close()
 	clip, _ := samples.FS.ReadFile("testpattern.ts")
-	for _, v := range []string{"1764158400250", "NaN", "-5", "+Inf", "1e300"} {
-		status, acks := putMedia(t, srv, clip, map[string]string{"x-amzn-stream-name": "cam", "x-amzn-producer-start-timestamp": v})
-		if status != http.StatusBadRequest || len(acks) != 1 || !strings.Contains(acks[0]["message"].(string), "x-amzn-producer-start-timestamp") {
-			t.Fatalf("%s: status %d, %v", v, status, acks)
-		}
-	}
-	if st, _ := s.DescribeStream("cam"); st.Fragments != 0 || st.NextFragment != 1 {
-		t.Fatalf("after refused puts: %+v", st)
-	}
 	if err := s.IngestWith(context.Background(), "cam", bytes.NewReader(clip), IngestOptions{ProducerStart: time.Date(12000, 1, 1, 0, 0, 0, 0, time.UTC)}, func(Ack) {}); err == nil || !strings.Contains(err.Error(), "ProducerStart") {
 		t.Fatalf("a start in the year 12000: %v", err)
 	}
@@ -147,7 +135,7 @@ func TestThirtyFramesASecondFragmentsDoNotOverlap(t *testing.T) {
 }
 
 // TestProducerYearsAreUTCYears: a producer time in the first second of 1970 UTC is fine wherever the clock is
-// read; a start PutMedia would refuse is refused with a 400 before any acknowledgement.
+// read.
 func TestProducerYearsAreUTCYears(t *testing.T) {
 	ny := time.FixedZone("EST", -5*3600)
 	if err := (IngestOptions{ProducerStart: time.Unix(1, 0).In(ny)}).Validate(); err != nil {
@@ -156,13 +144,6 @@ func TestProducerYearsAreUTCYears(t *testing.T) {
 	s, _ := newStore(t, "cam")
 	if _, _, err := s.PutFragment("cam", container.Fragment{Duration: time.Second, Data: []byte{0x47}}, time.Unix(1, 0).In(ny)); err != nil {
 		t.Fatalf("a fragment of 1970 UTC: %v", err)
-	}
-	srv := httptest.NewServer(Handler{Store: s})
-	defer srv.Close()
-	clip, _ := samples.FS.ReadFile("testpattern.ts")
-	status, acks := putMedia(t, srv, clip, map[string]string{"x-amzn-stream-name": "cam", "x-amzn-producer-start-timestamp": "1e15"})
-	if status != http.StatusBadRequest || len(acks) != 1 {
-		t.Fatalf("a start past 9999: %d %v", status, acks)
 	}
 }
 

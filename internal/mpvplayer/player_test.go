@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/engine/kinesisvideoapi"
 	"github.com/shardlab/shardlab/engine/video"
 	"github.com/shardlab/shardlab/samples"
 )
@@ -100,7 +101,7 @@ func TestPlaysAnHLSSessionFromALiveServer(t *testing.T) {
 	if store, err = video.Open(eng); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(video.Handler{Store: store})
+	srv := httptest.NewServer(kinesisvideoapi.Handler{Store: store})
 	defer srv.Close()
 	body, _ := json.Marshal(map[string]any{"StreamName": "cam", "PlaybackMode": "LIVE"})
 	resp, err := http.Post(srv.URL+"/getHLSStreamingSessionURL", "application/json", bytes.NewReader(body))

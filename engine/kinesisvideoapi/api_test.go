@@ -1,4 +1,4 @@
-package video
+package kinesisvideoapi
 
 import (
 	"bufio"
@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shardlab/shardlab/engine/video"
 	"github.com/shardlab/shardlab/samples"
 )
 
@@ -38,7 +39,7 @@ func post(t *testing.T, srv *httptest.Server, path string, body any) (int, map[s
 // every frame of the ON_DEMAND session.
 func TestAPIIngestListAndPlayOverHLS(t *testing.T) {
 	eng := openEngine(t, filepath.Join(t.TempDir(), "shardlab.db"))
-	store, err := Open(eng)
+	store, err := video.Open(eng)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +64,7 @@ func TestAPIIngestListAndPlayOverHLS(t *testing.T) {
 	for sc.Scan() {
 		var ack map[string]any
 		json.Unmarshal(sc.Bytes(), &ack)
-		if ack["EventType"] == AckPersisted {
+		if ack["EventType"] == video.AckPersisted {
 			persisted++
 		}
 	}
@@ -153,13 +154,13 @@ func TestAPIPutMediaMatroska(t *testing.T) {
 		return n
 	}
 	code, acks := putMedia(t, srv, sampleMKV(t), map[string]string{"x-amzn-stream-name": "cam", HeaderFragmentDuration: "4000"})
-	if code != 200 || count(acks, AckPersisted) != 3 || count(acks, AckReceived) != 3 {
+	if code != 200 || count(acks, video.AckPersisted) != 3 || count(acks, video.AckReceived) != 3 {
 		t.Fatalf("%d %v", code, acks)
 	}
 	epoch := fixtureEpoch
 	_, acks = putMedia(t, srv, testMedia(t, "kvs.mkv"), map[string]string{"x-amzn-stream-name": "kvs",
 		"x-amzn-fragment-timecode-type": "ABSOLUTE"})
-	if count(acks, AckPersisted) != 5 || acks[0]["FragmentTimecode"] != float64(epoch.UnixMilli()+21) {
+	if count(acks, video.AckPersisted) != 5 || acks[0]["FragmentTimecode"] != float64(epoch.UnixMilli()+21) {
 		t.Fatalf("%v", acks)
 	}
 	frags, _ := s.ListFragments("kvs", time.Time{}, time.Time{})
@@ -178,7 +179,7 @@ func TestAPIPutMediaMatroska(t *testing.T) {
 	}
 	_, acks = putMedia(t, srv, testMedia(t, "vp8.webm"),
 		map[string]string{"x-amzn-stream-name": "cam"})
-	if len(acks) != 1 || acks[0]["ErrorCode"] != ErrorInvalidMKVData || acks[0]["ErrorId"] != float64(4006) || !strings.Contains(acks[0]["Message"].(string), "V_VP8") {
+	if len(acks) != 1 || acks[0]["ErrorCode"] != video.ErrorInvalidMKVData || acks[0]["ErrorId"] != float64(4006) || !strings.Contains(acks[0]["Message"].(string), "V_VP8") {
 		t.Fatalf("vp8: %v", acks)
 	}
 }
@@ -191,7 +192,7 @@ func TestAPIGetMedia(t *testing.T) {
 	srv := httptest.NewServer(Handler{Store: s, GetMediaIdle: 300 * time.Millisecond})
 	defer srv.Close()
 	data, _ := samples.FS.ReadFile("testpattern.ts")
-	if err := s.Ingest(context.Background(), "cam", bytes.NewReader(data), time.Now(), func(Ack) {}); err != nil {
+	if err := s.Ingest(context.Background(), "cam", bytes.NewReader(data), time.Now(), func(video.Ack) {}); err != nil {
 		t.Fatal(err)
 	}
 	get := func(body any) (*http.Response, []byte) {
@@ -212,7 +213,7 @@ func TestAPIGetMedia(t *testing.T) {
 		want = append(want, m...)
 	}
 	token := resp.Trailer.Get(HeaderContinuationToken)
-	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "video/mp2t" || !bytes.Equal(media, want) || token != ContinuationToken("cam", 5) {
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "video/mp2t" || !bytes.Equal(media, want) || token != video.ContinuationToken("cam", 5) {
 		t.Fatalf("EARLIEST: %d %s, %d bytes (want %d), token %q", resp.StatusCode, resp.Header.Get("Content-Type"), len(media), len(want), token)
 	}
 	if _, err := exec.LookPath("ffprobe"); err == nil {
@@ -225,11 +226,11 @@ func TestAPIGetMedia(t *testing.T) {
 	}
 	go func() {
 		time.Sleep(100 * time.Millisecond)
-		s.Ingest(context.Background(), "cam", bytes.NewReader(data), time.Now(), func(Ack) {})
+		s.Ingest(context.Background(), "cam", bytes.NewReader(data), time.Now(), func(video.Ack) {})
 	}()
 	resp, media = get(map[string]any{"StreamARN": "arn:aws:kinesisvideo:us-east-1:000000000000:stream/cam/1",
 		"StartSelector": map[string]any{"StartSelectorType": "CONTINUATION_TOKEN", "ContinuationToken": token}})
-	if token = resp.Trailer.Get(HeaderContinuationToken); token != ContinuationToken("cam", 10) || !bytes.Equal(media[:len(want)/5], want[:len(want)/5]) {
+	if token = resp.Trailer.Get(HeaderContinuationToken); token != video.ContinuationToken("cam", 10) || !bytes.Equal(media[:len(want)/5], want[:len(want)/5]) {
 		t.Fatalf("resumed live: %d bytes, token %q", len(media), token)
 	}
 	_, media = get(map[string]any{"StreamName": "cam", "StartSelector": map[string]any{"StartSelectorType": "FRAGMENT_NUMBER", "AfterFragmentNumber": "9"}})
@@ -314,23 +315,23 @@ func TestAPIStreamARNAndNoDataRetention(t *testing.T) {
 	s, _ := newStore(t)
 	srv := httptest.NewServer(Handler{Store: s})
 	defer srv.Close()
-	cam, err := s.CreateStream(CreateInput{Name: "cam", RetentionHours: 1})
+	cam, err := s.CreateStream(video.CreateInput{Name: "cam", RetentionHours: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	clip, _ := samples.FS.ReadFile("testpattern.ts")
 	status, acks := putMedia(t, srv, clip, map[string]string{"x-amzn-stream-arn": cam.ARN})
-	if status != http.StatusOK || len(acks) != 15 || acks[14]["EventType"] != AckPersisted {
+	if status != http.StatusOK || len(acks) != 15 || acks[14]["EventType"] != video.AckPersisted {
 		t.Fatalf("PutMedia by ARN: %d, %v", status, acks)
 	}
-	if _, err := s.CreateStream(CreateInput{Name: "live-only"}); err != nil {
+	if _, err := s.CreateStream(video.CreateInput{Name: "live-only"}); err != nil {
 		t.Fatal(err)
 	}
 	status, out := post(t, srv, "/getHLSStreamingSessionURL", map[string]any{"StreamName": "live-only", "PlaybackMode": "LIVE"})
 	if status != http.StatusBadRequest || out["__type"] != "NoDataRetentionException" {
 		t.Fatalf("HLS of a stream without retention: %d %v", status, out)
 	}
-	if _, err := s.CreateStream(CreateInput{Name: "empty", RetentionHours: 1}); err != nil {
+	if _, err := s.CreateStream(video.CreateInput{Name: "empty", RetentionHours: 1}); err != nil {
 		t.Fatal(err)
 	}
 	status, out = post(t, srv, "/getHLSStreamingSessionURL", map[string]any{"StreamName": "empty", "PlaybackMode": "LIVE"})
@@ -361,7 +362,7 @@ func TestAPIRefusedPutMediaLeavesTheServerWhole(t *testing.T) {
 	garbage := bytes.Repeat([]byte{0x57, 0x27, 0xfd, 0x30}, 1250) // 5 KB of not media
 	for range 3 {
 		status, acks := putMedia(t, srv, garbage, map[string]string{"x-amzn-stream-name": "cam"})
-		if status != http.StatusOK || len(acks) != 1 || acks[0]["EventType"] != AckError {
+		if status != http.StatusOK || len(acks) != 1 || acks[0]["EventType"] != video.AckError {
 			t.Fatalf("garbage: %d %v", status, acks)
 		}
 	}

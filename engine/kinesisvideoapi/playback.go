@@ -1,4 +1,4 @@
-package video
+package kinesisvideoapi
 
 import (
 	"context"
@@ -8,18 +8,20 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/shardlab/shardlab/engine/video"
 )
 
 // PlaybackServer serves a store's HLS sessions on a loopback port of its own, for the app's embedded player: it
 // plays whether or not the in-app API is on, and its URLs never leave the machine.
 type PlaybackServer struct {
-	store *Store
+	store *video.Store
 	base  string
 	srv   *http.Server
 }
 
 // ServePlayback starts a playback server on a free loopback port.
-func ServePlayback(store *Store) (*PlaybackServer, error) {
+func ServePlayback(store *video.Store) (*PlaybackServer, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -40,9 +42,9 @@ func (p *PlaybackServer) FragmentsURL(stream string, first, last uint64) (string
 	if _, err := p.store.Fragment(stream, first); err != nil {
 		return "", err
 	}
-	mode := OnDemand
+	mode := video.OnDemand
 	if last == 0 {
-		mode = LiveReplay
+		mode = video.LiveReplay
 	}
 	token, _ := json.Marshal(session{Stream: stream, Mode: mode, First: first, Last: last, Expires: time.Now().Add(12 * time.Hour)})
 	return p.base + "/hls/v1/getHLSMasterPlaylist.m3u8?SessionToken=" + base64.RawURLEncoding.EncodeToString(token), nil

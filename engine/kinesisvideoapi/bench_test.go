@@ -1,4 +1,4 @@
-package video
+package kinesisvideoapi
 
 import (
 	"bytes"
@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/engine/video"
 	"github.com/shardlab/shardlab/engine/video/container"
 )
 
@@ -55,16 +56,16 @@ func BenchmarkIngest1080pMatroska(b *testing.B) { benchmarkIngest(b, clip1080pMK
 
 func benchmarkIngest(b *testing.B, data []byte) {
 	eng := openEngineB(b)
-	s, _ := Open(eng)
+	s, _ := video.Open(eng)
 	b.SetBytes(int64(len(data)))
 	b.ResetTimer()
 	start := time.Now()
 	for i := range b.N {
 		name := fmt.Sprint("cam", i)
-		if _, err := s.CreateStream(CreateInput{Name: name, RetentionHours: 1}); err != nil {
+		if _, err := s.CreateStream(video.CreateInput{Name: name, RetentionHours: 1}); err != nil {
 			b.Fatal(err)
 		}
-		if err := s.Ingest(context.Background(), name, bytes.NewReader(data), time.Now(), func(Ack) {}); err != nil {
+		if err := s.Ingest(context.Background(), name, bytes.NewReader(data), time.Now(), func(video.Ack) {}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -77,11 +78,11 @@ func benchmarkIngest(b *testing.B, data []byte) {
 func BenchmarkServeSegments(b *testing.B) {
 	data := clip1080p(b)
 	eng := openEngineB(b)
-	s, _ := Open(eng)
-	if _, err := s.CreateStream(CreateInput{Name: "cam", RetentionHours: 1}); err != nil {
+	s, _ := video.Open(eng)
+	if _, err := s.CreateStream(video.CreateInput{Name: "cam", RetentionHours: 1}); err != nil {
 		b.Fatal(err)
 	}
-	if err := s.Ingest(context.Background(), "cam", bytes.NewReader(data), time.Now(), func(Ack) {}); err != nil {
+	if err := s.Ingest(context.Background(), "cam", bytes.NewReader(data), time.Now(), func(video.Ack) {}); err != nil {
 		b.Fatal(err)
 	}
 	srv := httptest.NewServer(Handler{Store: s})
@@ -154,13 +155,13 @@ type mediaUnit struct {
 
 func liveLatency(b *testing.B, units []mediaUnit) {
 	eng := openEngineB(b)
-	s, _ := Open(eng)
+	s, _ := video.Open(eng)
 	srv := httptest.NewServer(Handler{Store: s})
 	defer srv.Close()
 	var sinceCut, sinceFirst, over []time.Duration
 	for i := range b.N {
 		name := fmt.Sprint("live", i)
-		if _, err := s.CreateStream(CreateInput{Name: name, RetentionHours: 1}); err != nil {
+		if _, err := s.CreateStream(video.CreateInput{Name: name, RetentionHours: 1}); err != nil {
 			b.Fatal(err)
 		}
 		playlist := fmt.Sprintf("%s/hls/v1/getHLSMediaPlaylist.m3u8?SessionToken=%s", srv.URL, sessionToken(b, srv, name))
@@ -222,7 +223,7 @@ func liveLatency(b *testing.B, units []mediaUnit) {
 		if err := <-putDone; err != nil {
 			b.Fatal(err)
 		}
-		for deadline := time.Now().Add(5 * time.Second); s.fragmentCount(name) < len(firstSent) && time.Now().Before(deadline); {
+		for deadline := time.Now().Add(5 * time.Second); fragmentCount(s, name) < len(firstSent) && time.Now().Before(deadline); {
 			time.Sleep(10 * time.Millisecond)
 		}
 		time.Sleep(50 * time.Millisecond) // the watcher's fetch after the last fragment
@@ -253,7 +254,7 @@ func liveLatency(b *testing.B, units []mediaUnit) {
 }
 
 // fragmentCount is how many fragments a stream has had.
-func (s *Store) fragmentCount(name string) int {
+func fragmentCount(s *video.Store, name string) int {
 	st, _ := s.DescribeStream(name)
 	return int(st.NextFragment - 1)
 }

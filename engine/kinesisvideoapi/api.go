@@ -1,4 +1,4 @@
-package video
+package kinesisvideoapi
 
 import (
 	"encoding/base64"
@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/shardlab/shardlab/engine/video"
 )
 
 // Paths the video API answers on the app's HTTP server, beside the Kinesis API (which posts to "/").
@@ -30,7 +32,7 @@ func IsAPIPath(path string) bool {
 // Handler serves the Kinesis Video Streams API of a store (the control plane, PutMedia and GetMedia, the archived
 // media calls and HLS) in its JSON and REST shapes.
 type Handler struct {
-	Store *Store
+	Store *video.Store
 	// GetMediaIdle ends a GetMedia response after this long without a new fragment (0: DefaultIdleTimeout).
 	GetMediaIdle time.Duration
 }
@@ -85,9 +87,9 @@ func writeError(w http.ResponseWriter, err error) {
 	if !errors.As(err, &ae) {
 		ae = &apiError{http.StatusBadRequest, "InvalidArgumentException", err.Error()}
 		switch {
-		case errors.Is(err, ErrNotFound):
+		case errors.Is(err, video.ErrNotFound):
 			ae.status, ae.code = http.StatusNotFound, "ResourceNotFoundException"
-		case errors.Is(err, ErrExists):
+		case errors.Is(err, video.ErrExists):
 			ae.code = "ResourceInUseException"
 		}
 	}
@@ -120,7 +122,7 @@ func baseURL(r *http.Request) string {
 	return scheme + "://" + r.Host
 }
 
-func streamInfos(list []Stream) []map[string]any {
+func streamInfos(list []video.Stream) []map[string]any {
 	out := make([]map[string]any, 0, len(list))
 	for _, st := range list {
 		out = append(out, streamInfo(st))
@@ -128,7 +130,7 @@ func streamInfos(list []Stream) []map[string]any {
 	return out
 }
 
-func streamInfo(st Stream) map[string]any {
+func streamInfo(st video.Stream) map[string]any {
 	return map[string]any{"StreamName": st.Name, "StreamARN": st.ARN, "MediaType": st.MediaType,
 		"DeviceName": st.DeviceName, "DataRetentionInHours": st.RetentionHours, "Status": "ACTIVE",
 		"Version": st.Version, "CreationTime": float64(st.Created.UnixMilli()) / 1000}
@@ -144,7 +146,7 @@ func (h Handler) createStream(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	st, err := h.Store.CreateStream(CreateInput{Name: in.StreamName, MediaType: in.MediaType, DeviceName: in.DeviceName,
+	st, err := h.Store.CreateStream(video.CreateInput{Name: in.StreamName, MediaType: in.MediaType, DeviceName: in.DeviceName,
 		RetentionHours: in.DataRetentionInHours})
 	if err != nil {
 		return err
@@ -204,7 +206,7 @@ func (h Handler) updateDataRetention(w http.ResponseWriter, r *http.Request) err
 		return &apiError{http.StatusBadRequest, "InvalidArgumentException", "CurrentVersion: required (DescribeStream gives it)"}
 	}
 	if _, err := h.Store.UpdateDataRetention(name, in.CurrentVersion, in.Operation, in.DataRetentionChangeInHours); err != nil {
-		if errors.Is(err, ErrVersionMismatch) {
+		if errors.Is(err, video.ErrVersionMismatch) {
 			return &apiError{http.StatusBadRequest, "VersionMismatchException", err.Error()}
 		}
 		return err
@@ -233,8 +235,8 @@ const (
 const maxEpochSeconds = 253402300799
 
 // ackErrorIDs are KVS's numeric ids of the ack error codes.
-var ackErrorIDs = map[string]int{ErrorStreamRead: 4000, ErrorMaxFragmentSize: 4001, ErrorMaxFragmentDuration: 4002, ErrorInvalidMKVData: 4006, ErrorInvalidProducerTimestamp: 4007,
-	ErrorStreamNotActive: 4008, ErrorInternal: 5000, ErrorArchival: 5001}
+var ackErrorIDs = map[string]int{video.ErrorStreamRead: 4000, video.ErrorMaxFragmentSize: 4001, video.ErrorMaxFragmentDuration: 4002, video.ErrorInvalidMKVData: 4006, video.ErrorInvalidProducerTimestamp: 4007,
+	video.ErrorStreamNotActive: 4008, video.ErrorInternal: 5000, video.ErrorArchival: 5001}
 
 // putMedia ingests the request body (Matroska or MPEG-TS) and streams one JSON acknowledgement per line back as
 // fragments are received and persisted.
@@ -248,7 +250,7 @@ func (h Handler) putMedia(w http.ResponseWriter, r *http.Request) error {
 	if name == "" {
 		return &apiError{http.StatusBadRequest, "InvalidArgumentException", "the x-amzn-stream-name (or x-amzn-stream-arn) header is required"}
 	}
-	opts := IngestOptions{ProducerStart: time.Now()}
+	opts := video.IngestOptions{ProducerStart: time.Now()}
 	if v := r.Header.Get("x-amzn-producer-start-timestamp"); v != "" {
 		secs, err := strconv.ParseFloat(v, 64)
 		switch {
@@ -269,7 +271,7 @@ func (h Handler) putMedia(w http.ResponseWriter, r *http.Request) error {
 	}
 	if v := r.Header.Get(HeaderFragmentDuration); v != "" {
 		ms, err := strconv.Atoi(v)
-		lo, hi := MinFragmentDuration.Milliseconds(), MaxFragmentDuration.Milliseconds()
+		lo, hi := video.MinFragmentDuration.Milliseconds(), video.MaxFragmentDuration.Milliseconds()
 		if err != nil || int64(ms) < lo || int64(ms) > hi {
 			return &apiError{http.StatusBadRequest, "InvalidArgumentException",
 				fmt.Sprintf("%s: %q is not a whole number of milliseconds in %d–%d", HeaderFragmentDuration, v, lo, hi)}
@@ -288,7 +290,7 @@ func (h Handler) putMedia(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "application/json")
 	flusher, _ := w.(http.Flusher)
 	enc := json.NewEncoder(w)
-	_ = h.Store.IngestWith(r.Context(), name, r.Body, opts, func(a Ack) {
+	_ = h.Store.IngestWith(r.Context(), name, r.Body, opts, func(a video.Ack) {
 		ack := map[string]any{"EventType": a.EventType, "FragmentTimecode": a.FragmentTimecode.Milliseconds()}
 		if a.FragmentNumber > 0 {
 			ack["FragmentNumber"] = strconv.FormatUint(a.FragmentNumber, 10)
@@ -329,7 +331,7 @@ func (h Handler) getMedia(w http.ResponseWriter, r *http.Request) error {
 	if sel == nil {
 		return &apiError{http.StatusBadRequest, "InvalidArgumentException", "StartSelector: required"}
 	}
-	in := GetMediaInput{StreamName: name, IdleTimeout: h.GetMediaIdle, StartSelector: StartSelector{
+	in := video.GetMediaInput{StreamName: name, IdleTimeout: h.GetMediaIdle, StartSelector: video.StartSelector{
 		StartSelectorType: sel.StartSelectorType, StartTimestamp: secondsTime(sel.StartTimestamp),
 		ContinuationToken: sel.ContinuationToken}}
 	if sel.AfterFragmentNumber != "" {
@@ -349,7 +351,7 @@ func (h Handler) getMedia(w http.ResponseWriter, r *http.Request) error {
 	w.WriteHeader(http.StatusOK)
 	rc := http.NewResponseController(w)
 	_ = rc.Flush() // the reader learns at once that the stream is there, before any fragment
-	token, _ := h.Store.GetMedia(r.Context(), in, func(_ FragmentInfo, media []byte) error {
+	token, _ := h.Store.GetMedia(r.Context(), in, func(_ video.FragmentInfo, media []byte) error {
 		if _, err := w.Write(media); err != nil {
 			return err
 		}
@@ -372,10 +374,10 @@ func (h Handler) listFragments(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	in := ListFragmentsInput{StreamName: name, NextToken: body.NextToken}
+	in := video.ListFragmentsInput{StreamName: name, NextToken: body.NextToken}
 	if m := body.MaxResults; m != nil {
 		if *m < 1 { // the Go API takes 0 for the default; on the wire it is a value out of range
-			return fmt.Errorf("MaxResults: %d is outside 1–%d", *m, MaxMaxResults)
+			return fmt.Errorf("MaxResults: %d is outside 1–%d", *m, video.MaxMaxResults)
 		}
 		in.MaxResults = *m
 	}
@@ -386,7 +388,7 @@ func (h Handler) listFragments(w http.ResponseWriter, r *http.Request) error {
 			return &apiError{http.StatusBadRequest, "InvalidArgumentException",
 				"FragmentSelector.TimestampRange: StartTimestamp and EndTimestamp are required (epoch seconds)"}
 		}
-		in.FragmentSelector = &FragmentSelector{FragmentSelectorType: fs.FragmentSelectorType,
+		in.FragmentSelector = &video.FragmentSelector{FragmentSelectorType: fs.FragmentSelectorType,
 			StartTimestamp: secondsTime(*tr.StartTimestamp), EndTimestamp: secondsTime(*tr.EndTimestamp)}
 	}
 	page, err := h.Store.ListFragmentsPage(in)
@@ -485,23 +487,23 @@ func (h Handler) sessionURL(w http.ResponseWriter, r *http.Request) error {
 	}
 	s := session{Stream: name, Mode: in.PlaybackMode, Expires: time.Now().Add(time.Hour)}
 	if s.Mode == "" {
-		s.Mode = Live
+		s.Mode = video.Live
 	}
 	if in.Expires > 0 {
 		s.Expires = time.Now().Add(time.Duration(min(in.Expires, 43200)) * time.Second)
 	}
-	if sel := in.HLSFragmentSelector; sel != nil && sel.FragmentSelectorType != "" && sel.FragmentSelectorType != ProducerTimestamp {
+	if sel := in.HLSFragmentSelector; sel != nil && sel.FragmentSelectorType != "" && sel.FragmentSelectorType != video.ProducerTimestamp {
 		return &apiError{http.StatusBadRequest, "InvalidArgumentException", fmt.Sprintf(
-			"HLSFragmentSelector.FragmentSelectorType: %q is not supported here; HLS sessions select by %s", sel.FragmentSelectorType, ProducerTimestamp)}
+			"HLSFragmentSelector.FragmentSelectorType: %q is not supported here; HLS sessions select by %s", sel.FragmentSelectorType, video.ProducerTimestamp)}
 	}
 	if sel := in.HLSFragmentSelector; sel != nil {
 		s.Start, s.End = secondsTime(sel.TimestampRange.StartTimestamp), secondsTime(sel.TimestampRange.EndTimestamp)
 	}
 	segments := 0
-	if _, err := h.Store.Playlist(name, s.Mode, s.Start, s.End, func(FragmentInfo) string { segments++; return "" }); err != nil {
+	if _, err := h.Store.Playlist(name, s.Mode, s.Start, s.End, func(video.FragmentInfo) string { segments++; return "" }); err != nil {
 		return err
 	}
-	if segments == 0 && s.Mode != LiveReplay { // as KVS; a LIVE_REPLAY from now on may wait for its first fragment
+	if segments == 0 && s.Mode != video.LiveReplay { // as KVS; a LIVE_REPLAY from now on may wait for its first fragment
 		return &apiError{http.StatusNotFound, "ResourceNotFoundException", "no fragments found in " + name + " for this session"}
 	}
 	token, _ := json.Marshal(s)
@@ -540,7 +542,7 @@ func (h Handler) mediaPlaylist(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	token := url.QueryEscape(r.URL.Query().Get("SessionToken"))
-	segment := func(f FragmentInfo) string {
+	segment := func(f video.FragmentInfo) string {
 		return fmt.Sprintf("getTSFragment.ts?SessionToken=%s&FragmentNumber=%d", token, f.Number)
 	}
 	var text string
