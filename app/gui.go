@@ -30,6 +30,7 @@ import (
 	"github.com/shardlab/shardlab/engine/video"
 	"github.com/shardlab/shardlab/samples"
 	"github.com/shardlab/shardlab/views"
+	"github.com/shardlab/shardlab/views/ui"
 )
 
 type guiConfig struct {
@@ -128,9 +129,9 @@ func runGUI(args []string) error {
 
 	a := fyneapp.NewWithID(appID)
 	a.SetIcon(assets.Icon)
-	views.ApplyTheme(a, a.Preferences().StringWithFallback(views.PrefTheme, views.ThemeSystem))
+	ui.ApplyTheme(a, a.Preferences().StringWithFallback(ui.PrefTheme, ui.ThemeSystem))
 	win := a.NewWindow("Shardlab")
-	env := views.Env{Engine: eng, Generators: gens, DataDir: cfg.dataDir, Version: version,
+	env := ui.Env{Engine: eng, Generators: gens, DataDir: cfg.dataDir, Version: version,
 		SampleDir: samplesDir(cfg.dataDir), API: api.status, Deliveries: deliveries,
 		Analytics: apps, Video: videos, Cameras: cameras, Playback: playbackURL}
 	shell := views.NewShell(a, win, env)
@@ -218,10 +219,10 @@ func startInAppAPI(eng *engine.Engine, addr string, fh, vh http.Handler) *inAppA
 	return a
 }
 
-func (a *inAppAPI) status() views.APIStatus {
+func (a *inAppAPI) status() ui.APIStatus {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return views.APIStatus{Endpoint: a.endpoint, Err: a.err}
+	return ui.APIStatus{Endpoint: a.endpoint, Err: a.err}
 }
 
 // stop lets requests in flight finish before the engine closes.

@@ -13,13 +13,14 @@ import (
 
 	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/engine/analytics"
+	"github.com/shardlab/shardlab/views/ui"
 )
 
 // analyticsScreen runs continuous queries: applications on the left (an input stream and its queries), the
 // selected query's editor — validated as it is typed, or built with a form — and its live results, a table of the
 // open and the last closed windows and a chart.
 type analyticsScreen struct {
-	env Env
+	env ui.Env
 	win fyne.Window
 
 	infos    []analytics.AppInfo
@@ -43,7 +44,7 @@ type analyticsScreen struct {
 	root     fyne.CanvasObject
 }
 
-func newAnalyticsScreen(env Env, win fyne.Window) *analyticsScreen {
+func newAnalyticsScreen(env ui.Env, win fyne.Window) *analyticsScreen {
 	s := &analyticsScreen{env: env, win: win, header: widget.NewLabel(""), counts: widget.NewLabel("")}
 	s.header.TextStyle.Bold = true
 	s.counts.Wrapping = fyne.TextWrapWord
@@ -62,7 +63,7 @@ func newAnalyticsScreen(env Env, win fyne.Window) *analyticsScreen {
 	newBtn := widget.NewButton("New…", s.newApp)
 	newBtn.Importance = widget.HighImportance
 	importBtn := widget.NewButton("Import…", s.importApp)
-	left := container.NewBorder(heading("Applications"), container.NewGridWithColumns(2, newBtn, importBtn), nil, nil, s.list)
+	left := container.NewBorder(ui.Heading("Applications"), container.NewGridWithColumns(2, newBtn, importBtn), nil, nil, s.list)
 
 	s.start = widget.NewButton("Start", func() { s.act("Start", s.env.Analytics.Start) })
 	s.stop = widget.NewButton("Stop", func() { s.act("Stop", s.env.Analytics.Stop) })
@@ -103,7 +104,7 @@ type analyticsSnapshot struct {
 }
 
 func (s *analyticsScreen) Start() {
-	s.stopPoll = poll(time.Second, func() analyticsSnapshot {
+	s.stopPoll = ui.Poll(time.Second, func() analyticsSnapshot {
 		snap := analyticsSnapshot{infos: s.env.Analytics.List()}
 		if t := s.target.Load(); t != nil {
 			snap.app, snap.query = t[0], t[1]
@@ -185,7 +186,7 @@ func (s *analyticsScreen) showDetail() {
 	if start == "" {
 		start = engine.IteratorLatest
 	}
-	setText(s.header, fmt.Sprintf("%s — reads %s (new from %s) — %s", info.Spec.Name, info.Spec.Source.Stream, start, info.State))
+	ui.SetText(s.header, fmt.Sprintf("%s — reads %s (new from %s) — %s", info.Spec.Name, info.Spec.Source.Stream, start, info.State))
 	var lines []string
 	if info.Error != "" {
 		lines = append(lines, "Failed: "+info.Error)
@@ -193,8 +194,8 @@ func (s *analyticsScreen) showDetail() {
 	for _, q := range info.Queries {
 		st := q.Stats
 		line := fmt.Sprintf("%s: %s read, %s matched, %s rows, %s open windows (%s groups), %s late, %s errors",
-			q.Name, thousands(int64(st.Records)), thousands(int64(st.Matched)), thousands(int64(st.Rows)),
-			thousands(int64(st.Windows)), thousands(int64(st.Groups)), thousands(int64(st.Late)), thousands(int64(st.Errors)))
+			q.Name, ui.Thousands(int64(st.Records)), ui.Thousands(int64(st.Matched)), ui.Thousands(int64(st.Rows)),
+			ui.Thousands(int64(st.Windows)), ui.Thousands(int64(st.Groups)), ui.Thousands(int64(st.Late)), ui.Thousands(int64(st.Errors)))
 		if st.LastError != "" {
 			line += " (last: " + st.LastError + ")"
 		}
@@ -206,7 +207,7 @@ func (s *analyticsScreen) showDetail() {
 	if info.State != analytics.StateRunning {
 		lines = append(lines, "Stopped: Start runs the queries; results show here while it runs.")
 	}
-	setText(s.counts, strings.Join(lines, "\n"))
+	ui.SetText(s.counts, strings.Join(lines, "\n"))
 	var names []string
 	for _, q := range info.Spec.Queries {
 		names = append(names, q.Name)
@@ -219,23 +220,23 @@ func (s *analyticsScreen) showDetail() {
 		s.queries.SetSelected(s.query)
 	}
 	running := info.State == analytics.StateRunning
-	setEnabled(s.start, !running)
-	setEnabled(s.stop, running)
+	ui.SetEnabled(s.start, !running)
+	ui.SetEnabled(s.stop, running)
 }
 
 // act runs Start or Stop off the UI goroutine.
 func (s *analyticsScreen) act(what string, fn func(string) error) {
 	name := s.selected
-	background(func() (struct{}, error) { return struct{}{}, fn(name) }, func(_ struct{}, err error) {
+	ui.Background(func() (struct{}, error) { return struct{}{}, fn(name) }, func(_ struct{}, err error) {
 		if err != nil {
-			showError(what+" "+name, err, s.win)
+			ui.ShowError(what+" "+name, err, s.win)
 		}
 	})
 }
 
 // update stores a changed application (restarting it when it runs) and refreshes the list at once.
 func (s *analyticsScreen) update(spec analytics.AppSpec, then func(error)) {
-	background(func() ([]analytics.AppInfo, error) {
+	ui.Background(func() ([]analytics.AppInfo, error) {
 		if err := s.env.Analytics.Update(spec); err != nil {
 			return nil, err
 		}
@@ -254,7 +255,7 @@ func (s *analyticsScreen) update(spec analytics.AppSpec, then func(error)) {
 func (s *analyticsScreen) newApp() {
 	name := widget.NewEntry()
 	name.SetPlaceHolder("errors-by-page")
-	stream := widget.NewSelect(streamNames(s.env.Engine), nil)
+	stream := widget.NewSelect(ui.StreamNames(s.env.Engine), nil)
 	if len(stream.Options) > 0 {
 		stream.SetSelected(stream.Options[0])
 	}
@@ -270,10 +271,10 @@ func (s *analyticsScreen) newApp() {
 			Source: analytics.Source{Stream: stream.Selected, Start: from.Selected},
 			Queries: []analytics.QuerySpec{{Name: "records",
 				Text: "from " + stream.Selected + " window tumbling 10s select count() as records, avg(size) as avg_bytes"}}}
-		background(func() (struct{}, error) { return struct{}{}, s.env.Analytics.Create(spec, true) },
+		ui.Background(func() (struct{}, error) { return struct{}{}, s.env.Analytics.Create(spec, true) },
 			func(_ struct{}, err error) {
 				if err != nil {
-					showError("New analytics application", err, s.win)
+					ui.ShowError("New analytics application", err, s.win)
 					return
 				}
 				s.refreshAndSelect(spec.Name)
@@ -282,7 +283,7 @@ func (s *analyticsScreen) newApp() {
 }
 
 func (s *analyticsScreen) refreshAndSelect(name string) {
-	background(func() ([]analytics.AppInfo, error) { return s.env.Analytics.List(), nil },
+	ui.Background(func() ([]analytics.AppInfo, error) { return s.env.Analytics.List(), nil },
 		func(infos []analytics.AppInfo, _ error) {
 			s.infos = infos
 			s.list.Refresh()
@@ -296,15 +297,15 @@ func (s *analyticsScreen) refreshAndSelect(name string) {
 
 // importApp reads an application's JSON (the samples, say) and creates it, stopped.
 func (s *analyticsScreen) importApp() {
-	openJSON(s.win, "Import analytics application", s.env.DataDir+"/samples/analytics", s.env.Analytics.Import,
+	ui.OpenJSON(s.win, "Import analytics application", s.env.DataDir+"/samples/analytics", s.env.Analytics.Import,
 		func(spec analytics.AppSpec) { s.refreshAndSelect(spec.Name) })
 }
 
 func (s *analyticsScreen) exportApp() {
 	name := s.selected
-	background(func() ([]byte, error) { return s.env.Analytics.Export(name) }, func(b []byte, err error) {
+	ui.Background(func() ([]byte, error) { return s.env.Analytics.Export(name) }, func(b []byte, err error) {
 		if err != nil {
-			showError("Export", err, s.win)
+			ui.ShowError("Export", err, s.win)
 			return
 		}
 		s.saveExport(name, b)
@@ -312,7 +313,7 @@ func (s *analyticsScreen) exportApp() {
 }
 
 func (s *analyticsScreen) saveExport(name string, b []byte) {
-	saveFile(s.win, "Export", name+".json", b)
+	ui.SaveFile(s.win, "Export", name+".json", b)
 }
 
 func (s *analyticsScreen) askDelete() {
@@ -322,9 +323,9 @@ func (s *analyticsScreen) askDelete() {
 		if !yes {
 			return
 		}
-		background(func() (struct{}, error) { return struct{}{}, s.env.Analytics.Delete(name) }, func(_ struct{}, err error) {
+		ui.Background(func() (struct{}, error) { return struct{}{}, s.env.Analytics.Delete(name) }, func(_ struct{}, err error) {
 			if err != nil {
-				showError("Delete "+name, err, s.win)
+				ui.ShowError("Delete "+name, err, s.win)
 				return
 			}
 			s.selected, s.query = "", ""
@@ -348,7 +349,7 @@ func (s *analyticsScreen) addQuery() {
 		Text: "from " + spec.Source.Stream + " window tumbling 10s select count() as records"})
 	s.update(spec, func(err error) {
 		if err != nil {
-			showError("Add query", err, s.win)
+			ui.ShowError("Add query", err, s.win)
 			return
 		}
 		s.query = name

@@ -13,6 +13,7 @@ import (
 
 	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/engine/analytics"
+	"github.com/shardlab/shardlab/views/ui/uitest"
 )
 
 // putEvents puts n JSON events a tenth of a second apart in event time, on five pages.
@@ -34,7 +35,7 @@ func putEvents(t *testing.T, eng *engine.Engine, stream string, from, n int) {
 // right one applied and run fills the table with open and closed windows and draws a line per page.
 func TestAnalyticsScreenEditRunAndWatch(t *testing.T) {
 	test.NewTempApp(t)
-	env := newEnv(t)
+	env := uitest.NewEnv(t)
 	n := 1
 	if err := env.Engine.CreateStream(context.Background(), engine.CreateStreamInput{StreamName: "web", ShardCount: &n}); err != nil {
 		t.Fatal(err)
@@ -51,16 +52,16 @@ func TestAnalyticsScreenEditRunAndWatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	var s *analyticsScreen
-	ui(func() {
+	uitest.UI(func() {
 		win := test.NewTempWindow(t, widget.NewLabel(""))
 		s = newAnalyticsScreen(env, win)
 		win.SetContent(s.Content())
 		win.Resize(fyne.NewSize(1280, 800))
 		s.Start()
 	})
-	t.Cleanup(func() { ui(s.Stop) })
-	eventually(t, "the application listed", func() bool { return len(s.infos) == 1 })
-	ui(func() {
+	t.Cleanup(func() { uitest.UI(s.Stop) })
+	uitest.Eventually(t, "the application listed", func() bool { return len(s.infos) == 1 })
+	uitest.UI(func() {
 		s.list.Select(0)
 		if s.query != "q" || s.editor.text.Text != spec.Queries[0].Text {
 			t.Fatalf("selected %q %q", s.query, s.editor.text.Text)
@@ -81,14 +82,14 @@ func TestAnalyticsScreenEditRunAndWatch(t *testing.T) {
 		}
 		test.Tap(s.editor.apply)
 	})
-	eventually(t, "the query stored", func() bool {
+	uitest.Eventually(t, "the query stored", func() bool {
 		info := s.current()
 		return info != nil && strings.Contains(info.Spec.Queries[0].Text, "avg(data.ms)") && !s.editor.apply.Disabled()
 	})
-	ui(func() { test.Tap(s.start) })
-	eventually(t, "running", func() bool { info := s.current(); return info != nil && info.State == analytics.StateRunning })
+	uitest.UI(func() { test.Tap(s.start) })
+	uitest.Eventually(t, "running", func() bool { info := s.current(); return info != nil && info.State == analytics.StateRunning })
 	putEvents(t, env.Engine, "web", 0, 35) // 3.5 s of events: three windows close, one stays open
-	eventually(t, "closed and open windows in the table", func() bool {
+	uitest.Eventually(t, "closed and open windows in the table", func() bool {
 		open, closed := 0, 0
 		for _, r := range s.results.rows {
 			if r.open {
@@ -99,7 +100,7 @@ func TestAnalyticsScreenEditRunAndWatch(t *testing.T) {
 		}
 		return closed == 15 && open == 5
 	})
-	ui(func() {
+	uitest.UI(func() {
 		if got := s.results.columns; strings.Join(got, ",") != "window_start,window_end,page,n,avg_ms" {
 			t.Fatalf("columns %v", got)
 		}
@@ -110,7 +111,7 @@ func TestAnalyticsScreenEditRunAndWatch(t *testing.T) {
 	})
 	putEvents(t, env.Engine, "web", 35, 20)
 	time.Sleep(1500 * time.Millisecond) // paused: the table keeps what it had
-	ui(func() {
+	uitest.UI(func() {
 		closed := 0
 		for _, r := range s.results.rows {
 			if !r.open {
@@ -125,7 +126,7 @@ func TestAnalyticsScreenEditRunAndWatch(t *testing.T) {
 
 func findButton(t *testing.T, root fyne.CanvasObject, text string) *widget.Button {
 	t.Helper()
-	b, ok := find(root, func(b *widget.Button) bool { return b.Text == text })
+	b, ok := uitest.Find(root, func(b *widget.Button) bool { return b.Text == text })
 	if !ok {
 		t.Fatalf("no button %q", text)
 	}

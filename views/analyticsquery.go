@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/shardlab/shardlab/engine/analytics"
+	"github.com/shardlab/shardlab/views/ui"
 )
 
 // queryEditor edits the selected query: its text, checked as it is typed (an error shows with a caret at its
@@ -74,7 +75,7 @@ func (e *queryEditor) spec() analytics.QuerySpec {
 func (e *queryEditor) check() {
 	_, err := analytics.Compile(e.text.Text)
 	msg := queryProblem(e.text.Text, err)
-	setText(e.problem, msg)
+	ui.SetText(e.problem, msg)
 	if msg == "" {
 		e.problem.Hide()
 		e.apply.Enable()
@@ -124,7 +125,7 @@ func (e *queryEditor) save() {
 	e.s.update(spec, func(err error) {
 		e.apply.Enable()
 		if err != nil {
-			showError("Apply query", err, e.s.win)
+			ui.ShowError("Apply query", err, e.s.win)
 			return
 		}
 		e.s.query = edited.Name
@@ -137,14 +138,14 @@ func (e *queryEditor) save() {
 func (e *queryEditor) removeQuery() {
 	info := e.s.current()
 	if info == nil || len(info.Spec.Queries) < 2 {
-		showError("Remove query", errors.New("an application keeps at least one query; delete the application instead"), e.s.win)
+		ui.ShowError("Remove query", errors.New("an application keeps at least one query; delete the application instead"), e.s.win)
 		return
 	}
 	spec := info.Spec
 	spec.Queries = slices.DeleteFunc(slices.Clone(spec.Queries), func(q analytics.QuerySpec) bool { return q.Name == e.s.query })
 	e.s.update(spec, func(err error) {
 		if err != nil {
-			showError("Remove query", err, e.s.win)
+			ui.ShowError("Remove query", err, e.s.win)
 			return
 		}
 		e.s.query = spec.Queries[0].Name

@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/shardlab/shardlab/engine/analytics"
+	"github.com/shardlab/shardlab/views/ui"
 	"github.com/shardlab/shardlab/views/widgets"
 )
 
@@ -68,7 +69,7 @@ func (r *resultsView) reset() {
 	r.tableBox.Objects = nil
 	r.tableBox.Refresh()
 	r.chart.SetSeries("", nil, nil)
-	setText(r.note, "")
+	ui.SetText(r.note, "")
 }
 
 // update shows a poll's rows unless paused.
@@ -92,7 +93,7 @@ func (r *resultsView) update(columns []string, emitted, open []analytics.Row) {
 	r.rows = rows
 	r.refreshTable()
 	if len(columns) > 0 {
-		setText(r.note, fmt.Sprintf("%d open, %d closed shown", len(open), len(rows)-len(open)))
+		ui.SetText(r.note, fmt.Sprintf("%d open, %d closed shown", len(open), len(rows)-len(open)))
 	}
 	r.drawChart(emitted, open)
 }
@@ -103,15 +104,15 @@ func (r *resultsView) buildTable() {
 		r.tableBox.Refresh()
 		return
 	}
-	cols := []column{{"", 54}}
+	cols := []ui.Column{{Title: "", Width: 54}}
 	for _, c := range r.columns {
 		width := float32(110)
 		if c == "window_start" || c == "window_end" {
 			width = 104
 		}
-		cols = append(cols, column{c, width})
+		cols = append(cols, ui.Column{Title: c, Width: width})
 	}
-	r.table = newColumnTable(cols, func() int { return len(r.rows) }, func(row, col int) string {
+	r.table = ui.NewColumnTable(cols, func() int { return len(r.rows) }, func(row, col int) string {
 		if row >= len(r.rows) {
 			return ""
 		}
@@ -146,7 +147,7 @@ func cellText(v any) string {
 	case float64:
 		return strconv.FormatFloat(x, 'f', -1, 64)
 	case int64:
-		return thousands(x)
+		return ui.Thousands(x)
 	case []analytics.TopEntry:
 		s := ""
 		for i, e := range x {
@@ -280,5 +281,5 @@ func (r *resultsView) exportCSV() {
 		w.Write(rec)
 	}
 	w.Flush()
-	saveFile(r.win, "Export CSV", "results.csv", buf.Bytes())
+	ui.SaveFile(r.win, "Export CSV", "results.csv", buf.Bytes())
 }

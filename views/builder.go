@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/shardlab/shardlab/engine/delivery"
+	"github.com/shardlab/shardlab/views/ui"
 	"github.com/shardlab/shardlab/views/widgets"
 )
 
@@ -25,7 +26,7 @@ import (
 // stream (the one it was opened from, or a new one), Run saves and starts it, and the nodes then show live counts
 // and, when selected, the latest records before and after them.
 type builderScreen struct {
-	env Env
+	env ui.Env
 	win fyne.Window
 
 	graph     delivery.Graph
@@ -63,7 +64,7 @@ type builderScreen struct {
 	root        fyne.CanvasObject
 }
 
-func newBuilderScreen(env Env, win fyne.Window) *builderScreen {
+func newBuilderScreen(env ui.Env, win fyne.Window) *builderScreen {
 	b := &builderScreen{env: env, win: win, canvas: widgets.NewPipelineCanvas(), panel: container.NewVBox(),
 		problemList: widget.NewLabel(""), state: widget.NewLabel(""), fieldErrors: map[string]fieldProblem{}}
 	b.problemList.Wrapping = fyne.TextWrapWord
@@ -142,7 +143,7 @@ func (b *builderScreen) Start() {
 	}
 	b.win.Canvas().AddShortcut(&fyne.ShortcutUndo{}, func(fyne.Shortcut) { b.undoEdit() })
 	b.win.Canvas().AddShortcut(&fyne.ShortcutRedo{}, func(fyne.Shortcut) { b.redoEdit() })
-	b.stopPoll = poll(time.Second, b.fetchInfo, b.showInfo)
+	b.stopPoll = ui.Poll(time.Second, b.fetchInfo, b.showInfo)
 }
 
 func (b *builderScreen) Stop() {
@@ -280,9 +281,9 @@ func (b *builderScreen) render() {
 		b.canvas.SetGraph(nodes, links)
 	}
 	if len(lines) == 0 {
-		setText(b.problemList, "")
+		ui.SetText(b.problemList, "")
 	} else {
-		setText(b.problemList, "Cannot run yet:\n"+strings.Join(lines, "\n"))
+		ui.SetText(b.problemList, "Cannot run yet:\n"+strings.Join(lines, "\n"))
 	}
 	b.showState(running)
 }
@@ -301,27 +302,19 @@ func (b *builderScreen) showState(running bool) {
 		}
 		if running {
 			m := b.info.Metrics
-			s += fmt.Sprintf("; read %s, delivered %s in %s objects", thousands(int64(m.Incoming)),
-				thousands(int64(m.Delivered)), thousands(int64(m.Objects)))
+			s += fmt.Sprintf("; read %s, delivered %s in %s objects", ui.Thousands(int64(m.Incoming)),
+				ui.Thousands(int64(m.Delivered)), ui.Thousands(int64(m.Objects)))
 			if m.LastError != "" {
 				s += "; last error: " + m.LastError
 			}
 		}
 	}
-	setText(b.state, s)
-	setEnabled(b.undoBtn, len(b.undo) > 0)
-	setEnabled(b.redoBtn, len(b.redo) > 0)
-	setEnabled(b.stopBtn, running)
+	ui.SetText(b.state, s)
+	ui.SetEnabled(b.undoBtn, len(b.undo) > 0)
+	ui.SetEnabled(b.redoBtn, len(b.redo) > 0)
+	ui.SetEnabled(b.stopBtn, running)
 	_, linkSelected := b.canvas.SelectedLink()
-	setEnabled(b.deleteBtn, b.selected != "" || linkSelected)
-}
-
-func setEnabled(w fyne.Disableable, on bool) {
-	if on && w.Disabled() {
-		w.Enable()
-	} else if !on && !w.Disabled() {
-		w.Disable()
-	}
+	ui.SetEnabled(b.deleteBtn, b.selected != "" || linkSelected)
 }
 
 func (b *builderScreen) selectNode(id string) {
@@ -372,7 +365,7 @@ func (b *builderScreen) newNodeID() string {
 
 func (b *builderScreen) connect(from, to string) {
 	if err := b.graph.CanConnect(from, to); err != nil {
-		setText(b.state, "Not connected: "+err.Error()+".")
+		ui.SetText(b.state, "Not connected: "+err.Error()+".")
 		return
 	}
 	b.edit("", func(g *delivery.Graph) { g.Links = append(g.Links, delivery.Link{From: from, To: to}) })
@@ -426,9 +419,9 @@ func invert(m map[string]string) map[string]string {
 // openDelivery loads a stored delivery stream into the builder; the manager is asked off the UI goroutine, as it
 // may be busy writing.
 func (b *builderScreen) openDelivery(name string) {
-	background(func() (delivery.Info, error) { return b.env.Deliveries.Get(name) }, func(info delivery.Info, err error) {
+	ui.Background(func() (delivery.Info, error) { return b.env.Deliveries.Get(name) }, func(info delivery.Info, err error) {
 		if err != nil {
-			showError("Open pipeline", err, b.win)
+			ui.ShowError("Open pipeline", err, b.win)
 			return
 		}
 		b.load(delivery.GraphOf(info.Spec), name)
@@ -454,10 +447,10 @@ func (b *builderScreen) save(run bool) {
 		return
 	}
 	b.saving = true
-	setEnabled(b.saveBtn, false)
-	setEnabled(b.runBtn, false)
+	ui.SetEnabled(b.saveBtn, false)
+	ui.SetEnabled(b.runBtn, false)
 	previous, generation := b.saved, b.generation
-	background(func() (bool, error) {
+	ui.Background(func() (bool, error) {
 		var err error
 		if previous == spec.Name {
 			err = b.env.Deliveries.Update(spec)
@@ -474,8 +467,8 @@ func (b *builderScreen) save(run bool) {
 		return true, err
 	}, func(saved bool, err error) {
 		b.saving = false
-		setEnabled(b.saveBtn, true)
-		setEnabled(b.runBtn, true)
+		ui.SetEnabled(b.saveBtn, true)
+		ui.SetEnabled(b.runBtn, true)
 		if errors.Is(err, delivery.ErrExists) {
 			err = fmt.Errorf("%w; open it to change it, or give this pipeline another name", err)
 		}
@@ -487,7 +480,7 @@ func (b *builderScreen) save(run bool) {
 			b.onDelivery()
 		}
 		if err != nil {
-			showError("Save pipeline", err, b.win)
+			ui.ShowError("Save pipeline", err, b.win)
 		}
 		b.render()
 	})
@@ -495,16 +488,16 @@ func (b *builderScreen) save(run bool) {
 
 func (b *builderScreen) stopRunning() {
 	name := b.saved
-	background(func() (struct{}, error) { return struct{}{}, b.env.Deliveries.Stop(name) }, func(_ struct{}, err error) {
+	ui.Background(func() (struct{}, error) { return struct{}{}, b.env.Deliveries.Stop(name) }, func(_ struct{}, err error) {
 		if err != nil {
-			showError("Stop "+name, err, b.win)
+			ui.ShowError("Stop "+name, err, b.win)
 		}
 	})
 }
 
 // open offers the stored delivery streams and the sample pipelines.
 func (b *builderScreen) open() {
-	background(func() ([]delivery.Info, error) { return b.env.Deliveries.List(), nil },
+	ui.Background(func() ([]delivery.Info, error) { return b.env.Deliveries.List(), nil },
 		func(infos []delivery.Info, _ error) { b.showOpenDialog(infos) })
 }
 

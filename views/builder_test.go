@@ -13,6 +13,8 @@ import (
 	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/engine/delivery"
 	"github.com/shardlab/shardlab/samples"
+	"github.com/shardlab/shardlab/views/ui"
+	"github.com/shardlab/shardlab/views/ui/uitest"
 	"github.com/shardlab/shardlab/views/widgets"
 )
 
@@ -23,9 +25,9 @@ func desktopDrag(obj fyne.Draggable, from, to fyne.Position) {
 	obj.DragEnd()
 }
 
-func builderEnv(t *testing.T) Env {
+func builderEnv(t *testing.T) ui.Env {
 	t.Helper()
-	env := newEnv(t)
+	env := uitest.NewEnv(t)
 	n := 1
 	if err := env.Engine.CreateStream(context.Background(), engine.CreateStreamInput{StreamName: "logs", ShardCount: &n}); err != nil {
 		t.Fatal(err)
@@ -39,18 +41,18 @@ func builderEnv(t *testing.T) Env {
 	return env
 }
 
-func showBuilder(t *testing.T, env Env) (*builderScreen, fyne.Window) {
+func showBuilder(t *testing.T, env ui.Env) (*builderScreen, fyne.Window) {
 	t.Helper()
 	var win fyne.Window
 	var b *builderScreen
-	ui(func() { // callbacks of an earlier test's background work may still be drawing
+	uitest.UI(func() { // callbacks of an earlier test's background work may still be drawing
 		win = test.NewTempWindow(t, widget.NewLabel(""))
 		b = newBuilderScreen(env, win)
 		win.SetContent(b.Content())
 		win.Resize(fyne.NewSize(1280, 760))
 		b.Start()
 	})
-	t.Cleanup(func() { ui(b.Stop) })
+	t.Cleanup(func() { uitest.UI(b.Stop) })
 	return b, win
 }
 
@@ -61,7 +63,7 @@ func abs(o fyne.CanvasObject) fyne.Position {
 // entryIn is the first entry of the side panel that match accepts.
 func entryIn(t *testing.T, b *builderScreen, match func(*widget.Entry) bool) *widget.Entry {
 	t.Helper()
-	e, ok := find(b.panel, match)
+	e, ok := uitest.Find(b.panel, match)
 	if !ok {
 		t.Fatal("no such entry in the side panel")
 	}
@@ -78,7 +80,7 @@ func TestBuilderDrawConnectRunAndPreview(t *testing.T) {
 	var folder, buffer string
 	// drop drags a palette item onto the canvas at (x, y) and returns the new node.
 	drop := func(kind string, x, y float32) string {
-		item, ok := find(b.root, func(p *widgets.PaletteItem) bool { return p.Kind == kind })
+		item, ok := uitest.Find(b.root, func(p *widgets.PaletteItem) bool { return p.Kind == kind })
 		if !ok {
 			t.Fatalf("no %s in the palette", kind)
 		}
@@ -95,7 +97,7 @@ func TestBuilderDrawConnectRunAndPreview(t *testing.T) {
 		in, _ := b.canvas.PortPosition(to, false)
 		desktopDrag(b.canvas, out, in.AddXY(30, 0))
 	}
-	ui(func() {
+	uitest.UI(func() {
 		buffer = drop(delivery.NodeBuffer, 330, 120)
 		entryIn(t, b, func(e *widget.Entry) bool { return e.Text == "60" }).SetText("0") // flush at once
 		folder = drop(delivery.Folder, 620, 120)
@@ -114,7 +116,7 @@ func TestBuilderDrawConnectRunAndPreview(t *testing.T) {
 		if b.selected != "node-1" {
 			t.Fatalf("tapped the source, selected %q", b.selected)
 		}
-		stream, ok := find(b.panel, func(*widget.SelectEntry) bool { return true })
+		stream, ok := uitest.Find(b.panel, func(*widget.SelectEntry) bool { return true })
 		if !ok {
 			t.Fatal("no stream field")
 		}
@@ -124,12 +126,12 @@ func TestBuilderDrawConnectRunAndPreview(t *testing.T) {
 		}
 		test.Tap(b.runBtn)
 	})
-	eventually(t, "the pipeline running", func() bool {
+	uitest.Eventually(t, "the pipeline running", func() bool {
 		return b.saved == "my-pipeline" && b.info != nil && b.info.State == delivery.StateActive
 	})
-	putJSON(t, env.Engine, "logs", 25)
+	uitest.PutJSON(t, env.Engine, "logs", 25)
 	var s, f widgets.PipelineNode
-	eventually(t, "counts on the nodes", func() bool {
+	uitest.Eventually(t, "counts on the nodes", func() bool {
 		s, _ = b.canvas.Node("node-1")
 		f, _ = b.canvas.Node(folder)
 		return s.Counts == "read 25" && f.Counts == "in 25 · out 25"
@@ -138,12 +140,12 @@ func TestBuilderDrawConnectRunAndPreview(t *testing.T) {
 		t.Fatalf("buffer counts %q", bn.Counts)
 	}
 
-	ui(func() { b.selectNode(folder) })
-	eventually(t, "the preview turned on", func() bool { return b.form.preview != nil })
+	uitest.UI(func() { b.selectNode(folder) })
+	uitest.Eventually(t, "the preview turned on", func() bool { return b.form.preview != nil })
 	for i := 0; ; i++ {
-		putJSON(t, env.Engine, "logs", 3)
+		uitest.PutJSON(t, env.Engine, "logs", 3)
 		done := false
-		ui(func() {
+		uitest.UI(func() {
 			done = strings.Contains(b.form.preview.Text, `{"i":`) && strings.Contains(b.form.preview.Text, "my-pipeline-1-")
 		})
 		if done {
@@ -161,8 +163,8 @@ func TestBuilderDrawConnectRunAndPreview(t *testing.T) {
 func TestBuilderValidatesAsYouTypeAndUndoes(t *testing.T) {
 	test.NewTempApp(t)
 	b, _ := showBuilder(t, builderEnv(t))
-	ui(func() {
-		item, _ := find(b.root, func(p *widgets.PaletteItem) bool { return p.Kind == delivery.Filter })
+	uitest.UI(func() {
+		item, _ := uitest.Find(b.root, func(p *widgets.PaletteItem) bool { return p.Kind == delivery.Filter })
 		test.Tap(item) // a tap adds the node in the middle of the view
 		if len(b.graph.Nodes) != 2 || b.graph.Nodes[1].Kind != delivery.Filter {
 			t.Fatalf("nodes %+v", b.graph.Nodes)
@@ -170,7 +172,7 @@ func TestBuilderValidatesAsYouTypeAndUndoes(t *testing.T) {
 		id := b.selected
 		expr := entryIn(t, b, func(e *widget.Entry) bool { return e.MultiLine && e.Text == "true" })
 		expr.SetText("data.status >= ")
-		errLabel, _ := find(b.panel, func(l *widget.Label) bool { return strings.Contains(l.Text, "^") })
+		errLabel, _ := uitest.Find(b.panel, func(l *widget.Label) bool { return strings.Contains(l.Text, "^") })
 		if errLabel == nil || !strings.Contains(errLabel.Text, "line 1, column") ||
 			!strings.HasSuffix(errLabel.Text, "data.status >= \n              ^") {
 			t.Fatalf("error label %q", errLabel.Text)
@@ -210,7 +212,7 @@ func TestBuilderRefusesToSaveABrokenGraph(t *testing.T) {
 	test.NewTempApp(t)
 	env := builderEnv(t)
 	b, _ := showBuilder(t, env)
-	ui(func() { b.save(true) })
+	uitest.UI(func() { b.save(true) })
 	if got := env.Deliveries.List(); len(got) != 0 || b.saved != "" {
 		t.Fatalf("saved %v", got)
 	}
@@ -230,10 +232,10 @@ func TestBuilderSamplePipelineGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ui(func() { b.load(delivery.GraphOf(spec), "") })
-	ui(func() { test.AssertImageMatches(t, "builder-logs-to-folder.png", win.Canvas().Capture()) })
-	ui(func() { b.save(false) })
-	eventually(t, "saved", func() bool { return b.saved == spec.Name })
+	uitest.UI(func() { b.load(delivery.GraphOf(spec), "") })
+	uitest.UI(func() { test.AssertImageMatches(t, "builder-logs-to-folder.png", win.Canvas().Capture()) })
+	uitest.UI(func() { b.save(false) })
+	uitest.Eventually(t, "saved", func() bool { return b.saved == spec.Name })
 	stored, err := env.Deliveries.Get(spec.Name)
 	if err != nil {
 		t.Fatal(err)
@@ -242,13 +244,13 @@ func TestBuilderSamplePipelineGolden(t *testing.T) {
 		t.Fatalf("layout %v", stored.Spec.Layout)
 	}
 	var before delivery.Graph
-	ui(func() {
+	uitest.UI(func() {
 		before = b.graph
 		b.load(delivery.Graph{}, "")
 		b.openDelivery(spec.Name)
 	})
-	eventually(t, "the stored pipeline open", func() bool { return b.saved == spec.Name && len(b.graph.Nodes) > 0 })
-	ui(func() {
+	uitest.Eventually(t, "the stored pipeline open", func() bool { return b.saved == spec.Name && len(b.graph.Nodes) > 0 })
+	uitest.UI(func() {
 		for i, n := range b.graph.Nodes {
 			if n.X != before.Nodes[i].X || n.Y != before.Nodes[i].Y || n.Kind != before.Nodes[i].Kind {
 				t.Fatalf("node %d drawn at %v,%v, was %v,%v", i, n.X, n.Y, before.Nodes[i].X, before.Nodes[i].Y)
@@ -267,7 +269,7 @@ func TestBuilderSelectsAndDeletesALink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ui(func() {
+	uitest.UI(func() {
 		b.load(delivery.GraphOf(spec), "")
 		b.selectNode(delivery.SourceRef)
 		out, _ := b.canvas.PortPosition(delivery.SourceRef, true)

@@ -6,12 +6,13 @@ import (
 	"fyne.io/fyne/v2/dialog"
 
 	"github.com/shardlab/shardlab/engine/delivery"
+	"github.com/shardlab/shardlab/views/ui"
 )
 
 // importFile opens a pipeline's JSON in the builder, unsaved: unlike the delivery list's import, a pipeline that
 // does not validate still opens, so that it can be fixed here.
 func (b *builderScreen) importFile() {
-	openJSON(b.win, "Open pipeline", b.env.DataDir+"/samples/pipelines", delivery.DecodeSpec,
+	ui.OpenJSON(b.win, "Open pipeline", b.env.DataDir+"/samples/pipelines", delivery.DecodeSpec,
 		func(spec delivery.Spec) { b.load(delivery.GraphOf(spec), "") })
 }
 
@@ -28,5 +29,5 @@ func (b *builderScreen) exportGraph() {
 		dialog.ShowInformation("Not exported", "The pipeline cannot run yet:\n"+strings.Join(lines, "\n"), b.win)
 		return
 	}
-	saveFile(b.win, "Export pipeline", spec.Name+".json", spec.MarshalIndent())
+	ui.SaveFile(b.win, "Export pipeline", spec.Name+".json", spec.MarshalIndent())
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/engine/delivery"
 	"github.com/shardlab/shardlab/engine/recordexpr"
+	"github.com/shardlab/shardlab/views/ui"
 )
 
 // nodeForm is the side panel for one node (or, with no node, for the pipeline): each field writes through to the
@@ -39,7 +40,7 @@ func newNodeForm(b *builderScreen, id string) *nodeForm {
 		f.content = f.pipelineForm()
 		return f
 	}
-	box := container.NewVBox(heading(kindTitle(n.Kind)))
+	box := container.NewVBox(ui.Heading(kindTitle(n.Kind)))
 	for _, o := range f.fields(*n) {
 		box.Add(o)
 	}
@@ -52,7 +53,7 @@ func newNodeForm(b *builderScreen, id string) *nodeForm {
 		box.Add(widget.NewLabelWithStyle("Live preview", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
 		box.Add(f.preview)
 		f.previewName, f.previewRef = b.saved, ref
-		setText(f.preview, "Run the pipeline to see the latest records through this node.")
+		ui.SetText(f.preview, "Run the pipeline to see the latest records through this node.")
 		f.resumePreview()
 	}
 	f.content = box
@@ -89,7 +90,7 @@ func (f *nodeForm) pipelineForm() fyne.CanvasObject {
 		"next node to connect them: a source, processors in order, at most one buffer, then destinations. Select a " +
 		"node to edit it; Delete removes it. Save stores the pipeline as a delivery stream; Run saves and starts it.")
 	help.Wrapping = fyne.TextWrapWord
-	return container.NewVBox(heading("Pipeline"), field("Name", name), nameErr,
+	return container.NewVBox(ui.Heading("Pipeline"), field("Name", name), nameErr,
 		field("Retry failing destinations for (s)", retry), retryErr, help)
 }
 
@@ -154,7 +155,7 @@ func (f *nodeForm) fields(n delivery.Node) []fyne.CanvasObject {
 	}
 	switch n.Kind {
 	case delivery.NodeSource:
-		stream := widget.NewSelectEntry(streamNames(f.b.env.Engine))
+		stream := widget.NewSelectEntry(ui.StreamNames(f.b.env.Engine))
 		stream.SetText(n.Source.Stream)
 		stream.OnChanged = func(s string) { f.setNode("stream", func(n *delivery.Node) { n.Source.Stream = s }) }
 		at := widget.NewEntry()
@@ -228,7 +229,7 @@ func (f *nodeForm) fields(n delivery.Node) []fyne.CanvasObject {
 			append(f.columnMapping(d.Columns),
 				text("errorFolder", "Error folder", d.ErrorFolder, "delivery/errors", func(n *delivery.Node, s string) { n.Destination.ErrorFolder = s }))...)
 	case delivery.Stream:
-		stream := widget.NewSelectEntry(streamNames(f.b.env.Engine))
+		stream := widget.NewSelectEntry(ui.StreamNames(f.b.env.Engine))
 		stream.SetText(d.Stream)
 		stream.OnChanged = func(s string) { f.setNode("stream", func(n *delivery.Node) { n.Destination.Stream = s }) }
 		return []fyne.CanvasObject{field("Stream", stream),
@@ -470,7 +471,7 @@ func showFieldError(l *widget.Label, err error) {
 
 // setHint shows an error line, or hides it when there is none, so that empty ones take no room.
 func setHint(l *widget.Label, text string) {
-	setText(l, text)
+	ui.SetText(l, text)
 	if text == "" {
 		l.Hide()
 	} else {
@@ -501,17 +502,17 @@ func (f *nodeForm) resumePreview() {
 		return
 	}
 	name, ref := f.previewName, f.previewRef
-	f.stopPoll = poll(time.Second, func() []delivery.Sample {
+	f.stopPoll = ui.Poll(time.Second, func() []delivery.Sample {
 		samples, _ := f.b.env.Deliveries.Preview(name, ref)
 		return samples
 	}, func(samples []delivery.Sample) {
 		if len(samples) == 0 {
 			if f.b.info != nil && f.b.info.State == delivery.StateActive {
-				setText(f.preview, "Waiting for records…")
+				ui.SetText(f.preview, "Waiting for records…")
 			}
 			return
 		}
-		setText(f.preview, formatSamples(samples, ref))
+		ui.SetText(f.preview, formatSamples(samples, ref))
 	})
 }
 
@@ -527,7 +528,7 @@ func formatSamples(samples []delivery.Sample, ref string) string {
 	var b strings.Builder
 	for i := len(samples) - 1; i >= 0; i-- {
 		s := samples[i]
-		fmt.Fprintf(&b, "%s %s  %s\n", s.At.Local().Format("15:04:05"), shortID(s.Shard), s.Result)
+		fmt.Fprintf(&b, "%s %s  %s\n", s.At.Local().Format("15:04:05"), ui.ShortID(s.Shard), s.Result)
 		switch {
 		case ref == delivery.SourceRef:
 			fmt.Fprintf(&b, "  %s\n", clip(s.Before))

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/shardlab/shardlab/engine/delivery"
+	"github.com/shardlab/shardlab/views/ui"
 	"github.com/shardlab/shardlab/views/widgets"
 )
 
@@ -111,9 +112,9 @@ func nodeCounts(m delivery.Metrics, ref string) string {
 	var i int
 	switch {
 	case ref == delivery.SourceRef:
-		return "read " + thousands(int64(m.Incoming))
+		return "read " + ui.Thousands(int64(m.Incoming))
 	case ref == delivery.BufferRef: // what it holds is in − out
-		return fmt.Sprintf("in %s · out %s", thousands(int64(m.Buffered)), thousands(int64(m.Delivered)))
+		return fmt.Sprintf("in %s · out %s", ui.Thousands(int64(m.Buffered)), ui.Thousands(int64(m.Delivered)))
 	case scanRef(ref, "processors[%d]", &i) && i < len(m.Processors):
 		s := m.Processors[i]
 		return stageCounts(s)
@@ -124,9 +125,9 @@ func nodeCounts(m delivery.Metrics, ref string) string {
 }
 
 func stageCounts(s delivery.StageMetrics) string {
-	line := fmt.Sprintf("in %s · out %s", thousands(int64(s.In)), thousands(int64(s.Out)))
+	line := fmt.Sprintf("in %s · out %s", ui.Thousands(int64(s.In)), ui.Thousands(int64(s.Out)))
 	if s.Failed > 0 {
-		line += " · err " + thousands(int64(s.Failed))
+		line += " · err " + ui.Thousands(int64(s.Failed))
 	}
 	return line
 }

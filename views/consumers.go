@@ -14,6 +14,7 @@ import (
 
 	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/engine/consumer"
+	"github.com/shardlab/shardlab/views/ui"
 	"github.com/shardlab/shardlab/views/widgets"
 )
 
@@ -35,8 +36,8 @@ type consumersPanel struct {
 	stopF    func()
 }
 
-var consumerColumns = []column{{"Consumer", 120}, {"Kind", 130}, {"Shard", 55}, {"Owner / state", 150},
-	{"Checkpoint", 115}, {"Records/s", 95}, {"Behind (records)", 125}, {"Behind (time)", 110}}
+var consumerColumns = []ui.Column{{Title: "Consumer", Width: 120}, {Title: "Kind", Width: 130}, {Title: "Shard", Width: 55}, {Title: "Owner / state", Width: 150},
+	{Title: "Checkpoint", Width: 115}, {Title: "Records/s", Width: 95}, {Title: "Behind (records)", Width: 125}, {Title: "Behind (time)", Width: 110}}
 
 func newConsumersPanel(d *Dashboard) *consumersPanel {
 	p := &consumersPanel{d: d, fetcher: &consumersFetcher{eng: d.env.Engine, ref: d.ref}, chart: widgets.NewLagChart(),
@@ -58,7 +59,7 @@ func newConsumersPanel(d *Dashboard) *consumersPanel {
 			if r.Warn {
 				l.Importance = widget.DangerImportance
 			}
-			l.SetText(fitColumn(consumerCell(r, id.Col), consumerColumns[id.Col].width))
+			l.SetText(ui.FitColumn(consumerCell(r, id.Col), consumerColumns[id.Col].Width))
 		})
 	p.table.ShowHeaderColumn = false
 	p.table.CreateHeader = func() fyne.CanvasObject {
@@ -66,11 +67,11 @@ func newConsumersPanel(d *Dashboard) *consumersPanel {
 	}
 	p.table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
 		if id.Col >= 0 {
-			o.(*widget.Label).SetText(consumerColumns[id.Col].title)
+			o.(*widget.Label).SetText(consumerColumns[id.Col].Title)
 		}
 	}
 	for i, c := range consumerColumns {
-		p.table.SetColumnWidth(i, c.width)
+		p.table.SetColumnWidth(i, c.Width)
 	}
 	p.table.OnSelected = func(id widget.TableCellID) {
 		p.selected = id.Row
@@ -91,7 +92,7 @@ func consumerCell(r *consumerRow, col int) string {
 		if r.ShardID == "" {
 			return "—"
 		}
-		return shortID(r.ShardID)
+		return ui.ShortID(r.ShardID)
 	case 3:
 		return r.Owner
 	case 4:
@@ -103,15 +104,15 @@ func consumerCell(r *consumerRow, col int) string {
 		if r.ShardID == "" {
 			return "—"
 		}
-		return thousands(int64(r.Rate + 0.5))
+		return ui.Thousands(int64(r.Rate + 0.5))
 	case 6:
 		if r.ShardID == "" || r.Behind < 0 {
 			return "—"
 		}
 		if r.Capped {
-			return thousands(int64(r.Behind)) + "+"
+			return ui.Thousands(int64(r.Behind)) + "+"
 		}
-		return thousands(int64(r.Behind))
+		return ui.Thousands(int64(r.Behind))
 	case 7:
 		if r.Behind == 0 || r.Behind < 0 && r.Age == 0 {
 			return "caught up"
@@ -134,7 +135,7 @@ func (p *consumersPanel) content() fyne.CanvasObject {
 }
 
 func (p *consumersPanel) start() {
-	p.stopF = poll(consumersInterval, p.fetcher.fetch, p.apply)
+	p.stopF = ui.Poll(consumersInterval, p.fetcher.fetch, p.apply)
 }
 
 func (p *consumersPanel) stop() {
@@ -148,10 +149,10 @@ func (p *consumersPanel) apply(m consumersModel) {
 	p.model = m
 	switch {
 	case m.Err != nil:
-		setText(p.status, "Cannot read the consumers: "+m.Err.Error())
+		ui.SetText(p.status, "Cannot read the consumers: "+m.Err.Error())
 		p.status.Show()
 	case len(m.Rows) == 0:
-		setText(p.status, "No consumers yet: start the workshop's workers below, register a fan-out consumer, or run an SDK or KCL application against the API.")
+		ui.SetText(p.status, "No consumers yet: start the workshop's workers below, register a fan-out consumer, or run an SDK or KCL application against the API.")
 		p.status.Show()
 	case !strings.HasPrefix(p.status.Text, "Registered "):
 		p.status.Hide() // no empty line above the table
@@ -196,13 +197,13 @@ func (p *consumersPanel) askReset() {
 	kind := widget.NewSelect([]string{resetTrimHorizon, resetLatest, resetTimestamp, resetSequence}, nil)
 	kind.SetSelected(resetTrimHorizon)
 	items := []*widget.FormItem{widget.NewFormItem("Position", kind), widget.NewFormItem("Timestamp or number", value)}
-	dialog.ShowForm(fmt.Sprintf("Reset %s on %s", row.Consumer, shortID(row.ShardID)), "Next…", "Cancel", items, func(ok bool) {
+	dialog.ShowForm(fmt.Sprintf("Reset %s on %s", row.Consumer, ui.ShortID(row.ShardID)), "Next…", "Cancel", items, func(ok bool) {
 		if !ok {
 			return
 		}
 		position, at, err := resetPosition(kind.Selected, strings.TrimSpace(value.Text))
 		if err != nil {
-			showError("Reset the checkpoint", err, p.d.win)
+			ui.ShowError("Reset the checkpoint", err, p.d.win)
 			return
 		}
 		msg := fmt.Sprintf("Move %s's checkpoint of %s to %s? The worker holding the shard stops, and the next one "+
@@ -237,7 +238,7 @@ func resetPosition(kind, value string) (string, time.Time, error) {
 
 func (p *consumersPanel) resetCheckpoint(row consumerRow, position string, at time.Time) {
 	eng, ref := p.d.env.Engine, p.d.ref
-	background(func() (struct{}, error) {
+	ui.Background(func() (struct{}, error) {
 		sum, err := eng.DescribeStreamSummary(context.Background(), ref)
 		if err != nil {
 			return struct{}{}, err
@@ -245,7 +246,7 @@ func (p *consumersPanel) resetCheckpoint(row consumerRow, position string, at ti
 		return struct{}{}, consumer.ResetCheckpoint(context.Background(), eng, row.Consumer, sum.StreamARN, row.ShardID, position, at)
 	}, func(_ struct{}, err error) {
 		if err != nil {
-			showError("Reset the checkpoint", err, p.d.win)
+			ui.ShowError("Reset the checkpoint", err, p.d.win)
 		}
 	})
 }
@@ -260,7 +261,7 @@ func (p *consumersPanel) askRegister() {
 				return
 			}
 			eng, ref, n := p.d.env.Engine, p.d.ref, strings.TrimSpace(name.Text)
-			background(func() (*engine.Consumer, error) {
+			ui.Background(func() (*engine.Consumer, error) {
 				sum, err := eng.DescribeStreamSummary(context.Background(), ref)
 				if err != nil {
 					return nil, err
@@ -268,10 +269,10 @@ func (p *consumersPanel) askRegister() {
 				return eng.RegisterStreamConsumer(context.Background(), sum.StreamARN, n)
 			}, func(c *engine.Consumer, err error) {
 				if err != nil {
-					showError("Register the consumer", err, p.d.win)
+					ui.ShowError("Register the consumer", err, p.d.win)
 					return
 				}
-				setText(p.status, "Registered "+c.ConsumerName+": subscribe with its ARN "+c.ConsumerARN)
+				ui.SetText(p.status, "Registered "+c.ConsumerName+": subscribe with its ARN "+c.ConsumerARN)
 				p.status.Show()
 			})
 		}, p.d.win)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/engine/consumer"
+	"github.com/shardlab/shardlab/views/ui/uitest"
 )
 
 func workshopOwners(d *Dashboard) map[string]int {
@@ -27,7 +28,7 @@ func workshopOwners(d *Dashboard) map[string]int {
 // say so; killing worker-1 moves its leases to worker-2 once they expire.
 func TestConsumersTabWorkshopFailover(t *testing.T) {
 	test.NewTempApp(t)
-	env := newEnv(t)
+	env := uitest.NewEnv(t)
 	ctx := context.Background()
 	n := 4
 	if err := env.Engine.CreateStream(ctx, engine.CreateStreamInput{StreamName: "s", ShardCount: &n}); err != nil {
@@ -40,10 +41,10 @@ func TestConsumersTabWorkshopFailover(t *testing.T) {
 	d.Start()
 	defer d.Stop()
 
-	ui(func() { test.Tap(d.cons.workshop.start) })
+	uitest.UI(func() { test.Tap(d.cons.workshop.start) })
 	split := func() bool { o := workshopOwners(d); return o["worker-1"] == 2 && o["worker-2"] == 2 }
-	eventually(t, "two shards for each worker", split)
-	eventually(t, "a card per shard and a table row per lease", func() bool {
+	uitest.Eventually(t, "two shards for each worker", split)
+	uitest.Eventually(t, "a card per shard and a table row per lease", func() bool {
 		rows := 0
 		for _, r := range d.cons.model.Rows {
 			if r.Consumer == workshopApp && r.Kind == kindPolling && (r.Owner == "worker-1" || r.Owner == "worker-2") {
@@ -56,22 +57,22 @@ func TestConsumersTabWorkshopFailover(t *testing.T) {
 		t.Fatalf("lag chart lines %v, want the workshop application", names)
 	}
 
-	ui(func() { test.Tap(d.cons.workshop.kill) })
+	uitest.UI(func() { test.Tap(d.cons.workshop.kill) })
 	if d.cons.workshop.kill.Text != "Restart worker-1" {
 		t.Fatalf("kill button reads %q", d.cons.workshop.kill.Text)
 	}
-	eventually(t, "worker-2 holding all four shards after worker-1's leases expire", func() bool {
+	uitest.Eventually(t, "worker-2 holding all four shards after worker-1's leases expire", func() bool {
 		return workshopOwners(d)["worker-2"] == 4
 	})
-	ui(func() { test.Tap(d.cons.workshop.kill) }) // worker-1 comes back and gets its share by handoff
-	eventually(t, "two shards each again", split)
+	uitest.UI(func() { test.Tap(d.cons.workshop.kill) }) // worker-1 comes back and gets its share by handoff
+	uitest.Eventually(t, "two shards each again", split)
 }
 
 // TestConsumersTabShowsFanOutSessionsAndLag: a registered consumer with an open subscription is listed per shard,
 // and a polling application's backlog is counted.
 func TestConsumersTabShowsFanOutSessionsAndLag(t *testing.T) {
 	test.NewTempApp(t)
-	env := newEnv(t)
+	env := uitest.NewEnv(t)
 	ctx := context.Background()
 	n := 1
 	eng := env.Engine
@@ -110,7 +111,7 @@ func TestConsumersTabShowsFanOutSessionsAndLag(t *testing.T) {
 	win.SetContent(d.Content())
 	d.Start()
 	defer d.Stop()
-	eventually(t, "both consumers in the table", func() bool {
+	uitest.Eventually(t, "both consumers in the table", func() bool {
 		var efo, slow bool
 		for _, r := range d.cons.model.Rows {
 			efo = efo || r.Consumer == "efo-app" && r.Kind == kindFanOut && r.Owner == "subscribed" && r.Behind == 25

@@ -12,11 +12,9 @@ import (
 
 	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/engine/loadgen"
+	"github.com/shardlab/shardlab/views/ui"
 	"github.com/shardlab/shardlab/views/widgets"
 )
-
-// refreshInterval is the dashboard's frame period: about four frames a second, as the workshop needs.
-const refreshInterval = 250 * time.Millisecond
 
 // quietHeatmapPeriod is how often the heatmap moves while the stream has no traffic at all: only its empty columns
 // scroll then, and redrawing them every second would keep an idle app repainting its window.
@@ -25,7 +23,7 @@ const quietHeatmapPeriod = 5 * time.Second
 // Dashboard is one stream's screen: the key-space map, the heatmap and the shard table (Overview), its records,
 // load generators (Producers), consumers (Consumers) and fault injection (Faults).
 type Dashboard struct {
-	env    Env
+	env    ui.Env
 	win    fyne.Window
 	stream string
 	ref    engine.StreamRef
@@ -54,7 +52,7 @@ type Dashboard struct {
 	stopF     func()
 }
 
-func newDashboard(env Env, win fyne.Window, stream string) *Dashboard {
+func newDashboard(env ui.Env, win fyne.Window, stream string) *Dashboard {
 	d := &Dashboard{env: env, win: win, stream: stream, ref: engine.StreamRef{StreamName: stream},
 		header: widget.NewLabelWithStyle(stream, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		totals: widget.NewLabel(""), keyMap: widgets.NewKeyMap(), heatmap: widgets.NewHeatmap(),
@@ -112,7 +110,7 @@ func newDashboard(env Env, win fyne.Window, stream string) *Dashboard {
 func (d *Dashboard) Content() fyne.CanvasObject { return d.root }
 
 func (d *Dashboard) Start() {
-	d.stopF = poll(refreshInterval, d.fetch, d.apply)
+	d.stopF = ui.Poll(ui.RefreshInterval, d.fetch, d.apply)
 	d.records.start()
 	d.cons.start()
 }
@@ -150,8 +148,8 @@ func (d *Dashboard) fetch() frame {
 func (d *Dashboard) apply(f frame) {
 	m := f.model
 	if m.Err != nil {
-		_, text := explain(m.Err)
-		setText(d.totals, text)
+		_, text := ui.Explain(m.Err)
+		ui.SetText(d.totals, text)
 		return
 	}
 	prev := d.model
@@ -169,11 +167,11 @@ func (d *Dashboard) apply(f frame) {
 		if s.StreamMode == engine.ModeOnDemand {
 			mode = "on-demand"
 		}
-		setText(d.header, fmt.Sprintf("%s · %d open shards · %s · %s · %s · %s%s", s.StreamName, s.OpenShardCount,
-			mode, retentionText(s.RetentionPeriodHours), limits, s.StreamStatus, enc))
+		ui.SetText(d.header, fmt.Sprintf("%s · %d open shards · %s · %s · %s · %s%s", s.StreamName, s.OpenShardCount,
+			mode, ui.RetentionText(s.RetentionPeriodHours), limits, s.StreamStatus, enc))
 	}
-	setText(d.totals, fmt.Sprintf("%s · %s · %s throttled/s · %s injected/s", rate(m.InRecords, "rec/s in"),
-		rate(m.InBytes/1024, "KiB/s"), thousands(int64(m.Throttled)), thousands(int64(m.Injected))))
+	ui.SetText(d.totals, fmt.Sprintf("%s · %s · %s throttled/s · %s injected/s", ui.Rate(m.InRecords, "rec/s in"),
+		ui.Rate(m.InBytes/1024, "KiB/s"), ui.Thousands(int64(m.Throttled)), ui.Thousands(int64(m.Injected))))
 	if prev == nil || !slices.Equal(prev.Segments, m.Segments) {
 		d.keyMap.SetSegments(m.Segments)
 	}
@@ -226,7 +224,7 @@ func (d *Dashboard) showDetail() {
 	}
 	r := d.row(id)
 	if r == nil {
-		setText(d.detail, "Hover over a shard on the map for its range, rates and top partition keys; tap it to select it for splitting or merging.")
+		ui.SetText(d.detail, "Hover over a shard on the map for its range, rates and top partition keys; tap it to select it for splitting or merging.")
 		return
 	}
 	state := "open"
@@ -234,32 +232,32 @@ func (d *Dashboard) showDetail() {
 		state = "closed"
 	}
 	text := fmt.Sprintf("Shard %s: %s · %s of the write limit · %s throttled in the last minute", r.Number,
-		rate(r.Records, "rec/s"), percent(r.Util), thousands(int64(r.Throttles)))
+		ui.Rate(r.Records, "rec/s"), ui.Percent(r.Util), ui.Thousands(int64(r.Throttles)))
 	if keys := topKeysText(r.TopKeys, 3); keys != "" {
 		text += " · top keys: " + keys
 	}
-	text += fmt.Sprintf(" · %s · hash keys %s · %s · %s", rate(r.KiB, "KiB/s"), r.Range, r.ID, state)
-	setText(d.detail, text)
+	text += fmt.Sprintf(" · %s · hash keys %s · %s · %s", ui.Rate(r.KiB, "KiB/s"), r.Range, r.ID, state)
+	ui.SetText(d.detail, text)
 }
 
 func (d *Dashboard) heatHover(row, col int, ok bool) {
 	m := d.model
 	if !ok || m == nil || row >= len(m.Heatmap.Rows) {
-		setText(d.heatInfo, "Rows: shards in key order, a split's children under their parent. Columns: the last 5 minutes.")
+		ui.SetText(d.heatInfo, "Rows: shards in key order, a split's children under their parent. Columns: the last 5 minutes.")
 		return
 	}
 	hr := m.Heatmap.Rows[row]
 	at := m.Heatmap.End.Add(-time.Duration(m.Heatmap.Columns-1-col) * time.Second)
 	u := hr.Util[col]
 	if u != u { // NaN: the shard did not exist then
-		setText(d.heatInfo, fmt.Sprintf("Shard %s at %s: no data (not open yet, closed, or before Shardlab started)", hr.Label, at.Local().Format("15:04:05")))
+		ui.SetText(d.heatInfo, fmt.Sprintf("Shard %s at %s: no data (not open yet, closed, or before Shardlab started)", hr.Label, at.Local().Format("15:04:05")))
 		return
 	}
-	text := fmt.Sprintf("Shard %s at %s: %s of the write limit", hr.Label, at.Local().Format("15:04:05"), percent(float64(u)))
+	text := fmt.Sprintf("Shard %s at %s: %s of the write limit", hr.Label, at.Local().Format("15:04:05"), ui.Percent(float64(u)))
 	if hr.Throttled[col] {
 		text += " · throttled"
 	}
-	setText(d.heatInfo, text)
+	ui.SetText(d.heatInfo, text)
 }
 
 // toggleProducers starts this stream's generators if none runs, else stops them all (Ctrl+G).

@@ -9,6 +9,7 @@ import (
 
 	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/internal/hashkey"
+	"github.com/shardlab/shardlab/views/ui"
 	"github.com/shardlab/shardlab/views/widgets"
 )
 
@@ -92,8 +93,8 @@ func buildDashModel(snap *engine.MetricsSnapshot, shards []engine.ShardInfo) *da
 		sm := &snap.Shards[i]
 		si := info[sm.ShardId]
 		series := sm.Series
-		row := shardRow{ID: sm.ShardId, Number: shortID(sm.ShardId), Open: sm.Open, TopKeys: sm.TopKeys, KeyRange: sm.Range,
-			Start: sm.Range.Start.Fraction(), Range: abbrevHex(sm.Range.Start.Hex()) + " – " + abbrevHex(sm.Range.End.Hex())}
+		row := shardRow{ID: sm.ShardId, Number: ui.ShortID(sm.ShardId), Open: sm.Open, TopKeys: sm.TopKeys, KeyRange: sm.Range,
+			Start: sm.Range.Start.Fraction(), Range: ui.AbbrevHex(sm.Range.Start.Hex()) + " – " + ui.AbbrevHex(sm.Range.End.Hex())}
 		if len(sm.TopKeys) > 0 {
 			row.Hottest = &sm.TopKeys[0]
 		}
@@ -174,7 +175,7 @@ func topKeysText(keys []engine.KeyShare, n int) string {
 		if i == n || k.Share < 0.01 {
 			break
 		}
-		parts = append(parts, k.Key+" "+percent(k.Share))
+		parts = append(parts, k.Key+" "+ui.Percent(k.Share))
 	}
 	return strings.Join(parts, ", ")
 }

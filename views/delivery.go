@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/shardlab/shardlab/engine/delivery"
+	"github.com/shardlab/shardlab/views/ui"
 )
 
 // deliveryScreen lists the delivery streams (Firehose) with their state and live metrics: incoming, delivered,
@@ -18,7 +19,7 @@ import (
 // <data>/samples/pipelines, say) or created through the Firehose API — and can be started, stopped, exported and
 // deleted here.
 type deliveryScreen struct {
-	env      Env
+	env      ui.Env
 	win      fyne.Window
 	infos    []delivery.Info
 	table    *widget.Table
@@ -36,13 +37,13 @@ type deliveryScreen struct {
 	root     fyne.CanvasObject
 }
 
-var deliveryColumns = []column{{"Delivery stream", 170}, {"Source", 120}, {"State", 80}, {"In", 90},
-	{"Delivered", 90}, {"Failed", 70}, {"Retries", 70}, {"Objects", 70}, {"Freshness", 90}, {"Destination", 200}}
+var deliveryColumns = []ui.Column{{Title: "Delivery stream", Width: 170}, {Title: "Source", Width: 120}, {Title: "State", Width: 80}, {Title: "In", Width: 90},
+	{Title: "Delivered", Width: 90}, {Title: "Failed", Width: 70}, {Title: "Retries", Width: 70}, {Title: "Objects", Width: 70}, {Title: "Freshness", Width: 90}, {Title: "Destination", Width: 200}}
 
-func newDeliveryScreen(env Env, win fyne.Window) *deliveryScreen {
+func newDeliveryScreen(env ui.Env, win fyne.Window) *deliveryScreen {
 	s := &deliveryScreen{env: env, win: win, detail: widget.NewLabel("Select a delivery stream.")}
 	s.detail.Wrapping = fyne.TextWrapWord
-	s.table = newColumnTable(deliveryColumns, func() int { return len(s.infos) },
+	s.table = ui.NewColumnTable(deliveryColumns, func() int { return len(s.infos) },
 		func(row, col int) string { return deliveryCell(&s.infos[row], col) })
 	s.table.OnSelected = func(id widget.TableCellID) {
 		if id.Row < len(s.infos) {
@@ -92,15 +93,15 @@ func deliveryCell(info *delivery.Info, col int) string {
 	case 2:
 		return info.State
 	case 3:
-		return thousands(int64(m.Incoming))
+		return ui.Thousands(int64(m.Incoming))
 	case 4:
-		return thousands(int64(m.Delivered))
+		return ui.Thousands(int64(m.Delivered))
 	case 5:
-		return thousands(int64(m.ProcessingFailed + m.DeliveryFailed))
+		return ui.Thousands(int64(m.ProcessingFailed + m.DeliveryFailed))
 	case 6:
-		return thousands(int64(m.Retries))
+		return ui.Thousands(int64(m.Retries))
 	case 7:
-		return thousands(int64(m.Objects))
+		return ui.Thousands(int64(m.Objects))
 	case 8:
 		if m.Freshness == 0 {
 			return "—"
@@ -134,7 +135,7 @@ func destinationSummary(ds []delivery.Destination) string {
 func (s *deliveryScreen) Content() fyne.CanvasObject { return s.root }
 
 func (s *deliveryScreen) Start() {
-	s.stopF = poll(time.Second, s.env.Deliveries.List, s.showList)
+	s.stopF = ui.Poll(time.Second, s.env.Deliveries.List, s.showList)
 	s.syncBuilder(true)
 }
 
@@ -168,7 +169,7 @@ func (s *deliveryScreen) showList(infos []delivery.Info) {
 
 // refreshList lists the delivery streams again now, after the builder saved one.
 func (s *deliveryScreen) refreshList() {
-	background(func() ([]delivery.Info, error) { return s.env.Deliveries.List(), nil },
+	ui.Background(func() ([]delivery.Info, error) { return s.env.Deliveries.List(), nil },
 		func(infos []delivery.Info, _ error) { s.showList(infos) })
 }
 
@@ -184,7 +185,7 @@ func (s *deliveryScreen) current() *delivery.Info {
 func (s *deliveryScreen) showDetail() {
 	info := s.current()
 	if info == nil {
-		setText(s.detail, "Select a delivery stream.")
+		ui.SetText(s.detail, "Select a delivery stream.")
 		return
 	}
 	m := info.Metrics
@@ -194,9 +195,9 @@ func (s *deliveryScreen) showDetail() {
 		fmt.Fprintf(&b, "Failed: %s\n", info.Error)
 	}
 	fmt.Fprintf(&b, "Read %s records; delivered %s in %s objects (%s KiB); dropped %s; processing failed %s; delivery failed %s; %s retries.\n",
-		thousands(int64(m.Incoming)), thousands(int64(m.Delivered)), thousands(int64(m.Objects)),
-		thousands(int64(m.DeliveredBytes/1024)), thousands(int64(m.Dropped)), thousands(int64(m.ProcessingFailed)),
-		thousands(int64(m.DeliveryFailed)), thousands(int64(m.Retries)))
+		ui.Thousands(int64(m.Incoming)), ui.Thousands(int64(m.Delivered)), ui.Thousands(int64(m.Objects)),
+		ui.Thousands(int64(m.DeliveredBytes/1024)), ui.Thousands(int64(m.Dropped)), ui.Thousands(int64(m.ProcessingFailed)),
+		ui.Thousands(int64(m.DeliveryFailed)), ui.Thousands(int64(m.Retries)))
 	if m.LastError != "" {
 		fmt.Fprintf(&b, "Last error: %s\n", m.LastError)
 	}
@@ -217,7 +218,7 @@ func (s *deliveryScreen) showDetail() {
 		fmt.Fprintf(&b, "Processors: %s\n", strings.Join(steps, ", then "))
 	}
 	fmt.Fprintf(&b, "Destinations: %s", destinationSummary(info.Spec.Destinations))
-	setText(s.detail, b.String())
+	ui.SetText(s.detail, b.String())
 }
 
 func (s *deliveryScreen) updateButtons() {
@@ -239,9 +240,9 @@ func (s *deliveryScreen) updateButtons() {
 // act runs Start or Stop off the UI goroutine: a stop flushes the buffer, which writes to disk or the network.
 func (s *deliveryScreen) act(what string, fn func(string) error) {
 	name := s.selected
-	background(func() (struct{}, error) { return struct{}{}, fn(name) }, func(_ struct{}, err error) {
+	ui.Background(func() (struct{}, error) { return struct{}{}, fn(name) }, func(_ struct{}, err error) {
 		if err != nil {
-			showError(what+" "+name, err, s.win)
+			ui.ShowError(what+" "+name, err, s.win)
 		}
 	})
 }
@@ -258,7 +259,7 @@ func (s *deliveryScreen) askDelete() {
 
 // importSpec reads a pipeline from a JSON file and creates it, stopped.
 func (s *deliveryScreen) importSpec() {
-	openJSON(s.win, "Import pipeline", s.env.DataDir+"/samples/pipelines", s.env.Deliveries.Import,
+	ui.OpenJSON(s.win, "Import pipeline", s.env.DataDir+"/samples/pipelines", s.env.Deliveries.Import,
 		func(spec delivery.Spec) { s.selected = spec.Name })
 }
 
@@ -266,8 +267,8 @@ func (s *deliveryScreen) importSpec() {
 func (s *deliveryScreen) exportSpec() {
 	b, err := s.env.Deliveries.Export(s.selected)
 	if err != nil {
-		showError("Export pipeline", err, s.win)
+		ui.ShowError("Export pipeline", err, s.win)
 		return
 	}
-	saveFile(s.win, "Export pipeline", s.selected+".json", b)
+	ui.SaveFile(s.win, "Export pipeline", s.selected+".json", b)
 }

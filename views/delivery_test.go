@@ -10,13 +10,14 @@ import (
 
 	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/engine/delivery"
+	"github.com/shardlab/shardlab/views/ui/uitest"
 )
 
 // TestDeliveryScreenShowsMetricsAndStopsAndStarts: an imported pipeline's row shows its state and counts; Stop and
 // Start on the selected row change its state.
 func TestDeliveryScreenShowsMetricsAndStopsAndStarts(t *testing.T) {
 	test.NewTempApp(t)
-	env := newEnv(t)
+	env := uitest.NewEnv(t)
 	n := 1
 	if err := env.Engine.CreateStream(context.Background(), engine.CreateStreamInput{StreamName: "s", ShardCount: &n}); err != nil {
 		t.Fatal(err)
@@ -34,26 +35,26 @@ func TestDeliveryScreenShowsMetricsAndStopsAndStarts(t *testing.T) {
 	if err := mgr.Create(spec, true); err != nil {
 		t.Fatal(err)
 	}
-	putJSON(t, env.Engine, "s", 25)
+	uitest.PutJSON(t, env.Engine, "s", 25)
 
 	var s *deliveryScreen
-	ui(func() { // the screen's poll hands results to the UI from the start
+	uitest.UI(func() { // the screen's poll hands results to the UI from the start
 		win := test.NewTempWindow(t, widget.NewLabel(""))
 		s = newDeliveryScreen(env, win)
 		win.SetContent(s.Content())
 		win.Resize(fyne.NewSize(1200, 700))
 		s.Start()
 	})
-	defer ui(s.Stop)
-	eventually(t, "the row with 25 delivered", func() bool {
+	defer uitest.UI(s.Stop)
+	uitest.Eventually(t, "the row with 25 delivered", func() bool {
 		return len(s.infos) == 1 && s.infos[0].State == delivery.StateActive && s.infos[0].Metrics.Delivered == 25
 	})
-	ui(func() { s.table.Select(widget.TableCellID{Row: 0, Col: 0}) })
-	eventually(t, "Stop enabled", func() bool { return s.selected == "archive" && !s.stop.Disabled() && s.start.Disabled() })
-	ui(func() { test.Tap(s.stop) })
-	eventually(t, "STOPPED", func() bool { return len(s.infos) == 1 && s.infos[0].State == delivery.StateStopped })
-	ui(func() { test.Tap(s.start) })
-	eventually(t, "ACTIVE again", func() bool { return len(s.infos) == 1 && s.infos[0].State == delivery.StateActive })
+	uitest.UI(func() { s.table.Select(widget.TableCellID{Row: 0, Col: 0}) })
+	uitest.Eventually(t, "Stop enabled", func() bool { return s.selected == "archive" && !s.stop.Disabled() && s.start.Disabled() })
+	uitest.UI(func() { test.Tap(s.stop) })
+	uitest.Eventually(t, "STOPPED", func() bool { return len(s.infos) == 1 && s.infos[0].State == delivery.StateStopped })
+	uitest.UI(func() { test.Tap(s.start) })
+	uitest.Eventually(t, "ACTIVE again", func() bool { return len(s.infos) == 1 && s.infos[0].State == delivery.StateActive })
 	if got := deliveryCell(&s.infos[0], 9); got == "" {
 		t.Fatal("no destination summary")
 	}

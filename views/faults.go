@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/views/ui"
 )
 
 const wholeStream = "Whole stream"
@@ -34,7 +35,7 @@ func newFaultsPanel(d *Dashboard) *faultsPanel {
 	p.active.Wrapping = fyne.TextWrapWord
 	p.counts.Wrapping = fyne.TextWrapWord
 	p.wait.SetText("0")
-	p.wait.Validator = intInRange(0, 60_000, "added latency (ms)")
+	p.wait.Validator = ui.IntInRange(0, 60_000, "added latency (ms)")
 	p.target = widget.NewSelect([]string{wholeStream}, nil)
 	p.target.SetSelected(wholeStream)
 	return p
@@ -43,7 +44,7 @@ func newFaultsPanel(d *Dashboard) *faultsPanel {
 func percentEntry() *widget.Entry {
 	e := widget.NewEntry()
 	e.SetText("0")
-	e.Validator = intInRange(0, 100, "probability (%)")
+	e.Validator = ui.IntInRange(0, 100, "probability (%)")
 	return e
 }
 
@@ -61,7 +62,7 @@ func (p *faultsPanel) content() fyne.CanvasObject {
 	help := widget.NewLabel("Faults apply to every client: SDKs through the API, the producers here, and later consumers. " +
 		"Injected failures are counted apart from real throttling.")
 	help.Wrapping = fyne.TextWrapWord
-	return container.NewVScroll(container.NewVBox(help, form, container.NewHBox(apply, clearBtn), heading("Active"), p.active, p.counts))
+	return container.NewVScroll(container.NewVBox(help, form, container.NewHBox(apply, clearBtn), ui.Heading("Active"), p.active, p.counts))
 }
 
 func (p *faultsPanel) spec() (engine.FaultSpec, error) {
@@ -89,24 +90,24 @@ func (p *faultsPanel) spec() (engine.FaultSpec, error) {
 func (p *faultsPanel) apply() {
 	spec, err := p.spec()
 	if err != nil {
-		showError("Inject faults", err, p.d.win)
+		ui.ShowError("Inject faults", err, p.d.win)
 		return
 	}
 	shard := ""
 	if p.target.Selected != wholeStream {
 		shard = p.target.Selected
 	}
-	background(func() (struct{}, error) {
+	ui.Background(func() (struct{}, error) {
 		return struct{}{}, p.d.env.Engine.SetFaults(context.Background(), p.d.ref, shard, spec)
 	}, func(_ struct{}, err error) {
 		if err != nil {
-			showError("Inject faults", err, p.d.win)
+			ui.ShowError("Inject faults", err, p.d.win)
 		}
 	})
 }
 
 func (p *faultsPanel) clearAll() {
-	background(func() (struct{}, error) {
+	ui.Background(func() (struct{}, error) {
 		// Read the faults now, not from the last frame, so one injected a moment ago is cleared too.
 		faults, err := p.d.env.Engine.Faults(context.Background(), p.d.ref)
 		if err != nil {
@@ -120,7 +121,7 @@ func (p *faultsPanel) clearAll() {
 		return struct{}{}, nil
 	}, func(_ struct{}, err error) {
 		if err != nil {
-			showError("Clear faults", err, p.d.win)
+			ui.ShowError("Clear faults", err, p.d.win)
 		}
 	})
 }
@@ -140,7 +141,7 @@ func (p *faultsPanel) update(m *dashModel) {
 		}
 	}
 	if len(m.Faults) == 0 {
-		setText(p.active, "No faults injected.")
+		ui.SetText(p.active, "No faults injected.")
 	} else {
 		keys := make([]string, 0, len(m.Faults))
 		for k := range m.Faults {
@@ -155,15 +156,15 @@ func (p *faultsPanel) update(m *dashModel) {
 				name = "whole stream"
 			}
 			lines = append(lines, fmt.Sprintf("%s: throttle %s, InternalFailure %s, ServiceUnavailable %s, +%d ms", name,
-				percent(f.ThrottleRate), percent(f.InternalFailureRate), percent(f.ServiceUnavailableRate), f.Latency.Milliseconds()))
+				ui.Percent(f.ThrottleRate), ui.Percent(f.InternalFailureRate), ui.Percent(f.ServiceUnavailableRate), f.Latency.Milliseconds()))
 		}
-		setText(p.active, strings.Join(lines, "\n"))
+		ui.SetText(p.active, strings.Join(lines, "\n"))
 	}
 	var injected, real int
 	for _, r := range m.Rows {
 		injected += r.Injected
 		real += r.Throttles
 	}
-	setText(p.counts, fmt.Sprintf("Last second: %s injected, %s really throttled · last minute: %s injected, %s really throttled",
-		thousands(int64(m.Injected)), thousands(int64(m.Throttled)), thousands(int64(injected)), thousands(int64(real))))
+	ui.SetText(p.counts, fmt.Sprintf("Last second: %s injected, %s really throttled · last minute: %s injected, %s really throttled",
+		ui.Thousands(int64(m.Injected)), ui.Thousands(int64(m.Throttled)), ui.Thousands(int64(injected)), ui.Thousands(int64(real))))
 }

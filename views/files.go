@@ -19,6 +19,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/shardlab/shardlab/engine/replay"
+	"github.com/shardlab/shardlab/views/ui"
 )
 
 // fileJobs are the replay, capture and watch running in the app. They outlive the Files screen, so leaving it
@@ -84,7 +85,7 @@ func (j *fileJobs) StopAll() {
 
 // filesScreen puts files into streams and streams into files: replay, capture and folder watching.
 type filesScreen struct {
-	env  Env
+	env  ui.Env
 	win  fyne.Window
 	jobs *fileJobs
 	root fyne.CanvasObject
@@ -110,7 +111,7 @@ type filesScreen struct {
 	stopF func()
 }
 
-func newFilesScreen(env Env, win fyne.Window, jobs *fileJobs) *filesScreen {
+func newFilesScreen(env ui.Env, win fyne.Window, jobs *fileJobs) *filesScreen {
 	s := &filesScreen{env: env, win: win, jobs: jobs}
 	entry := func(placeholder string) *widget.Entry {
 		e := widget.NewEntry()
@@ -143,7 +144,7 @@ func newFilesScreen(env Env, win fyne.Window, jobs *fileJobs) *filesScreen {
 	s.wStart = widget.NewButtonWithIcon("Watch", theme.VisibilityIcon(), s.startWatch)
 	s.wStart.Importance = widget.HighImportance
 	s.wStop = widget.NewButtonWithIcon("Stop", theme.MediaStopIcon(), func() { s.jobs.cancel("watch") })
-	s.wTable = newColumnTable(watchColumns, func() int { return len(s.wFiles) },
+	s.wTable = ui.NewColumnTable(watchColumns, func() int { return len(s.wFiles) },
 		func(row, col int) string { return watchCell(s.wFiles[row], col) })
 
 	browse := func(target *widget.Entry, folder, save bool) *widget.Button {
@@ -186,7 +187,7 @@ func newFilesScreen(env Env, win fyne.Window, jobs *fileJobs) *filesScreen {
 			widget.NewFormItem("Files", s.wGlob),
 			widget.NewFormItem("Stream", s.wStream),
 		), container.NewHBox(s.wStart, s.wStop), s.wStatus), nil, nil, nil, s.wTable)
-	s.root = container.NewBorder(heading("Files"), nil, nil, nil, container.NewAppTabs(
+	s.root = container.NewBorder(ui.Heading("Files"), nil, nil, nil, container.NewAppTabs(
 		container.NewTabItem("Replay", container.NewVScroll(replayTab)),
 		container.NewTabItem("Capture", container.NewVScroll(captureTab)),
 		container.NewTabItem("Watch a folder", watchTab),
@@ -194,22 +195,22 @@ func newFilesScreen(env Env, win fyne.Window, jobs *fileJobs) *filesScreen {
 	return s
 }
 
-var watchColumns = []column{{"File", 150}, {"Offset", 90}, {"Size", 90}, {"Lines", 80}, {"Lines/s", 70}, {"Malformed", 90}, {"Last problem", 260}}
+var watchColumns = []ui.Column{{Title: "File", Width: 150}, {Title: "Offset", Width: 90}, {Title: "Size", Width: 90}, {Title: "Lines", Width: 80}, {Title: "Lines/s", Width: 70}, {Title: "Malformed", Width: 90}, {Title: "Last problem", Width: 260}}
 
 func watchCell(f replay.FileStatus, col int) string {
 	switch col {
 	case 0:
 		return filepath.Base(f.Path)
 	case 1:
-		return thousands(f.Offset)
+		return ui.Thousands(f.Offset)
 	case 2:
-		return thousands(f.Size)
+		return ui.Thousands(f.Size)
 	case 3:
-		return thousands(f.Lines)
+		return ui.Thousands(f.Lines)
 	case 4:
 		return strconv.FormatFloat(f.PerSecond, 'f', 0, 64)
 	case 5:
-		return thousands(f.Malformed)
+		return ui.Thousands(f.Malformed)
 	case 6:
 		if f.LastError != "" {
 			return f.LastError
@@ -221,7 +222,7 @@ func watchCell(f replay.FileStatus, col int) string {
 
 func (s *filesScreen) Content() fyne.CanvasObject { return s.root }
 
-func (s *filesScreen) Start() { s.stopF = poll(refreshInterval, s.fetch, s.apply) }
+func (s *filesScreen) Start() { s.stopF = ui.Poll(ui.RefreshInterval, s.fetch, s.apply) }
 
 func (s *filesScreen) Stop() {
 	if s.stopF != nil {
@@ -257,20 +258,20 @@ func (s *filesScreen) pick(target *widget.Entry, folder, save bool) {
 func (s *filesScreen) startReplay() {
 	speed, err := strconv.ParseFloat(strings.TrimSpace(s.rSpeed.Text), 64)
 	if err != nil {
-		showError("Replay", fmt.Errorf("speed %q: a number, 0 for as fast as accepted", s.rSpeed.Text), s.win)
+		ui.ShowError("Replay", fmt.Errorf("speed %q: a number, 0 for as fast as accepted", s.rSpeed.Text), s.win)
 		return
 	}
 	opts := replay.Options{Stream: strings.TrimSpace(s.rStream.Text), Speed: speed}
 	if src := strings.TrimSpace(s.rKeyExpr.Text); src != "" {
 		if opts.Key, err = replay.KeyExpr(src); err != nil {
-			showError("Replay", fmt.Errorf("key expression: %w", err), s.win)
+			ui.ShowError("Replay", fmt.Errorf("key expression: %w", err), s.win)
 			return
 		}
 	}
 	path, keyField := strings.TrimSpace(s.rFile.Text), strings.TrimSpace(s.rKeyField.Text)
 	rp, err := replay.NewReplayer(s.env.Engine, opts)
 	if err != nil {
-		showError("Replay", err, s.win)
+		ui.ShowError("Replay", err, s.win)
 		return
 	}
 	// Opening and format detection read the file: off the UI goroutine, like the run.
@@ -327,7 +328,7 @@ func (s *filesScreen) startCapture() {
 	if c := strings.TrimSpace(s.cCount.Text); c != "" && c != "all" {
 		n, err := strconv.ParseInt(c, 10, 64)
 		if err != nil || n < 1 {
-			showError("Capture", fmt.Errorf("records %q: a whole number of records, or empty for all", c), s.win)
+			ui.ShowError("Capture", fmt.Errorf("records %q: a whole number of records, or empty for all", c), s.win)
 			return
 		}
 		opts.Count = n
@@ -335,14 +336,14 @@ func (s *filesScreen) startCapture() {
 	if d := strings.TrimSpace(s.cDuration.Text); d != "" {
 		dur, err := time.ParseDuration(d)
 		if err != nil || dur <= 0 {
-			showError("Capture", fmt.Errorf("for %q: a duration such as 30s or 5m", d), s.win)
+			ui.ShowError("Capture", fmt.Errorf("for %q: a duration such as 30s or 5m", d), s.win)
 			return
 		}
 		opts.Duration = dur
 	}
 	path := strings.TrimSpace(s.cOut.Text)
 	if path == "" || opts.Stream == "" {
-		showError("Capture", errors.New("a stream and a file to write are needed"), s.win)
+		ui.ShowError("Capture", errors.New("a stream and a file to write are needed"), s.win)
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -376,7 +377,7 @@ func (s *filesScreen) startWatch() {
 	w, err := replay.NewWatcher(s.env.Engine, replay.WatchOptions{Dir: strings.TrimSpace(s.wDir.Text),
 		Glob: strings.TrimSpace(s.wGlob.Text), Stream: strings.TrimSpace(s.wStream.Text)})
 	if err != nil {
-		showError("Watch", err, s.win)
+		ui.ShowError("Watch", err, s.win)
 		return
 	}
 	s.jobs.cancel("watch")
@@ -409,8 +410,8 @@ func (s *filesScreen) fetch() filesState {
 	if j := s.jobs.replay; j != nil {
 		put, read := j.rp.P.Put.Load(), j.rp.P.BytesRead.Load()
 		el := time.Since(j.started).Seconds()
-		st.replay = fmt.Sprintf("%s records put · %s/s · %s retried · %s malformed", thousands(put), thousands(int64(float64(put)/max(el, 0.001))),
-			thousands(j.rp.P.Retried.Load()), thousands(j.rp.P.Malformed.Load()))
+		st.replay = fmt.Sprintf("%s records put · %s/s · %s retried · %s malformed", ui.Thousands(put), ui.Thousands(int64(float64(put)/max(el, 0.001))),
+			ui.Thousands(j.rp.P.Retried.Load()), ui.Thousands(j.rp.P.Malformed.Load()))
 		if j.size > 0 {
 			st.replayFrac = min(1, float64(read)/float64(j.size))
 			if st.replayFrac > 0 && !j.done {
@@ -419,7 +420,7 @@ func (s *filesScreen) fetch() filesState {
 		}
 		switch {
 		case j.done && j.err != nil && !errors.Is(j.err, context.Canceled):
-			_, msg := explain(j.err)
+			_, msg := ui.Explain(j.err)
 			st.replay += " · stopped: " + msg
 		case j.done && errors.Is(j.err, context.Canceled):
 			st.replay += " · cancelled"
@@ -439,10 +440,10 @@ func (s *filesScreen) fetch() filesState {
 		st.replayOn, st.replayPaused = !j.done, j.paused
 	}
 	if j := s.jobs.capture; j != nil {
-		st.capture = fmt.Sprintf("%s records (%s KiB of data) to %s", thousands(j.p.Records.Load()), thousands(j.p.Bytes.Load()/1024), filepath.Base(j.path))
+		st.capture = fmt.Sprintf("%s records (%s KiB of data) to %s", ui.Thousands(j.p.Records.Load()), ui.Thousands(j.p.Bytes.Load()/1024), filepath.Base(j.path))
 		switch {
 		case j.done && j.err != nil:
-			_, msg := explain(j.err)
+			_, msg := ui.Explain(j.err)
 			st.capture += " · stopped: " + msg
 		case j.done:
 			st.capture += " · done"
@@ -457,7 +458,7 @@ func (s *filesScreen) fetch() filesState {
 		if j.done {
 			st.watch += " · stopped"
 			if j.err != nil {
-				_, msg := explain(j.err)
+				_, msg := ui.Explain(j.err)
 				st.watch += ": " + msg
 			}
 		}
@@ -467,7 +468,7 @@ func (s *filesScreen) fetch() filesState {
 }
 
 func (s *filesScreen) apply(st filesState) {
-	setText(s.rStatus, st.replay)
+	ui.SetText(s.rStatus, st.replay)
 	if s.rBar.Value != st.replayFrac {
 		s.rBar.SetValue(st.replayFrac)
 	}
@@ -475,14 +476,14 @@ func (s *filesScreen) apply(st filesState) {
 	enable(s.rPause, st.replayOn)
 	enable(s.rCancel, st.replayOn)
 	if st.replayPaused {
-		setButton(s.rPause, "Resume", theme.MediaPlayIcon())
+		ui.SetButton(s.rPause, "Resume", theme.MediaPlayIcon())
 	} else {
-		setButton(s.rPause, "Pause", theme.MediaPauseIcon())
+		ui.SetButton(s.rPause, "Pause", theme.MediaPauseIcon())
 	}
-	setText(s.cStatus, st.capture)
+	ui.SetText(s.cStatus, st.capture)
 	enable(s.cStart, !st.captureOn)
 	enable(s.cCancel, st.captureOn)
-	setText(s.wStatus, st.watch)
+	ui.SetText(s.wStatus, st.watch)
 	enable(s.wStop, st.watchOn)
 	if !slices.Equal(s.wFiles, st.files) {
 		s.wFiles = st.files

@@ -12,11 +12,12 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/views/ui/uitest"
 )
 
 func TestFilesScreenReplaysThenCapturesAndReportsBadInput(t *testing.T) {
 	test.NewTempApp(t)
-	env := newEnv(t)
+	env := uitest.NewEnv(t)
 	n := 2
 	env.Engine.CreateStream(context.Background(), engine.CreateStreamInput{StreamName: "logs", ShardCount: &n})
 	dir := t.TempDir()
@@ -31,33 +32,33 @@ func TestFilesScreenReplaysThenCapturesAndReportsBadInput(t *testing.T) {
 	s.Start()
 	defer s.Stop()
 
-	ui(func() {
+	uitest.UI(func() {
 		s.rFile.SetText(in)
 		s.rStream.SetText("logs")
 		s.rKeyField.SetText("user")
 		test.Tap(s.rStart)
 	})
-	eventually(t, "the replay to finish", func() bool { return strings.Contains(s.rStatus.Text, "done") })
-	ui(func() {
+	uitest.Eventually(t, "the replay to finish", func() bool { return strings.Contains(s.rStatus.Text, "done") })
+	uitest.UI(func() {
 		if !strings.Contains(s.rStatus.Text, "2 records put") || !strings.Contains(s.rStatus.Text, "line 2:") {
 			t.Errorf("replay status %q: want 2 put and line 2 listed as malformed", s.rStatus.Text)
 		}
 	})
 
 	out := filepath.Join(dir, "out.ndjson")
-	ui(func() {
+	uitest.UI(func() {
 		s.cStream.SetText("logs")
 		s.cOut.SetText(out)
 		test.Tap(s.cStart)
 	})
-	eventually(t, "the capture to finish", func() bool { return strings.Contains(s.cStatus.Text, "done") })
+	uitest.Eventually(t, "the capture to finish", func() bool { return strings.Contains(s.cStatus.Text, "done") })
 	b, _ := os.ReadFile(out)
 	if strings.Count(string(b), "\n") != 2 || !strings.Contains(string(b), `"key":"a"`) {
 		t.Errorf("capture file:\n%s", b)
 	}
 
 	// Bad input changes nothing and says why.
-	ui(func() {
+	uitest.UI(func() {
 		s.rSpeed.SetText("fast")
 		test.Tap(s.rStart)
 	})

@@ -6,6 +6,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/shardlab/shardlab/internal/hashkey"
+	"github.com/shardlab/shardlab/views/ui"
 )
 
 // lens answers "where does this partition key go?": its MD5 hash key and the shard whose range holds it,
@@ -33,12 +34,12 @@ func (l *lens) content() fyne.CanvasObject {
 func (l *lens) update() {
 	key := l.entry.Text
 	if key == "" {
-		setText(l.result, "")
+		ui.SetText(l.result, "")
 		l.d.keyMap.SetMarker(-1)
 		return
 	}
 	if len([]rune(key)) > 256 {
-		setText(l.result, "too long: a partition key is 1–256 characters")
+		ui.SetText(l.result, "too long: a partition key is 1–256 characters")
 		l.d.keyMap.SetMarker(-1)
 		return
 	}
@@ -55,5 +56,5 @@ func (l *lens) update() {
 			}
 		}
 	}
-	setText(l.result, "MD5 hash key "+abbrevHex(h.Hex())+" is in "+shard)
+	ui.SetText(l.result, "MD5 hash key "+ui.AbbrevHex(h.Hex())+" is in "+shard)
 }

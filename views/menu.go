@@ -8,8 +8,9 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
-	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/shardlab/shardlab/views/ui"
 )
 
 // shortcut is one keyboard shortcut, shown in the menu and working anywhere in the window.
@@ -81,8 +82,8 @@ func (s *Shell) showAbout() {
 		widget.NewLabelWithStyle("Shardlab "+s.env.Version, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		widget.NewLabel("A local Amazon Kinesis workbench: streams, shards and heat you can see."),
 		widget.NewForm(
-			widget.NewFormItem("Data", copyable(s.env.DataDir)),
-			widget.NewFormItem("Kinesis API", copyable(api)),
+			widget.NewFormItem("Data", ui.Copyable(s.env.DataDir)),
+			widget.NewFormItem("Kinesis API", ui.Copyable(api)),
 		),
 		widget.NewLabelWithStyle("Shortcuts", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		widget.NewLabel(shortcutHelp(s.actions())),
@@ -100,16 +101,6 @@ func shortcutHelp(actions []shortcut) string {
 		lines = append(lines, key+"  —  "+a.label)
 	}
 	return strings.Join(lines, "\n")
-}
-
-// copyable is read-only text with a button that puts it on the clipboard (a path, an endpoint). Not a selectable
-// label: Fyne animates those even unfocused, which repaints the whole window several times a second.
-func copyable(text string) fyne.CanvasObject {
-	l := widget.NewLabel(text)
-	l.Truncation = fyne.TextTruncateEllipsis
-	copyBtn := widget.NewButtonWithIcon("", theme.ContentCopyIcon(), func() { fyne.CurrentApp().Clipboard().SetContent(text) })
-	copyBtn.Importance = widget.LowImportance
-	return container.NewBorder(nil, nil, nil, copyBtn, l)
 }
 
 // modifierName is what KeyModifierShortcutDefault is called on this platform.

@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/shardlab/shardlab/engine/loadgen"
+	"github.com/shardlab/shardlab/views/ui"
 )
 
 // producerStrip is the Overview's line about this stream's generators: what each does, accepted and throttled per
@@ -40,7 +41,7 @@ func (p *producerStrip) content() fyne.CanvasObject {
 func (p *producerStrip) update(gens []loadgen.Listed) {
 	p.gens = gens
 	if len(gens) == 0 {
-		setText(p.text, "No producers for this stream: add one on the Producers tab.")
+		ui.SetText(p.text, "No producers for this stream: add one on the Producers tab.")
 		p.toggle.Disable()
 		return
 	}
@@ -51,15 +52,15 @@ func (p *producerStrip) update(gens []loadgen.Listed) {
 		state := "paused"
 		if g.Running {
 			running++
-			state = fmt.Sprintf("%s accepted, %s throttled /s", thousands(int64(g.Last.Accepted)), thousands(int64(g.Last.Throttled)))
+			state = fmt.Sprintf("%s accepted, %s throttled /s", ui.Thousands(int64(g.Last.Accepted)), ui.Thousands(int64(g.Last.Throttled)))
 		}
-		parts = append(parts, fmt.Sprintf("%s (%s rec/s, %s): %s", g.Config.Name, thousands(int64(g.Config.Rate)), describeKeys(g.Config.Keys), state))
+		parts = append(parts, fmt.Sprintf("%s (%s rec/s, %s): %s", g.Config.Name, ui.Thousands(int64(g.Config.Rate)), describeKeys(g.Config.Keys), state))
 	}
-	setText(p.text, strings.Join(parts, " · "))
+	ui.SetText(p.text, strings.Join(parts, " · "))
 	if running > 0 {
-		setButton(p.toggle, "Stop producers", theme.MediaPauseIcon())
+		ui.SetButton(p.toggle, "Stop producers", theme.MediaPauseIcon())
 	} else {
-		setButton(p.toggle, "Start producers", theme.MediaPlayIcon())
+		ui.SetButton(p.toggle, "Start producers", theme.MediaPlayIcon())
 	}
 }
 
@@ -69,7 +70,7 @@ func (p *producerStrip) toggleAll() {
 		anyRunning = anyRunning || g.Running
 	}
 	gens := p.gens
-	background(func() (struct{}, error) {
+	ui.Background(func() (struct{}, error) {
 		for _, g := range gens {
 			gen := p.d.env.Generators.Get(g.ID)
 			if gen == nil {
@@ -84,7 +85,7 @@ func (p *producerStrip) toggleAll() {
 		return struct{}{}, nil
 	}, func(_ struct{}, err error) {
 		if err != nil {
-			showError("Start producers", err, p.d.win)
+			ui.ShowError("Start producers", err, p.d.win)
 		}
 	})
 }
@@ -92,11 +93,11 @@ func (p *producerStrip) toggleAll() {
 func describeKeys(k loadgen.KeyDistribution) string {
 	switch k.Kind {
 	case loadgen.HotKey:
-		return fmt.Sprintf("one hot key takes %s of %s keys", percent(k.HotShare), thousands(int64(k.Keys)))
+		return fmt.Sprintf("one hot key takes %s of %s keys", ui.Percent(k.HotShare), ui.Thousands(int64(k.Keys)))
 	case loadgen.Zipf:
-		return fmt.Sprintf("Zipf s=%.2g over %s keys", k.ZipfExponent, thousands(int64(k.Keys)))
+		return fmt.Sprintf("Zipf s=%.2g over %s keys", k.ZipfExponent, ui.Thousands(int64(k.Keys)))
 	default:
-		return fmt.Sprintf("uniform over %s keys", thousands(int64(k.Keys)))
+		return fmt.Sprintf("uniform over %s keys", ui.Thousands(int64(k.Keys)))
 	}
 }
 
@@ -151,20 +152,20 @@ func (p *producersPanel) update(gens []loadgen.Listed) {
 		}
 		size := "natural size"
 		if c.RecordSize > 0 {
-			size = thousands(int64(c.RecordSize)) + " B"
+			size = ui.Thousands(int64(c.RecordSize)) + " B"
 		}
-		setText(r.title, fmt.Sprintf("%s — %s, %s rec/s, %s, %s", c.Name, tmpl, thousands(int64(c.Rate)), describeKeys(c.Keys), size))
+		ui.SetText(r.title, fmt.Sprintf("%s — %s, %s rec/s, %s, %s", c.Name, tmpl, ui.Thousands(int64(c.Rate)), describeKeys(c.Keys), size))
 		counts := fmt.Sprintf("last second: %s accepted, %s throttled, %s failed · total %s accepted, %s throttled",
-			thousands(int64(g.Last.Accepted)), thousands(int64(g.Last.Throttled)), thousands(int64(g.Last.Failed)),
-			thousands(int64(g.Totals.Accepted)), thousands(int64(g.Totals.Throttled)))
+			ui.Thousands(int64(g.Last.Accepted)), ui.Thousands(int64(g.Last.Throttled)), ui.Thousands(int64(g.Last.Failed)),
+			ui.Thousands(int64(g.Totals.Accepted)), ui.Thousands(int64(g.Totals.Throttled)))
 		if g.LastError != "" {
 			counts += " · last error: " + g.LastError
 		}
-		setText(r.counts, counts)
+		ui.SetText(r.counts, counts)
 		if g.Running {
-			setButton(r.toggle, "Stop", theme.MediaPauseIcon())
+			ui.SetButton(r.toggle, "Stop", theme.MediaPauseIcon())
 		} else {
-			setButton(r.toggle, "Start", theme.MediaPlayIcon())
+			ui.SetButton(r.toggle, "Start", theme.MediaPlayIcon())
 		}
 	}
 	for id := range p.rows {
@@ -198,7 +199,7 @@ func (p *producersPanel) newRow(id int) *producerRow {
 		if g == nil {
 			return
 		}
-		background(func() (struct{}, error) {
+		ui.Background(func() (struct{}, error) {
 			if g.Running() {
 				g.Stop()
 				return struct{}{}, nil
@@ -206,7 +207,7 @@ func (p *producersPanel) newRow(id int) *producerRow {
 			return struct{}{}, g.Start()
 		}, func(_ struct{}, err error) {
 			if err != nil {
-				showError("Start "+g.Config().Name, err, p.d.win)
+				ui.ShowError("Start "+g.Config().Name, err, p.d.win)
 			}
 		})
 	})
@@ -216,9 +217,9 @@ func (p *producersPanel) newRow(id int) *producerRow {
 		}
 	})
 	remove := widget.NewButtonWithIcon("Remove", theme.DeleteIcon(), func() {
-		background(func() (struct{}, error) { return struct{}{}, p.d.env.Generators.Remove(id) }, func(_ struct{}, err error) {
+		ui.Background(func() (struct{}, error) { return struct{}{}, p.d.env.Generators.Remove(id) }, func(_ struct{}, err error) {
 			if err != nil {
-				showError("Remove producer", err, p.d.win)
+				ui.ShowError("Remove producer", err, p.d.win)
 			}
 		})
 	})
@@ -241,11 +242,11 @@ func newProducerForm(cfg loadgen.Config, samples []string) *producerForm {
 		zipf: widget.NewEntry(), hot: widget.NewEntry()}
 	f.name.SetText(cfg.Name)
 	f.rate.SetText(strconv.Itoa(cfg.Rate))
-	f.rate.Validator = intInRange(1, loadgen.MaxRate, "rate")
+	f.rate.Validator = ui.IntInRange(1, loadgen.MaxRate, "rate")
 	f.size.SetText(strconv.Itoa(cfg.RecordSize))
-	f.size.Validator = intInRange(0, loadgen.MaxRecordSize, "record size")
+	f.size.Validator = ui.IntInRange(0, loadgen.MaxRecordSize, "record size")
 	f.keys.SetText(strconv.Itoa(cfg.Keys.Keys))
-	f.keys.Validator = intInRange(1, loadgen.MaxKeys, "keys")
+	f.keys.Validator = ui.IntInRange(1, loadgen.MaxKeys, "keys")
 	f.zipf.SetText(strconv.FormatFloat(max(cfg.Keys.ZipfExponent, 1.1), 'g', -1, 64))
 	f.zipf.Validator = func(s string) error {
 		v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
@@ -255,7 +256,7 @@ func newProducerForm(cfg loadgen.Config, samples []string) *producerForm {
 		return nil
 	}
 	f.hot.SetText(strconv.Itoa(int(max(cfg.Keys.HotShare, 0.5)*100 + 0.5)))
-	f.hot.Validator = intInRange(0, 100, "hot key share (%)")
+	f.hot.Validator = ui.IntInRange(0, 100, "hot key share (%)")
 	f.template = widget.NewSelect(loadgen.Templates, nil)
 	f.template.SetSelected(cfg.Template)
 	f.file = widget.NewSelect(samples, nil)
@@ -347,7 +348,7 @@ func sampleFiles(dataDir, dir string) []string {
 // open lists the sample files off the UI goroutine, then shows the add (id 0) or change dialog.
 func (p *producersPanel) open(id int, cfg loadgen.Config) {
 	env := p.d.env
-	background(func() ([]string, error) { return sampleFiles(env.DataDir, env.SampleDir), nil },
+	ui.Background(func() ([]string, error) { return sampleFiles(env.DataDir, env.SampleDir), nil },
 		func(samples []string, _ error) { p.edit(id, cfg, samples) })
 }
 
@@ -364,10 +365,10 @@ func (p *producersPanel) edit(id int, cfg loadgen.Config, samples []string) {
 		}
 		cfg, err := f.config(p.d.stream)
 		if err != nil {
-			showError(title, err, p.d.win)
+			ui.ShowError(title, err, p.d.win)
 			return
 		}
-		background(func() (struct{}, error) {
+		ui.Background(func() (struct{}, error) {
 			if id == 0 {
 				_, err := p.d.env.Generators.Add(cfg)
 				return struct{}{}, err
@@ -375,7 +376,7 @@ func (p *producersPanel) edit(id int, cfg loadgen.Config, samples []string) {
 			return struct{}{}, p.d.env.Generators.Update(id, cfg)
 		}, func(_ struct{}, err error) {
 			if err != nil {
-				showError(title, err, p.d.win)
+				ui.ShowError(title, err, p.d.win)
 			}
 		})
 	}, p.d.win)

@@ -20,6 +20,7 @@ import (
 	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/engine/recordexpr"
 	"github.com/shardlab/shardlab/engine/replay"
+	"github.com/shardlab/shardlab/views/ui"
 )
 
 // Start positions as the browser offers them.
@@ -77,7 +78,7 @@ func newRecordsPanel(d *Dashboard) *recordsPanel {
 	p.pauseBtn = widget.NewButtonWithIcon("Pause", theme.MediaPauseIcon(), p.togglePause)
 	p.status.Truncation = fyne.TextTruncateEllipsis
 	p.meta.Wrapping = fyne.TextWrapWord
-	p.table = newColumnTable(recordColumns, func() int { return len(p.snap.Rows) },
+	p.table = ui.NewColumnTable(recordColumns, func() int { return len(p.snap.Rows) },
 		func(row, col int) string { return recordCell(&p.snap.Rows[row], col) })
 	p.table.OnSelected = func(id widget.TableCellID) { p.showRecord(id.Row) }
 	for _, v := range []string{"JSON", "Text", "Hex", "Base64"} {
@@ -91,12 +92,12 @@ func newRecordsPanel(d *Dashboard) *recordsPanel {
 	return p
 }
 
-var recordColumns = []column{{"Shard", 60}, {"Sequence number", 150}, {"Partition key", 130}, {"Arrival", 110}, {"Size", 70}, {"Preview", 420}}
+var recordColumns = []ui.Column{{Title: "Shard", Width: 60}, {Title: "Sequence number", Width: 150}, {Title: "Partition key", Width: 130}, {Title: "Arrival", Width: 110}, {Title: "Size", Width: 70}, {Title: "Preview", Width: 420}}
 
 func recordCell(r *browsedRecord, col int) string {
 	switch col {
 	case 0:
-		return shortID(r.Shard)
+		return ui.ShortID(r.Shard)
 	case 1:
 		return shortSeq(r.Seq)
 	case 2:
@@ -104,7 +105,7 @@ func recordCell(r *browsedRecord, col int) string {
 	case 3:
 		return r.Arrival.Local().Format("15:04:05.000")
 	case 4:
-		return thousands(int64(r.Size)) + " B"
+		return ui.Thousands(int64(r.Size)) + " B"
 	case 5:
 		return r.Preview
 	}
@@ -164,7 +165,7 @@ func (p *recordsPanel) pickShards() {
 		case 0:
 			p.shardsBtn.SetText("All shards")
 		case 1:
-			p.shardsBtn.SetText("Shard " + shortID(p.shards[0]))
+			p.shardsBtn.SetText("Shard " + ui.ShortID(p.shards[0]))
 		default:
 			p.shardsBtn.SetText(fmt.Sprintf("%d shards", len(p.shards)))
 		}
@@ -230,7 +231,7 @@ func (p *recordsPanel) query() (browseQuery, error) {
 func (p *recordsPanel) read() {
 	q, err := p.query()
 	if err != nil {
-		showError("Read records", err, p.d.win)
+		ui.ShowError("Read records", err, p.d.win)
 		return
 	}
 	p.started = true
@@ -238,7 +239,7 @@ func (p *recordsPanel) read() {
 	p.snap = browseSnapshot{}
 	p.table.Refresh()
 	p.model.setPaused(false)
-	setButton(p.pauseBtn, "Pause", theme.MediaPauseIcon())
+	ui.SetButton(p.pauseBtn, "Pause", theme.MediaPauseIcon())
 	go p.model.start(q) // start waits for the previous reader to stop: not on the UI goroutine
 }
 
@@ -246,15 +247,15 @@ func (p *recordsPanel) togglePause() {
 	paused := !p.snap.Paused
 	p.model.setPaused(paused)
 	if paused {
-		setButton(p.pauseBtn, "Resume", theme.MediaPlayIcon())
+		ui.SetButton(p.pauseBtn, "Resume", theme.MediaPlayIcon())
 	} else {
-		setButton(p.pauseBtn, "Pause", theme.MediaPauseIcon())
+		ui.SetButton(p.pauseBtn, "Pause", theme.MediaPauseIcon())
 	}
 }
 
 // start begins the panel's refreshes; the reader itself starts only when Read is pressed.
 func (p *recordsPanel) start() {
-	p.stopF = poll(refreshInterval, p.model.snapshot, p.apply)
+	p.stopF = ui.Poll(ui.RefreshInterval, p.model.snapshot, p.apply)
 }
 
 func (p *recordsPanel) stop() {
@@ -282,14 +283,14 @@ func (p *recordsPanel) apply(s browseSnapshot) {
 	case p.follow.Checked:
 		state = "following"
 	}
-	text := fmt.Sprintf("%s records shown of %s read · %s", thousands(int64(len(s.Rows))), thousands(s.Scanned), state)
+	text := fmt.Sprintf("%s records shown of %s read · %s", ui.Thousands(int64(len(s.Rows))), ui.Thousands(s.Scanned), state)
 	if s.Errs > 0 {
-		text += fmt.Sprintf(" · the filter failed on %s records (counted as not matching): %s", thousands(s.Errs), s.LastErr)
+		text += fmt.Sprintf(" · the filter failed on %s records (counted as not matching): %s", ui.Thousands(s.Errs), s.LastErr)
 	} else if s.LastErr != "" {
-		_, msg := explain(fmt.Errorf("%s", s.LastErr))
+		_, msg := ui.Explain(fmt.Errorf("%s", s.LastErr))
 		text += " · " + msg
 	}
-	setText(p.status, text)
+	ui.SetText(p.status, text)
 }
 
 // showRecord reads the selected record back in full, off the UI goroutine, and fills the detail views.
@@ -301,21 +302,21 @@ func (p *recordsPanel) showRecord(row int) {
 	p.shown = r.Shard + "/" + r.Seq
 	want := p.shown
 	env := p.d.env
-	background(func() (*engine.Record, error) {
+	ui.Background(func() (*engine.Record, error) {
 		return fetchRecord(context.Background(), env.Engine, p.d.stream, r.Shard, r.Seq)
 	}, func(rec *engine.Record, err error) {
 		if p.shown != want {
 			return // another row was picked meanwhile
 		}
 		if err != nil {
-			_, msg := explain(err)
+			_, msg := ui.Explain(err)
 			p.meta.SetText(msg)
 			return
 		}
 		p.selected = rec
 		p.copyBtn.Enable()
 		p.meta.SetText(fmt.Sprintf("%s · sequence number %s · key %s · arrived %s · %s bytes", r.Shard, rec.SequenceNumber,
-			rec.PartitionKey, rec.ApproximateArrivalTimestamp.Local().Format("2006-01-02 15:04:05.000"), thousands(int64(len(rec.Data)))))
+			rec.PartitionKey, rec.ApproximateArrivalTimestamp.Local().Format("2006-01-02 15:04:05.000"), ui.Thousands(int64(len(rec.Data)))))
 		for name, text := range recordViews(rec.Data) {
 			p.views[name].SetText(text)
 		}
@@ -334,7 +335,7 @@ func recordViews(data []byte) map[string]string {
 	shown := data
 	cut := ""
 	if len(shown) > maxDetailBytes {
-		shown, cut = shown[:maxDetailBytes], fmt.Sprintf("\n… %s more bytes", thousands(int64(len(data)-maxDetailBytes)))
+		shown, cut = shown[:maxDetailBytes], fmt.Sprintf("\n… %s more bytes", ui.Thousands(int64(len(data)-maxDetailBytes)))
 	}
 	if utf8.Valid(shown) {
 		views["Text"] = string(shown) + cut
@@ -368,15 +369,4 @@ func shortSeq(seq string) string {
 		return "…" + seq[len(seq)-12:]
 	}
 	return seq
-}
-
-// fitColumn cuts text to about what a column of width shows, with an ellipsis, counting runes at a conservative
-// average glyph width of the default theme's text.
-func fitColumn(text string, width float32) string {
-	limit := int((width - 16) / 7.5)
-	if limit < 1 || utf8.RuneCountInString(text) <= limit {
-		return text
-	}
-	r := []rune(text)
-	return string(r[:limit-1]) + "…"
 }

@@ -14,28 +14,15 @@ import (
 	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/engine/consumer"
 	"github.com/shardlab/shardlab/engine/recordexpr"
+	"github.com/shardlab/shardlab/views/ui"
+	"github.com/shardlab/shardlab/views/ui/uitest"
 )
 
-func putJSON(t *testing.T, eng *engine.Engine, stream string, n int) {
-	t.Helper()
-	var entries []engine.PutRecordsEntry
-	for i := range n {
-		entries = append(entries, engine.PutRecordsEntry{PartitionKey: fmt.Sprint("user-", i%7),
-			Data: fmt.Appendf(nil, `{"i":%d,"status":%d}`, i, 200+(i%4)*100)})
-		if len(entries) == 500 || i == n-1 {
-			if _, err := eng.PutRecords(context.Background(), engine.PutRecordsInput{StreamRef: engine.StreamRef{StreamName: stream}, Records: entries}); err != nil {
-				t.Fatal(err)
-			}
-			entries = nil
-		}
-	}
-}
-
 func TestRecordsModelReadsFiltersAndFollows(t *testing.T) {
-	env := newEnv(t)
+	env := uitest.NewEnv(t)
 	n := 3
 	env.Engine.CreateStream(context.Background(), engine.CreateStreamInput{StreamName: "s", ShardCount: &n})
-	putJSON(t, env.Engine, "s", 1000)
+	uitest.PutJSON(t, env.Engine, "s", 1000)
 	m := newRecordsModel(env.Engine)
 	defer m.stop()
 
@@ -56,13 +43,13 @@ func TestRecordsModelReadsFiltersAndFollows(t *testing.T) {
 	// Live tail from LATEST sees only what arrives after it starts.
 	m.start(browseQuery{Stream: "s", From: "LATEST", Follow: true})
 	time.Sleep(200 * time.Millisecond)
-	putJSON(t, env.Engine, "s", 30)
+	uitest.PutJSON(t, env.Engine, "s", 30)
 	waitModel(t, m, func(s browseSnapshot) bool { return len(s.Rows) == 30 })
 
 	// A pause stops reading; resume catches up.
 	m.setPaused(true)
 	time.Sleep(300 * time.Millisecond)
-	putJSON(t, env.Engine, "s", 10)
+	uitest.PutJSON(t, env.Engine, "s", 10)
 	time.Sleep(500 * time.Millisecond)
 	if got := len(m.snapshot().Rows); got != 30 {
 		t.Errorf("paused browser read on: %d rows", got)
@@ -115,18 +102,18 @@ func TestRecordViewsAndPreview(t *testing.T) {
 
 func TestRecordsPanelShowsFilterErrorsInline(t *testing.T) {
 	test.NewTempApp(t)
-	env := newEnv(t)
+	env := uitest.NewEnv(t)
 	n := 1
 	env.Engine.CreateStream(context.Background(), engine.CreateStreamInput{StreamName: "s", ShardCount: &n})
 	win := test.NewTempWindow(t, widget.NewLabel(""))
 	d := newDashboard(env, win, "s")
 	win.SetContent(d.Content())
 	win.Resize(fyne.NewSize(1200, 740))
-	ui(func() { test.Type(d.records.filter, "data.status >=") })
+	uitest.UI(func() { test.Type(d.records.filter, "data.status >=") })
 	if !strings.Contains(d.records.filterErr.Text, "line 1, column") {
 		t.Errorf("inline error %q", d.records.filterErr.Text)
 	}
-	ui(func() {
+	uitest.UI(func() {
 		d.records.filter.SetText("")
 		test.Type(d.records.filter, "size > 1")
 	})
@@ -140,7 +127,7 @@ func benchRecordsPanel(b *testing.B) (*recordsPanel, fyne.Window, int) {
 	eng, _ := engine.Open(engine.Options{InMemory: true})
 	b.Cleanup(func() { eng.Close() })
 	win := test.NewTempWindow(b, widget.NewLabel(""))
-	p := newRecordsPanel(&Dashboard{env: Env{Engine: eng}, win: win, stream: "s"})
+	p := newRecordsPanel(&Dashboard{env: ui.Env{Engine: eng}, win: win, stream: "s"})
 	rows := make([]browsedRecord, 1_000_000)
 	for i := range rows {
 		rows[i] = browsedRecord{Shard: "shardId-000000000001", Seq: fmt.Sprintf("49%020d%012d", i, 1), Key: fmt.Sprint("user-", i%300),
@@ -178,24 +165,24 @@ func BenchmarkRecordsTableScrollCapture(b *testing.B) {
 // TestRecordsTailResumesWhereItStopped: the resumable tail starts at LATEST the first time, and after a stop picks
 // up exactly the records that arrived meanwhile — it is a consumer application with checkpoints.
 func TestRecordsTailResumesWhereItStopped(t *testing.T) {
-	env := newEnv(t)
+	env := uitest.NewEnv(t)
 	n := 2
 	env.Engine.CreateStream(context.Background(), engine.CreateStreamInput{StreamName: "s", ShardCount: &n})
-	putJSON(t, env.Engine, "s", 50) // before the tail ever ran: not shown
+	uitest.PutJSON(t, env.Engine, "s", 50) // before the tail ever ran: not shown
 	m := newRecordsModel(env.Engine)
 	defer m.stop()
 	m.start(browseQuery{Stream: "s", From: browseResume, Follow: true})
 	sum, _ := env.Engine.DescribeStreamSummary(context.Background(), engine.StreamRef{StreamName: "s"})
-	eventually(t, "the tail holding both shards", func() bool {
+	uitest.Eventually(t, "the tail holding both shards", func() bool {
 		leases, _ := consumer.Leases(context.Background(), env.Engine, tailApp, sum.StreamARN)
 		return len(leases) == 2 && leases[0].Owner == tailWorker && leases[1].Owner == tailWorker
 	})
 	time.Sleep(300 * time.Millisecond) // its readers open their LATEST iterators
-	putJSON(t, env.Engine, "s", 20)
+	uitest.PutJSON(t, env.Engine, "s", 20)
 	waitModel(t, m, func(s browseSnapshot) bool { return len(s.Rows) == 20 })
 	m.stop()
 
-	putJSON(t, env.Engine, "s", 15) // while the tail is away
+	uitest.PutJSON(t, env.Engine, "s", 15) // while the tail is away
 	m.start(browseQuery{Stream: "s", From: browseResume, Follow: true})
 	waitModel(t, m, func(s browseSnapshot) bool { return len(s.Rows) == 15 })
 	time.Sleep(300 * time.Millisecond)

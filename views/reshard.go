@@ -11,6 +11,7 @@ import (
 
 	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/internal/hashkey"
+	"github.com/shardlab/shardlab/views/ui"
 )
 
 // reshardBar holds the resharding actions on the selected shard and the stream: split at the midpoint or at the
@@ -33,7 +34,7 @@ func newReshardBar(d *Dashboard) *reshardBar {
 	b.splitHot = widget.NewButton("Split at hot key", func() { b.split(true) })
 	b.merge = widget.NewButton("Merge with next", b.mergeNext)
 	b.target.SetPlaceHolder("shards")
-	b.target.Validator = intInRange(1, 500, "target shard count")
+	b.target.Validator = ui.IntInRange(1, 500, "target shard count")
 	b.target.OnChanged = func(string) { b.update() }
 	b.scale = widget.NewButton("Scale", b.scaleTo)
 	b.closed = widget.NewCheck("Show closed shards", func(on bool) { d.keyMap.ShowClosed(on) })
@@ -57,12 +58,12 @@ func (b *reshardBar) update() {
 		}
 	}
 	if r == nil || !r.Open {
-		setText(b.label, "Select a shard on the map:")
+		ui.SetText(b.label, "Select a shard on the map:")
 		set(b.splitMid, false)
 		set(b.splitHot, false)
 		set(b.merge, false)
 	} else {
-		setText(b.label, "Shard "+r.Number+":")
+		ui.SetText(b.label, "Shard "+r.Number+":")
 		set(b.splitMid, active)
 		_, hotOK := hotKeySplit(*r)
 		set(b.splitHot, active && hotOK)
@@ -114,7 +115,7 @@ func (b *reshardBar) mergeNext() {
 
 func (b *reshardBar) scaleTo() {
 	if err := b.target.Validate(); err != nil {
-		showError("Scale "+b.d.stream, err, b.d.win)
+		ui.ShowError("Scale "+b.d.stream, err, b.d.win)
 		return
 	}
 	n, _ := strconv.Atoi(strings.TrimSpace(b.target.Text))
@@ -128,10 +129,10 @@ func (b *reshardBar) scaleTo() {
 func (b *reshardBar) run(what string, call func(context.Context) error) {
 	b.busy = true
 	b.update()
-	background(func() (struct{}, error) { return struct{}{}, call(context.Background()) }, func(_ struct{}, err error) {
+	ui.Background(func() (struct{}, error) { return struct{}{}, call(context.Background()) }, func(_ struct{}, err error) {
 		b.busy = false
 		if err != nil {
-			showError(what, err, b.d.win)
+			ui.ShowError(what, err, b.d.win)
 		}
 		b.d.selectShard("")
 		b.d.table.UnselectAll()

@@ -7,11 +7,13 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/shardlab/shardlab/views/ui"
 )
 
 // settingsScreen shows where data lives and the API endpoint, and holds the theme choice.
 type settingsScreen struct {
-	env   Env
+	env   ui.Env
 	app   fyne.App
 	win   fyne.Window
 	size  *widget.Label
@@ -20,18 +22,18 @@ type settingsScreen struct {
 	root  fyne.CanvasObject
 }
 
-func newSettingsScreen(env Env, a fyne.App, win fyne.Window) *settingsScreen {
+func newSettingsScreen(env ui.Env, a fyne.App, win fyne.Window) *settingsScreen {
 	s := &settingsScreen{env: env, app: a, win: win, size: widget.NewLabel(""), api: widget.NewLabel("")}
-	choices := map[string]string{"Follow the system": ThemeSystem, "Light": ThemeLight, "Dark": ThemeDark}
+	choices := map[string]string{"Follow the system": ui.ThemeSystem, "Light": ui.ThemeLight, "Dark": ui.ThemeDark}
 	themeSel := widget.NewRadioGroup([]string{"Follow the system", "Light", "Dark"}, func(label string) {
 		choice := choices[label]
-		a.Preferences().SetString(PrefTheme, choice)
-		ApplyTheme(a, choice)
+		a.Preferences().SetString(ui.PrefTheme, choice)
+		ui.ApplyTheme(a, choice)
 	})
-	switch a.Preferences().StringWithFallback(PrefTheme, ThemeSystem) {
-	case ThemeLight:
+	switch a.Preferences().StringWithFallback(ui.PrefTheme, ui.ThemeSystem) {
+	case ui.ThemeLight:
 		themeSel.SetSelected("Light")
-	case ThemeDark:
+	case ui.ThemeDark:
 		themeSel.SetSelected("Dark")
 	default:
 		themeSel.SetSelected("Follow the system")
@@ -39,17 +41,17 @@ func newSettingsScreen(env Env, a fyne.App, win fyne.Window) *settingsScreen {
 	themeSel.Horizontal = true
 	limits := env.Engine.ThroughputLimits()
 	form := widget.NewForm(
-		widget.NewFormItem("Data directory", copyable(env.DataDir)),
-		widget.NewFormItem("Database file", copyable(env.Engine.Path())),
+		widget.NewFormItem("Data directory", ui.Copyable(env.DataDir)),
+		widget.NewFormItem("Database file", ui.Copyable(env.Engine.Path())),
 		widget.NewFormItem("Database size", s.size),
 		widget.NewFormItem("Kinesis API", s.api),
 		widget.NewFormItem("Per-shard limits", widget.NewLabel(fmt.Sprintf("write %s and %s, read %s and %s calls/s",
-			byteRate(limits.WriteBytesPerSec), rate(limits.WriteRecordsPerSec, "rec/s"),
-			byteRate(limits.ReadBytesPerSec), thousands(int64(limits.ReadCallsPerSec))))),
+			ui.ByteRate(limits.WriteBytesPerSec), ui.Rate(limits.WriteRecordsPerSec, "rec/s"),
+			ui.ByteRate(limits.ReadBytesPerSec), ui.Thousands(int64(limits.ReadCallsPerSec))))),
 		widget.NewFormItem("Theme", themeSel),
 		widget.NewFormItem("Version", widget.NewLabel(env.Version)),
 	)
-	s.root = container.NewVScroll(container.NewVBox(heading("Settings"), form))
+	s.root = container.NewVScroll(container.NewVBox(ui.Heading("Settings"), form))
 	return s
 }
 
@@ -58,23 +60,23 @@ func (s *settingsScreen) Content() fyne.CanvasObject { return s.root }
 func (s *settingsScreen) Start() {
 	type facts struct {
 		size int64
-		api  APIStatus
+		api  ui.APIStatus
 	}
-	s.stopF = poll(2*time.Second, func() facts {
+	s.stopF = ui.Poll(2*time.Second, func() facts {
 		f := facts{size: s.env.Engine.DiskSize()}
 		if s.env.API != nil {
 			f.api = s.env.API()
 		}
 		return f
 	}, func(f facts) {
-		setText(s.size, fmt.Sprintf("%s KiB", thousands(f.size/1024)))
+		ui.SetText(s.size, fmt.Sprintf("%s KiB", ui.Thousands(f.size/1024)))
 		switch {
 		case f.api.Endpoint != "":
-			setText(s.api, f.api.Endpoint+"  (aws --endpoint-url "+f.api.Endpoint+" kinesis list-streams)")
+			ui.SetText(s.api, f.api.Endpoint+"  (aws --endpoint-url "+f.api.Endpoint+" kinesis list-streams)")
 		case f.api.Err != "":
-			setText(s.api, "not serving: "+f.api.Err)
+			ui.SetText(s.api, "not serving: "+f.api.Err)
 		default:
-			setText(s.api, "not serving (started with --api off)")
+			ui.SetText(s.api, "not serving (started with --api off)")
 		}
 	})
 }
@@ -83,9 +85,4 @@ func (s *settingsScreen) Stop() {
 	if s.stopF != nil {
 		s.stopF()
 	}
-}
-
-// heading is a screen's title.
-func heading(text string) *widget.Label {
-	return widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 }

@@ -4,10 +4,12 @@ import (
 	"strconv"
 
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/shardlab/shardlab/views/ui"
 )
 
-var shardColumns = []column{{"Shard", 70}, {"Hash key range", 260}, {"Records/s", 100}, {"KiB/s", 100}, {"% of write limit", 130},
-	{"Throttles (1 min)", 130}, {"Injected (1 min)", 125}, {"Iterator age", 105}, {"Top partition keys", 360}}
+var shardColumns = []ui.Column{{Title: "Shard", Width: 70}, {Title: "Hash key range", Width: 260}, {Title: "Records/s", Width: 100}, {Title: "KiB/s", Width: 100}, {Title: "% of write limit", Width: 130},
+	{Title: "Throttles (1 min)", Width: 130}, {Title: "Injected (1 min)", Width: 125}, {Title: "Iterator age", Width: 105}, {Title: "Top partition keys", Width: 360}}
 
 // newShardTable lists every shard of the model, open ones first; a row tapped selects that shard.
 func (d *Dashboard) newShardTable() *widget.Table {
@@ -17,7 +19,7 @@ func (d *Dashboard) newShardTable() *widget.Table {
 		}
 		return d.model.Rows
 	}
-	t := newColumnTable(shardColumns, func() int { return len(rows()) },
+	t := ui.NewColumnTable(shardColumns, func() int { return len(rows()) },
 		func(row, col int) string { return shardCell(&rows()[row], col) })
 	t.OnSelected = func(id widget.TableCellID) {
 		if rs := rows(); id.Row < len(rs) {
@@ -37,17 +39,17 @@ func shardCell(r *shardRow, col int) string {
 	case 1:
 		return r.Range
 	case 2:
-		return thousands(int64(r.Records + 0.5))
+		return ui.Thousands(int64(r.Records + 0.5))
 	case 3:
 		return strconv.FormatFloat(r.KiB, 'f', 1, 64)
 	case 4:
-		return percent(r.Util)
+		return ui.Percent(r.Util)
 	case 5:
-		return thousands(int64(r.Throttles))
+		return ui.Thousands(int64(r.Throttles))
 	case 6:
-		return thousands(int64(r.Injected))
+		return ui.Thousands(int64(r.Injected))
 	case 7:
-		return thousands(r.IterAge) + " ms"
+		return ui.Thousands(r.IterAge) + " ms"
 	case 8:
 		return topKeysText(r.TopKeys, 3)
 	}

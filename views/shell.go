@@ -12,7 +12,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/views/ui"
 )
 
 // Preference keys.
@@ -20,7 +20,6 @@ const (
 	prefWidth      = "window.width"
 	prefHeight     = "window.height"
 	prefLastScreen = "screen.last"
-	PrefTheme      = "theme"
 )
 
 // Navigation ids: the streams list, one per stream ("stream:" + name), settings.
@@ -36,14 +35,14 @@ const (
 
 // Shell is the window's frame: navigation on the left, the selected screen in the centre, the status bar below.
 type Shell struct {
-	env Env
+	env ui.Env
 	app fyne.App
 	win fyne.Window
 
 	nav     *widget.Tree
 	centre  *fyne.Container
 	status  *statusBar
-	current screen
+	current ui.Screen
 	shownID string
 	streams []string
 	stopNav func()
@@ -52,9 +51,9 @@ type Shell struct {
 }
 
 // NewShell builds the frame and opens the last screen used (the streams list the first time).
-func NewShell(a fyne.App, win fyne.Window, env Env) *Shell {
+func NewShell(a fyne.App, win fyne.Window, env ui.Env) *Shell {
 	s := &Shell{env: env, app: a, win: win, centre: container.NewStack(), jobs: &fileJobs{}}
-	s.streams = streamNames(env.Engine)
+	s.streams = ui.StreamNames(env.Engine)
 	s.nav = widget.NewTree(s.navChildren, s.navIsBranch, s.navCreate, s.navUpdate)
 	s.nav.OpenBranch(navStreams)
 	s.nav.OnSelected = func(id widget.TreeNodeID) { s.Show(id) }
@@ -72,7 +71,7 @@ func (s *Shell) Content() fyne.CanvasObject {
 // Start begins the live parts (navigation and status bar) and opens the remembered screen.
 func (s *Shell) Start() {
 	s.status.start()
-	s.stopNav = poll(time.Second, func() []string { return streamNames(s.env.Engine) }, s.setStreams)
+	s.stopNav = ui.Poll(time.Second, func() []string { return ui.StreamNames(s.env.Engine) }, s.setStreams)
 	last := s.app.Preferences().StringWithFallback(prefLastScreen, navStreams)
 	if strings.HasPrefix(last, navStream) && !slices.Contains(s.streams, strings.TrimPrefix(last, navStream)) {
 		s.pending, last = last, navStreams
@@ -118,7 +117,7 @@ func (s *Shell) Show(id string) {
 	if id == s.shownID && s.current != nil {
 		return
 	}
-	var next screen
+	var next ui.Screen
 	switch {
 	case id == navStreams:
 		next = newStreamsScreen(s.env, s.win, s.Select)
@@ -217,13 +216,4 @@ func (s *Shell) navUpdate(id widget.TreeNodeID, _ bool, o fyne.CanvasObject) {
 		l.SetText(strings.TrimPrefix(id, navStream))
 	}
 	l.Truncation = fyne.TextTruncateEllipsis
-}
-
-// streamNames lists the default account and region's streams, sorted: the navigation's children.
-func streamNames(eng *engine.Engine) []string {
-	var names []string
-	for _, st := range eng.Streams() {
-		names = append(names, st.StreamName)
-	}
-	return names
 }

@@ -9,18 +9,19 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/views/ui"
 )
 
 // statusBar is the line under every screen: the live API endpoint, the whole engine's traffic, the data location.
 type statusBar struct {
-	env   Env
+	env   ui.Env
 	api   *widget.Label
 	rates *widget.Label
 	data  *widget.Label
 	stopF func()
 }
 
-func newStatusBar(env Env) *statusBar {
+func newStatusBar(env ui.Env) *statusBar {
 	b := &statusBar{env: env, api: widget.NewLabel(""), rates: widget.NewLabel(""), data: widget.NewLabel("data: " + env.DataDir)}
 	b.data.Truncation = fyne.TextTruncateEllipsis
 	b.data.Alignment = fyne.TextAlignTrailing
@@ -34,13 +35,13 @@ func (b *statusBar) content() fyne.CanvasObject {
 
 // totals are the engine-wide figures of the last complete second.
 type totals struct {
-	api       APIStatus
+	api       ui.APIStatus
 	records   float64
 	throttled int
 }
 
 func (b *statusBar) start() {
-	b.stopF = poll(time.Second, b.fetch, b.apply)
+	b.stopF = ui.Poll(time.Second, b.fetch, b.apply)
 }
 
 func (b *statusBar) stop() {
@@ -70,11 +71,11 @@ func (b *statusBar) fetch() totals {
 func (b *statusBar) apply(t totals) {
 	switch {
 	case t.api.Endpoint != "":
-		setText(b.api, "Kinesis API "+t.api.Endpoint)
+		ui.SetText(b.api, "Kinesis API "+t.api.Endpoint)
 	case t.api.Err != "":
-		setText(b.api, "Kinesis API off: "+t.api.Err)
+		ui.SetText(b.api, "Kinesis API off: "+t.api.Err)
 	default:
-		setText(b.api, "Kinesis API off")
+		ui.SetText(b.api, "Kinesis API off")
 	}
-	setText(b.rates, "· "+rate(t.records, "rec/s in")+" · "+thousands(int64(t.throttled))+" throttled/s")
+	ui.SetText(b.rates, "· "+ui.Rate(t.records, "rec/s in")+" · "+ui.Thousands(int64(t.throttled))+" throttled/s")
 }

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/views/ui"
 )
 
 // streamNamePattern is Kinesis's rule for stream names (1–128 of letters, digits, "_", "." and "-").
@@ -28,19 +29,6 @@ func validateStreamName(s string) error {
 		return errors.New("only letters, digits, _ . and -")
 	}
 	return nil
-}
-
-func intInRange(lo, hi int, what string) func(string) error {
-	return func(s string) error {
-		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil {
-			return fmt.Errorf("%s must be a whole number", what)
-		}
-		if n < lo || n > hi {
-			return fmt.Errorf("%s must be between %s and %s", what, thousands(int64(lo)), thousands(int64(hi)))
-		}
-		return nil
-	}
 }
 
 // Capacity modes as the form shows them.
@@ -61,9 +49,9 @@ func newCreateStreamForm() *createStreamForm {
 	f.name.SetPlaceHolder("orders")
 	f.name.Validator = validateStreamName
 	f.shards.SetText("4")
-	f.shards.Validator = intInRange(1, 500, "shard count")
+	f.shards.Validator = ui.IntInRange(1, 500, "shard count")
 	f.retention.SetText("24")
-	f.retention.Validator = intInRange(24, 8760, "retention (hours)")
+	f.retention.Validator = ui.IntInRange(24, 8760, "retention (hours)")
 	f.mode = widget.NewRadioGroup([]string{modeProvisionedLabel, modeOnDemandLabel}, func(m string) {
 		if m == modeOnDemandLabel {
 			f.shards.Disable()
@@ -96,23 +84,23 @@ func (f *createStreamForm) input() engine.CreateStreamInput {
 }
 
 // showCreateStream opens the New stream dialog; done runs after a successful create.
-func showCreateStream(env Env, win fyne.Window, done func()) {
+func showCreateStream(env ui.Env, win fyne.Window, done func()) {
 	openCreateForm(env, win, newCreateStreamForm(), done)
 }
 
 // openCreateForm shows f in a dialog. When the engine refuses the stream, the error is explained and the same
 // form, with what was typed, comes back.
-func openCreateForm(env Env, win fyne.Window, f *createStreamForm, done func()) {
+func openCreateForm(env ui.Env, win fyne.Window, f *createStreamForm, done func()) {
 	d := dialog.NewForm("New stream", "Create", "Cancel", f.items, func(ok bool) {
 		if !ok {
 			return
 		}
 		in := f.input()
-		background(func() (struct{}, error) {
+		ui.Background(func() (struct{}, error) {
 			return struct{}{}, env.Engine.CreateStream(context.Background(), in)
 		}, func(_ struct{}, err error) {
 			if err != nil {
-				title, text := explain(err)
+				title, text := ui.Explain(err)
 				info := dialog.NewInformation(title, "Create "+in.StreamName+": "+text, win)
 				info.SetOnClosed(func() { openCreateForm(env, win, f, done) })
 				info.Show()
@@ -130,10 +118,10 @@ func openCreateForm(env Env, win fyne.Window, f *createStreamForm, done func()) 
 
 // showRetention changes a stream's retention: up with IncreaseStreamRetentionPeriod, down with Decrease, as Kinesis
 // has no single call.
-func showRetention(env Env, win fyne.Window, st engine.StreamSummary, done func()) {
+func showRetention(env ui.Env, win fyne.Window, st engine.StreamSummary, done func()) {
 	e := widget.NewEntry()
 	e.SetText(strconv.Itoa(st.RetentionPeriodHours))
-	e.Validator = intInRange(24, 8760, "retention (hours)")
+	e.Validator = ui.IntInRange(24, 8760, "retention (hours)")
 	items := []*widget.FormItem{{Text: "Retention (hours)", Widget: e, HintText: "24 to 8,760; lowering it drops older records"}}
 	dialog.ShowForm("Retention of "+st.StreamName, "Change", "Cancel", items, func(ok bool) {
 		if !ok {
@@ -141,7 +129,7 @@ func showRetention(env Env, win fyne.Window, st engine.StreamSummary, done func(
 		}
 		hours, _ := strconv.Atoi(strings.TrimSpace(e.Text))
 		ref := engine.StreamRef{StreamName: st.StreamName}
-		background(func() (struct{}, error) {
+		ui.Background(func() (struct{}, error) {
 			switch {
 			case hours > st.RetentionPeriodHours:
 				return struct{}{}, env.Engine.IncreaseStreamRetentionPeriod(context.Background(), ref, hours)
@@ -151,7 +139,7 @@ func showRetention(env Env, win fyne.Window, st engine.StreamSummary, done func(
 			return struct{}{}, nil
 		}, func(_ struct{}, err error) {
 			if err != nil {
-				showError("Change retention of "+st.StreamName, err, win)
+				ui.ShowError("Change retention of "+st.StreamName, err, win)
 			}
 			done()
 		})

@@ -3,7 +3,6 @@ package views
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -13,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/views/ui"
 )
 
 // streamLine is one row of the streams list.
@@ -23,7 +23,7 @@ type streamLine struct {
 
 // StreamsScreen lists the streams and holds the actions on them: create, delete, retention, limit enforcement.
 type StreamsScreen struct {
-	env       Env
+	env       ui.Env
 	win       fyne.Window
 	open      func(navID string)
 	lines     []streamLine
@@ -35,12 +35,12 @@ type StreamsScreen struct {
 	stopF     func()
 }
 
-var streamColumns = []column{{"Name", 190}, {"Mode", 110}, {"Shards (open / closed)", 170}, {"Status", 100}, {"Retention", 100},
-	{"Limits", 70}, {"Encryption", 100}, {"Records/s in", 110}}
+var streamColumns = []ui.Column{{Title: "Name", Width: 190}, {Title: "Mode", Width: 110}, {Title: "Shards (open / closed)", Width: 170}, {Title: "Status", Width: 100}, {Title: "Retention", Width: 100},
+	{Title: "Limits", Width: 70}, {Title: "Encryption", Width: 100}, {Title: "Records/s in", Width: 110}}
 
-func newStreamsScreen(env Env, win fyne.Window, open func(string)) *StreamsScreen {
+func newStreamsScreen(env ui.Env, win fyne.Window, open func(string)) *StreamsScreen {
 	s := &StreamsScreen{env: env, win: win, open: open, selected: -1}
-	s.table = newColumnTable(streamColumns, func() int { return len(s.lines) },
+	s.table = ui.NewColumnTable(streamColumns, func() int { return len(s.lines) },
 		func(row, col int) string { return s.cell(widget.TableCellID{Row: row, Col: col}) })
 	s.table.OnSelected = func(id widget.TableCellID) {
 		s.selected = id.Row
@@ -61,11 +61,11 @@ func newStreamsScreen(env Env, win fyne.Window, open func(string)) *StreamsScree
 	limitsBtn := widget.NewButton("Turn limits off", func() {
 		if l, ok := s.current(); ok {
 			ref := engine.StreamRef{StreamName: l.StreamName}
-			background(func() (struct{}, error) {
+			ui.Background(func() (struct{}, error) {
 				return struct{}{}, env.Engine.SetLimitsEnforced(context.Background(), ref, !l.LimitsEnforced)
 			}, func(_ struct{}, err error) {
 				if err != nil {
-					showError("Change limits of "+l.StreamName, err, win)
+					ui.ShowError("Change limits of "+l.StreamName, err, win)
 				}
 				s.refreshNow()
 			})
@@ -81,13 +81,13 @@ func newStreamsScreen(env Env, win fyne.Window, open func(string)) *StreamsScree
 	s.actions = []*widget.Button{openBtn, retBtn, limitsBtn, delBtn}
 	s.updateActions()
 	bar := container.NewHBox(newBtn, openBtn, retBtn, limitsBtn, delBtn)
-	s.root = container.NewBorder(container.NewVBox(heading("Streams"), bar), nil, nil, nil, s.table)
+	s.root = container.NewBorder(container.NewVBox(ui.Heading("Streams"), bar), nil, nil, nil, s.table)
 	return s
 }
 
 func (s *StreamsScreen) Content() fyne.CanvasObject { return s.root }
 
-func (s *StreamsScreen) Start() { s.stopF = poll(time.Second, s.fetch, s.apply) }
+func (s *StreamsScreen) Start() { s.stopF = ui.Poll(time.Second, s.fetch, s.apply) }
 
 func (s *StreamsScreen) Stop() {
 	if s.stopF != nil {
@@ -99,7 +99,7 @@ func (s *StreamsScreen) Stop() {
 func (s *StreamsScreen) refreshNow() {
 	go func() {
 		lines := s.fetch()
-		onUI(func() { s.apply(lines) })
+		ui.OnUI(func() { s.apply(lines) })
 	}()
 }
 
@@ -187,7 +187,7 @@ func (s *StreamsScreen) cell(id widget.TableCellID) string {
 	case 3:
 		return l.StreamStatus
 	case 4:
-		return retentionText(l.RetentionPeriodHours)
+		return ui.RetentionText(l.RetentionPeriodHours)
 	case 5:
 		if l.LimitsEnforced {
 			return "on"
@@ -199,20 +199,12 @@ func (s *StreamsScreen) cell(id widget.TableCellID) string {
 		}
 		return "none"
 	case 7:
-		return thousands(int64(l.RecordsIn + 0.5))
+		return ui.Thousands(int64(l.RecordsIn + 0.5))
 	}
 	return ""
 }
 
-// retentionText says a retention period in days when it is whole days, else in hours: "1 day", "7 days", "36 h".
-func retentionText(hours int) string {
-	if hours%24 == 0 {
-		return plural(hours/24, "day")
-	}
-	return strconv.Itoa(hours) + " h"
-}
-
-func confirmDelete(env Env, win fyne.Window, name string, done func()) {
+func confirmDelete(env ui.Env, win fyne.Window, name string, done func()) {
 	producers := len(env.Generators.List(name))
 	text := "The stream " + name + " and all its records will be deleted."
 	if producers > 0 {
@@ -223,7 +215,7 @@ func confirmDelete(env Env, win fyne.Window, name string, done func()) {
 			if !ok {
 				return
 			}
-			background(func() (struct{}, error) {
+			ui.Background(func() (struct{}, error) {
 				err := env.Engine.DeleteStream(context.Background(), engine.DeleteStreamInput{
 					StreamRef: engine.StreamRef{StreamName: name}, EnforceConsumerDeletion: true})
 				if err != nil {
@@ -232,7 +224,7 @@ func confirmDelete(env Env, win fyne.Window, name string, done func()) {
 				return struct{}{}, env.Generators.RemoveStream(name)
 			}, func(_ struct{}, err error) {
 				if err != nil {
-					showError("Delete "+name, err, win)
+					ui.ShowError("Delete "+name, err, win)
 				}
 				if done != nil {
 					done()

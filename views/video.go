@@ -14,13 +14,14 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/shardlab/shardlab/engine/video"
+	"github.com/shardlab/shardlab/views/ui"
 )
 
 // videoScreen is Kinesis Video Streams on the laptop: the video streams on the left with their retention and
 // what they hold; for the selected one, its producers (a file import, a camera through ffmpeg), the embedded
 // player (live, or on demand from any time) and the timeline of its fragments.
 type videoScreen struct {
-	env Env
+	env ui.Env
 	win fyne.Window
 
 	streams  []video.Stream
@@ -41,7 +42,7 @@ type videoScreen struct {
 	root      *container.Split
 }
 
-func newVideoScreen(env Env, win fyne.Window) *videoScreen {
+func newVideoScreen(env ui.Env, win fyne.Window) *videoScreen {
 	s := &videoScreen{env: env, win: win, header: widget.NewLabel(""), facts: widget.NewLabel("")}
 	s.header.TextStyle.Bold = true
 	s.header.Truncation = fyne.TextTruncateEllipsis
@@ -51,7 +52,7 @@ func newVideoScreen(env Env, win fyne.Window) *videoScreen {
 		func(id widget.ListItemID, o fyne.CanvasObject) {
 			if id < len(s.streams) {
 				st := s.streams[id]
-				o.(*widget.Label).SetText(st.Name + " · " + plural(st.Fragments, "fragment"))
+				o.(*widget.Label).SetText(st.Name + " · " + ui.Plural(st.Fragments, "fragment"))
 			}
 		})
 	s.list.OnSelected = func(id widget.ListItemID) {
@@ -62,7 +63,7 @@ func newVideoScreen(env Env, win fyne.Window) *videoScreen {
 	newBtn := widget.NewButton("New…", s.askCreate)
 	newBtn.Importance = widget.HighImportance
 	s.remove = widget.NewButton("Delete…", s.askDelete)
-	left := container.NewBorder(heading("Video streams"), container.NewGridWithColumns(2, newBtn, s.remove), nil, nil, s.list)
+	left := container.NewBorder(ui.Heading("Video streams"), container.NewGridWithColumns(2, newBtn, s.remove), nil, nil, s.list)
 
 	s.producers = newVideoProducers(s)
 	s.playback = newVideoPlayback(s)
@@ -99,7 +100,7 @@ func (s *videoScreen) Start() {
 	var lastStream string
 	var lastKey [2]int64
 	var lastFrags []video.FragmentInfo
-	s.stopPoll = poll(500*time.Millisecond, func() videoSnapshot {
+	s.stopPoll = ui.Poll(500*time.Millisecond, func() videoSnapshot {
 		snap := videoSnapshot{streams: s.env.Video.ListStreams()}
 		if t := s.target.Load(); t != nil {
 			snap.stream = *t
@@ -210,12 +211,12 @@ func (s *videoScreen) showDetail() {
 	} else {
 		s.retention.Enable()
 	}
-	setText(s.header, st.Name)
+	ui.SetText(s.header, st.Name)
 	retention := "keeps no fragments (retention 0: live viewers only)"
 	if st.RetentionHours > 0 {
-		retention = "keeps fragments " + plural(st.RetentionHours, "hour")
+		retention = "keeps fragments " + ui.Plural(st.RetentionHours, "hour")
 	}
-	facts := fmt.Sprintf("%s · %s stored, %s · created %s", retention, plural(st.Fragments, "fragment"),
+	facts := fmt.Sprintf("%s · %s stored, %s · created %s", retention, ui.Plural(st.Fragments, "fragment"),
 		sizeText(st.Bytes), st.Created.Local().Format("2006-01-02 15:04"))
 	if st.MediaType != "" {
 		facts += " · " + st.MediaType
@@ -223,7 +224,7 @@ func (s *videoScreen) showDetail() {
 	if st.DeviceName != "" {
 		facts += " · device " + st.DeviceName
 	}
-	setText(s.facts, facts)
+	ui.SetText(s.facts, facts)
 }
 
 // sizeText formats a byte count in the largest unit that keeps it readable: "437 KiB", "1.2 GiB".
@@ -250,14 +251,14 @@ func (s *videoScreen) askDelete() {
 		if !ok {
 			return
 		}
-		background(func() (struct{}, error) {
+		ui.Background(func() (struct{}, error) {
 			if s.env.Cameras != nil {
 				s.env.Cameras.Stop(name)
 			}
 			return struct{}{}, s.env.Video.DeleteStream(name)
 		}, func(_ struct{}, err error) {
 			if err != nil {
-				showError("Delete "+name, err, s.win)
+				ui.ShowError("Delete "+name, err, s.win)
 				return
 			}
 			s.list.UnselectAll()
@@ -277,14 +278,14 @@ func (s *videoScreen) askRetention() {
 	hours := widget.NewEntry()
 	hours.SetText(strconv.Itoa(current))
 	items := []*widget.FormItem{{Text: "Retention (hours)", Widget: hours,
-		HintText: fmt.Sprintf("1 to %s; fragments older than that are deleted at once", thousands(video.MaxRetentionHours))}}
+		HintText: fmt.Sprintf("1 to %s; fragments older than that are deleted at once", ui.Thousands(video.MaxRetentionHours))}}
 	dialog.ShowForm("Retention of "+name, "Change", "Cancel", items, func(ok bool) {
 		if !ok {
 			return
 		}
 		want, err := retentionHours(hours.Text, 1)
 		if err != nil {
-			showError("Retention", err, s.win)
+			ui.ShowError("Retention", err, s.win)
 			return
 		}
 		if want == current {
@@ -294,10 +295,10 @@ func (s *videoScreen) askRetention() {
 		if want < current {
 			op, change = video.DecreaseRetention, current-want
 		}
-		background(func() (video.Stream, error) { return s.env.Video.UpdateDataRetention(name, version, op, change) },
+		ui.Background(func() (video.Stream, error) { return s.env.Video.UpdateDataRetention(name, version, op, change) },
 			func(updated video.Stream, err error) {
 				if err != nil {
-					showError("Retention of "+name, err, s.win)
+					ui.ShowError("Retention of "+name, err, s.win)
 					return
 				}
 				if cur := s.current(); cur != nil && cur.Name == updated.Name {
@@ -313,7 +314,7 @@ func retentionHours(text string, least int) (int, error) {
 	hours, err := strconv.Atoi(strings.TrimSpace(text))
 	if err != nil {
 		return 0, fmt.Errorf("DataRetentionInHours: %q is not a whole number of hours (%d–%s)", text, least,
-			thousands(video.MaxRetentionHours))
+			ui.Thousands(video.MaxRetentionHours))
 	}
 	return hours, nil
 }
@@ -330,7 +331,7 @@ func (s *videoScreen) askCreate() {
 	device.SetPlaceHolder("optional")
 	items := []*widget.FormItem{
 		{Text: "Name", Widget: name, HintText: "letters, digits, '_', '.' and '-'"},
-		{Text: "Retention (hours)", Widget: retention, HintText: fmt.Sprintf("0 keeps nothing (live only); up to %s", thousands(video.MaxRetentionHours))},
+		{Text: "Retention (hours)", Widget: retention, HintText: fmt.Sprintf("0 keeps nothing (live only); up to %s", ui.Thousands(video.MaxRetentionHours))},
 		{Text: "Media type", Widget: mediaType},
 		{Text: "Device name", Widget: device},
 	}
@@ -340,13 +341,13 @@ func (s *videoScreen) askCreate() {
 		}
 		hours, err := retentionHours(retention.Text, 0)
 		if err != nil {
-			showError("Create", err, s.win)
+			ui.ShowError("Create", err, s.win)
 			return
 		}
 		in := video.CreateInput{Name: name.Text, RetentionHours: hours, MediaType: mediaType.Text, DeviceName: device.Text}
-		background(func() (video.Stream, error) { return s.env.Video.CreateStream(in) }, func(st video.Stream, err error) {
+		ui.Background(func() (video.Stream, error) { return s.env.Video.CreateStream(in) }, func(st video.Stream, err error) {
 			if err != nil {
-				showError("Create "+in.Name, err, s.win)
+				ui.ShowError("Create "+in.Name, err, s.win)
 				return
 			}
 			s.streams = append(s.streams, st)

@@ -16,12 +16,14 @@ import (
 	"github.com/shardlab/shardlab/engine/kinesisvideoapi"
 	"github.com/shardlab/shardlab/engine/video"
 	"github.com/shardlab/shardlab/samples"
+	"github.com/shardlab/shardlab/views/ui"
+	"github.com/shardlab/shardlab/views/ui/uitest"
 )
 
-// videoEnv is a test Env with video streams, cameras and the loopback playback server.
-func videoEnv(t *testing.T) Env {
+// videoEnv is a test ui.Env with video streams, cameras and the loopback playback server.
+func videoEnv(t *testing.T) ui.Env {
 	t.Helper()
-	env := newEnv(t)
+	env := uitest.NewEnv(t)
 	store, err := video.Open(env.Engine)
 	if err != nil {
 		t.Fatal(err)
@@ -37,18 +39,18 @@ func videoEnv(t *testing.T) Env {
 	return env
 }
 
-func openVideoScreen(t *testing.T, env Env) (*videoScreen, fyne.Window) {
+func openVideoScreen(t *testing.T, env ui.Env) (*videoScreen, fyne.Window) {
 	t.Helper()
 	var s *videoScreen
 	var win fyne.Window
-	ui(func() {
+	uitest.UI(func() {
 		win = test.NewTempWindow(t, widget.NewLabel(""))
 		s = newVideoScreen(env, win)
 		win.SetContent(s.Content())
 		win.Resize(fyne.NewSize(1200, 740))
 		s.Start()
 	})
-	t.Cleanup(func() { ui(s.Stop) })
+	t.Cleanup(func() { uitest.UI(s.Stop) })
 	return s, win
 }
 
@@ -60,46 +62,46 @@ func TestVideoScreenCreateImportPlayScrubAndLeave(t *testing.T) {
 	env := videoEnv(t)
 	s, win := openVideoScreen(t, env)
 
-	ui(func() { s.askCreate() })
+	uitest.UI(func() { s.askCreate() })
 	var entries []*widget.Entry
-	ui(func() {
+	uitest.UI(func() {
 		form := win.Canvas().Overlays().Top()
 		entries = append(entries, findAll[*widget.Entry](form)...)
 	})
 	if len(entries) != 4 {
 		t.Fatalf("the form has %d entries, want name, retention, media type and device", len(entries))
 	}
-	ui(func() {
+	uitest.UI(func() {
 		test.Type(entries[0], "door")
 		entries[1].SetText("48")
-		create := button(t, win.Canvas().Overlays().Top(), "Create")
+		create := uitest.Button(t, win.Canvas().Overlays().Top(), "Create")
 		test.Tap(create)
 	})
-	eventually(t, "the new stream selected", func() bool { return s.selected == "door" && s.current() != nil })
+	uitest.Eventually(t, "the new stream selected", func() bool { return s.selected == "door" && s.current() != nil })
 	if st, _ := env.Video.DescribeStream("door"); st.RetentionHours != 48 || st.MediaType != "video/h264" {
 		t.Fatalf("created %+v", st)
 	}
-	eventually(t, "the empty stream's hint", func() bool { return strings.Contains(s.playback.message.Text, "No fragments yet") })
+	uitest.Eventually(t, "the empty stream's hint", func() bool { return strings.Contains(s.playback.message.Text, "No fragments yet") })
 
 	clip, _ := samples.FS.ReadFile("testpattern.ts")
-	ui(func() {
+	uitest.UI(func() {
 		s.producers.importFrom("door", "testpattern.ts", io.NopCloser(bytes.NewReader(clip)), int64(len(clip)))
 	})
-	eventually(t, "the import's result", func() bool { return s.producers.importMsg.Text == "imported testpattern.ts: 5 fragments" })
-	eventually(t, "the facts to count them", func() bool { return strings.Contains(s.facts.Text, "5 fragments stored") })
+	uitest.Eventually(t, "the import's result", func() bool { return s.producers.importMsg.Text == "imported testpattern.ts: 5 fragments" })
+	uitest.Eventually(t, "the facts to count them", func() bool { return strings.Contains(s.facts.Text, "5 fragments stored") })
 
 	// live: the newest fragment plays, with its details
-	eventually(t, "a live picture", func() bool {
+	uitest.Eventually(t, "a live picture", func() bool {
 		return strings.Contains(s.playback.info.Text, "Fragment 5") && strings.Contains(s.playback.info.Text, "320×180") &&
 			strings.Contains(s.playback.info.Text, "behind live") && !blackFrame(s.playback.player.image.Image)
 	})
 
 	// scrubbing to half way (5 s in) plays the third fragment on demand, from one second into it
-	ui(func() {
+	uitest.UI(func() {
 		tl := s.playback.timeline
 		test.TapAt(tl, fyne.NewPos(tl.Size().Width/2, 10))
 	})
-	eventually(t, "on-demand playback of fragment 3", func() bool {
+	uitest.Eventually(t, "on-demand playback of fragment 3", func() bool {
 		return s.playback.mode.Selected == modeOnDemand && strings.Contains(s.playback.info.Text, "Fragment 3 ") &&
 			strings.Contains(s.playback.info.Text, "before the newest") && s.playback.status.Pos >= 1
 	})
@@ -109,21 +111,21 @@ func TestVideoScreenCreateImportPlayScrubAndLeave(t *testing.T) {
 		t.Fatalf("the timeline starts at %v, the first fragment at %v", from, frags[0].ProducerTimestamp)
 	}
 
-	ui(func() { test.Tap(button(t, s.Content(), "Pause")) })
-	eventually(t, "the pause", func() bool { return s.playback.pause.Text == "Play" && s.playback.status.Paused })
-	ui(func() { test.Tap(button(t, s.Content(), "Play")) })
-	eventually(t, "the resume", func() bool { return s.playback.pause.Text == "Pause" })
+	uitest.UI(func() { test.Tap(uitest.Button(t, s.Content(), "Pause")) })
+	uitest.Eventually(t, "the pause", func() bool { return s.playback.pause.Text == "Play" && s.playback.status.Paused })
+	uitest.UI(func() { test.Tap(uitest.Button(t, s.Content(), "Play")) })
+	uitest.Eventually(t, "the resume", func() bool { return s.playback.pause.Text == "Pause" })
 
 	// garbage is refused whole: an error, no fragment more
-	ui(func() {
+	uitest.UI(func() {
 		s.producers.importFrom("door", "notes.ts", io.NopCloser(strings.NewReader(strings.Repeat("not video ", 5000))), 50000)
 	})
-	eventually(t, "the import error", func() bool {
+	uitest.Eventually(t, "the import error", func() bool {
 		d := win.Canvas().Overlays().Top()
 		if d == nil {
 			return false
 		}
-		_, found := find(d, func(l *widget.Label) bool { return strings.Contains(l.Text, "MPEG-TS") })
+		_, found := uitest.Find(d, func(l *widget.Label) bool { return strings.Contains(l.Text, "MPEG-TS") })
 		return found
 	})
 	if st, _ := env.Video.DescribeStream("door"); st.Fragments != 5 {
@@ -131,7 +133,7 @@ func TestVideoScreenCreateImportPlayScrubAndLeave(t *testing.T) {
 	}
 
 	player := s.playback.player
-	ui(s.Stop)
+	uitest.UI(s.Stop)
 	select {
 	case <-player.closed:
 	case <-time.After(10 * time.Second):
@@ -142,7 +144,7 @@ func TestVideoScreenCreateImportPlayScrubAndLeave(t *testing.T) {
 // findAll returns every object under o of type T, depth first.
 func findAll[T fyne.CanvasObject](o fyne.CanvasObject) []T {
 	var out []T
-	find(o, func(v T) bool { out = append(out, v); return false })
+	uitest.Find(o, func(v T) bool { out = append(out, v); return false })
 	return out
 }
 
@@ -158,13 +160,13 @@ func TestVideoScreenCameraTestPattern(t *testing.T) {
 		t.Fatal(err)
 	}
 	s, _ := openVideoScreen(t, env)
-	eventually(t, "the only stream opened", func() bool { return s.selected == "cam" })
-	ui(func() { test.Tap(button(t, s.Content(), "Start camera")) })
-	eventually(t, "a captured fragment", func() bool {
+	uitest.Eventually(t, "the only stream opened", func() bool { return s.selected == "cam" })
+	uitest.UI(func() { test.Tap(uitest.Button(t, s.Content(), "Start camera")) })
+	uitest.Eventually(t, "a captured fragment", func() bool {
 		return strings.HasPrefix(s.producers.cameraMsg.Text, "capturing: 1 fragment") && s.producers.camera.Text == "Stop camera"
 	})
-	ui(func() { test.Tap(button(t, s.Content(), "Stop camera")) })
-	eventually(t, "the camera stopped", func() bool {
+	uitest.UI(func() { test.Tap(uitest.Button(t, s.Content(), "Stop camera")) })
+	uitest.Eventually(t, "the camera stopped", func() bool {
 		st, _ := env.Cameras.Stats("cam")
 		return !st.Running && s.producers.camera.Text == "Start camera" && s.producers.cameraMsg.Text == ""
 	})
@@ -210,32 +212,32 @@ func TestVideoPlaybackAcrossAGapAndFollowingLive(t *testing.T) {
 	ingestAt(t, env.Video, "door", run1)
 	ingestAt(t, env.Video, "door", run2)
 	s, _ := openVideoScreen(t, env)
-	eventually(t, "the ten fragments", func() bool { return len(s.playback.frags) == 10 && s.playback.session != nil })
+	uitest.Eventually(t, "the ten fragments", func() bool { return len(s.playback.frags) == 10 && s.playback.session != nil })
 
-	ui(func() { s.playback.scrub(run1.Add(9 * time.Second)) })
-	eventually(t, "the first run playing on demand", func() bool {
+	uitest.UI(func() { s.playback.scrub(run1.Add(9 * time.Second)) })
+	uitest.Eventually(t, "the first run playing on demand", func() bool {
 		vs := s.playback.session
 		return vs != nil && !vs.live && len(vs.frags) == 5 && strings.Contains(s.playback.info.Text, "Fragment 5 ")
 	})
 	// the first run ends a second later; the second run follows, and its times are its own
-	eventually(t, "the second run after the gap", func() bool {
+	uitest.Eventually(t, "the second run after the gap", func() bool {
 		vs := s.playback.session
 		return vs != nil && vs.frags[0].Number == 6 && strings.Contains(s.playback.info.Text, "Fragment 6 ")
 	})
 	var shown time.Time
-	ui(func() { _, shown, _ = s.playback.session.at(s.playback.status.Pos) })
+	uitest.UI(func() { _, shown, _ = s.playback.session.at(s.playback.status.Pos) })
 	if shown.Before(run2) || shown.After(run2.Add(3*time.Second)) {
 		t.Fatalf("fragment 6 shown at %v, its run starts at %v", shown, run2)
 	}
 
 	// live: the newest fragment, then the ones that continue its run as they arrive
-	ui(func() { s.playback.mode.SetSelected(modeLive) })
-	eventually(t, "live on the newest fragment", func() bool {
+	uitest.UI(func() { s.playback.mode.SetSelected(modeLive) })
+	uitest.Eventually(t, "live on the newest fragment", func() bool {
 		vs := s.playback.session
 		return vs != nil && vs.live && vs.frags[0].Number == 10 && strings.Contains(s.playback.info.Text, "Fragment 10 ")
 	})
 	ingestAt(t, env.Video, "door", run2.Add(10*time.Second)) // continues the second run: fragments 11–15
-	eventually(t, "the live session following", func() bool {
+	uitest.Eventually(t, "the live session following", func() bool {
 		vs := s.playback.session
 		return vs != nil && vs.live && vs.frags[0].Number == 10 && len(vs.frags) == 6 &&
 			strings.Contains(s.playback.info.Text, "Fragment 11 ")
@@ -258,17 +260,17 @@ func TestVideoImportCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	s, _ := openVideoScreen(t, env)
-	eventually(t, "the stream opened", func() bool { return s.selected == "door" })
+	uitest.Eventually(t, "the stream opened", func() bool { return s.selected == "door" })
 	clip, _ := samples.FS.ReadFile("testpattern.ts")
-	ui(func() {
+	uitest.UI(func() {
 		s.producers.importFrom("door", "slow.ts", io.NopCloser(slowReader{bytes.NewReader(clip)}), int64(len(clip)))
 	})
-	eventually(t, "a fragment in", func() bool {
+	uitest.Eventually(t, "a fragment in", func() bool {
 		st, _ := env.Video.DescribeStream("door")
 		return st.Fragments >= 1 && s.producers.progress.Visible() && s.producers.progress.Value > 0
 	})
-	ui(func() { test.Tap(s.producers.cancel) })
-	eventually(t, "the cancel said", func() bool {
+	uitest.UI(func() { test.Tap(s.producers.cancel) })
+	uitest.Eventually(t, "the cancel said", func() bool {
 		return strings.HasPrefix(s.producers.importMsg.Text, "import of slow.ts cancelled: the ") && s.producers.importing == nil
 	})
 	if st, _ := env.Video.DescribeStream("door"); st.Fragments == 0 || st.Fragments == 5 {
@@ -294,23 +296,23 @@ func TestVideoScreenChangesRetention(t *testing.T) {
 		t.Fatal(err)
 	}
 	s, win := openVideoScreen(t, env)
-	eventually(t, "the stream opened", func() bool { return strings.Contains(s.facts.Text, "keeps fragments 24 hours") })
-	ui(func() { test.Tap(button(t, s.Content(), "Retention…")) })
-	ui(func() {
+	uitest.Eventually(t, "the stream opened", func() bool { return strings.Contains(s.facts.Text, "keeps fragments 24 hours") })
+	uitest.UI(func() { test.Tap(uitest.Button(t, s.Content(), "Retention…")) })
+	uitest.UI(func() {
 		form := win.Canvas().Overlays().Top()
 		entries := findAll[*widget.Entry](form)
 		entries[0].SetText("72")
-		test.Tap(button(t, form, "Change"))
+		test.Tap(uitest.Button(t, form, "Change"))
 	})
-	eventually(t, "72 hours shown", func() bool { return strings.Contains(s.facts.Text, "keeps fragments 72 hours") })
+	uitest.Eventually(t, "72 hours shown", func() bool { return strings.Contains(s.facts.Text, "keeps fragments 72 hours") })
 	if st, _ := env.Video.DescribeStream("door"); st.RetentionHours != 72 {
 		t.Fatalf("stored %d hours", st.RetentionHours)
 	}
 	if _, err := env.Video.CreateStream(video.CreateInput{Name: "live"}); err != nil {
 		t.Fatal(err)
 	}
-	ui(func() { s.selectStream("live") })
-	eventually(t, "the live-only stream", func() bool { return s.current() != nil && s.retention.Disabled() })
+	uitest.UI(func() { s.selectStream("live") })
+	uitest.Eventually(t, "the live-only stream", func() bool { return s.current() != nil && s.retention.Disabled() })
 }
 
 // TestVideoPlaybackWithOverlappingRuns: two producers' runs that overlap in producer time still play on, one
@@ -327,12 +329,12 @@ func TestVideoPlaybackWithOverlappingRuns(t *testing.T) {
 	ingestAt(t, env.Video, "door", start)                    // 6–10
 	ingestAt(t, env.Video, "door", start.Add(500*time.Millisecond))
 	s, _ := openVideoScreen(t, env)
-	eventually(t, "live at the fragment that arrived last", func() bool {
+	uitest.Eventually(t, "live at the fragment that arrived last", func() bool {
 		vs := s.playback.session
 		return vs != nil && vs.live && vs.frags[0].Number == 15
 	})
-	ui(func() { s.playback.scrub(start) }) // fragment 6, then 11 half a second later, then 7…
-	eventually(t, "on demand moving past the first overlapping fragment", func() bool {
+	uitest.UI(func() { s.playback.scrub(start) }) // fragment 6, then 11 half a second later, then 7…
+	uitest.Eventually(t, "on demand moving past the first overlapping fragment", func() bool {
 		vs := s.playback.session
 		return vs != nil && !vs.live && vs.frags[0].Number == 11
 	})

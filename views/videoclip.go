@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 
 	"github.com/shardlab/shardlab/engine/video"
+	"github.com/shardlab/shardlab/views/ui"
 )
 
 // maxClipBytes bounds a saved clip: the timeline zoomed out over days of video is a lot of media to write by
@@ -32,11 +33,11 @@ func (p *videoPlayback) askSaveClip() {
 	from, to := p.timeline.Window()
 	frags, size := clipFragments(p.frags, from, to)
 	if len(frags) == 0 {
-		showError("Save clip", fmt.Errorf("the timeline shows no fragments"), p.s.win)
+		ui.ShowError("Save clip", fmt.Errorf("the timeline shows no fragments"), p.s.win)
 		return
 	}
 	if size > maxClipBytes {
-		showError("Save clip", fmt.Errorf("the timeline shows %s of video, over the %s a clip may hold: zoom in first",
+		ui.ShowError("Save clip", fmt.Errorf("the timeline shows %s of video, over the %s a clip may hold: zoom in first",
 			sizeText(size), sizeText(maxClipBytes)), p.s.win)
 		return
 	}
@@ -49,13 +50,13 @@ func (p *videoPlayback) askSaveClip() {
 		if err != nil || w == nil {
 			return
 		}
-		background(func() (clipResult, error) { return writeClip(p.s.env.Video, stream, arn, frags, w) }, func(r clipResult, err error) {
+		ui.Background(func() (clipResult, error) { return writeClip(p.s.env.Video, stream, arn, frags, w) }, func(r clipResult, err error) {
 			if err != nil {
-				showError("Save clip", err, p.s.win)
+				ui.ShowError("Save clip", err, p.s.win)
 				return
 			}
 			dialog.ShowInformation("Clip saved", fmt.Sprintf("%s: %s of %s, %s.", w.URI().Name(),
-				seconds(r.length), plural(r.fragments, "fragment"), sizeText(r.bytes)), p.s.win)
+				seconds(r.length), ui.Plural(r.fragments, "fragment"), sizeText(r.bytes)), p.s.win)
 		})
 	}, p.s.win)
 	d.SetFileName(fmt.Sprintf("%s-%s.ts", stream, frags[0].ProducerTimestamp.Local().Format("20060102-150405")))
@@ -81,7 +82,7 @@ func writeClip(store *video.Store, stream, arn string, frags []video.FragmentInf
 		media, err := store.FragmentMedia(stream, f.Number)
 		if errors.Is(err, video.ErrNotFound) {
 			w.Close()
-			return r, fmt.Errorf("%s was deleted while the clip was written: %s saved", stream, plural(r.fragments, "fragment"))
+			return r, fmt.Errorf("%s was deleted while the clip was written: %s saved", stream, ui.Plural(r.fragments, "fragment"))
 		}
 		if err != nil {
 			continue // trimmed by retention since the timeline was drawn

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/shardlab/shardlab/engine/video"
+	"github.com/shardlab/shardlab/views/ui"
 	"github.com/shardlab/shardlab/views/widgets"
 )
 
@@ -160,12 +161,12 @@ func (p *videoPlayback) setStream(name string) {
 	}
 	p.timeline.SetFragments(nil)
 	p.timeline.SetPlayhead(time.Time{})
-	setText(p.info, "")
+	ui.SetText(p.info, "")
 	p.showMessage("")
 }
 
 func (p *videoPlayback) showMessage(text string) {
-	setText(p.message, text)
+	ui.SetText(p.message, text)
 	if text == "" {
 		p.message.Hide()
 	} else {
@@ -299,7 +300,7 @@ func (p *videoPlayback) load(vs *videoSession, first, last uint64, offset float6
 	p.loading = true
 	paused := p.keepPause && p.status.Paused // a reload the user did not ask for keeps a pause they did
 	p.keepPause = false
-	background(func() (string, error) { return p.s.env.Playback(vs.stream, first, last) }, func(url string, err error) {
+	ui.Background(func() (string, error) { return p.s.env.Playback(vs.stream, first, last) }, func(url string, err error) {
 		if gen != p.gen {
 			return
 		}
@@ -335,9 +336,9 @@ func (p *videoPlayback) onStatus(st playerStatus) {
 		return
 	}
 	if st.Paused {
-		setButton(p.pause, "Play", theme.MediaPlayIcon())
+		ui.SetButton(p.pause, "Play", theme.MediaPlayIcon())
 	} else {
-		setButton(p.pause, "Pause", theme.MediaPauseIcon())
+		ui.SetButton(p.pause, "Pause", theme.MediaPauseIcon())
 	}
 	vs := p.session
 	if vs == nil || st.Path != vs.url || p.loading || !st.PosKnown {
@@ -349,7 +350,7 @@ func (p *videoPlayback) onStatus(st playerStatus) {
 		return
 	}
 	p.timeline.SetPlayhead(at)
-	parts := []string{fmt.Sprintf("Fragment %s", thousands(int64(frag.Number))),
+	parts := []string{fmt.Sprintf("Fragment %s", ui.Thousands(int64(frag.Number))),
 		"produced " + at.Local().Format("15:04:05.000")}
 	if st.Width > 0 {
 		parts = append(parts, fmt.Sprintf("%d×%d", st.Width, st.Height))
@@ -373,7 +374,7 @@ func (p *videoPlayback) onStatus(st playerStatus) {
 	case st.Buffering:
 		parts = append(parts, "buffering")
 	}
-	setText(p.info, joinDot(parts))
+	ui.SetText(p.info, joinDot(parts))
 	if st.Ended {
 		p.afterEnd(vs)
 	}

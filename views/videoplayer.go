@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 
 	"github.com/shardlab/shardlab/internal/mpvplayer"
+	"github.com/shardlab/shardlab/views/ui"
 )
 
 // playerStatus is what the player reports a few times a second.
@@ -129,7 +130,7 @@ func (v *videoPlayer) run() {
 	defer close(v.closed)
 	p, err := mpvplayer.New()
 	if err != nil {
-		onUI(func() { v.onStatus(playerStatus{Err: err.Error()}) })
+		ui.OnUI(func() { v.onStatus(playerStatus{Err: err.Error()}) })
 		return
 	}
 	var rendering sync.WaitGroup
@@ -152,7 +153,7 @@ func (v *videoPlayer) run() {
 			cmd(p)
 		case <-status.C:
 			st := readStatus(p)
-			onUI(func() { v.onStatus(st) })
+			ui.OnUI(func() { v.onStatus(st) })
 			w, h := renderSize(st.DispW, st.DispH)
 			v.mu.Lock()
 			v.size = [2]int{w, h}
@@ -184,7 +185,7 @@ func (v *videoPlayer) render(p *mpvplayer.Player) {
 		v.scheduled = true
 		v.mu.Unlock()
 		if schedule {
-			onUI(v.showLatest)
+			ui.OnUI(v.showLatest)
 		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/shardlab/shardlab/engine/video"
 	"github.com/shardlab/shardlab/internal/countio"
+	"github.com/shardlab/shardlab/views/ui"
 )
 
 // Camera sources as the screen names them.
@@ -70,7 +71,7 @@ func newVideoProducers(s *videoScreen) *videoProducers {
 	p.source = widget.NewSelect(labels, nil)
 	p.source.SetSelected(labels[0])
 	p.camera = widget.NewButton("Start camera", p.toggleCamera)
-	background(func() (string, error) { return video.FFmpeg() }, func(_ string, err error) { // a PATH search: off the UI
+	ui.Background(func() (string, error) { return video.FFmpeg() }, func(_ string, err error) { // a PATH search: off the UI
 		if err != nil {
 			p.noFFmpeg = true
 			p.camera.Disable()
@@ -90,9 +91,9 @@ func newVideoProducers(s *videoScreen) *videoProducers {
 func (p *videoProducers) setStream(name string) {
 	p.stream = name
 	p.capturing = false
-	setButton(p.camera, "Start camera", nil)
+	ui.SetButton(p.camera, "Start camera", nil)
 	if !p.noFFmpeg {
-		setText(p.cameraMsg, "")
+		ui.SetText(p.cameraMsg, "")
 	}
 	p.showImport()
 }
@@ -101,15 +102,15 @@ func (p *videoProducers) setStream(name string) {
 func (p *videoProducers) update(st video.CameraStats, has bool) {
 	p.capturing = has && st.Running
 	if p.capturing {
-		setButton(p.camera, "Stop camera", nil)
-		setText(p.cameraMsg, fmt.Sprintf("capturing: %s, %s", plural(int(st.Fragments), "fragment"), sizeText(st.Bytes)))
+		ui.SetButton(p.camera, "Stop camera", nil)
+		ui.SetText(p.cameraMsg, fmt.Sprintf("capturing: %s, %s", ui.Plural(int(st.Fragments), "fragment"), sizeText(st.Bytes)))
 	} else {
-		setButton(p.camera, "Start camera", nil)
+		ui.SetButton(p.camera, "Start camera", nil)
 		switch {
 		case has && st.Err != nil:
-			setText(p.cameraMsg, "stopped: "+st.Err.Error())
+			ui.SetText(p.cameraMsg, "stopped: "+st.Err.Error())
 		case !p.noFFmpeg && !p.starting:
-			setText(p.cameraMsg, "")
+			ui.SetText(p.cameraMsg, "")
 		}
 	}
 	p.showImport()
@@ -122,8 +123,8 @@ func (p *videoProducers) toggleCamera() {
 	}
 	stream := p.stream
 	if p.capturing {
-		setText(p.cameraMsg, "stopping…")
-		background(func() (struct{}, error) { cams.Stop(stream); return struct{}{}, nil }, func(struct{}, error) {})
+		ui.SetText(p.cameraMsg, "stopping…")
+		ui.Background(func() (struct{}, error) { cams.Stop(stream); return struct{}{}, nil }, func(struct{}, error) {})
 		return
 	}
 	var source video.CameraSource
@@ -132,15 +133,15 @@ func (p *videoProducers) toggleCamera() {
 			source = c.source
 		}
 	}
-	setText(p.cameraMsg, "starting ffmpeg…")
+	ui.SetText(p.cameraMsg, "starting ffmpeg…")
 	p.starting = true
-	background(func() (struct{}, error) {
+	ui.Background(func() (struct{}, error) {
 		return struct{}{}, cams.Start(stream, video.CameraOptions{Source: source})
 	}, func(_ struct{}, err error) {
 		p.starting = false
 		if err != nil {
-			setText(p.cameraMsg, "")
-			showError("Start camera", err, p.s.win)
+			ui.SetText(p.cameraMsg, "")
+			ui.ShowError("Start camera", err, p.s.win)
 		}
 	})
 }
@@ -155,7 +156,7 @@ func (p *videoProducers) askImport() {
 		if err != nil || r == nil {
 			return
 		}
-		background(func() (int64, error) { // the size, for the progress bar; unknown for other kinds of URI
+		ui.Background(func() (int64, error) { // the size, for the progress bar; unknown for other kinds of URI
 			if r.URI().Scheme() != "file" {
 				return -1, nil
 			}
@@ -178,15 +179,15 @@ func (p *videoProducers) askImport() {
 func (p *videoProducers) importFrom(stream, name string, r io.ReadCloser, size int64) {
 	if p.importing != nil {
 		r.Close()
-		showError("Import "+name, fmt.Errorf("%s is still being imported", p.importing.name), p.s.win)
+		ui.ShowError("Import "+name, fmt.Errorf("%s is still being imported", p.importing.name), p.s.win)
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	job := &importJob{stream: stream, name: name, size: size, cancel: cancel, read: countio.NewReader(r)}
 	p.importing = job
 	p.showImport()
-	stopProgress := poll(200*time.Millisecond, func() struct{} { return struct{}{} }, func(struct{}) { p.showImport() })
-	background(func() (struct{}, error) {
+	stopProgress := ui.Poll(200*time.Millisecond, func() struct{} { return struct{}{} }, func(struct{}) { p.showImport() })
+	ui.Background(func() (struct{}, error) {
 		defer r.Close()
 		err := p.s.env.Video.Ingest(ctx, stream, job.read, time.Now(), func(a video.Ack) {
 			if a.EventType == video.AckPersisted {
@@ -202,15 +203,15 @@ func (p *videoProducers) importFrom(stream, name string, r io.ReadCloser, size i
 		p.importing = nil
 		p.showImport()
 		if err != nil {
-			showError("Import "+name, fmt.Errorf("%w (%s stored before the error)", err, plural(int(job.fragments.Load()), "fragment")), p.s.win)
+			ui.ShowError("Import "+name, fmt.Errorf("%w (%s stored before the error)", err, ui.Plural(int(job.fragments.Load()), "fragment")), p.s.win)
 			return
 		}
-		kept := plural(int(job.fragments.Load()), "fragment")
+		kept := ui.Plural(int(job.fragments.Load()), "fragment")
 		if ctx.Err() != nil {
-			setText(p.importMsg, fmt.Sprintf("import of %s cancelled: the %s stored before stay", name, kept))
+			ui.SetText(p.importMsg, fmt.Sprintf("import of %s cancelled: the %s stored before stay", name, kept))
 			return
 		}
-		setText(p.importMsg, fmt.Sprintf("imported %s: %s", name, kept))
+		ui.SetText(p.importMsg, fmt.Sprintf("imported %s: %s", name, kept))
 	})
 }
 
@@ -237,7 +238,7 @@ func (p *videoProducers) showImport() {
 	}
 	p.progress.Hide()
 	p.importMsg.Show()
-	setText(p.importMsg, fmt.Sprintf("importing %s: %s read", job.name, sizeText(job.read.N())))
+	ui.SetText(p.importMsg, fmt.Sprintf("importing %s: %s read", job.name, sizeText(job.read.N())))
 }
 
 // stop is called when the screen is left. An import goes on to its end, as a camera does; its fragments appear

@@ -4,10 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,93 +16,15 @@ import (
 	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/engine/loadgen"
 	"github.com/shardlab/shardlab/internal/hashkey"
+	"github.com/shardlab/shardlab/views/ui"
+	"github.com/shardlab/shardlab/views/ui/uitest"
 )
 
-// uiMu stands in for the real driver's single UI goroutine: everything the views hand to the UI, and everything a
-// test does to widgets while screens poll, holds it.
-var uiMu sync.Mutex
-
-func TestMain(m *testing.M) {
-	onUI = func(f func()) {
-		uiMu.Lock()
-		defer uiMu.Unlock()
-		f()
-	}
-	os.Exit(m.Run())
-}
-
-// ui runs a test's widget actions as the UI goroutine would.
-func ui(f func()) {
-	uiMu.Lock()
-	defer uiMu.Unlock()
-	f()
-}
-
-func newEnv(t *testing.T) Env {
-	t.Helper()
-	eng, err := engine.Open(engine.Options{InMemory: true, EnforceLimits: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { eng.Close() })
-	gens, err := loadgen.OpenManager(eng, filepath.Join(t.TempDir(), "generators.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(gens.StopAll)
-	return Env{Engine: eng, Generators: gens, DataDir: t.TempDir(), Version: "test"}
-}
-
-// eventually polls cond on the UI side; the deadline only bounds a broken run.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		ok := false
-		ui(func() { ok = cond() })
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// find returns the first object under o (depth first) that match accepts.
-func find[T fyne.CanvasObject](o fyne.CanvasObject, match func(T) bool) (T, bool) {
-	if v, ok := o.(T); ok && match(v) {
-		return v, true
-	}
-	var children []fyne.CanvasObject
-	switch c := o.(type) {
-	case *fyne.Container:
-		children = c.Objects
-	case fyne.Widget:
-		children = test.WidgetRenderer(c).Objects()
-	}
-	for _, ch := range children {
-		if v, ok := find(ch, match); ok {
-			return v, true
-		}
-	}
-	var zero T
-	return zero, false
-}
-
-func button(t *testing.T, o fyne.CanvasObject, text string) *widget.Button {
-	t.Helper()
-	b, ok := find(o, func(b *widget.Button) bool { return b.Text == text })
-	if !ok {
-		t.Fatalf("no %q button", text)
-	}
-	return b
-}
+func TestMain(m *testing.M) { uitest.Main(m) }
 
 func TestCreateStreamFromTheStreamsScreen(t *testing.T) {
 	test.NewTempApp(t)
-	env := newEnv(t)
+	env := uitest.NewEnv(t)
 	win := test.NewTempWindow(t, widget.NewLabel(""))
 	win.Resize(fyne.NewSize(1200, 800))
 	s := newStreamsScreen(env, win, func(string) {})
@@ -113,21 +32,21 @@ func TestCreateStreamFromTheStreamsScreen(t *testing.T) {
 	s.Start()
 	defer s.Stop()
 
-	ui(func() {
-		test.Tap(button(t, s.Content(), "New stream…"))
+	uitest.UI(func() {
+		test.Tap(uitest.Button(t, s.Content(), "New stream…"))
 		form := win.Canvas().Overlays().Top()
 		if form == nil {
 			t.Fatal("New stream… opened no dialog")
 		}
-		name, _ := find(form, func(e *widget.Entry) bool { return e.PlaceHolder == "orders" })
+		name, _ := uitest.Find(form, func(e *widget.Entry) bool { return e.PlaceHolder == "orders" })
 		test.Type(name, "orders")
-		shards, _ := find(form, func(e *widget.Entry) bool { return e.Text == "4" })
+		shards, _ := uitest.Find(form, func(e *widget.Entry) bool { return e.Text == "4" })
 		shards.SetText("")
 		test.Type(shards, "3")
-		test.Tap(button(t, form, "Create"))
+		test.Tap(uitest.Button(t, form, "Create"))
 	})
 
-	eventually(t, "orders in the list", func() bool {
+	uitest.Eventually(t, "orders in the list", func() bool {
 		for _, l := range s.Lines() {
 			if l.StreamName == "orders" && l.OpenShardCount == 3 {
 				return true
@@ -135,7 +54,7 @@ func TestCreateStreamFromTheStreamsScreen(t *testing.T) {
 		}
 		return false
 	})
-	ui(func() {
+	uitest.UI(func() {
 		if got := s.cell(widget.TableCellID{Row: 0, Col: 2}); got != "3 / 0" {
 			t.Errorf("shards cell = %q", got)
 		}
@@ -176,11 +95,11 @@ func TestCreateStreamFormRefusesWhatKinesisWould(t *testing.T) {
 }
 
 func TestEngineErrorsReadPlainly(t *testing.T) {
-	env := newEnv(t)
+	env := uitest.NewEnv(t)
 	n := 1
 	env.Engine.CreateStream(context.Background(), engine.CreateStreamInput{StreamName: "dup", ShardCount: &n})
 	err := env.Engine.CreateStream(context.Background(), engine.CreateStreamInput{StreamName: "dup", ShardCount: &n})
-	title, text := explain(err)
+	title, text := ui.Explain(err)
 	if title != "Already exists or busy" || strings.Contains(text, "Exception") || !strings.Contains(text, "dup") {
 		t.Errorf("explain = %q, %q", title, text)
 	}
@@ -297,7 +216,7 @@ func TestSplitAtHotKeyStaysWhereKinesisAcceptsIt(t *testing.T) {
 
 func TestDashboardResplitsFromTheMapAndTheLensFollows(t *testing.T) {
 	test.NewTempApp(t)
-	env := newEnv(t)
+	env := uitest.NewEnv(t)
 	ctx := context.Background()
 	n := 2
 	if err := env.Engine.CreateStream(ctx, engine.CreateStreamInput{StreamName: "s", ShardCount: &n}); err != nil {
@@ -309,22 +228,22 @@ func TestDashboardResplitsFromTheMapAndTheLensFollows(t *testing.T) {
 	win.Resize(fyne.NewSize(1280, 800))
 	d.Start()
 	defer d.Stop()
-	eventually(t, "the first frame", func() bool { return d.model != nil && len(d.keyMap.Segments()) == 2 })
+	uitest.Eventually(t, "the first frame", func() bool { return d.model != nil && len(d.keyMap.Segments()) == 2 })
 
 	// Find the key "user-0001" with the lens: it names the shard whose range holds its MD5.
-	ui(func() { test.Type(d.lens.entry, "user-0001") })
+	uitest.UI(func() { test.Type(d.lens.entry, "user-0001") })
 	h := hashkey.FromPartitionKey("user-0001")
 	want := "shardId-000000000000"
 	if h.Fraction() >= 0.5 {
 		want = "shardId-000000000001"
 	}
-	eventually(t, "the lens to name "+want, func() bool { return strings.Contains(d.lens.result.Text, want) })
+	uitest.Eventually(t, "the lens to name "+want, func() bool { return strings.Contains(d.lens.result.Text, want) })
 
 	// Tap shard 0 on the map, split it at its midpoint: the map shows three open shards.
-	ui(func() { test.TapAt(d.keyMap, fyne.NewPos(d.keyMap.Size().Width*0.1, 40)) })
-	eventually(t, "shard 0 selected", func() bool { return d.selected == "shardId-000000000000" && !d.reshard.splitMid.Disabled() })
-	ui(func() { test.Tap(d.reshard.splitMid) })
-	eventually(t, "three open shards on the map", func() bool {
+	uitest.UI(func() { test.TapAt(d.keyMap, fyne.NewPos(d.keyMap.Size().Width*0.1, 40)) })
+	uitest.Eventually(t, "shard 0 selected", func() bool { return d.selected == "shardId-000000000000" && !d.reshard.splitMid.Disabled() })
+	uitest.UI(func() { test.Tap(d.reshard.splitMid) })
+	uitest.Eventually(t, "three open shards on the map", func() bool {
 		open := 0
 		for _, s := range d.keyMap.Segments() {
 			if s.Open {
@@ -340,7 +259,7 @@ func TestDashboardResplitsFromTheMapAndTheLensFollows(t *testing.T) {
 			owner = sh.ShardId
 		}
 	}
-	eventually(t, "the lens to name "+owner+" after the split", func() bool { return strings.Contains(d.lens.result.Text, owner) })
+	uitest.Eventually(t, "the lens to name "+owner+" after the split", func() bool { return strings.Contains(d.lens.result.Text, owner) })
 }
 
 func TestProducerFormBuildsTheConfig(t *testing.T) {
@@ -363,12 +282,12 @@ func TestProducerFormBuildsTheConfig(t *testing.T) {
 }
 
 func TestPollDropsFramesWhileTheUIIsBusy(t *testing.T) {
-	// A UI goroutine of our own, as the real driver has: onUI only queues, so a busy UI cannot block the poller,
+	// A UI goroutine of our own, as the real driver has: ui.OnUI only queues, so a busy UI cannot block the poller,
 	// and only poll's own rule keeps it from piling frames up.
 	queue := make(chan func(), 1000)
-	saved := onUI
-	onUI = func(f func()) { queue <- f }
-	defer func() { onUI = saved }()
+	saved := ui.OnUI
+	ui.OnUI = func(f func()) { queue <- f }
+	defer func() { ui.OnUI = saved }()
 	go func() {
 		for f := range queue {
 			f()
@@ -379,7 +298,7 @@ func TestPollDropsFramesWhileTheUIIsBusy(t *testing.T) {
 	var fetches atomic.Int32
 	release := make(chan struct{})
 	applied := make(chan int, 100)
-	stop := poll(time.Millisecond, func() int { return int(fetches.Add(1)) }, func(v int) {
+	stop := ui.Poll(time.Millisecond, func() int { return int(fetches.Add(1)) }, func(v int) {
 		if v == 1 {
 			<-release // the UI is busy with the first frame
 		}
@@ -404,11 +323,11 @@ func TestPollDropsFramesWhileTheUIIsBusy(t *testing.T) {
 
 func TestThousands(t *testing.T) {
 	for in, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 1234567: "1,234,567", -45000: "-45,000"} {
-		if got := thousands(in); got != want {
-			t.Errorf("thousands(%d) = %q", in, got)
+		if got := ui.Thousands(in); got != want {
+			t.Errorf("ui.Thousands(%d) = %q", in, got)
 		}
 	}
-	if got := fmt.Sprint(shortID("shardId-000000000012"), " ", shortID("shardId-000000000000")); got != "12 0" {
+	if got := fmt.Sprint(ui.ShortID("shardId-000000000012"), " ", ui.ShortID("shardId-000000000000")); got != "12 0" {
 		t.Errorf("shortID: %s", got)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/shardlab/shardlab/engine/consumer"
+	"github.com/shardlab/shardlab/views/ui"
 	"github.com/shardlab/shardlab/views/widgets"
 )
 
@@ -59,7 +60,7 @@ func newWorkshopPanel(d *Dashboard) *workshopPanel {
 }
 
 func (p *workshopPanel) content() fyne.CanvasObject {
-	return container.NewVBox(heading("Workshop: leases moving between workers"), p.note,
+	return container.NewVBox(ui.Heading("Workshop: leases moving between workers"), p.note,
 		container.NewHBox(p.start, p.kill, p.stop, p.cards))
 }
 
@@ -76,7 +77,7 @@ func (p *workshopPanel) startWorkers() {
 func (p *workshopPanel) launch(i int) {
 	p.gen[i]++
 	gen := p.gen[i]
-	background(func() (*consumer.Worker, error) {
+	ui.Background(func() (*consumer.Worker, error) {
 		return consumer.NewWorker(p.d.env.Engine, consumer.Config{App: workshopApp, Worker: workshopWorkers[i],
 			Stream: p.d.ref, LeaseDuration: workshopLease, InitialPosition: consumer.Latest,
 			Process: func(ctx context.Context, b *consumer.Batch) error {
@@ -88,7 +89,7 @@ func (p *workshopPanel) launch(i int) {
 			return // stopped or relaunched while it was being created: never started
 		}
 		if err != nil {
-			showError("Start the workshop's workers", err, p.d.win)
+			ui.ShowError("Start the workshop's workers", err, p.d.win)
 			return
 		}
 		ctx, cancel := context.WithCancel(context.Background())
@@ -106,11 +107,11 @@ func (p *workshopPanel) toggleWorker1() {
 			r.cancel()
 			p.running[0] = nil
 		}
-		setButton(p.kill, "Restart worker-1", nil)
+		ui.SetButton(p.kill, "Restart worker-1", nil)
 		return
 	}
 	p.launch(0)
-	setButton(p.kill, "Kill worker-1", nil)
+	ui.SetButton(p.kill, "Kill worker-1", nil)
 }
 
 // stopWorkers stops both workers gracefully: their leases are released at once.
@@ -119,7 +120,7 @@ func (p *workshopPanel) stopWorkers() {
 	p.start.Enable()
 	p.kill.Disable()
 	p.stop.Disable()
-	setButton(p.kill, "Kill worker-1", nil)
+	ui.SetButton(p.kill, "Kill worker-1", nil)
 }
 
 // show draws one card a shard: its colour is the worker holding it.
@@ -157,7 +158,7 @@ func (p *workshopPanel) show(leases []consumer.Lease) {
 		box := canvas.NewRectangle(col)
 		box.SetMinSize(fyne.NewSize(120, 40))
 		box.CornerRadius = 4
-		name := canvas.NewText("shard "+shortID(l.ShardID), color.White)
+		name := canvas.NewText("shard "+ui.ShortID(l.ShardID), color.White)
 		name.TextStyle.Bold = true
 		name.TextSize = 12
 		who := canvas.NewText(owner, color.White)

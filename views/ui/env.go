@@ -1,4 +1,4 @@
-package views
+package ui
 
 import (
 	"errors"
@@ -41,23 +41,23 @@ type APIStatus struct {
 	Err      string // why it is not serving
 }
 
-// screen is one page of the window's centre. Start begins its live updates; Stop ends them when it is left, so
+// Screen is one page of the window's centre. Start begins its live updates; Stop ends them when it is left, so
 // hidden screens cost nothing.
-type screen interface {
+type Screen interface {
 	Content() fyne.CanvasObject
 	Start()
 	Stop()
 }
 
-// showError puts an engine error in a dialog in plain words: a title for the kind of problem, then the engine's own
+// ShowError puts an engine error in a dialog in plain words: a title for the kind of problem, then the engine's own
 // message, which already names the field and the limit.
-func showError(what string, err error, win fyne.Window) {
-	title, text := explain(err)
+func ShowError(what string, err error, win fyne.Window) {
+	title, text := Explain(err)
 	d := dialog.NewInformation(title, what+": "+text, win)
 	d.Show()
 }
 
-func explain(err error) (title, text string) {
+func Explain(err error) (title, text string) {
 	var e *engine.Error
 	if !errors.As(err, &e) {
 		return "Something went wrong", err.Error()

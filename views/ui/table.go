@@ -1,27 +1,27 @@
-package views
+package ui
 
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/widget"
 )
 
-// column is one column of a table: its header and width.
-type column struct {
-	title string
-	width float32
+// Column is one column of a table: its header and width.
+type Column struct {
+	Title string
+	Width float32
 }
 
-// newColumnTable is a table with a bold header row and fixed column widths. rows counts the rows now; cell gives a
+// NewColumnTable is a table with a bold header row and fixed column widths. rows counts the rows now; cell gives a
 // cell's text, cut to its column's width by fitColumn (Fyne's ellipsis truncation re-measures text per cell, which
 // is what made scrolling a big table slow).
-func newColumnTable(cols []column, rows func() int, cell func(row, col int) string) *widget.Table {
+func NewColumnTable(cols []Column, rows func() int, cell func(row, col int) string) *widget.Table {
 	t := widget.NewTableWithHeaders(
 		func() (int, int) { return rows(), len(cols) },
 		func() fyne.CanvasObject { return widget.NewLabel("") },
 		func(id widget.TableCellID, o fyne.CanvasObject) {
 			text := ""
 			if id.Row < rows() {
-				text = fitColumn(cell(id.Row, id.Col), cols[id.Col].width)
+				text = FitColumn(cell(id.Row, id.Col), cols[id.Col].Width)
 			}
 			o.(*widget.Label).SetText(text)
 		})
@@ -31,11 +31,11 @@ func newColumnTable(cols []column, rows func() int, cell func(row, col int) stri
 	}
 	t.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
 		if id.Col >= 0 {
-			o.(*widget.Label).SetText(cols[id.Col].title)
+			o.(*widget.Label).SetText(cols[id.Col].Title)
 		}
 	}
 	for i, c := range cols {
-		t.SetColumnWidth(i, c.width)
+		t.SetColumnWidth(i, c.Width)
 	}
 	return t
 }

@@ -1,4 +1,4 @@
-package views
+package ui
 
 import (
 	"sync/atomic"
@@ -8,14 +8,14 @@ import (
 	"fyne.io/fyne/v2/widget"
 )
 
-// onUI runs f on the UI goroutine. Fyne's test driver runs f at once on the calling goroutine, so the views' tests
+// OnUI runs f on the UI goroutine. Fyne's test driver runs f at once on the calling goroutine, so the views' tests
 // replace it with one that holds the lock their own UI actions hold, as the real driver's single UI goroutine would.
-var onUI = fyne.Do
+var OnUI = fyne.Do
 
-// poll runs fetch every interval on its own goroutine and hands each result to apply on the UI goroutine. While an
+// Poll runs fetch every interval on its own goroutine and hands each result to apply on the UI goroutine. While an
 // earlier result still waits for the UI, new ones are dropped rather than queued, so a busy UI never falls behind
 // and fetch (which may wait on the engine or the disk) never runs on the UI goroutine. It returns a stop function.
-func poll[T any](interval time.Duration, fetch func() T, apply func(T)) (stop func()) {
+func Poll[T any](interval time.Duration, fetch func() T, apply func(T)) (stop func()) {
 	done := make(chan struct{})
 	var waiting atomic.Bool
 	go func() {
@@ -34,7 +34,7 @@ func poll[T any](interval time.Duration, fetch func() T, apply func(T)) (stop fu
 			}
 			v := fetch()
 			waiting.Store(true)
-			onUI(func() {
+			OnUI(func() {
 				defer waiting.Store(false)
 				select {
 				case <-done:
@@ -52,24 +52,24 @@ func poll[T any](interval time.Duration, fetch func() T, apply func(T)) (stop fu
 	}
 }
 
-// background runs work off the UI goroutine and hands its result to then on it: how every engine call made from a
+// Background runs work off the UI goroutine and hands its result to then on it: how every engine call made from a
 // button runs, so a click never freezes the window on a disk write.
-func background[T any](work func() (T, error), then func(T, error)) {
+func Background[T any](work func() (T, error), then func(T, error)) {
 	go func() {
 		v, err := work()
-		onUI(func() { then(v, err) })
+		OnUI(func() { then(v, err) })
 	}()
 }
 
-// setText changes a label only when its text differs: a refresh repaints the window, and an idle dashboard should
+// SetText changes a label only when its text differs: a refresh repaints the window, and an idle dashboard should
 // repaint nothing.
-func setText(l *widget.Label, text string) {
+func SetText(l *widget.Label, text string) {
 	if l.Text != text {
 		l.SetText(text)
 	}
 }
 
-func setButton(b *widget.Button, text string, icon fyne.Resource) {
+func SetButton(b *widget.Button, text string, icon fyne.Resource) {
 	if b.Text != text {
 		b.SetText(text)
 		b.SetIcon(icon)

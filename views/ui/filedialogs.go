@@ -1,4 +1,4 @@
-package views
+package ui
 
 import (
 	"io"
@@ -8,13 +8,13 @@ import (
 	"fyne.io/fyne/v2/storage"
 )
 
-// saveFile asks where to save data (offering name) and writes it off the UI goroutine; what fails is shown as what.
-func saveFile(win fyne.Window, what, name string, data []byte) {
+// SaveFile asks where to save data (offering name) and writes it off the UI goroutine; what fails is shown as what.
+func SaveFile(win fyne.Window, what, name string, data []byte) {
 	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
 		if err != nil || w == nil {
 			return
 		}
-		background(func() (struct{}, error) {
+		Background(func() (struct{}, error) {
 			_, err := w.Write(data)
 			if cerr := w.Close(); err == nil {
 				err = cerr
@@ -22,7 +22,7 @@ func saveFile(win fyne.Window, what, name string, data []byte) {
 			return struct{}{}, err
 		}, func(_ struct{}, err error) {
 			if err != nil {
-				showError(what, err, win)
+				ShowError(what, err, win)
 			}
 		})
 	}, win)
@@ -30,14 +30,14 @@ func saveFile(win fyne.Window, what, name string, data []byte) {
 	d.Show()
 }
 
-// openJSON asks for a JSON file, starting in dir; reads it (up to 1 MiB) and hands it to use, both off the UI
+// OpenJSON asks for a JSON file, starting in dir; reads it (up to 1 MiB) and hands it to use, both off the UI
 // goroutine; then calls then on the UI goroutine with use's result, or shows what failed as what.
-func openJSON[T any](win fyne.Window, what, dir string, use func([]byte) (T, error), then func(T)) {
+func OpenJSON[T any](win fyne.Window, what, dir string, use func([]byte) (T, error), then func(T)) {
 	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
 		if err != nil || r == nil {
 			return
 		}
-		background(func() (T, error) {
+		Background(func() (T, error) {
 			defer r.Close()
 			b, err := io.ReadAll(io.LimitReader(r, 1<<20))
 			if err != nil {
@@ -47,7 +47,7 @@ func openJSON[T any](win fyne.Window, what, dir string, use func([]byte) (T, err
 			return use(b)
 		}, func(v T, err error) {
 			if err != nil {
-				showError(what, err, win)
+				ShowError(what, err, win)
 				return
 			}
 			then(v)
