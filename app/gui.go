@@ -29,7 +29,7 @@ import (
 	"github.com/shardlab/shardlab/engine/storage"
 	"github.com/shardlab/shardlab/engine/video"
 	"github.com/shardlab/shardlab/samples"
-	"github.com/shardlab/shardlab/views"
+	"github.com/shardlab/shardlab/views/shell"
 	"github.com/shardlab/shardlab/views/ui"
 )
 
@@ -134,18 +134,18 @@ func runGUI(args []string) error {
 	env := ui.Env{Engine: eng, Generators: gens, DataDir: cfg.dataDir, Version: version,
 		SampleDir: samplesDir(cfg.dataDir), API: api.status, Deliveries: deliveries,
 		Analytics: apps, Video: videos, Cameras: cameras, Playback: playbackURL}
-	shell := views.NewShell(a, win, env)
-	win.SetContent(shell.Content())
-	win.Resize(views.WindowSize(a))
+	frame := shell.New(a, win, env)
+	win.SetContent(frame.Content())
+	win.Resize(shell.WindowSize(a))
 	win.SetMaster()
 	if cfg.show != "" {
-		views.ShowOnStart(a, cfg.show)
+		shell.ShowOnStart(a, cfg.show)
 	}
 	win.SetCloseIntercept(func() {
-		shell.Stop()
+		frame.Stop()
 		win.Close()
 	})
-	shell.Start()
+	frame.Start()
 	if cfg.start && cfg.show != "" {
 		for _, g := range gens.List(cfg.show) {
 			if err := gens.Get(g.ID).Start(); err != nil {

@@ -1,3 +1,6 @@
+// Package ui is what Shardlab's screens share: the Env they work on, the Screen interface the shell drives, the
+// poller and background runner that keep engine calls off the UI goroutine, number formatting, engine errors in
+// plain words, file dialogs, column tables and the theme. Screens never touch bbolt or HTTP, only the engine's Go API.
 package ui
 
 import (

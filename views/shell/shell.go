@@ -1,0 +1,227 @@
+// Package shell is Shardlab's desktop window: the navigation tree, menus and shortcuts, status bar and the theme
+// applied at start, around one screen at a time from the screen packages (streams, dashboard, delivery, analytics,
+// video, files, settings). It is the only package that imports the screens, and wires them together with callbacks
+// when one leads to another.
+package shell
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/shardlab/shardlab/views/analytics"
+	"github.com/shardlab/shardlab/views/dashboard"
+	"github.com/shardlab/shardlab/views/delivery"
+	"github.com/shardlab/shardlab/views/files"
+	"github.com/shardlab/shardlab/views/settings"
+	"github.com/shardlab/shardlab/views/streams"
+	"github.com/shardlab/shardlab/views/ui"
+	"github.com/shardlab/shardlab/views/video"
+)
+
+// Preference keys.
+const (
+	prefWidth      = "window.width"
+	prefHeight     = "window.height"
+	prefLastScreen = "screen.last"
+)
+
+// Navigation ids: the streams list, one per stream ("stream:" + name), settings.
+const (
+	navStreams   = "streams"
+	navSettings  = "settings"
+	navFiles     = "files"
+	navDelivery  = "delivery"
+	navAnalytics = "analytics"
+	navVideo     = "video"
+	navStream    = "stream:"
+)
+
+// Shell is the window's frame: navigation on the left, the selected screen in the centre, the status bar below.
+type Shell struct {
+	env ui.Env
+	app fyne.App
+	win fyne.Window
+
+	nav     *widget.Tree
+	centre  *fyne.Container
+	status  *statusBar
+	current ui.Screen
+	shownID string
+	streams []string
+	stopNav func()
+	pending string // a screen asked for before its stream exists (--show): opened when the stream appears
+	jobs    *files.Jobs
+}
+
+// New builds the frame and opens the last screen used (the streams list the first time).
+func New(a fyne.App, win fyne.Window, env ui.Env) *Shell {
+	s := &Shell{env: env, app: a, win: win, centre: container.NewStack(), jobs: &files.Jobs{}}
+	s.streams = ui.StreamNames(env.Engine)
+	s.nav = widget.NewTree(s.navChildren, s.navIsBranch, s.navCreate, s.navUpdate)
+	s.nav.OpenBranch(navStreams)
+	s.nav.OnSelected = func(id widget.TreeNodeID) { s.Show(id) }
+	s.status = newStatusBar(env)
+	return s
+}
+
+// Content is the whole window's content.
+func (s *Shell) Content() fyne.CanvasObject {
+	split := container.NewHSplit(s.nav, s.centre)
+	split.Offset = 0.16
+	return container.NewBorder(nil, s.status.content(), nil, nil, split)
+}
+
+// Start begins the live parts (navigation and status bar) and opens the remembered screen.
+func (s *Shell) Start() {
+	s.status.start()
+	s.stopNav = ui.Poll(time.Second, func() []string { return ui.StreamNames(s.env.Engine) }, s.setStreams)
+	last := s.app.Preferences().StringWithFallback(prefLastScreen, navStreams)
+	if strings.HasPrefix(last, navStream) && !slices.Contains(s.streams, strings.TrimPrefix(last, navStream)) {
+		s.pending, last = last, navStreams
+	}
+	s.Select(last)
+	s.installShortcuts()
+}
+
+// Stop ends every live update, as the window closes.
+func (s *Shell) Stop() {
+	s.status.stop()
+	if s.stopNav != nil {
+		s.stopNav()
+	}
+	if s.current != nil {
+		s.current.Stop()
+	}
+	s.jobs.StopAll()
+	size := s.win.Canvas().Size()
+	s.app.Preferences().SetFloat(prefWidth, float64(size.Width))
+	s.app.Preferences().SetFloat(prefHeight, float64(size.Height))
+}
+
+// ShowOnStart makes the next Start open a stream's dashboard (as soon as the stream exists).
+func ShowOnStart(a fyne.App, stream string) {
+	a.Preferences().SetString(prefLastScreen, navStream+stream)
+}
+
+// WindowSize is the remembered window size, or a default that fits a 1280×800 projector with the window frame.
+func WindowSize(a fyne.App) fyne.Size {
+	p := a.Preferences()
+	return fyne.NewSize(float32(p.FloatWithFallback(prefWidth, 1200)), float32(p.FloatWithFallback(prefHeight, 740)))
+}
+
+// Select shows a screen and marks it in the navigation.
+func (s *Shell) Select(id string) {
+	s.nav.Select(id)
+	s.Show(id)
+}
+
+// Show replaces the centre with the screen for a navigation id.
+func (s *Shell) Show(id string) {
+	if id == s.shownID && s.current != nil {
+		return
+	}
+	var next ui.Screen
+	switch {
+	case id == navStreams:
+		next = streams.New(s.env, s.win, func(stream string) { s.Select(navStream + stream) })
+	case id == navSettings:
+		next = settings.New(s.env, s.app, s.win)
+	case id == navFiles:
+		next = files.New(s.env, s.win, s.jobs)
+	case id == navDelivery && s.env.Deliveries != nil:
+		next = delivery.New(s.env, s.win)
+	case id == navAnalytics && s.env.Analytics != nil:
+		next = analytics.New(s.env, s.win)
+	case id == navVideo && s.env.Video != nil:
+		next = video.New(s.env, s.win)
+	case strings.HasPrefix(id, navStream):
+		next = dashboard.New(s.env, s.win, strings.TrimPrefix(id, navStream))
+	default:
+		return
+	}
+	if s.current != nil {
+		s.current.Stop()
+	}
+	s.current, s.shownID = next, id
+	s.centre.Objects = []fyne.CanvasObject{next.Content()}
+	s.centre.Refresh()
+	next.Start()
+	s.app.Preferences().SetString(prefLastScreen, id)
+}
+
+func (s *Shell) setStreams(names []string) {
+	if slices.Equal(names, s.streams) {
+		return
+	}
+	s.streams = names
+	s.nav.Refresh()
+	if s.pending != "" && slices.Contains(names, strings.TrimPrefix(s.pending, navStream)) {
+		s.Select(s.pending)
+		s.pending = ""
+		return
+	}
+	if strings.HasPrefix(s.shownID, navStream) && !slices.Contains(names, strings.TrimPrefix(s.shownID, navStream)) {
+		s.Select(navStreams) // the stream shown was deleted
+	}
+}
+
+func (s *Shell) navChildren(id widget.TreeNodeID) []widget.TreeNodeID {
+	switch id {
+	case "":
+		ids := []string{navStreams}
+		if s.env.Deliveries != nil {
+			ids = append(ids, navDelivery)
+		}
+		if s.env.Analytics != nil {
+			ids = append(ids, navAnalytics)
+		}
+		if s.env.Video != nil {
+			ids = append(ids, navVideo)
+		}
+		return append(ids, navFiles, navSettings)
+	case navStreams:
+		out := make([]string, len(s.streams))
+		for i, n := range s.streams {
+			out[i] = navStream + n
+		}
+		return out
+	}
+	return nil
+}
+
+func (s *Shell) navIsBranch(id widget.TreeNodeID) bool { return id == "" || id == navStreams }
+
+func (s *Shell) navCreate(bool) fyne.CanvasObject { return widget.NewLabel("clickstream-long-name") }
+
+func (s *Shell) navUpdate(id widget.TreeNodeID, _ bool, o fyne.CanvasObject) {
+	l := o.(*widget.Label)
+	switch {
+	case id == navStreams:
+		l.SetText("Streams")
+		l.TextStyle.Bold = true
+	case id == navSettings:
+		l.SetText("Settings")
+		l.TextStyle.Bold = true
+	case id == navFiles:
+		l.SetText("Files")
+		l.TextStyle.Bold = true
+	case id == navDelivery:
+		l.SetText("Delivery")
+		l.TextStyle.Bold = true
+	case id == navAnalytics:
+		l.SetText("Analytics")
+		l.TextStyle.Bold = true
+	case id == navVideo:
+		l.SetText("Video")
+		l.TextStyle.Bold = true
+	default:
+		l.TextStyle.Bold = false
+		l.SetText(strings.TrimPrefix(id, navStream))
+	}
+	l.Truncation = fyne.TextTruncateEllipsis
+}

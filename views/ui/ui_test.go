@@ -1,0 +1,76 @@
+package ui_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/views/ui"
+	"github.com/shardlab/shardlab/views/ui/uitest"
+)
+
+func TestEngineErrorsReadPlainly(t *testing.T) {
+	env := uitest.NewEnv(t)
+	n := 1
+	env.Engine.CreateStream(context.Background(), engine.CreateStreamInput{StreamName: "dup", ShardCount: &n})
+	err := env.Engine.CreateStream(context.Background(), engine.CreateStreamInput{StreamName: "dup", ShardCount: &n})
+	title, text := ui.Explain(err)
+	if title != "Already exists or busy" || strings.Contains(text, "Exception") || !strings.Contains(text, "dup") {
+		t.Errorf("explain = %q, %q", title, text)
+	}
+}
+
+func TestPollDropsFramesWhileTheUIIsBusy(t *testing.T) {
+	// A UI goroutine of our own, as the real driver has: ui.OnUI only queues, so a busy UI cannot block the poller,
+	// and only poll's own rule keeps it from piling frames up.
+	queue := make(chan func(), 1000)
+	saved := ui.OnUI
+	ui.OnUI = func(f func()) { queue <- f }
+	defer func() { ui.OnUI = saved }()
+	go func() {
+		for f := range queue {
+			f()
+		}
+	}()
+	defer close(queue)
+
+	var fetches atomic.Int32
+	release := make(chan struct{})
+	applied := make(chan int, 100)
+	stop := ui.Poll(time.Millisecond, func() int { return int(fetches.Add(1)) }, func(v int) {
+		if v == 1 {
+			<-release // the UI is busy with the first frame
+		}
+		applied <- v
+	})
+	defer stop()
+	time.Sleep(100 * time.Millisecond) // a hundred ticks pass while the first frame is held
+	if n := fetches.Load(); n != 1 {
+		t.Errorf("%d fetches while the UI was busy with the first, want 1 (frames are dropped, not queued)", n)
+	}
+	if q := len(queue); q != 0 {
+		t.Errorf("%d frames queued behind the busy one", q)
+	}
+	close(release)
+	if v := <-applied; v != 1 {
+		t.Fatalf("first applied frame %d", v)
+	}
+	if v := <-applied; v != 2 {
+		t.Errorf("next frame %d, want 2: nothing was queued behind the busy one", v)
+	}
+}
+
+func TestThousands(t *testing.T) {
+	for in, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 1234567: "1,234,567", -45000: "-45,000"} {
+		if got := ui.Thousands(in); got != want {
+			t.Errorf("ui.Thousands(%d) = %q", in, got)
+		}
+	}
+	if got := fmt.Sprint(ui.ShortID("shardId-000000000012"), " ", ui.ShortID("shardId-000000000000")); got != "12 0" {
+		t.Errorf("shortID: %s", got)
+	}
+}
