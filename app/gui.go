@@ -114,7 +114,7 @@ func runGUI(args []string) error {
 	trimCtx, stopTrim := context.WithCancel(context.Background())
 	defer stopTrim()
 	go videos.TrimEvery(trimCtx, time.Minute)
-	cameras := video.NewCameras(videos)
+	cameras := loadgen.NewCameras(videos)
 	defer cameras.StopAll() // before eng.Close: the fragments being cut are stored
 	var playbackURL func(stream string, first, last uint64) (string, error)
 	if playback, err := kinesisvideoapi.ServePlayback(videos); err == nil {

@@ -1,6 +1,9 @@
 // Package loadgen is Shardlab's built-in producer: generators that put records of a template into a stream at a set
 // rate with a chosen partition-key distribution, through the engine's Go API like any other client, counting what
 // was accepted and what was throttled each second. The GUI drives it for the hot-shard workshop.
+//
+// The camera producer (camera.go) is the video counterpart: ffmpeg's output ingested into a Kinesis Video
+// stream through video.Store's public ingest, kept running by Cameras after the screen that started it closes.
 package loadgen
 
 import (

@@ -34,7 +34,7 @@ type Env struct {
 	// Playback gives an HLS session URL the embedded player can open: fragments first to last by number, or
 	// from first on, following the stream, when last is 0.
 	Video    *video.Store
-	Cameras  *video.Cameras
+	Cameras  *loadgen.Cameras
 	Playback func(stream string, first, last uint64) (string, error)
 }
 

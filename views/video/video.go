@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/shardlab/shardlab/engine/loadgen"
 	"github.com/shardlab/shardlab/engine/video"
 	"github.com/shardlab/shardlab/views/ui"
 )
@@ -91,7 +92,7 @@ type videoSnapshot struct {
 	streams []video.Stream
 	stream  string
 	frags   []video.FragmentInfo
-	camera  video.CameraStats
+	camera  loadgen.CameraStats
 	hasCam  bool
 }
 

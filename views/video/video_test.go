@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/shardlab/shardlab/engine/kinesisvideoapi"
+	"github.com/shardlab/shardlab/engine/loadgen"
 	"github.com/shardlab/shardlab/engine/video"
 	"github.com/shardlab/shardlab/samples"
 	"github.com/shardlab/shardlab/views/ui"
@@ -33,7 +34,7 @@ func videoEnv(t *testing.T) ui.Env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { playback.Close() })
-	cams := video.NewCameras(store)
+	cams := loadgen.NewCameras(store)
 	t.Cleanup(cams.StopAll)
 	env.Video, env.Cameras, env.Playback = store, cams, playback.FragmentsURL
 	return env
@@ -153,7 +154,7 @@ func findAll[T fyne.CanvasObject](o fyne.CanvasObject) []T {
 // TestVideoScreenCameraTestPattern: the screen opens on the only stream; Start camera runs ffmpeg's test pattern
 // into it, its fragments are counted as they arrive, and Stop camera ends it.
 func TestVideoScreenCameraTestPattern(t *testing.T) {
-	if _, err := video.FFmpeg(); err != nil {
+	if _, err := loadgen.FFmpeg(); err != nil {
 		t.Skip(err)
 	}
 	test.NewTempApp(t)

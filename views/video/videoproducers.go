@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/shardlab/shardlab/engine/loadgen"
 	"github.com/shardlab/shardlab/engine/video"
 	"github.com/shardlab/shardlab/internal/countio"
 	"github.com/shardlab/shardlab/views/ui"
@@ -22,8 +23,8 @@ import (
 // Camera sources as the screen names them.
 var cameraSources = []struct {
 	label  string
-	source video.CameraSource
-}{{"Test pattern", video.SourceTestPattern}, {"Webcam", video.SourceWebcam}, {"Screen", video.SourceScreen}}
+	source loadgen.CameraSource
+}{{"Test pattern", loadgen.SourceTestPattern}, {"Webcam", loadgen.SourceWebcam}, {"Screen", loadgen.SourceScreen}}
 
 // videoProducers puts media into the selected stream: a file imported (with progress, cancellable) or a camera
 // that ffmpeg captures.
@@ -71,7 +72,7 @@ func newVideoProducers(s *Screen) *videoProducers {
 	p.source = widget.NewSelect(labels, nil)
 	p.source.SetSelected(labels[0])
 	p.camera = widget.NewButton("Start camera", p.toggleCamera)
-	ui.Background(func() (string, error) { return video.FFmpeg() }, func(_ string, err error) { // a PATH search: off the UI
+	ui.Background(func() (string, error) { return loadgen.FFmpeg() }, func(_ string, err error) { // a PATH search: off the UI
 		if err != nil {
 			p.noFFmpeg = true
 			p.camera.Disable()
@@ -99,7 +100,7 @@ func (p *videoProducers) setStream(name string) {
 }
 
 // update shows the selected stream's camera from the poll.
-func (p *videoProducers) update(st video.CameraStats, has bool) {
+func (p *videoProducers) update(st loadgen.CameraStats, has bool) {
 	p.capturing = has && st.Running
 	if p.capturing {
 		ui.SetButton(p.camera, "Stop camera", nil)
@@ -127,7 +128,7 @@ func (p *videoProducers) toggleCamera() {
 		ui.Background(func() (struct{}, error) { cams.Stop(stream); return struct{}{}, nil }, func(struct{}, error) {})
 		return
 	}
-	var source video.CameraSource
+	var source loadgen.CameraSource
 	for _, c := range cameraSources {
 		if c.label == p.source.Selected {
 			source = c.source
@@ -136,7 +137,7 @@ func (p *videoProducers) toggleCamera() {
 	ui.SetText(p.cameraMsg, "starting ffmpeg…")
 	p.starting = true
 	ui.Background(func() (struct{}, error) {
-		return struct{}{}, cams.Start(stream, video.CameraOptions{Source: source})
+		return struct{}{}, cams.Start(stream, loadgen.CameraOptions{Source: source})
 	}, func(_ struct{}, err error) {
 		p.starting = false
 		if err != nil {

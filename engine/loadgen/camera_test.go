@@ -1,11 +1,12 @@
-package video
+package loadgen
 
 import (
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/shardlab/shardlab/engine/video"
 )
 
 func TestCameraArgs(t *testing.T) {
@@ -44,17 +45,17 @@ func TestCameraCapturesATestPatternIntoFragments(t *testing.T) {
 	if _, err := FFmpeg(); err != nil {
 		t.Skip(err)
 	}
-	s, err := Open(openEngine(t, filepath.Join(t.TempDir(), "shardlab.db")))
+	s, err := video.Open(openEngine(t, false))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.StartCamera("nope", CameraOptions{Source: SourceTestPattern}); err == nil {
+	if _, err := StartCamera(s, "nope", CameraOptions{Source: SourceTestPattern}); err == nil {
 		t.Fatal("a camera into a missing stream started")
 	}
-	if _, err := s.CreateStream(CreateInput{Name: "cam", RetentionHours: 1}); err != nil {
+	if _, err := s.CreateStream(video.CreateInput{Name: "cam", RetentionHours: 1}); err != nil {
 		t.Fatal(err)
 	}
-	cam, err := s.StartCamera("cam", CameraOptions{Source: SourceTestPattern, Width: 320, Height: 180, FPS: 10,
+	cam, err := StartCamera(s, "cam", CameraOptions{Source: SourceTestPattern, Width: 320, Height: 180, FPS: 10,
 		FragmentDuration: time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -91,14 +92,14 @@ func TestCameraStopsWhenItsStreamGoes(t *testing.T) {
 	if _, err := FFmpeg(); err != nil {
 		t.Skip(err)
 	}
-	s, err := Open(openEngine(t, filepath.Join(t.TempDir(), "shardlab.db")))
+	s, err := video.Open(openEngine(t, false))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CreateStream(CreateInput{Name: "cam", RetentionHours: 1}); err != nil {
+	if _, err := s.CreateStream(video.CreateInput{Name: "cam", RetentionHours: 1}); err != nil {
 		t.Fatal(err)
 	}
-	cam, err := s.StartCamera("cam", CameraOptions{Source: SourceTestPattern, Width: 160, Height: 90, FPS: 10, FragmentDuration: time.Second})
+	cam, err := StartCamera(s, "cam", CameraOptions{Source: SourceTestPattern, Width: 160, Height: 90, FPS: 10, FragmentDuration: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package video
+package loadgen
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/shardlab/shardlab/engine/video"
 	"github.com/shardlab/shardlab/engine/video/container"
 	"github.com/shardlab/shardlab/internal/countio"
 )
@@ -161,8 +162,9 @@ type Camera struct {
 	err error
 }
 
-// StartCamera runs ffmpeg to capture a source into a stream, until Stop or the capture ends.
-func (s *Store) StartCamera(stream string, o CameraOptions) (*Camera, error) {
+// StartCamera runs ffmpeg to capture a source into a video stream of s, until Stop or the capture ends. It is a
+// producer like the record generators: it only calls the store's public ingest, as a PutMedia client would.
+func StartCamera(s *video.Store, stream string, o CameraOptions) (*Camera, error) {
 	if _, err := s.DescribeStream(stream); err != nil {
 		return nil, err
 	}
@@ -175,7 +177,7 @@ func (s *Store) StartCamera(stream string, o CameraOptions) (*Camera, error) {
 		return nil, err
 	}
 	o = o.withDefaults()
-	if err := (IngestOptions{FragmentDuration: o.FragmentDuration}).Validate(); err != nil {
+	if err := (video.IngestOptions{FragmentDuration: o.FragmentDuration}).Validate(); err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -196,8 +198,8 @@ func (s *Store) StartCamera(stream string, o CameraOptions) (*Camera, error) {
 		defer close(c.done)
 		defer cancel()
 		counted := countio.NewReader(out)
-		ierr := s.IngestWith(ctx, stream, counted, IngestOptions{ProducerStart: time.Now(), FragmentDuration: o.FragmentDuration}, func(a Ack) {
-			if a.EventType == AckPersisted {
+		ierr := s.IngestWith(ctx, stream, counted, video.IngestOptions{ProducerStart: time.Now(), FragmentDuration: o.FragmentDuration}, func(a video.Ack) {
+			if a.EventType == video.AckPersisted {
 				c.fragments.Add(1)
 				c.bytes.Store(counted.N())
 			}
@@ -276,14 +278,14 @@ func (t *tail) String() string {
 // Cameras keeps the running camera producers, at most one per stream, so they outlive the screen that started
 // them, as the load generators do.
 type Cameras struct {
-	store *Store
+	store *video.Store
 
 	mu      sync.Mutex
 	running map[string]*Camera
 }
 
 // NewCameras returns an empty registry over a store.
-func NewCameras(store *Store) *Cameras {
+func NewCameras(store *video.Store) *Cameras {
 	return &Cameras{store: store, running: map[string]*Camera{}}
 }
 
@@ -294,7 +296,7 @@ func (c *Cameras) Start(stream string, o CameraOptions) error {
 	if cam := c.running[stream]; cam != nil && cam.Stats().Running {
 		return fmt.Errorf("%s: a camera already streams into it; stop it first", stream)
 	}
-	cam, err := c.store.StartCamera(stream, o)
+	cam, err := StartCamera(c.store, stream, o)
 	if err != nil {
 		return err
 	}
