@@ -2,16 +2,12 @@ package delivery
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"slices"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/engine/consumer"
+	"github.com/shardlab/shardlab/engine/lifecycle"
 )
 
 // Delivery stream states, as Firehose names them (plus STOPPED, which Firehose has no need of).
@@ -37,25 +33,12 @@ type Info struct {
 	Metrics Metrics   // since it last started; zero while not running
 }
 
-type stored struct {
-	Spec    Spec      `json:"spec"`
-	State   string    `json:"state"`
-	Error   string    `json:"error,omitempty"`
-	Created time.Time `json:"created"`
-}
-
 // Manager keeps the delivery streams: stored in the engine, started again after a restart if they were running.
+// The lifecycle (stored specs, start, stop, the watch that marks a delivery FAILED) is lifecycle.Registry's; what
+// is the delivery's own is below: its consumer application's checkpoints, which Update and Delete drop.
 type Manager struct {
 	eng *engine.Engine
-
-	// lifecycle serializes Start, Stop, Update and Delete: they wait on flushes outside mu, and one landing in the
-	// middle of another (a Start during an Update's stop, say) would leave a delivery running that nothing tracks.
-	lifecycle sync.Mutex
-
-	mu      sync.Mutex
-	streams map[string]*stored
-	running map[string]*Delivery
-	closed  bool
+	reg *lifecycle.Registry[Spec, struct{}, *Delivery]
 }
 
 // ErrNotFound and ErrExists are returned for a delivery stream that does not, or already does, exist; ErrClosed
@@ -68,26 +51,34 @@ var (
 
 // OpenManager loads the delivery streams and resumes the ACTIVE ones from their checkpoints.
 func OpenManager(eng *engine.Engine) (*Manager, error) {
-	raw, err := eng.Checkpoints(context.Background(), storeNamespace)
+	m := &Manager{eng: eng}
+	reg, err := lifecycle.Open(lifecycle.Kind[Spec, struct{}, *Delivery]{
+		Records: lifecycle.Records[Spec, struct{}]{DB: eng, Namespace: storeNamespace, Noun: "delivery stream"},
+		States:  lifecycle.States{Running: StateActive, Stopped: StateStopped, Failed: StateFailed},
+		// CREATING is what earlier versions stored between Create and the first start.
+		Resume: []string{StateActive, StateCreating},
+		Start:  func(_ string, spec Spec, _ struct{}) (*Delivery, error) { return Start(eng, spec) },
+		Stop: func(d *Delivery) {
+			ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+			defer cancel()
+			d.Stop(ctx)
+		},
+		Forget:      func(name string, spec Spec) error { return m.forgetSource(name, spec.Source.Stream) },
+		ErrNotFound: ErrNotFound, ErrExists: ErrExists, ErrClosed: ErrClosed,
+	})
 	if err != nil {
 		return nil, err
 	}
-	m := &Manager{eng: eng, streams: map[string]*stored{}, running: map[string]*Delivery{}}
-	for name, b := range raw {
-		var s stored
-		if err := json.Unmarshal(b, &s); err != nil {
-			return nil, fmt.Errorf("delivery stream %s in %s: %w", name, eng.Path(), err)
-		}
-		m.streams[name] = &s
-	}
-	for name, s := range m.streams {
-		if s.State == StateActive || s.State == StateCreating {
-			m.mu.Lock()
-			m.startLocked(name)
-			m.mu.Unlock()
-		}
-	}
+	m.reg = reg
 	return m, nil
+}
+
+// forgetSource drops the leases and checkpoints a delivery stream's consumer application holds on a source
+// stream. By the ARN the source has or had: the leases outlive a deleted stream, and a stream of the same name
+// created later has the same ARN.
+func (m *Manager) forgetSource(name, source string) error {
+	arn := engine.StreamARN(m.eng.DefaultScope(), source)
+	return consumer.DeleteApplication(context.Background(), m.eng, ConsumerApp(name), arn)
 }
 
 // Create stores a new delivery stream and, with start, runs it.
@@ -95,28 +86,7 @@ func (m *Manager) Create(spec Spec, start bool) error {
 	if err := spec.Validate(); err != nil {
 		return err
 	}
-	m.lifecycle.Lock()
-	defer m.lifecycle.Unlock()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.closed {
-		return ErrClosed
-	}
-	if m.streams[spec.Name] != nil {
-		return fmt.Errorf("%w: %s", ErrExists, spec.Name)
-	}
-	s := &stored{Spec: spec, State: StateStopped, Created: time.Now().UTC()}
-	if start {
-		s.State = StateCreating
-	}
-	if err := m.persist(spec.Name, s); err != nil {
-		return err
-	}
-	m.streams[spec.Name] = s
-	if start {
-		m.startLocked(spec.Name)
-	}
-	return nil
+	return m.reg.Create(spec.Name, spec, start)
 }
 
 // Update replaces a delivery stream's spec, keeping its checkpoints: a running one is stopped (flushing what it
@@ -126,65 +96,22 @@ func (m *Manager) Update(spec Spec) error {
 	if err := spec.Validate(); err != nil {
 		return err
 	}
-	m.lifecycle.Lock()
-	defer m.lifecycle.Unlock()
-	m.mu.Lock()
-	s := m.streams[spec.Name]
-	closed := m.closed
-	wasRunning := m.running[spec.Name] != nil
-	m.mu.Unlock()
-	switch {
-	case closed:
-		return ErrClosed
-	case s == nil:
-		return fmt.Errorf("%w: %s", ErrNotFound, spec.Name)
-	}
-	oldSource := s.Spec.Source.Stream
-	if wasRunning {
-		if err := m.stop(spec.Name); err != nil {
-			return err
+	return m.reg.Update(spec.Name, spec, func(old lifecycle.Record[Spec, struct{}]) (struct{}, error) {
+		if old.Spec.Source.Stream != spec.Source.Stream {
+			return struct{}{}, m.forgetSource(spec.Name, old.Spec.Source.Stream)
 		}
-	}
-	if oldSource != spec.Source.Stream {
-		arn := engine.StreamARN(m.eng.DefaultScope(), oldSource)
-		if err := consumer.DeleteApplication(context.Background(), m.eng, ConsumerApp(spec.Name), arn); err != nil {
-			return err
-		}
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	s.Spec = spec
-	if m.closed { // closed while stopping: keep it ACTIVE, as Close does, so the next start resumes it
-		if wasRunning {
-			s.State = StateActive
-		}
-		if err := m.persist(spec.Name, s); err != nil {
-			return err
-		}
-		return ErrClosed
-	}
-	if err := m.persist(spec.Name, s); err != nil {
-		return err
-	}
-	if wasRunning {
-		m.startLocked(spec.Name)
-	}
-	return nil
+		return struct{}{}, nil
+	})
 }
 
 // Preview returns the latest records that passed one node of a running delivery stream (see Delivery.Preview);
 // none while it is not running.
 func (m *Manager) Preview(name, ref string) ([]Sample, error) {
-	m.mu.Lock()
-	s, d := m.streams[name], m.running[name]
-	m.mu.Unlock()
-	if s == nil {
-		return nil, fmt.Errorf("%w: %s", ErrNotFound, name)
+	it, err := m.reg.Get(name)
+	if err != nil || it.Run == nil {
+		return nil, err
 	}
-	if d == nil {
-		return nil, nil
-	}
-	return d.Preview(ref), nil
+	return it.Run.Preview(ref), nil
 }
 
 // Import creates a delivery stream from its exported JSON, stopped.
@@ -198,175 +125,48 @@ func (m *Manager) Import(b []byte) (Spec, error) {
 
 // Export is a delivery stream's spec as indented JSON.
 func (m *Manager) Export(name string) ([]byte, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	s := m.streams[name]
-	if s == nil {
-		return nil, fmt.Errorf("%w: %s", ErrNotFound, name)
+	it, err := m.reg.Get(name)
+	if err != nil {
+		return nil, err
 	}
-	return s.Spec.MarshalIndent(), nil
+	return it.Spec.MarshalIndent(), nil
 }
 
 // Start runs a stopped or failed delivery stream from its checkpoints.
-func (m *Manager) Start(name string) error {
-	m.lifecycle.Lock()
-	defer m.lifecycle.Unlock()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.closed {
-		return ErrClosed
-	}
-	if m.streams[name] == nil {
-		return fmt.Errorf("%w: %s", ErrNotFound, name)
-	}
-	if m.running[name] != nil {
-		return nil
-	}
-	m.startLocked(name)
-	if s := m.streams[name]; s.State == StateFailed {
-		return errors.New(s.Error)
-	}
-	return nil
-}
-
-// startLocked starts a delivery and records its state. Caller holds m.mu.
-func (m *Manager) startLocked(name string) {
-	if m.running[name] != nil {
-		return
-	}
-	s := m.streams[name]
-	d, err := Start(m.eng, s.Spec)
-	if err != nil {
-		s.State, s.Error = StateFailed, err.Error()
-		_ = m.persist(name, s)
-		return
-	}
-	s.State, s.Error = StateActive, ""
-	_ = m.persist(name, s)
-	m.running[name] = d
-	go m.watch(name, d)
-}
-
-// watch marks a delivery FAILED when its reader ends by itself (its source stream deleted, say).
-func (m *Manager) watch(name string, d *Delivery) {
-	<-d.Done()
-	err := d.Err()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.running[name] != d || err == nil {
-		return // stopped on purpose
-	}
-	delete(m.running, name)
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
-		defer cancel()
-		d.Stop(ctx)
-	}()
-	if s := m.streams[name]; s != nil {
-		s.State, s.Error = StateFailed, err.Error()
-		_ = m.persist(name, s)
-	}
-}
+func (m *Manager) Start(name string) error { return m.reg.Start(name) }
 
 // Stop flushes and stops a delivery stream; it stays STOPPED across restarts.
-func (m *Manager) Stop(name string) error {
-	m.lifecycle.Lock()
-	defer m.lifecycle.Unlock()
-	return m.stop(name)
-}
-
-func (m *Manager) stop(name string) error {
-	m.mu.Lock()
-	s, d := m.streams[name], m.running[name]
-	if s == nil {
-		m.mu.Unlock()
-		return fmt.Errorf("%w: %s", ErrNotFound, name)
-	}
-	delete(m.running, name)
-	s.State, s.Error = StateStopped, ""
-	err := m.persist(name, s)
-	m.mu.Unlock()
-	if d != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
-		defer cancel()
-		d.Stop(ctx)
-	}
-	return err
-}
+func (m *Manager) Stop(name string) error { return m.reg.Stop(name) }
 
 // Delete stops a delivery stream and forgets it with its checkpoints: a new one of the same name starts afresh.
-func (m *Manager) Delete(name string) error {
-	m.lifecycle.Lock()
-	defer m.lifecycle.Unlock()
-	if err := m.stop(name); err != nil {
-		return err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	s := m.streams[name]
-	if s == nil {
-		return fmt.Errorf("%w: %s", ErrNotFound, name) // deleted meanwhile
-	}
-	delete(m.streams, name)
-	// By the ARN the source stream has or had (the leases outlive a deleted stream, and a stream of the same name
-	// created later has the same ARN).
-	arn := engine.StreamARN(m.eng.DefaultScope(), s.Spec.Source.Stream)
-	if err := consumer.DeleteApplication(context.Background(), m.eng, ConsumerApp(name), arn); err != nil {
-		return err
-	}
-	return m.eng.UpdateCheckpoints(context.Background(), storeNamespace, func(map[string][]byte) (map[string][]byte, error) {
-		return map[string][]byte{name: nil}, nil
-	})
-}
+func (m *Manager) Delete(name string) error { return m.reg.Delete(name) }
 
 // List returns every delivery stream, by name.
 func (m *Manager) List() []Info {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out []Info
-	for name, s := range m.streams {
-		info := Info{Spec: s.Spec, State: s.State, Error: s.Error, Created: s.Created}
-		if d := m.running[name]; d != nil {
-			info.Metrics = d.Metrics()
+	items := m.reg.List()
+	out := make([]Info, 0, len(items))
+	for _, it := range items {
+		info := Info{Spec: it.Spec, State: it.State, Error: it.Error, Created: it.Created}
+		if it.Run != nil {
+			info.Metrics = it.Run.Metrics()
 		}
 		out = append(out, info)
 	}
-	slices.SortFunc(out, func(a, b Info) int { return strings.Compare(a.Spec.Name, b.Spec.Name) })
 	return out
 }
 
 // Get returns one delivery stream.
 func (m *Manager) Get(name string) (Info, error) {
-	for _, info := range m.List() {
-		if info.Spec.Name == name {
-			return info, nil
-		}
+	it, err := m.reg.Get(name)
+	if err != nil {
+		return Info{}, err
 	}
-	return Info{}, fmt.Errorf("%w: %s", ErrNotFound, name)
+	info := Info{Spec: it.Spec, State: it.State, Error: it.Error, Created: it.Created}
+	if it.Run != nil {
+		info.Metrics = it.Run.Metrics()
+	}
+	return info, nil
 }
 
 // Close stops every running delivery (flushing it) but keeps it ACTIVE, so the next OpenManager resumes it.
-func (m *Manager) Close() {
-	m.mu.Lock()
-	running := m.running
-	m.running = map[string]*Delivery{}
-	m.closed = true
-	m.mu.Unlock()
-	var wg sync.WaitGroup
-	for _, d := range running {
-		wg.Go(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
-			defer cancel()
-			d.Stop(ctx)
-		})
-	}
-	wg.Wait()
-}
-
-func (m *Manager) persist(name string, s *stored) error {
-	b, err := json.Marshal(s)
-	if err != nil {
-		return err
-	}
-	return m.eng.PutCheckpoint(context.Background(), engine.Checkpoint{Namespace: storeNamespace, Key: name, Value: b})
-}
+func (m *Manager) Close() { m.reg.Close() }
