@@ -4,14 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/engine/consumer"
+	"github.com/shardlab/shardlab/engine/lifecycle"
 )
 
 // Application states.
@@ -34,14 +32,6 @@ type AppInfo struct {
 	LastError string        // the latest problem writing outputs or checkpoints, while running
 }
 
-type storedApp struct {
-	Spec     AppSpec   `json:"spec"`
-	State    string    `json:"state"`
-	Error    string    `json:"error,omitempty"`
-	Created  time.Time `json:"created"`
-	Progress AppState  `json:"progress"` // how far the queries got
-}
-
 // Errors of the manager.
 var (
 	ErrNotFound = errors.New("analytics application not found")
@@ -50,38 +40,39 @@ var (
 )
 
 // Manager keeps the analytics applications in the engine and runs them; a running one is started again after a
-// restart, resuming from its checkpoints without emitting a window twice.
+// restart, resuming from its checkpoints without emitting a window twice. The lifecycle is lifecycle.Registry's;
+// the application's own part is its progress (AppState), saved through the registry before rows go out.
 type Manager struct {
-	eng       *engine.Engine
-	lifecycle sync.Mutex // serializes Create, Start, Stop, Update and Delete
-	mu        sync.Mutex
-	apps      map[string]*storedApp
-	running   map[string]*App
-	closed    bool
+	eng *engine.Engine
+	reg *lifecycle.Registry[AppSpec, AppState, *App]
 }
 
 // OpenManager loads the applications and starts the ones that were running.
 func OpenManager(eng *engine.Engine) (*Manager, error) {
-	raw, err := eng.Checkpoints(context.Background(), storeNamespace)
+	m := &Manager{eng: eng}
+	reg, err := lifecycle.Open(lifecycle.Kind[AppSpec, AppState, *App]{
+		Records: lifecycle.Records[AppSpec, AppState]{DB: eng, Namespace: storeNamespace, Noun: "analytics application"},
+		States:  lifecycle.States{Running: StateRunning, Stopped: StateStopped, Failed: StateFailed},
+		Resume:  []string{StateRunning},
+		Start: func(name string, spec AppSpec, progress AppState) (*App, error) {
+			return StartApp(eng, spec, progress, func(state AppState) error { return m.reg.SaveProgress(name, state) })
+		},
+		Stop:        (*App).Stop,
+		Forget:      func(name string, spec AppSpec) error { return m.forgetSource(name, spec.Source.Stream) },
+		ErrNotFound: ErrNotFound, ErrExists: ErrExists, ErrClosed: ErrClosed,
+	})
 	if err != nil {
 		return nil, err
 	}
-	m := &Manager{eng: eng, apps: map[string]*storedApp{}, running: map[string]*App{}}
-	for name, b := range raw {
-		var s storedApp
-		if err := json.Unmarshal(b, &s); err != nil {
-			return nil, fmt.Errorf("analytics application %s in %s: %w", name, eng.Path(), err)
-		}
-		m.apps[name] = &s
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for name, s := range m.apps {
-		if s.State == StateRunning {
-			m.startLocked(name)
-		}
-	}
+	m.reg = reg
+	reg.Resume()
 	return m, nil
+}
+
+// forgetSource drops the leases and checkpoints an application's consumer holds on its input stream.
+func (m *Manager) forgetSource(name, source string) error {
+	arn := engine.StreamARN(m.eng.DefaultScope(), source)
+	return consumer.DeleteApplication(context.Background(), m.eng, ConsumerApp(name), arn)
 }
 
 // Create stores a new application and, with start, runs it.
@@ -89,25 +80,7 @@ func (m *Manager) Create(spec AppSpec, start bool) error {
 	if err := spec.Validate(); err != nil {
 		return err
 	}
-	m.lifecycle.Lock()
-	defer m.lifecycle.Unlock()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.closed {
-		return ErrClosed
-	}
-	if m.apps[spec.Name] != nil {
-		return fmt.Errorf("%w: %s", ErrExists, spec.Name)
-	}
-	s := &storedApp{Spec: spec, State: StateStopped, Created: time.Now().UTC()}
-	if err := m.persistLocked(spec.Name, s); err != nil {
-		return err
-	}
-	m.apps[spec.Name] = s
-	if start {
-		m.startLocked(spec.Name)
-	}
-	return nil
+	return m.reg.Create(spec.Name, spec, start)
 }
 
 // Import creates an application from its exported JSON, stopped.
@@ -121,13 +94,11 @@ func (m *Manager) Import(b []byte) (AppSpec, error) {
 
 // Export is an application's spec as indented JSON.
 func (m *Manager) Export(name string) ([]byte, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	s := m.apps[name]
-	if s == nil {
-		return nil, fmt.Errorf("%w: %s", ErrNotFound, name)
+	it, err := m.reg.Get(name)
+	if err != nil {
+		return nil, err
 	}
-	return json.MarshalIndent(s.Spec, "", "  ")
+	return json.MarshalIndent(it.Spec, "", "  ")
 }
 
 // Update replaces an application's queries or input. A query whose text changed starts afresh (its windows and
@@ -136,225 +107,67 @@ func (m *Manager) Update(spec AppSpec) error {
 	if err := spec.Validate(); err != nil {
 		return err
 	}
-	m.lifecycle.Lock()
-	defer m.lifecycle.Unlock()
-	m.mu.Lock()
-	s := m.apps[spec.Name]
-	wasRunning := m.running[spec.Name] != nil
-	m.mu.Unlock()
-	if s == nil {
-		return fmt.Errorf("%w: %s", ErrNotFound, spec.Name)
-	}
-	if wasRunning {
-		m.stop(spec.Name)
-	}
-	if s.Spec.Source.Stream != spec.Source.Stream {
-		arn := engine.StreamARN(m.eng.DefaultScope(), s.Spec.Source.Stream)
-		if err := consumer.DeleteApplication(context.Background(), m.eng, ConsumerApp(spec.Name), arn); err != nil {
-			return err
+	return m.reg.Update(spec.Name, spec, func(old lifecycle.Record[AppSpec, AppState]) (AppState, error) {
+		kept := AppState{Closed: map[string]time.Time{}, Output: map[string]string{}}
+		if old.Spec.Source.Stream != spec.Source.Stream {
+			return kept, m.forgetSource(spec.Name, old.Spec.Source.Stream)
 		}
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	kept := AppState{Closed: map[string]time.Time{}, Output: map[string]string{}}
-	if s.Spec.Source.Stream == spec.Source.Stream {
 		for _, q := range spec.Queries {
-			for _, old := range s.Spec.Queries {
-				if old.Name != q.Name || old.Text != q.Text {
+			for _, was := range old.Spec.Queries {
+				if was.Name != q.Name || was.Text != q.Text {
 					continue
 				}
-				if end, ok := s.Progress.Closed[q.Name]; ok {
+				if end, ok := old.Progress.Closed[q.Name]; ok {
 					kept.Closed[q.Name] = end
 				}
-				for k, v := range s.Progress.Output {
+				for k, v := range old.Progress.Output {
 					if strings.HasPrefix(k, q.Name+" ") {
 						kept.Output[k] = v
 					}
 				}
 			}
 		}
-	}
-	s.Spec, s.Progress = spec, kept
-	if wasRunning {
-		s.State = StateRunning
-	}
-	if err := m.persistLocked(spec.Name, s); err != nil {
-		return err
-	}
-	if m.closed {
-		return ErrClosed
-	}
-	if wasRunning {
-		m.startLocked(spec.Name)
-	}
-	return nil
-}
-
-// Start runs a stopped or failed application from its checkpoints.
-func (m *Manager) Start(name string) error {
-	m.lifecycle.Lock()
-	defer m.lifecycle.Unlock()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.closed {
-		return ErrClosed
-	}
-	s := m.apps[name]
-	if s == nil {
-		return fmt.Errorf("%w: %s", ErrNotFound, name)
-	}
-	m.startLocked(name)
-	if s.State == StateFailed {
-		return errors.New(s.Error)
-	}
-	return nil
-}
-
-func (m *Manager) startLocked(name string) {
-	if m.running[name] != nil {
-		return
-	}
-	s := m.apps[name]
-	a, err := StartApp(m.eng, s.Spec, s.Progress, func(state AppState) error { return m.saveState(name, state) })
-	if err != nil {
-		s.State, s.Error = StateFailed, err.Error()
-		_ = m.persistLocked(name, s)
-		return
-	}
-	s.State, s.Error = StateRunning, ""
-	_ = m.persistLocked(name, s)
-	m.running[name] = a
-	go m.watch(name, a)
-}
-
-// saveState stores how far the queries got, before their rows go out.
-func (m *Manager) saveState(name string, state AppState) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	s := m.apps[name]
-	if s == nil {
-		return nil
-	}
-	s.Progress = state
-	return m.persistLocked(name, s)
-}
-
-// watch marks an application FAILED when it stops reading by itself (its input deleted, say).
-func (m *Manager) watch(name string, a *App) {
-	<-a.Done()
-	err := a.Err()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.running[name] != a || err == nil {
-		return
-	}
-	delete(m.running, name)
-	if s := m.apps[name]; s != nil {
-		s.State, s.Error = StateFailed, err.Error()
-		_ = m.persistLocked(name, s)
-	}
-}
-
-// Stop stops an application; it stays STOPPED across restarts.
-func (m *Manager) Stop(name string) error {
-	m.lifecycle.Lock()
-	defer m.lifecycle.Unlock()
-	return m.stop(name)
-}
-
-func (m *Manager) stop(name string) error {
-	m.mu.Lock()
-	s, a := m.apps[name], m.running[name]
-	if s == nil {
-		m.mu.Unlock()
-		return fmt.Errorf("%w: %s", ErrNotFound, name)
-	}
-	delete(m.running, name)
-	s.State, s.Error = StateStopped, ""
-	err := m.persistLocked(name, s)
-	m.mu.Unlock()
-	if a != nil {
-		a.Stop()
-	}
-	return err
-}
-
-// Delete stops an application and forgets it with its checkpoints.
-func (m *Manager) Delete(name string) error {
-	m.lifecycle.Lock()
-	defer m.lifecycle.Unlock()
-	if err := m.stop(name); err != nil {
-		return err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	s := m.apps[name]
-	delete(m.apps, name)
-	arn := engine.StreamARN(m.eng.DefaultScope(), s.Spec.Source.Stream)
-	if err := consumer.DeleteApplication(context.Background(), m.eng, ConsumerApp(name), arn); err != nil {
-		return err
-	}
-	return m.eng.UpdateCheckpoints(context.Background(), storeNamespace, func(map[string][]byte) (map[string][]byte, error) {
-		return map[string][]byte{name: nil}, nil
+		return kept, nil
 	})
 }
 
+// Start runs a stopped or failed application from its checkpoints.
+func (m *Manager) Start(name string) error { return m.reg.Start(name) }
+
+// Stop stops an application; it stays STOPPED across restarts.
+func (m *Manager) Stop(name string) error { return m.reg.Stop(name) }
+
+// Delete stops an application and forgets it with its checkpoints.
+func (m *Manager) Delete(name string) error { return m.reg.Delete(name) }
+
 // List returns every application, by name, with its queries' counts while running.
 func (m *Manager) List() []AppInfo {
-	m.mu.Lock()
-	var out []AppInfo
-	running := map[string]*App{}
-	for name, s := range m.apps {
-		out = append(out, AppInfo{Spec: s.Spec, State: s.State, Error: s.Error, Created: s.Created})
-		running[name] = m.running[name]
-	}
-	m.mu.Unlock()
-	for i := range out {
-		if a := running[out[i].Spec.Name]; a != nil {
-			out[i].Queries, out[i].LastError = a.Status()
+	items := m.reg.List()
+	out := make([]AppInfo, 0, len(items))
+	for _, it := range items {
+		info := AppInfo{Spec: it.Spec, State: it.State, Error: it.Error, Created: it.Created}
+		if it.Run != nil {
+			info.Queries, info.LastError = it.Run.Status()
 		}
+		out = append(out, info)
 	}
-	slices.SortFunc(out, func(a, b AppInfo) int { return strings.Compare(a.Spec.Name, b.Spec.Name) })
 	return out
 }
 
 // Results returns a running application's query's latest rows (see App.Results) and its columns.
 func (m *Manager) Results(app, query string) (columns []string, emitted, open []Row, err error) {
-	m.mu.Lock()
-	a := m.running[app]
-	s := m.apps[app]
-	m.mu.Unlock()
-	if s == nil {
-		return nil, nil, nil, fmt.Errorf("%w: %s", ErrNotFound, app)
+	it, err := m.reg.Get(app)
+	if err != nil || it.Run == nil {
+		return nil, nil, nil, err
 	}
-	if a == nil {
-		return nil, nil, nil, nil
-	}
-	for _, rq := range a.queries {
+	for _, rq := range it.Run.queries {
 		if rq.spec.Name == query {
 			columns = rq.q.p.columns
 		}
 	}
-	emitted, open, err = a.Results(query)
+	emitted, open, err = it.Run.Results(query)
 	return columns, emitted, open, err
 }
 
 // Close stops every application but keeps it RUNNING, so the next OpenManager resumes it.
-func (m *Manager) Close() {
-	m.mu.Lock()
-	running := m.running
-	m.running = map[string]*App{}
-	m.closed = true
-	m.mu.Unlock()
-	for _, a := range running {
-		a.Stop()
-	}
-}
-
-func (m *Manager) persistLocked(name string, s *storedApp) error {
-	b, err := json.Marshal(s)
-	if err != nil {
-		return err
-	}
-	return m.eng.PutCheckpoint(context.Background(), engine.Checkpoint{Namespace: storeNamespace, Key: name, Value: b})
-}
+func (m *Manager) Close() { m.reg.Close() }

@@ -70,6 +70,7 @@ func OpenManager(eng *engine.Engine) (*Manager, error) {
 		return nil, err
 	}
 	m.reg = reg
+	reg.Resume()
 	return m, nil
 }
 

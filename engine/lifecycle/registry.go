@@ -69,27 +69,37 @@ type Registry[S, P any, R Runner] struct {
 	closed bool
 }
 
-// Open loads a kind's stored items and starts again those whose state is in kind.Resume.
+// Open loads a kind's stored items, all stopped; Resume then starts those that were running. The two steps let
+// a caller keep the registry before anything runs (a runner saves its progress through it).
 func Open[S, P any, R Runner](kind Kind[S, P, R]) (*Registry[S, P, R], error) {
 	recs, err := kind.Load()
 	if err != nil {
 		return nil, err
 	}
 	g := &Registry[S, P, R]{kind: kind, items: map[string]*entry[S, P, R]{}}
-	g.mu.Lock()
-	defer g.mu.Unlock()
 	for name, rec := range recs {
 		g.items[name] = &entry[S, P, R]{rec: rec}
 	}
+	return g, nil
+}
+
+// Resume starts again the items whose stored state is in kind.Resume (after the app's restart); any other item
+// stored as running comes back stopped. A resume that fails leaves the item FAILED with the reason.
+func (g *Registry[S, P, R]) Resume() {
+	g.lifecycle.Lock()
+	defer g.lifecycle.Unlock()
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	for name, e := range g.items {
+		var zero R
 		switch {
-		case slices.Contains(kind.Resume, e.rec.State):
-			g.startLocked(name, e)
-		case e.rec.State == kind.States.Running:
-			e.rec.State = kind.States.Stopped // not resumed: shown, and next saved, as what it is
+		case e.run != zero || g.closed:
+		case slices.Contains(g.kind.Resume, e.rec.State):
+			_ = g.startLocked(name, e)
+		case e.rec.State == g.kind.States.Running:
+			e.rec.State = g.kind.States.Stopped // not resumed: shown, and next saved, as what it is
 		}
 	}
-	return g, nil
 }
 
 func (g *Registry[S, P, R]) notFound(name string) error {

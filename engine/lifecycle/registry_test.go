@@ -79,10 +79,15 @@ func (h *harness) kind() Kind[string, progress, *fakeRun] {
 }
 
 func (h *harness) open() *Registry[string, progress, *fakeRun] {
-	g, err := Open(h.kind())
+	return h.openKind(h.kind())
+}
+
+func (h *harness) openKind(kind Kind[string, progress, *fakeRun]) *Registry[string, progress, *fakeRun] {
+	g, err := Open(kind)
 	if err != nil {
 		h.t.Fatal(err)
 	}
+	g.Resume()
 	return g
 }
 
@@ -149,17 +154,12 @@ func TestRegistryNotResumedComesBackStopped(t *testing.T) {
 	h := newHarness(t)
 	kind := h.kind()
 	kind.Resume = nil // producers: nothing starts writing until a person says so
-	g, err := Open(kind)
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := h.openKind(kind)
 	if err := g.Create("p", "spec", true); err != nil {
 		t.Fatal(err)
 	}
 	g.Close()
-	if g, err = Open(kind); err != nil {
-		t.Fatal(err)
-	}
+	g = h.openKind(kind)
 	if it := state(t, g, "p"); it.State != "STOPPED" || it.Run != nil || len(h.starts) != 1 {
 		t.Fatalf("p after reopening: %+v, %d starts", it, len(h.starts))
 	}
@@ -202,10 +202,7 @@ func TestRegistryAnEarlierRunNeverTouchesALaterOne(t *testing.T) {
 	h := newHarness(t)
 	kind := h.kind()
 	kind.Stop = func(r *fakeRun) {} // ends later, by the test, with an error
-	g, err := Open(kind)
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := h.openKind(kind)
 	if err := g.Create("x", "spec", true); err != nil {
 		t.Fatal(err)
 	}
@@ -326,16 +323,13 @@ func TestMemoryRecordsKeepNothing(t *testing.T) {
 	h := newHarness(t)
 	kind := h.kind()
 	kind.Records = Records[string, progress]{Noun: "job"}
-	g, err := Open(kind)
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := h.openKind(kind)
 	if err := g.Create("replay", "file", true); err != nil {
 		t.Fatal(err)
 	}
 	g.Close()
-	if g, err = Open(kind); err != nil || len(g.List()) != 0 {
-		t.Fatalf("a memory registry reopened with %v (%v)", g.List(), err)
+	if g = h.openKind(kind); len(g.List()) != 0 {
+		t.Fatalf("a memory registry reopened with %v", g.List())
 	}
 	if raw, _ := h.eng.Checkpoints(context.Background(), "things"); len(raw) != 0 {
 		t.Fatalf("stored %v", raw)
