@@ -148,7 +148,7 @@ func runGUI(args []string) error {
 	frame.Start()
 	if cfg.start && cfg.show != "" {
 		for _, g := range gens.List(cfg.show) {
-			if err := gens.Get(g.ID).Start(); err != nil {
+			if err := gens.Start(g.ID); err != nil {
 				fmt.Fprintln(os.Stderr, "start producer:", err)
 			}
 		}
@@ -175,9 +175,14 @@ func openWorkspace(cfg guiConfig) (*engine.Engine, *loadgen.Manager, bool, error
 	if err := installSamples(cfg.dataDir); err != nil {
 		return fail(err)
 	}
-	gens, err := loadgen.OpenManager(eng, generatorsPath(cfg.dataDir))
+	if !cfg.inMemory { // an in-memory engine would forget what it moved in
+		if err := loadgen.ImportLegacy(eng, cfg.dataDir); err != nil {
+			return fail(fmt.Errorf("%w (fix or remove the file; it holds only the producers' settings)", err))
+		}
+	}
+	gens, err := loadgen.OpenManager(eng, cfg.dataDir)
 	if err != nil {
-		return fail(fmt.Errorf("%w (fix or remove the file; it holds only the producers' settings)", err))
+		return fail(err)
 	}
 	seeded, err := seedWorkspace(context.Background(), eng, gens, cfg.dataDir)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -58,7 +59,7 @@ func TestFirstStartSeedsTheWorkshopOnce(t *testing.T) {
 	if err := installSamples(dir); err != nil {
 		t.Fatal(err)
 	}
-	gens, _ := loadgen.OpenManager(eng, generatorsPath(dir))
+	gens, _ := loadgen.OpenManager(eng, dir)
 	seeded, err := seedWorkspace(context.Background(), eng, gens, dir)
 	if err != nil || !seeded {
 		t.Fatalf("first start: seeded %v, err %v", seeded, err)
@@ -72,16 +73,41 @@ func TestFirstStartSeedsTheWorkshopOnce(t *testing.T) {
 		t.Fatalf("sample producer: %+v", list)
 	}
 	// The sample file it replays was copied out of the binary, so starting it works.
-	g := gens.Get(list[0].ID)
-	if err := g.Start(); err != nil {
+	if err := gens.Start(list[0].ID); err != nil {
 		t.Fatal(err)
 	}
-	g.Stop()
+	gens.StopAll()
 
 	// A second start finds the workspace and leaves it alone, even after the sample stream was deleted.
 	eng.DeleteStream(context.Background(), engine.DeleteStreamInput{StreamRef: engine.StreamRef{StreamName: sampleStream}})
-	gens2, _ := loadgen.OpenManager(eng, generatorsPath(dir))
+	gens2, _ := loadgen.OpenManager(eng, dir)
 	if seeded, err := seedWorkspace(context.Background(), eng, gens2, dir); seeded || err != nil {
 		t.Errorf("second start seeded again (%v, %v)", seeded, err)
+	}
+}
+
+// TestAnEarlierWorkspaceKeepsItsProducers: a data directory from a version that kept the producers in
+// generators.json opens with them moved into the database, the file renamed, and no sample seeded beside them.
+func TestAnEarlierWorkspaceKeepsItsProducers(t *testing.T) {
+	dir := t.TempDir()
+	legacy := filepath.Join(dir, loadgen.LegacyFile)
+	if err := os.WriteFile(legacy, []byte(`{"version": 1, "generators": [{"name": "mine", "stream": "orders",
+		"template": "iot", "rate": 9, "keys": {"kind": "uniform", "keys": 3}}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for start := 1; start <= 2; start++ {
+		eng, gens, seeded, err := openWorkspace(guiConfig{dataDir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		list := gens.List("")
+		gens.StopAll()
+		eng.Close()
+		if seeded || len(list) != 1 || list[0].Config.Name != "mine" || list[0].Config.Rate != 9 {
+			t.Fatalf("start %d: seeded %v, producers %+v", start, seeded, list)
+		}
+	}
+	if _, err := os.Stat(legacy); !os.IsNotExist(err) {
+		t.Errorf("%s still there: %v", legacy, err)
 	}
 }

@@ -28,8 +28,23 @@ const (
 	sampleProducerID = "clickstream sample"
 )
 
-// generatorsPath is the workspace's producer settings inside a data directory.
-func generatorsPath(dir string) string { return filepath.Join(dir, "generators.json") }
+// The workspace's own mark in the engine's database: set once the first start has seeded it, so a workspace whose
+// sample stream and producer were deleted stays as its user left it.
+const (
+	workspaceNamespace = "workspace"
+	seededKey          = "seeded"
+)
+
+// legacyGenerators reports whether an earlier version used the data directory: it kept its producers in a
+// generators.json, since moved into the database and renamed.
+func legacyGenerators(dir string) bool {
+	for _, name := range []string{loadgen.LegacyFile, loadgen.LegacyFile + loadgen.ImportedSuffix} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			return true
+		}
+	}
+	return false
+}
 
 // samplesDir is where the sample files are copied for the load generator.
 func samplesDir(dir string) string { return filepath.Join(dir, "samples") }
@@ -59,15 +74,24 @@ func installSamples(dir string) error {
 	})
 }
 
-// seedWorkspace creates the sample stream and producer the first time the app runs on a data directory (no
-// generators file yet), and reports whether it did. A stream of that name that already exists (made through the
-// API, say) is kept as it is.
+// seedWorkspace creates the sample stream and producer the first time the app runs on a data directory, and
+// reports whether it did. A stream of that name that already exists (made through the API, say) is kept as it is.
 func seedWorkspace(ctx context.Context, eng *engine.Engine, gens *loadgen.Manager, dir string) (bool, error) {
-	if loadgen.Exists(generatorsPath(dir)) {
+	marks, err := eng.Checkpoints(ctx, workspaceNamespace)
+	if err != nil {
+		return false, err
+	}
+	mark := func() error {
+		return eng.PutCheckpoint(ctx, engine.Checkpoint{Namespace: workspaceNamespace, Key: seededKey, Value: []byte(time.Now().UTC().Format(time.RFC3339))})
+	}
+	if marks[seededKey] != nil {
 		return false, nil
 	}
+	if legacyGenerators(dir) {
+		return false, mark()
+	}
 	n := sampleShards
-	err := eng.CreateStream(ctx, engine.CreateStreamInput{StreamName: sampleStream, ShardCount: &n})
+	err = eng.CreateStream(ctx, engine.CreateStreamInput{StreamName: sampleStream, ShardCount: &n})
 	if err != nil && engine.ErrorCode(err) != engine.ErrResourceInUse {
 		return false, fmt.Errorf("sample workspace: %w", err)
 	}
@@ -77,7 +101,7 @@ func seedWorkspace(ctx context.Context, eng *engine.Engine, gens *loadgen.Manage
 	if err != nil {
 		return false, fmt.Errorf("sample workspace: %w", err)
 	}
-	return true, nil
+	return true, mark()
 }
 
 // sampleVideo is the first start's video stream: the sample clip, ready to play.

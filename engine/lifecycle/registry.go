@@ -161,14 +161,14 @@ func (g *Registry[S, P, R]) startLocked(name string, e *entry[S, P, R]) error {
 	e.rec.State, e.rec.Error = g.kind.States.Running, ""
 	e.run, e.last = r, r
 	e.gen++
-	go g.watch(name, e, e.gen, r)
+	go g.watch(name, e, e.gen, r, r.Done()) // Done now: a runner reused across runs hands out each run's own
 	return g.kind.Put(name, e.rec)
 }
 
 // watch records how a runner ended by itself: FAILED with its error, or Finished. An end caused by Stop, Update,
 // Delete or Close has already taken the runner away, and is left alone.
-func (g *Registry[S, P, R]) watch(name string, e *entry[S, P, R], gen int, r R) {
-	<-r.Done()
+func (g *Registry[S, P, R]) watch(name string, e *entry[S, P, R], gen int, r R, done <-chan struct{}) {
+	<-done
 	err := r.Err()
 	g.mu.Lock()
 	defer g.mu.Unlock()

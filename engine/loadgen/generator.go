@@ -79,7 +79,9 @@ type Generator struct {
 	mu      sync.Mutex
 	cfg     Config
 	cancel  context.CancelFunc
-	done    chan struct{}
+	done    chan struct{} // the running run's; nil when stopped
+	runDone chan struct{} // the latest run's, kept after it ends (for Done)
+	endErr  error         // why the latest run ended by itself
 	baseDir string // relative sample-file paths resolve against it (the data directory)
 	recent  [recentSeconds]Second
 	totals  Second
@@ -144,6 +146,7 @@ func (g *Generator) Start() error {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	g.cancel, g.done = cancel, make(chan struct{})
+	g.runDone, g.endErr = g.done, nil
 	g.lastErr = ""
 	go g.run(ctx, g.cfg, maker, g.done)
 	return nil
@@ -159,6 +162,20 @@ func (g *Generator) Stop() {
 	}
 	cancel()
 	<-done
+}
+
+// Done is closed when the latest run ends, by Stop or by itself; before any run, never.
+func (g *Generator) Done() <-chan struct{} {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.runDone
+}
+
+// Err is why the latest run ended by itself (its stream is gone); nil while it runs and after Stop.
+func (g *Generator) Err() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.endErr
 }
 
 // Status is a generator's state for display.
@@ -263,6 +280,7 @@ func (g *Generator) run(ctx context.Context, cfg Config, maker *recordMaker, don
 				// and never start writing again by surprise if a stream of that name comes back.
 				g.mu.Lock()
 				g.lastErr = "stopped: stream " + cfg.Stream + " does not exist"
+				g.endErr = fmt.Errorf("stream %s does not exist", cfg.Stream)
 				g.mu.Unlock()
 				return
 			}

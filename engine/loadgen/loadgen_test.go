@@ -3,6 +3,7 @@ package loadgen
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/engine/lifecycle"
 )
 
 func TestKeyDistributionsDrawTheirShapes(t *testing.T) {
@@ -143,6 +145,17 @@ func openEngine(t *testing.T, enforce bool) *engine.Engine {
 	return eng
 }
 
+// openDiskEngine is an engine on a file, for the tests that reopen what a manager stored.
+func openDiskEngine(t *testing.T) *engine.Engine {
+	t.Helper()
+	eng, err := engine.Open(engine.Options{Path: filepath.Join(t.TempDir(), "shardlab.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { eng.Close() })
+	return eng
+}
+
 func createStream(t *testing.T, eng *engine.Engine, name string, shards int) {
 	t.Helper()
 	if err := eng.CreateStream(context.Background(), engine.CreateStreamInput{StreamName: name, ShardCount: &shards}); err != nil {
@@ -238,13 +251,10 @@ func countRecords(t *testing.T, eng *engine.Engine, stream string) int {
 }
 
 func TestManagerKeepsGeneratorsStoppedAcrossRestart(t *testing.T) {
-	eng := openEngine(t, false)
+	eng := openDiskEngine(t)
 	createStream(t, eng, "s", 1)
-	path := filepath.Join(t.TempDir(), "generators.json")
-	if Exists(path) {
-		t.Fatal("file exists before anything was saved")
-	}
-	m, err := OpenManager(eng, path)
+	dir := t.TempDir()
+	m, err := OpenManager(eng, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,43 +266,128 @@ func TestManagerKeepsGeneratorsStoppedAcrossRestart(t *testing.T) {
 	if _, err := m.Add(Config{Stream: "s"}); err == nil {
 		t.Error("a bad config was added")
 	}
-	m.Get(id).Start()
+	if err := m.Start(id); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "records", func() bool { st, _ := m.Status(id); return st.Totals.Accepted > 0 })
 	cfg.Rate = 70
-	if err := m.Update(id, cfg); err != nil || !m.Get(id).Running() {
-		t.Fatalf("update of a running generator: err %v, running %v", err, m.Get(id).Running())
+	if err := m.Update(id, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := m.Status(id); !st.Running || st.Config.Rate != 70 || st.Totals.Accepted == 0 {
+		t.Fatalf("update of a running generator: %+v (it restarts with the new rate, keeping its totals)", st)
+	}
+	if err := m.Update(id, Config{Stream: "s"}); err == nil {
+		t.Error("an update to a bad config was applied")
 	}
 	m.StopAll()
+	if st, _ := m.Status(id); st.Running {
+		t.Fatal("StopAll left it running")
+	}
+	if _, err := os.Stat(filepath.Join(dir, LegacyFile)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a %s was written: %v", LegacyFile, err)
+	}
 
-	m2, err := OpenManager(eng, path)
+	m2, err := OpenManager(eng, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	list := m2.List("")
-	if len(list) != 1 || list[0].Running || list[0].Config != cfg {
+	if len(list) != 1 || list[0].Running || list[0].Config != cfg || list[0].ID != id {
 		t.Fatalf("reloaded %+v", list)
 	}
 	if len(m2.List("other")) != 0 {
 		t.Error("List filtered by another stream returned generators")
 	}
-	if err := m2.Remove(list[0].ID); err != nil {
-		t.Fatal(err)
+	id2, _ := m2.Add(cfg)
+	if id2 <= id {
+		t.Errorf("an id was reused: %d after %d", id2, id)
 	}
-	if m3, _ := OpenManager(eng, path); len(m3.List("")) != 0 {
+	for _, id := range []int{id, id2} {
+		if err := m2.Remove(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := m2.Remove(id); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a second Remove: %v", err)
+	}
+	if m3, _ := OpenManager(eng, dir); len(m3.List("")) != 0 {
 		t.Error("removed generator came back")
 	}
 }
 
-func TestManagerRefusesBadFiles(t *testing.T) {
+// TestManagerStopsAGeneratorWhoseStreamIsGone: the registry marks it FAILED with the reason.
+func TestManagerStopsAGeneratorWhoseStreamIsGone(t *testing.T) {
+	eng := openDiskEngine(t)
+	m, _ := OpenManager(eng, "")
+	defer m.StopAll()
+	id, err := m.Add(Config{Stream: "never", Template: IoT, Rate: 50, Keys: KeyDistribution{Kind: Uniform, Keys: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Start(id); err != nil {
+		t.Fatal(err)
+	}
+	var it lifecycle.Item[Config, struct{}, *Generator]
+	waitFor(t, "the generator to give up", func() bool { it, _ = m.reg.Get("1"); return it.State == StateFailed })
+	if it.Error != "stream never does not exist" {
+		t.Errorf("failed with %q", it.Error)
+	}
+}
+
+func TestManagerMovesALegacyFileIn(t *testing.T) {
+	eng := openDiskEngine(t)
 	dir := t.TempDir()
+	legacy := filepath.Join(dir, LegacyFile)
+	os.WriteFile(legacy, []byte(`{"version": 1, "generators": [
+		{"name": "a", "stream": "s", "template": "clickstream", "rate": 5, "keys": {"kind": "uniform", "keys": 1}},
+		{"name": "b", "stream": "t", "template": "iot", "rate": 7, "keys": {"kind": "uniform", "keys": 2}}]}`), 0o644)
+	if err := ImportLegacy(eng, dir); err != nil {
+		t.Fatal(err)
+	}
+	m, err := OpenManager(eng, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := m.List("")
+	if len(list) != 2 || list[0].ID != 1 || list[0].Config.Name != "a" || list[1].Config.Rate != 7 || list[1].Running {
+		t.Fatalf("moved in: %+v", list)
+	}
+	if _, err := os.Stat(legacy); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s is still there: %v", legacy, err)
+	}
+	if _, err := os.Stat(legacy + ImportedSuffix); err != nil {
+		t.Errorf("the renamed file: %v", err)
+	}
+	// a copy of the file that comes back (a crash before the rename) is not read twice
+	b, _ := os.ReadFile(legacy + ImportedSuffix)
+	os.WriteFile(legacy, b, 0o644)
+	if err := ImportLegacy(eng, dir); err != nil {
+		t.Fatal(err)
+	}
+	if m2, err := OpenManager(eng, dir); err != nil || len(m2.List("")) != 2 {
+		t.Fatalf("after a second start: %v, %v", m2.List(""), err)
+	}
+}
+
+func TestManagerRefusesBadLegacyFiles(t *testing.T) {
 	for name, body := range map[string]string{
 		"garbage": "{not json",
 		"newer":   `{"version": 99, "generators": []}`,
 		"invalid": `{"version": 1, "generators": [{"stream": "s", "template": "clickstream", "rate": -5, "keys": {"kind": "uniform", "keys": 1}}]}`,
 	} {
-		path := filepath.Join(dir, name)
+		eng := openDiskEngine(t)
+		dir := t.TempDir()
+		path := filepath.Join(dir, LegacyFile)
 		os.WriteFile(path, []byte(body), 0o644)
-		if _, err := OpenManager(nil, path); err == nil || !strings.Contains(err.Error(), path) {
+		if err := ImportLegacy(eng, dir); err == nil || !strings.Contains(err.Error(), path) {
 			t.Errorf("%s: err = %v, want one naming the file", name, err)
+		}
+		if raw, _ := eng.Checkpoints(context.Background(), storeNamespace); len(raw) != 0 {
+			t.Errorf("%s: moved %d generators in", name, len(raw))
+		}
+		if _, err := os.Stat(path); err != nil {
+			t.Errorf("%s: the file was moved: %v", name, err)
 		}
 	}
 }
@@ -307,10 +402,10 @@ func TestGeneratorForgetsAFailureOncePutsSucceed(t *testing.T) {
 	waitFor(t, "the error to clear", func() bool { st := g.Status(); return st.Totals.Accepted > 0 && st.LastError == "" })
 }
 
-func TestManagerSavesConcurrentChangesInOrder(t *testing.T) {
-	eng := openEngine(t, false)
-	path := filepath.Join(t.TempDir(), "generators.json")
-	m, _ := OpenManager(eng, path)
+func TestManagerStoresConcurrentAdds(t *testing.T) {
+	eng := openDiskEngine(t)
+	dir := t.TempDir()
+	m, _ := OpenManager(eng, dir)
 	var wg sync.WaitGroup
 	for i := range 20 {
 		wg.Go(func() {
@@ -318,8 +413,8 @@ func TestManagerSavesConcurrentChangesInOrder(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if m2, _ := OpenManager(eng, path); len(m2.List("")) != 20 {
-		t.Errorf("reloaded %d generators of 20: an older save was renamed over a newer one", len(m2.List("")))
+	if m2, _ := OpenManager(eng, dir); len(m2.List("")) != 20 {
+		t.Errorf("reloaded %d generators of 20", len(m2.List("")))
 	}
 }
 
@@ -329,12 +424,13 @@ func TestManagerResolvesSampleFilesInItsDirectoryAndRemovesAStreamsProducers(t *
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "samples"), 0o755)
 	os.WriteFile(filepath.Join(dir, "samples", "lines.txt"), []byte("one\ntwo\n"), 0o644)
-	m, _ := OpenManager(eng, filepath.Join(dir, "generators.json"))
+	m, _ := OpenManager(eng, dir)
+	defer m.StopAll()
 	id, err := m.Add(Config{Stream: "s", Template: SampleFile, SampleFile: "samples/lines.txt", Rate: 10, Keys: KeyDistribution{Kind: Uniform, Keys: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Get(id).Start(); err != nil {
+	if err := m.Start(id); err != nil {
 		t.Fatalf("relative sample file: %v", err)
 	}
 	m.Add(Config{Stream: "other", Template: IoT, Rate: 1, Keys: KeyDistribution{Kind: Uniform, Keys: 1}})

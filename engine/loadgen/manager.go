@@ -7,129 +7,230 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"sync"
+
+	"github.com/shardlab/shardlab/engine/lifecycle"
 )
 
-// Manager holds the workspace's generators and keeps their settings in a JSON file, so they survive a restart.
-// Generators always come back stopped: nothing starts writing until a person says so.
+// storeNamespace is where the manager keeps the generators' settings in the engine's checkpoint store
+// (shardlab.db), keyed by their ids.
+const storeNamespace = "generators"
+
+// Generator states, as lifecycle.Registry stores them. A generator that stops by itself (its stream is gone)
+// is FAILED with the reason.
+const (
+	StateRunning = "RUNNING"
+	StateStopped = "STOPPED"
+	StateFailed  = "FAILED"
+)
+
+// Errors of the manager.
+var (
+	ErrNotFound = errors.New("no such generator")
+	errExists   = errors.New("generator already exists") // ids are never reused: only a bug could hit it
+	ErrClosed   = errors.New("the generator manager is closed")
+)
+
+// LegacyFile is the JSON file earlier versions kept the generators in, in the data directory. ImportLegacy moves
+// its generators into the database once and renames it with ImportedSuffix, so it is never read twice.
+const (
+	LegacyFile     = "generators.json"
+	ImportedSuffix = ".imported"
+)
+
+// Store is what the manager needs of the engine: puts for the generators, the checkpoint store for their settings.
+type Store interface {
+	engineHandle
+	lifecycle.DB
+}
+
+// Manager holds the workspace's generators and keeps their settings in the engine's database, so they survive a
+// restart. Generators always come back stopped: nothing starts writing until a person says so. The lifecycle is
+// lifecycle.Registry's; each generator keeps one Generator for its whole life, so its totals count across runs.
 type Manager struct {
-	eng  engineHandle
-	path string
+	eng     Store
+	baseDir string // relative sample-file paths resolve against it (the data directory)
+	reg     *lifecycle.Registry[Config, struct{}, *Generator]
 
 	mu   sync.Mutex
-	gens []*entry
+	gens map[string]*Generator // by id, every generator, running or not
 	next int
-
-	// saveMu serialises saves from snapshot to rename, so an older list can never be renamed over a newer one.
-	saveMu sync.Mutex
 }
 
-type entry struct {
-	id  int
-	gen *Generator
+func records(db lifecycle.DB) lifecycle.Records[Config, struct{}] {
+	return lifecycle.Records[Config, struct{}]{DB: db, Namespace: storeNamespace, Noun: "generator"}
 }
 
-// savedFile is the JSON file's shape; the version lets a later format refuse or migrate it.
-type savedFile struct {
+// OpenManager loads the generators stored in eng; relative sample-file paths resolve against dataDir. Call
+// ImportLegacy first to move in an earlier version's file.
+func OpenManager(eng Store, dataDir string) (*Manager, error) {
+	m := &Manager{eng: eng, baseDir: dataDir, gens: map[string]*Generator{}, next: 1}
+	reg, err := lifecycle.Open(lifecycle.Kind[Config, struct{}, *Generator]{
+		Records:     records(eng),
+		States:      lifecycle.States{Running: StateRunning, Stopped: StateStopped, Failed: StateFailed},
+		Start:       m.startGenerator,
+		Stop:        (*Generator).Stop,
+		Forget:      m.forget,
+		ErrNotFound: ErrNotFound, ErrExists: errExists, ErrClosed: ErrClosed,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, it := range reg.List() {
+		id, err := strconv.Atoi(it.Name)
+		if err != nil || id < 1 {
+			return nil, fmt.Errorf("generator %q in %s: the key is not an id", it.Name, eng.Path())
+		}
+		g, err := m.newGenerator(it.Spec)
+		if err != nil {
+			return nil, fmt.Errorf("generator %d (%q) in %s: %w", id, it.Spec.Name, eng.Path(), err)
+		}
+		m.gens[it.Name] = g
+		m.next = max(m.next, id+1)
+	}
+	m.reg = reg
+	reg.Resume() // nothing is resumed: a generator stored as running is shown stopped
+	return m, nil
+}
+
+func (m *Manager) newGenerator(cfg Config) (*Generator, error) {
+	g, err := NewGenerator(m.eng, cfg)
+	if err != nil {
+		return nil, err
+	}
+	g.baseDir = m.baseDir
+	return g, nil
+}
+
+// startGenerator is the registry's Start: the item's one Generator, with the stored settings, started.
+func (m *Manager) startGenerator(key string, cfg Config, _ struct{}) (*Generator, error) {
+	m.mu.Lock()
+	g := m.gens[key]
+	m.mu.Unlock()
+	if g == nil {
+		return nil, fmt.Errorf("generator %s: %w", key, ErrNotFound)
+	}
+	if err := g.SetConfig(cfg); err != nil {
+		return nil, err
+	}
+	if err := g.Start(); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+func (m *Manager) forget(key string, _ Config) error {
+	m.mu.Lock()
+	delete(m.gens, key)
+	m.mu.Unlock()
+	return nil
+}
+
+// legacyFile is generators.json's shape; its version let a later format refuse or migrate it.
+type legacyFile struct {
 	Version    int      `json:"version"`
 	Generators []Config `json:"generators"`
 }
 
-const fileVersion = 1
+const legacyVersion = 1
 
-// OpenManager loads the generators saved at path (none if the file does not exist yet); relative sample-file paths
-// are taken from path's directory. An empty path keeps nothing on disk.
-func OpenManager(eng engineHandle, path string) (*Manager, error) {
-	m := &Manager{eng: eng, path: path, next: 1}
-	if path == "" {
-		return m, nil
-	}
+// ImportLegacy moves the generators of an earlier version's generators.json in dataDir into the database, in one
+// transaction, then renames the file so it is never read again. A database that already holds generators (a
+// crash between the commit and the rename) only gets the rename. A file that does not parse, or holds a bad
+// generator, is an error naming it, and nothing is moved. No file: nothing to do. Not for an in-memory engine,
+// which would forget what it moved.
+func ImportLegacy(db lifecycle.DB, dataDir string) error {
+	path := filepath.Join(dataDir, LegacyFile)
+	records := records(db)
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return m, nil
+		return nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("load generators: %w", err)
+		return fmt.Errorf("load generators: %w", err)
 	}
-	var f savedFile
-	if err := json.Unmarshal(b, &f); err != nil {
-		return nil, fmt.Errorf("load generators from %s: %w", path, err)
-	}
-	if f.Version > fileVersion {
-		return nil, fmt.Errorf("load generators from %s: format %d is newer than this Shardlab's %d", path, f.Version, fileVersion)
-	}
-	for _, cfg := range f.Generators {
-		g, err := NewGenerator(eng, cfg)
-		if err != nil {
-			return nil, fmt.Errorf("load generators from %s: %q: %w", path, cfg.Name, err)
-		}
-		g.baseDir = filepath.Dir(path)
-		m.gens = append(m.gens, &entry{id: m.next, gen: g})
-		m.next++
-	}
-	return m, nil
-}
-
-// Exists reports whether a saved generator file is present: the app's sign that the workspace was set up before.
-func Exists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
-}
-
-// Add makes a stopped generator and saves the list.
-func (m *Manager) Add(cfg Config) (int, error) {
-	g, err := NewGenerator(m.eng, cfg)
+	have, err := records.Load()
 	if err != nil {
-		return 0, err
+		return err
 	}
-	if m.path != "" {
-		g.baseDir = filepath.Dir(m.path)
-	}
-	m.mu.Lock()
-	id := m.next
-	m.next++
-	m.gens = append(m.gens, &entry{id: id, gen: g})
-	m.mu.Unlock()
-	return id, m.save()
-}
-
-// Get returns the generator with id, or nil.
-func (m *Manager) Get(id int) *Generator {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, e := range m.gens {
-		if e.id == id {
-			return e.gen
+	if len(have) == 0 {
+		var f legacyFile
+		if err := json.Unmarshal(b, &f); err != nil {
+			return fmt.Errorf("load generators from %s: %w", path, err)
 		}
+		if f.Version > legacyVersion {
+			return fmt.Errorf("load generators from %s: format %d is newer than this Shardlab's %d", path, f.Version, legacyVersion)
+		}
+		recs := map[string]lifecycle.Record[Config, struct{}]{}
+		for i, cfg := range f.Generators {
+			if err := cfg.Validate(); err != nil {
+				return fmt.Errorf("load generators from %s: %q: %w", path, cfg.Name, err)
+			}
+			recs[strconv.Itoa(i+1)] = lifecycle.Record[Config, struct{}]{Spec: cfg, State: StateStopped}
+		}
+		if err := records.PutAll(recs); err != nil {
+			return fmt.Errorf("move generators from %s into the database: %w", path, err)
+		}
+	}
+	if err := os.Rename(path, path+ImportedSuffix); err != nil {
+		return fmt.Errorf("generators moved into the database, but %s could not be renamed: %w", path, err)
 	}
 	return nil
 }
 
-// Update changes a generator's settings (restarting it if it runs) and saves the list.
-func (m *Manager) Update(id int, cfg Config) error {
-	g := m.Get(id)
-	if g == nil {
-		return fmt.Errorf("generator %d: no such generator", id)
+// Add makes a stopped generator and stores it.
+func (m *Manager) Add(cfg Config) (int, error) {
+	g, err := m.newGenerator(cfg)
+	if err != nil {
+		return 0, err
 	}
-	if err := g.SetConfig(cfg); err != nil {
+	m.mu.Lock()
+	id := m.next
+	m.next++
+	key := strconv.Itoa(id)
+	m.gens[key] = g
+	m.mu.Unlock()
+	if err := m.reg.Create(key, cfg, false); err != nil {
+		m.forget(key, cfg)
+		return 0, err
+	}
+	return id, nil
+}
+
+// Status returns one generator's state.
+func (m *Manager) Status(id int) (Status, error) {
+	m.mu.Lock()
+	g := m.gens[strconv.Itoa(id)]
+	m.mu.Unlock()
+	if g == nil {
+		return Status{}, fmt.Errorf("generator %d: %w", id, ErrNotFound)
+	}
+	return g.Status(), nil
+}
+
+// Start starts a generator; a running one is left alone. A sample file that cannot be read is an error here.
+func (m *Manager) Start(id int) error { return m.reg.Start(strconv.Itoa(id)) }
+
+// Stop stops a generator, waiting for the call in flight.
+func (m *Manager) Stop(id int) error { return m.reg.Stop(strconv.Itoa(id)) }
+
+// Update changes a generator's settings (restarting it if it runs, so a rate change takes effect at once) and
+// stores them.
+func (m *Manager) Update(id int, cfg Config) error {
+	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	return m.save()
+	return m.reg.Update(strconv.Itoa(id), cfg, nil)
 }
 
 // Remove stops and forgets a generator.
 func (m *Manager) Remove(id int) error {
-	m.mu.Lock()
-	i := slices.IndexFunc(m.gens, func(e *entry) bool { return e.id == id })
-	if i < 0 {
-		m.mu.Unlock()
-		return fmt.Errorf("generator %d: no such generator", id)
+	err := m.reg.Delete(strconv.Itoa(id))
+	if errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("generator %d: %w", id, ErrNotFound)
 	}
-	g := m.gens[i].gen
-	m.gens = slices.Delete(m.gens, i, i+1)
-	m.mu.Unlock()
-	g.Stop()
-	return m.save()
+	return err
 }
 
 // Listed is one generator in a List.
@@ -138,33 +239,25 @@ type Listed struct {
 	Status
 }
 
-// List returns every generator's status, optionally only those writing to stream (empty: all).
+// List returns every generator's status by id, optionally only those writing to stream (empty: all).
 func (m *Manager) List(stream string) []Listed {
 	m.mu.Lock()
-	gens := slices.Clone(m.gens)
-	m.mu.Unlock()
-	out := make([]Listed, 0, len(gens))
-	for _, e := range gens {
-		st := e.gen.Status()
-		if stream == "" || st.Config.Stream == stream {
-			out = append(out, Listed{ID: e.id, Status: st})
+	out := make([]Listed, 0, len(m.gens))
+	for key, g := range m.gens {
+		id, _ := strconv.Atoi(key)
+		if st := g.Status(); stream == "" || st.Config.Stream == stream {
+			out = append(out, Listed{ID: id, Status: st})
 		}
 	}
+	m.mu.Unlock()
+	slices.SortFunc(out, func(a, b Listed) int { return a.ID - b.ID })
 	return out
 }
 
-// StopAll stops every generator, as the app does before it closes the engine. They stop together, so quitting
-// waits for the slowest call in flight (one with injected latency, say) once, not once per generator.
-func (m *Manager) StopAll() {
-	m.mu.Lock()
-	gens := slices.Clone(m.gens)
-	m.mu.Unlock()
-	var wg sync.WaitGroup
-	for _, e := range gens {
-		wg.Go(e.gen.Stop)
-	}
-	wg.Wait()
-}
+// StopAll stops every generator, as the app does before it closes the engine; the manager is closed after it.
+// They stop together, so quitting waits for the slowest call in flight (one with injected latency, say) once,
+// not once per generator.
+func (m *Manager) StopAll() { m.reg.Close() }
 
 // RemoveStream stops and forgets every generator writing to stream, as deleting the stream does: a producer left
 // behind would fail 50 times a second, unseen, and start writing again if the name were reused.
@@ -173,45 +266,6 @@ func (m *Manager) RemoveStream(stream string) error {
 		if err := m.Remove(l.ID); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-// save writes the list atomically: a crash leaves the old file or the new one, never half of one.
-func (m *Manager) save() error {
-	if m.path == "" {
-		return nil
-	}
-	m.saveMu.Lock()
-	defer m.saveMu.Unlock()
-	m.mu.Lock()
-	f := savedFile{Version: fileVersion}
-	for _, e := range m.gens {
-		f.Generators = append(f.Generators, e.gen.Config())
-	}
-	m.mu.Unlock()
-	b, err := json.MarshalIndent(f, "", "  ")
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(m.path), ".generators-*.json")
-	if err != nil {
-		return fmt.Errorf("save generators: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return fmt.Errorf("save generators: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("save generators: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("save generators: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), m.path); err != nil {
-		return fmt.Errorf("save generators: %w", err)
 	}
 	return nil
 }

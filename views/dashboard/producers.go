@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -72,13 +73,13 @@ func (p *producerStrip) toggleAll() {
 	gens := p.gens
 	ui.Background(func() (struct{}, error) {
 		for _, g := range gens {
-			gen := p.d.env.Generators.Get(g.ID)
-			if gen == nil {
-				continue
-			}
+			var err error
 			if anyRunning {
-				gen.Stop()
-			} else if err := gen.Start(); err != nil {
+				err = p.d.env.Generators.Stop(g.ID)
+			} else {
+				err = p.d.env.Generators.Start(g.ID)
+			}
+			if err != nil && !errors.Is(err, loadgen.ErrNotFound) { // removed meanwhile: nothing to do
 				return struct{}{}, err
 			}
 		}
@@ -193,27 +194,27 @@ func (p *producersPanel) newRow(id int) *producerRow {
 	// Every tab's content counts toward the window's minimum width: long lines wrap instead of widening it.
 	r.title.Wrapping = fyne.TextWrapWord
 	r.counts.Wrapping = fyne.TextWrapWord
-	gen := func() *loadgen.Generator { return p.d.env.Generators.Get(id) }
+	gens := p.d.env.Generators
 	r.toggle = widget.NewButtonWithIcon("Start", theme.MediaPlayIcon(), func() {
-		g := gen()
-		if g == nil {
-			return
-		}
-		ui.Background(func() (struct{}, error) {
-			if g.Running() {
-				g.Stop()
-				return struct{}{}, nil
+		ui.Background(func() (loadgen.Status, error) {
+			st, err := gens.Status(id)
+			switch {
+			case err != nil:
+			case st.Running:
+				err = gens.Stop(id)
+			default:
+				err = gens.Start(id)
 			}
-			return struct{}{}, g.Start()
-		}, func(_ struct{}, err error) {
+			return st, err
+		}, func(st loadgen.Status, err error) {
 			if err != nil {
-				ui.ShowError("Start "+g.Config().Name, err, p.d.win)
+				ui.ShowError("Start "+st.Config.Name, err, p.d.win)
 			}
 		})
 	})
 	edit := widget.NewButtonWithIcon("Edit…", theme.DocumentCreateIcon(), func() {
-		if g := gen(); g != nil {
-			p.open(id, g.Config())
+		if st, err := gens.Status(id); err == nil { // a read of memory: no disk, fine on the UI goroutine
+			p.open(id, st.Config)
 		}
 	})
 	remove := widget.NewButtonWithIcon("Remove", theme.DeleteIcon(), func() {

@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -49,7 +48,7 @@ func NewEnv(t *testing.T) ui.Env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { eng.Close() })
-	gens, err := loadgen.OpenManager(eng, filepath.Join(t.TempDir(), "generators.json"))
+	gens, err := loadgen.OpenManager(eng, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
