@@ -82,7 +82,7 @@ type Generator struct {
 	done    chan struct{} // the running run's; nil when stopped
 	runDone chan struct{} // the latest run's, kept after it ends (for Done)
 	endErr  error         // why the latest run ended by itself
-	baseDir string // relative sample-file paths resolve against it (the data directory)
+	baseDir string        // relative sample-file paths resolve against it (the data directory)
 	recent  [recentSeconds]Second
 	totals  Second
 	lastErr string
