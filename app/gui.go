@@ -26,6 +26,7 @@ import (
 	"github.com/shardlab/shardlab/engine/firehoseapi"
 	"github.com/shardlab/shardlab/engine/kinesisvideoapi"
 	"github.com/shardlab/shardlab/engine/loadgen"
+	"github.com/shardlab/shardlab/engine/replay"
 	"github.com/shardlab/shardlab/engine/storage"
 	"github.com/shardlab/shardlab/engine/video"
 	"github.com/shardlab/shardlab/samples"
@@ -114,6 +115,8 @@ func runGUI(args []string) error {
 	trimCtx, stopTrim := context.WithCancel(context.Background())
 	defer stopTrim()
 	go videos.TrimEvery(trimCtx, time.Minute)
+	fileJobs := replay.NewJobs(eng)
+	defer fileJobs.StopAll() // before eng.Close: a capture's last lines are written, a replay's puts answered
 	cameras := loadgen.NewCameras(videos)
 	defer cameras.StopAll() // before eng.Close: the fragments being cut are stored
 	var playbackURL func(stream string, first, last uint64) (string, error)
@@ -133,7 +136,7 @@ func runGUI(args []string) error {
 	win := a.NewWindow("Shardlab")
 	env := ui.Env{Engine: eng, Generators: gens, DataDir: cfg.dataDir, Version: version,
 		SampleDir: samplesDir(cfg.dataDir), API: api.status, Deliveries: deliveries,
-		Analytics: apps, Video: videos, Cameras: cameras, Playback: playbackURL}
+		Analytics: apps, Video: videos, Cameras: cameras, Playback: playbackURL, Files: fileJobs}
 	frame := shell.New(a, win, env)
 	win.SetContent(frame.Content())
 	win.Resize(shell.WindowSize(a))

@@ -3,15 +3,11 @@
 package files
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -24,72 +20,11 @@ import (
 	"github.com/shardlab/shardlab/views/ui"
 )
 
-// Jobs are the replay, capture and watch running in the app. They outlive the Files screen, so leaving it
-// does not stop them; the app stops them when it quits.
-type Jobs struct {
-	mu      sync.Mutex
-	replay  *replayJob
-	capture *captureJob
-	watch   *watchJob
-}
-
-type replayJob struct {
-	rp      *replay.Replayer
-	size    int64
-	started time.Time
-	cancel  context.CancelFunc
-	done    bool
-	paused  bool
-	err     error
-	bad     []replay.Malformed
-}
-
-type captureJob struct {
-	p       replay.CaptureProgress
-	path    string
-	started time.Time
-	cancel  context.CancelFunc
-	done    bool
-	err     error
-}
-
-type watchJob struct {
-	w      *replay.Watcher
-	cancel context.CancelFunc
-	done   bool
-	err    error
-}
-
-// cancel stops one kind of job: "replay", "capture" or "watch".
-func (j *Jobs) cancel(kind string) {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	var c context.CancelFunc
-	switch {
-	case kind == "replay" && j.replay != nil:
-		c = j.replay.cancel
-	case kind == "capture" && j.capture != nil:
-		c = j.capture.cancel
-	case kind == "watch" && j.watch != nil:
-		c = j.watch.cancel
-	}
-	if c != nil {
-		c()
-	}
-}
-
-// StopAll cancels every job, as the app quits.
-func (j *Jobs) StopAll() {
-	for _, kind := range []string{"replay", "capture", "watch"} {
-		j.cancel(kind)
-	}
-}
-
 // Screen puts files into streams and streams into files: replay, capture and folder watching.
 type Screen struct {
 	env  ui.Env
 	win  fyne.Window
-	jobs *Jobs
+	jobs *replay.Jobs // env.Files: the jobs run in the engine-side runner, the screen only shows and steers them
 	root fyne.CanvasObject
 
 	// replay
@@ -113,8 +48,8 @@ type Screen struct {
 	stopF func()
 }
 
-func New(env ui.Env, win fyne.Window, jobs *Jobs) *Screen {
-	s := &Screen{env: env, win: win, jobs: jobs}
+func New(env ui.Env, win fyne.Window) *Screen {
+	s := &Screen{env: env, win: win, jobs: env.Files}
 	entry := func(placeholder string) *widget.Entry {
 		e := widget.NewEntry()
 		e.SetPlaceHolder(placeholder)
@@ -129,7 +64,7 @@ func New(env ui.Env, win fyne.Window, jobs *Jobs) *Screen {
 	s.rStart = widget.NewButtonWithIcon("Replay", theme.MediaPlayIcon(), s.startReplay)
 	s.rStart.Importance = widget.HighImportance
 	s.rPause = widget.NewButtonWithIcon("Pause", theme.MediaPauseIcon(), s.pauseReplay)
-	s.rCancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() { s.jobs.cancel("replay") })
+	s.rCancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() { s.jobs.Cancel(replay.JobReplay) })
 
 	s.cStream, s.cOut, s.cCount, s.cDuration = entry("stream"), entry("capture file to write (.ndjson, .ndjson.gz)"), entry("all"), entry("e.g. 30s, 5m (none: until the end)")
 	s.cFrom = widget.NewSelect([]string{"TRIM_HORIZON", "LATEST"}, nil)
@@ -138,14 +73,14 @@ func New(env ui.Env, win fyne.Window, jobs *Jobs) *Screen {
 	s.cStatus = widget.NewLabel("")
 	s.cStart = widget.NewButtonWithIcon("Capture", theme.DocumentSaveIcon(), s.startCapture)
 	s.cStart.Importance = widget.HighImportance
-	s.cCancel = widget.NewButtonWithIcon("Stop", theme.MediaStopIcon(), func() { s.jobs.cancel("capture") })
+	s.cCancel = widget.NewButtonWithIcon("Stop", theme.MediaStopIcon(), func() { s.jobs.Cancel(replay.JobCapture) })
 
 	s.wDir, s.wGlob, s.wStream = entry("directory to watch"), entry("*.log"), entry("stream")
 	s.wGlob.SetText("*.log")
 	s.wStatus = widget.NewLabel("")
 	s.wStart = widget.NewButtonWithIcon("Watch", theme.VisibilityIcon(), s.startWatch)
 	s.wStart.Importance = widget.HighImportance
-	s.wStop = widget.NewButtonWithIcon("Stop", theme.MediaStopIcon(), func() { s.jobs.cancel("watch") })
+	s.wStop = widget.NewButtonWithIcon("Stop", theme.MediaStopIcon(), func() { s.jobs.Cancel(replay.JobWatch) })
 	s.wTable = ui.NewColumnTable(watchColumns, func() int { return len(s.wFiles) },
 		func(row, col int) string { return watchCell(s.wFiles[row], col) })
 
@@ -270,59 +205,14 @@ func (s *Screen) startReplay() {
 			return
 		}
 	}
-	path, keyField := strings.TrimSpace(s.rFile.Text), strings.TrimSpace(s.rKeyField.Text)
-	rp, err := replay.NewReplayer(s.env.Engine, opts)
-	if err != nil {
+	// Opening the file and detecting its format happen in the job's goroutine, off the UI.
+	ro := replay.ReaderOptions{KeyField: strings.TrimSpace(s.rKeyField.Text)}
+	if err := s.jobs.StartReplay(strings.TrimSpace(s.rFile.Text), ro, opts); err != nil {
 		ui.ShowError("Replay", err, s.win)
-		return
 	}
-	// Opening and format detection read the file: off the UI goroutine, like the run.
-	ctx, cancel := context.WithCancel(context.Background())
-	job := &replayJob{rp: rp, started: time.Now(), cancel: cancel}
-	s.jobs.mu.Lock()
-	s.jobs.replay = job
-	s.jobs.mu.Unlock()
-	go func() {
-		err := func() error {
-			f, err := os.Open(path)
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			if st, err := f.Stat(); err == nil {
-				s.jobs.mu.Lock() // fetch reads it from the poll goroutine
-				job.size = st.Size()
-				s.jobs.mu.Unlock()
-			}
-			in, err := replay.NewReader(f, replay.ReaderOptions{KeyField: keyField})
-			if err != nil {
-				return fmt.Errorf("%s: %w", path, err)
-			}
-			err = rp.Run(ctx, in)
-			s.jobs.mu.Lock()
-			job.bad = in.Malformed()
-			s.jobs.mu.Unlock()
-			return err
-		}()
-		s.jobs.mu.Lock()
-		job.done, job.err = true, err
-		s.jobs.mu.Unlock()
-	}()
 }
 
-func (s *Screen) pauseReplay() {
-	s.jobs.mu.Lock()
-	job := s.jobs.replay
-	if job != nil && !job.done {
-		job.paused = !job.paused
-		if job.paused {
-			job.rp.Pause()
-		} else {
-			job.rp.Resume()
-		}
-	}
-	s.jobs.mu.Unlock()
-}
+func (s *Screen) pauseReplay() { s.jobs.PauseReplay() }
 
 func (s *Screen) startCapture() {
 	opts := replay.CaptureOptions{Stream: strings.TrimSpace(s.cStream.Text), From: s.cFrom.Selected, Follow: s.cFollow.Checked,
@@ -343,57 +233,17 @@ func (s *Screen) startCapture() {
 		}
 		opts.Duration = dur
 	}
-	path := strings.TrimSpace(s.cOut.Text)
-	if path == "" || opts.Stream == "" {
-		ui.ShowError("Capture", errors.New("a stream and a file to write are needed"), s.win)
-		return
+	if err := s.jobs.StartCapture(strings.TrimSpace(s.cOut.Text), opts); err != nil {
+		ui.ShowError("Capture", err, s.win)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	job := &captureJob{path: path, started: time.Now(), cancel: cancel}
-	s.jobs.mu.Lock()
-	s.jobs.capture = job
-	s.jobs.mu.Unlock()
-	eng := s.env.Engine
-	go func() {
-		err := func() error {
-			f, err := os.Create(path)
-			if err != nil {
-				return err
-			}
-			err = replay.Capture(ctx, eng, f, opts, &job.p)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-			if errors.Is(err, context.Canceled) {
-				err = nil // stopped by hand: the lines written are complete
-			}
-			return err
-		}()
-		s.jobs.mu.Lock()
-		job.done, job.err = true, err
-		s.jobs.mu.Unlock()
-	}()
 }
 
 func (s *Screen) startWatch() {
-	w, err := replay.NewWatcher(s.env.Engine, replay.WatchOptions{Dir: strings.TrimSpace(s.wDir.Text),
+	err := s.jobs.StartWatch(replay.WatchOptions{Dir: strings.TrimSpace(s.wDir.Text),
 		Glob: strings.TrimSpace(s.wGlob.Text), Stream: strings.TrimSpace(s.wStream.Text)})
 	if err != nil {
 		ui.ShowError("Watch", err, s.win)
-		return
 	}
-	s.jobs.cancel("watch")
-	ctx, cancel := context.WithCancel(context.Background())
-	job := &watchJob{w: w, cancel: cancel}
-	s.jobs.mu.Lock()
-	s.jobs.watch = job
-	s.jobs.mu.Unlock()
-	go func() {
-		err := w.Run(ctx)
-		s.jobs.mu.Lock()
-		job.done, job.err = true, err
-		s.jobs.mu.Unlock()
-	}()
 }
 
 // filesState is one refresh of the three jobs, read off the UI goroutine.
@@ -407,64 +257,62 @@ type filesState struct {
 
 func (s *Screen) fetch() filesState {
 	var st filesState
-	s.jobs.mu.Lock()
-	defer s.jobs.mu.Unlock()
-	if j := s.jobs.replay; j != nil {
-		put, read := j.rp.P.Put.Load(), j.rp.P.BytesRead.Load()
-		el := time.Since(j.started).Seconds()
-		st.replay = fmt.Sprintf("%s records put · %s/s · %s retried · %s malformed", ui.Thousands(put), ui.Thousands(int64(float64(put)/max(el, 0.001))),
-			ui.Thousands(j.rp.P.Retried.Load()), ui.Thousands(j.rp.P.Malformed.Load()))
-		if j.size > 0 {
-			st.replayFrac = min(1, float64(read)/float64(j.size))
-			if st.replayFrac > 0 && !j.done {
+	if j, ok := s.jobs.Replay(); ok {
+		done := j.State != replay.JobRunning
+		el := time.Since(j.Started).Seconds()
+		st.replay = fmt.Sprintf("%s records put · %s/s · %s retried · %s malformed", ui.Thousands(j.Put), ui.Thousands(int64(float64(j.Put)/max(el, 0.001))),
+			ui.Thousands(j.Retried), ui.Thousands(j.Malformed))
+		if j.Size > 0 {
+			st.replayFrac = min(1, float64(j.Read)/float64(j.Size))
+			if st.replayFrac > 0 && !done {
 				st.replay += " · ETA " + (time.Duration(el/st.replayFrac*float64(time.Second)) - time.Duration(el*float64(time.Second))).Round(time.Second).String()
 			}
 		}
 		switch {
-		case j.done && j.err != nil && !errors.Is(j.err, context.Canceled):
-			_, msg := ui.Explain(j.err)
+		case j.State == replay.JobFailed:
+			_, msg := ui.Explain(j.Err)
 			st.replay += " · stopped: " + msg
-		case j.done && errors.Is(j.err, context.Canceled):
+		case j.State == replay.JobStopped:
 			st.replay += " · cancelled"
-		case j.done:
+		case j.State == replay.JobDone:
 			st.replay += " · done"
 			st.replayFrac = 1
-		case j.paused:
+		case j.Paused:
 			st.replay += " · paused"
 		}
-		for i, m := range j.bad {
+		for i, m := range j.Bad {
 			if i == 5 {
-				st.replay += fmt.Sprintf("\n… and %d more malformed lines", len(j.bad)-5)
+				st.replay += fmt.Sprintf("\n… and %d more malformed lines", len(j.Bad)-5)
 				break
 			}
 			st.replay += fmt.Sprintf("\nline %d: %s", m.Line, m.Err)
 		}
-		st.replayOn, st.replayPaused = !j.done, j.paused
+		st.replayOn, st.replayPaused = !done, j.Paused
 	}
-	if j := s.jobs.capture; j != nil {
-		st.capture = fmt.Sprintf("%s records (%s KiB of data) to %s", ui.Thousands(j.p.Records.Load()), ui.Thousands(j.p.Bytes.Load()/1024), filepath.Base(j.path))
-		switch {
-		case j.done && j.err != nil:
-			_, msg := ui.Explain(j.err)
+	if j, ok := s.jobs.Capture(); ok {
+		st.capture = fmt.Sprintf("%s records (%s KiB of data) to %s", ui.Thousands(j.Records), ui.Thousands(j.Bytes/1024), filepath.Base(j.Path))
+		switch j.State {
+		case replay.JobFailed:
+			_, msg := ui.Explain(j.Err)
 			st.capture += " · stopped: " + msg
-		case j.done:
-			st.capture += " · done"
-		default:
+		case replay.JobRunning:
 			st.capture += " · capturing"
+		default:
+			st.capture += " · done" // a capture stopped by hand is complete too: every line written is whole
 		}
-		st.captureOn = !j.done
+		st.captureOn = j.State == replay.JobRunning
 	}
-	if j := s.jobs.watch; j != nil {
-		st.files = j.w.Files()
+	if j, ok := s.jobs.Watch(); ok {
+		st.files = j.Files
 		st.watch = fmt.Sprintf("%d files", len(st.files))
-		if j.done {
+		if j.State != replay.JobRunning {
 			st.watch += " · stopped"
-			if j.err != nil {
-				_, msg := ui.Explain(j.err)
+			if j.Err != nil {
+				_, msg := ui.Explain(j.Err)
 				st.watch += ": " + msg
 			}
 		}
-		st.watchOn = !j.done
+		st.watchOn = j.State == replay.JobRunning
 	}
 	return st
 }

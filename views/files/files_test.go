@@ -26,9 +26,7 @@ func TestFilesScreenReplaysThenCapturesAndReportsBadInput(t *testing.T) {
 	in := filepath.Join(dir, "in.ndjson")
 	os.WriteFile(in, []byte("{\"user\":\"a\",\"n\":1}\n{oops\n{\"user\":\"b\",\"n\":2}\n"), 0o644)
 	win := test.NewTempWindow(t, widget.NewLabel(""))
-	jobs := &Jobs{}
-	defer jobs.StopAll()
-	s := New(env, win, jobs)
+	s := New(env, win)
 	win.SetContent(s.Content())
 	win.Resize(fyne.NewSize(1200, 740))
 	s.Start()

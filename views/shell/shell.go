@@ -55,12 +55,11 @@ type Shell struct {
 	streams []string
 	stopNav func()
 	pending string // a screen asked for before its stream exists (--show): opened when the stream appears
-	jobs    *files.Jobs
 }
 
 // New builds the frame and opens the last screen used (the streams list the first time).
 func New(a fyne.App, win fyne.Window, env ui.Env) *Shell {
-	s := &Shell{env: env, app: a, win: win, centre: container.NewStack(), jobs: &files.Jobs{}}
+	s := &Shell{env: env, app: a, win: win, centre: container.NewStack()}
 	s.streams = ui.StreamNames(env.Engine)
 	s.nav = widget.NewTree(s.navChildren, s.navIsBranch, s.navCreate, s.navUpdate)
 	s.nav.OpenBranch(navStreams)
@@ -97,7 +96,6 @@ func (s *Shell) Stop() {
 	if s.current != nil {
 		s.current.Stop()
 	}
-	s.jobs.StopAll()
 	size := s.win.Canvas().Size()
 	s.app.Preferences().SetFloat(prefWidth, float64(size.Width))
 	s.app.Preferences().SetFloat(prefHeight, float64(size.Height))
@@ -132,7 +130,7 @@ func (s *Shell) Show(id string) {
 	case id == navSettings:
 		next = settings.New(s.env, s.app, s.win)
 	case id == navFiles:
-		next = files.New(s.env, s.win, s.jobs)
+		next = files.New(s.env, s.win)
 	case id == navDelivery && s.env.Deliveries != nil:
 		next = delivery.New(s.env, s.win)
 	case id == navAnalytics && s.env.Analytics != nil:

@@ -14,6 +14,7 @@ import (
 	"github.com/shardlab/shardlab/engine/analytics"
 	"github.com/shardlab/shardlab/engine/delivery"
 	"github.com/shardlab/shardlab/engine/loadgen"
+	"github.com/shardlab/shardlab/engine/replay"
 	"github.com/shardlab/shardlab/engine/video"
 )
 
@@ -21,9 +22,11 @@ import (
 type Env struct {
 	Engine     *engine.Engine
 	Generators *loadgen.Manager
-	DataDir    string // where the bbolt file and the workspace live (shown in Settings and About)
-	Version    string
-	SampleDir  string // sample files the load generator offers
+	// Files runs the replay, capture and watch jobs of the Files screen; they outlive the screen.
+	Files     *replay.Jobs
+	DataDir   string // where the bbolt file and the workspace live (shown in Settings and About)
+	Version   string
+	SampleDir string // sample files the load generator offers
 	// API reports the in-app Kinesis API server's state; nil when the app runs without one.
 	API func() APIStatus
 	// Deliveries runs the delivery streams (Firehose); nil hides the Delivery screen.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/engine/loadgen"
+	"github.com/shardlab/shardlab/engine/replay"
 	"github.com/shardlab/shardlab/views/ui"
 )
 
@@ -53,7 +54,9 @@ func NewEnv(t *testing.T) ui.Env {
 		t.Fatal(err)
 	}
 	t.Cleanup(gens.StopAll)
-	return ui.Env{Engine: eng, Generators: gens, DataDir: t.TempDir(), Version: "test"}
+	files := replay.NewJobs(eng)
+	t.Cleanup(files.StopAll)
+	return ui.Env{Engine: eng, Generators: gens, Files: files, DataDir: t.TempDir(), Version: "test"}
 }
 
 // Eventually polls cond on the UI side; the deadline only bounds a broken run.
