@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/shardlab/shardlab/engine/lifecycle"
 	"github.com/shardlab/shardlab/engine/video"
 	"github.com/shardlab/shardlab/engine/video/container"
 	"github.com/shardlab/shardlab/internal/countio"
@@ -246,6 +246,21 @@ func (c *Camera) Stats() CameraStats {
 	return st
 }
 
+// Done is closed when the capture ends, by Stop or by itself.
+func (c *Camera) Done() <-chan struct{} { return c.done }
+
+// Err is why the capture ended by itself; nil while it runs and after Stop.
+func (c *Camera) Err() error {
+	select {
+	case <-c.done:
+	default:
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
 // Stop ends the capture and waits for ffmpeg to exit; fragments already cut stay stored.
 func (c *Camera) Stop() {
 	c.stopped.Store(true)
@@ -275,63 +290,60 @@ func (t *tail) String() string {
 	return strings.TrimSpace(string(t.buf))
 }
 
-// Cameras keeps the running camera producers, at most one per stream, so they outlive the screen that started
-// them, as the load generators do.
+// Cameras keeps the camera producers, at most one running per stream, so they outlive the screen that started
+// them, as the load generators do. The lifecycle is lifecycle.Registry's, in memory: a camera is never resumed.
 type Cameras struct {
 	store *video.Store
-
-	mu      sync.Mutex
-	running map[string]*Camera
+	reg   *lifecycle.Registry[CameraOptions, struct{}, *Camera]
 }
 
 // NewCameras returns an empty registry over a store.
 func NewCameras(store *video.Store) *Cameras {
-	return &Cameras{store: store, running: map[string]*Camera{}}
+	c := &Cameras{store: store}
+	c.reg, _ = lifecycle.Open(lifecycle.Kind[CameraOptions, struct{}, *Camera]{ // no DB: nothing to load, so no error
+		Records: lifecycle.Records[CameraOptions, struct{}]{Noun: "camera"},
+		States:  lifecycle.States{Running: StateRunning, Stopped: StateStopped, Failed: StateFailed},
+		Start: func(stream string, o CameraOptions, _ struct{}) (*Camera, error) {
+			return StartCamera(store, stream, o)
+		},
+		Stop:        (*Camera).Stop,
+		ErrNotFound: errors.New("no camera"), ErrExists: errors.New("a camera already streams into it; stop it first"),
+		ErrClosed: errors.New("the cameras are stopped"),
+	})
+	return c
 }
 
 // Start starts capturing into a stream; a stream that already has a running camera refuses a second.
 func (c *Cameras) Start(stream string, o CameraOptions) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if cam := c.running[stream]; cam != nil && cam.Stats().Running {
-		return fmt.Errorf("%s: a camera already streams into it; stop it first", stream)
+	if it, err := c.reg.Get(stream); err == nil {
+		if it.Run != nil {
+			return fmt.Errorf("%s: a camera already streams into it; stop it first", stream)
+		}
+		if err := c.reg.Delete(stream); err != nil {
+			return err
+		}
 	}
-	cam, err := StartCamera(c.store, stream, o)
-	if err != nil {
+	if err := c.reg.Create(stream, o, false); err != nil {
 		return err
 	}
-	c.running[stream] = cam
+	if err := c.reg.Start(stream); err != nil {
+		_ = c.reg.Delete(stream) // never started: nothing to show
+		return err
+	}
 	return nil
 }
 
 // Stats reports a stream's camera, if one was started (it may have ended, with its error).
 func (c *Cameras) Stats(stream string) (CameraStats, bool) {
-	c.mu.Lock()
-	cam := c.running[stream]
-	c.mu.Unlock()
-	if cam == nil {
+	it, err := c.reg.Get(stream)
+	if err != nil || it.Last == nil {
 		return CameraStats{}, false
 	}
-	return cam.Stats(), true
+	return it.Last.Stats(), true
 }
 
 // Stop stops a stream's camera and forgets it.
-func (c *Cameras) Stop(stream string) {
-	c.mu.Lock()
-	cam := c.running[stream]
-	delete(c.running, stream)
-	c.mu.Unlock()
-	if cam != nil {
-		cam.Stop()
-	}
-}
+func (c *Cameras) Stop(stream string) { _ = c.reg.Delete(stream) }
 
 // StopAll stops every camera, as the app closes.
-func (c *Cameras) StopAll() {
-	c.mu.Lock()
-	names := slices.Collect(maps.Keys(c.running))
-	c.mu.Unlock()
-	for _, name := range names {
-		c.Stop(name)
-	}
-}
+func (c *Cameras) StopAll() { c.reg.Close() }

@@ -121,3 +121,42 @@ func TestCameraStopsWhenItsStreamGoes(t *testing.T) {
 		t.Fatalf("ended with %v, want the stream's absence", st.Err)
 	}
 }
+
+// TestCamerasKeepOnePerStream: a second camera into a stream is refused while the first runs; Stop forgets it.
+func TestCamerasKeepOnePerStream(t *testing.T) {
+	if _, err := FFmpeg(); err != nil {
+		t.Skip(err)
+	}
+	s, err := video.Open(openEngine(t, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateStream(video.CreateInput{Name: "cam", RetentionHours: 1}); err != nil {
+		t.Fatal(err)
+	}
+	cams := NewCameras(s)
+	defer cams.StopAll()
+	if err := cams.Start("nope", CameraOptions{Source: SourceTestPattern}); err == nil {
+		t.Fatal("a camera into a missing stream started")
+	}
+	if _, ok := cams.Stats("nope"); ok {
+		t.Error("a camera that never started is listed")
+	}
+	o := CameraOptions{Source: SourceTestPattern, Width: 160, Height: 90, FPS: 10, FragmentDuration: time.Second}
+	if err := cams.Start("cam", o); err != nil {
+		t.Fatal(err)
+	}
+	if err := cams.Start("cam", o); err == nil || !strings.Contains(err.Error(), "already") {
+		t.Fatalf("a second camera: %v", err)
+	}
+	if st, ok := cams.Stats("cam"); !ok || !st.Running {
+		t.Fatalf("stats: %+v %v", st, ok)
+	}
+	cams.Stop("cam")
+	if _, ok := cams.Stats("cam"); ok {
+		t.Error("a stopped camera is still listed")
+	}
+	if err := cams.Start("cam", o); err != nil {
+		t.Fatalf("a camera after the first stopped: %v", err)
+	}
+}
