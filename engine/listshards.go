@@ -32,7 +32,7 @@ func (e *Engine) ListShards(ctx context.Context, in ListShardsInput) (*ListShard
 	if in.MaxResults != nil {
 		limit = *in.MaxResults
 	}
-	filter, after := in.ShardFilter, in.ExclusiveStartShardId
+	filter, after := in.ShardFilter, canonicalShardID(in.ExclusiveStartShardId)
 	var s *stream
 	if in.NextToken != "" {
 		if in.StreamName != "" || in.StreamARN != "" || in.ExclusiveStartShardId != "" || in.ShardFilter != nil ||

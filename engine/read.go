@@ -35,9 +35,17 @@ func (e *Engine) GetShardIterator(ctx context.Context, in GetShardIteratorInput)
 	if err := v.err(); err != nil {
 		return "", err
 	}
+	in.ShardId = canonicalShardID(in.ShardId)
 	s, err := e.activeStream(ctx, in.StreamRef)
 	if err != nil {
 		return "", err
+	}
+	if in.ShardIteratorType == IteratorAtTimestamp && in.Timestamp != nil {
+		if now := e.now(); in.Timestamp.After(now) {
+			return "", newError(ErrInvalidArgument, "The timestampInMillis parameter cannot be greater than the "+
+				"currentTimestampInMillis. timestampInMillis: %d, currentTimestampInMillis: %d",
+				in.Timestamp.UnixMilli(), now.UnixMilli())
+		}
 	}
 	s.mu.RLock()
 	sh := s.shard(in.ShardId)

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -40,7 +41,7 @@ func TestIteratorTypes(t *testing.T) {
 		{IteratorAfterSeq, seqs[4], nil, ""},
 		{IteratorAtTimestamp, "", ptr(start.Add(3 * time.Second)), "34"},
 		{IteratorAtTimestamp, "", ptr(start.Add(-time.Hour)), "01234"},
-		{IteratorAtTimestamp, "", ptr(start.Add(time.Hour)), ""},
+		{IteratorAtTimestamp, "", ptr(clock.Now()), ""},
 	}
 	for _, c := range cases {
 		it, err := e.GetShardIterator(ctx, GetShardIteratorInput{StreamRef: ref("s"), ShardId: sh,
@@ -52,6 +53,15 @@ func TestIteratorTypes(t *testing.T) {
 		if got := strings.Join(data, ""); got != c.want {
 			t.Errorf("%s %v: read %q, want %q", c.typ, c.ts, got, c.want)
 		}
+	}
+	// A time still to come is refused, as Kinesis does, with both times in milliseconds.
+	future := clock.Now().Add(time.Hour)
+	_, err := e.GetShardIterator(ctx, GetShardIteratorInput{StreamRef: ref("s"), ShardId: sh,
+		ShardIteratorType: IteratorAtTimestamp, Timestamp: &future})
+	ke := wantCode(t, err, ErrInvalidArgument)
+	if want := fmt.Sprintf("The timestampInMillis parameter cannot be greater than the currentTimestampInMillis. "+
+		"timestampInMillis: %d, currentTimestampInMillis: %d", future.UnixMilli(), clock.Now().UnixMilli()); ke.Message != want {
+		t.Errorf("message %q, want %q", ke.Message, want)
 	}
 }
 

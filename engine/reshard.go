@@ -28,7 +28,7 @@ func (e *Engine) SplitShard(ctx context.Context, in SplitShardInput) error {
 		return newError(ErrInvalidArgument, "NewStartingHashKey %s is not in the range [0, 2^128-1].",
 			in.NewStartingHashKey)
 	}
-	return e.reshard(s, reshardOp{Kind: opSplit, Shard: in.ShardToSplit, At: in.NewStartingHashKey})
+	return e.reshard(s, reshardOp{Kind: opSplit, Shard: canonicalShardID(in.ShardToSplit), At: in.NewStartingHashKey})
 }
 
 // MergeShards merges two adjacent open shards: both close, one child covering both ranges opens.
@@ -48,7 +48,8 @@ func (e *Engine) MergeShards(ctx context.Context, in MergeShardsInput) error {
 	if err != nil {
 		return err
 	}
-	return e.reshard(s, reshardOp{Kind: opMerge, Shard: in.ShardToMerge, Adjacent: in.AdjacentShardToMerge})
+	return e.reshard(s, reshardOp{Kind: opMerge, Shard: canonicalShardID(in.ShardToMerge),
+		Adjacent: canonicalShardID(in.AdjacentShardToMerge)})
 }
 
 // UpdateShardCount scales a stream to TargetShardCount evenly sized shards with a series of splits and merges, so

@@ -59,7 +59,8 @@ func (op reshardOp) merge(s *stream, l *layout) error {
 		return err
 	}
 	ra, rb := hashkey.Range{Start: a.meta.Start, End: a.meta.End}, hashkey.Range{Start: b.meta.Start, End: b.meta.End}
-	if !ra.Adjacent(rb) && !rb.Adjacent(ra) {
+	// ShardToMerge must be the lower of the two, as in Kinesis: the pair the other way round is refused.
+	if !ra.Adjacent(rb) {
 		return newError(ErrInvalidArgument, "Shards %s and %s in stream %s under account %s are not an adjacent "+
 			"pair of shards eligible for merging", a.id, b.id, s.name, s.account)
 	}

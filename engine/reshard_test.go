@@ -67,14 +67,21 @@ func TestMergeShards(t *testing.T) {
 	if ke := wantCode(t, err, ErrInvalidArgument); !strings.Contains(ke.Message, "are not an adjacent pair of shards eligible for merging") {
 		t.Fatalf("message = %q", ke.Message)
 	}
-	if err := e.MergeShards(ctx, MergeShardsInput{StreamRef: ref("s"), ShardToMerge: "shardId-000000000002",
-		AdjacentShardToMerge: "shardId-000000000001"}); err != nil {
+	// The upper shard first is refused, as Kinesis does (recorded from AWS): ShardToMerge is the lower one.
+	err = e.MergeShards(ctx, MergeShardsInput{StreamRef: ref("s"), ShardToMerge: "shardId-000000000002",
+		AdjacentShardToMerge: "shardId-000000000001"})
+	if ke := wantCode(t, err, ErrInvalidArgument); !strings.Contains(ke.Message, "are not an adjacent pair of shards eligible for merging") {
+		t.Fatalf("message = %q", ke.Message)
+	}
+	// Short shard ids are accepted, as Kinesis accepts them
+	if err := e.MergeShards(ctx, MergeShardsInput{StreamRef: ref("s"), ShardToMerge: "shardId-1",
+		AdjacentShardToMerge: "2"}); err != nil {
 		t.Fatal(err)
 	}
 	shards, _ := e.Shards(ctx, ref("s"))
 	child := shards[3]
 	if len(shards) != 4 || shards[1].Open || shards[2].Open || !child.Open ||
-		child.ParentShardId != "shardId-000000000002" || child.AdjacentParentShardId != "shardId-000000000001" ||
+		child.ParentShardId != "shardId-000000000001" || child.AdjacentParentShardId != "shardId-000000000002" ||
 		child.Range.Start != shards[1].Range.Start || child.Range.End != hashkey.Max {
 		t.Fatalf("after merge: %+v", shards)
 	}

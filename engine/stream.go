@@ -84,18 +84,32 @@ type shard struct {
 
 func shardID(index int) string { return fmt.Sprintf("shardId-%012d", index) }
 
+// parseShardID reads a shard id in any form Kinesis accepts: "shardId-000000000001", "shardId-1" or "1".
 func parseShardID(id string) (int, bool) {
-	var n int
-	if len(id) != len("shardId-000000000000") || !strings.HasPrefix(id, "shardId-") {
+	digits := strings.TrimPrefix(id, "shardId-")
+	if digits == "" || len(digits) > 12 {
 		return 0, false
 	}
-	for _, c := range id[len("shardId-"):] {
+	n := 0
+	for _, c := range digits {
 		if c < '0' || c > '9' {
 			return 0, false
 		}
 		n = n*10 + int(c-'0')
 	}
+	if n > 1<<31-1 {
+		return 0, false
+	}
 	return n, true
+}
+
+// canonicalShardID writes a shard id the way Kinesis answers with it ("shardId-000000000001"), whatever form it
+// came in; an id in no accepted form is returned as given, and names no shard.
+func canonicalShardID(id string) string {
+	if n, ok := parseShardID(id); ok {
+		return shardID(n)
+	}
+	return id
 }
 
 func (s *stream) key() scopedName { return scopedName{s.account, s.region, s.name} }

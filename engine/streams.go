@@ -35,8 +35,8 @@ func validateStreamName(v *validation, name, path string) {
 	if !v.notNull(name != "", path) {
 		return
 	}
+	v.pattern(name, validStreamName(name), streamNamePattern, path) // AWS lists the pattern before the length
 	v.lenRange(name, len(name), 1, 128, path)
-	v.pattern(name, validStreamName(name), streamNamePattern, path)
 }
 
 // validateRef checks the stream-addressing members every stream action shares.
@@ -68,6 +68,9 @@ func (e *Engine) CreateStream(ctx context.Context, in CreateStreamInput) error {
 	v.intRange(int64(in.WarmThroughputMiBps), 0, maxWarmThroughput, "warmThroughputMiBps")
 	validateTags(&v, in.Tags, "tags")
 	if err := v.err(); err != nil {
+		return err
+	}
+	if err := checkTagChars(in.Tags, nil); err != nil {
 		return err
 	}
 	mode := in.StreamMode
@@ -258,8 +261,13 @@ func (e *Engine) DescribeStream(ctx context.Context, in DescribeStreamInput) (*S
 		EnhancedMonitoring: append([]string{}, s.meta.EnhancedMonitoring...), EncryptionType: s.meta.EncryptionType,
 		KeyId: s.meta.KeyID, Shards: []Shard{},
 	}
-	for _, sh := range s.shards {
-		if in.ExclusiveStartShardId != "" && sh.id <= in.ExclusiveStartShardId {
+	after := canonicalShardID(in.ExclusiveStartShardId)
+	shards := s.shards
+	if st := s.meta.Status; st == StatusCreating || st == StatusDeleting {
+		shards = nil // Kinesis lists a stream's shards only once it is ACTIVE, and no longer while it is deleted
+	}
+	for _, sh := range shards {
+		if after != "" && sh.id <= after {
 			continue
 		}
 		if len(out.Shards) == limit {

@@ -119,9 +119,17 @@ func TestStatusTransitions(t *testing.T) {
 	if s := status(); s != StatusCreating {
 		t.Fatalf("right after CreateStream the status is %s", s)
 	}
+	// While CREATING the shards are not listed yet, as in Kinesis.
+	if d, err := e.DescribeStream(ctx, DescribeStreamInput{StreamRef: ref("slow")}); err != nil ||
+		d.StreamStatus == StatusCreating && (len(d.Shards) != 0 || d.HasMoreShards) {
+		t.Fatalf("DescribeStream while CREATING: %+v, %v", d, err)
+	}
 	_, err := e.PutRecord(ctx, PutRecordInput{StreamRef: ref("slow"), PartitionKey: "k", Data: []byte("x")})
 	wantCode(t, err, ErrResourceNotFound)
 	waitStatus(t, status, StatusActive)
+	if d, _ := e.DescribeStream(ctx, DescribeStreamInput{StreamRef: ref("slow")}); len(d.Shards) != 2 {
+		t.Fatalf("DescribeStream once ACTIVE: %+v", d)
+	}
 
 	shards, _ := e.Shards(ctx, ref("slow"))
 	if err := e.SplitShard(ctx, SplitShardInput{StreamRef: ref("slow"), ShardToSplit: shards[0].ShardId,
@@ -147,6 +155,10 @@ func TestStatusTransitions(t *testing.T) {
 	}
 	if s := status(); s != StatusDeleting {
 		t.Fatalf("after DeleteStream the status is %s", s)
+	}
+	if d, err := e.DescribeStream(ctx, DescribeStreamInput{StreamRef: ref("slow")}); err == nil &&
+		d.StreamStatus == StatusDeleting && len(d.Shards) != 0 {
+		t.Fatalf("DescribeStream while DELETING lists %d shards", len(d.Shards))
 	}
 	waitStatus(t, status, "gone")
 }
@@ -271,8 +283,25 @@ func TestTags(t *testing.T) {
 	if len(out.Tags) != 1 || out.Tags[0].Key != "env" {
 		t.Fatalf("a refused AddTagsToStream changed the tags: %+v", out.Tags)
 	}
-	wantCode(t, e.AddTagsToStream(ctx, ref("t"), map[string]string{"bad{": "x"}), ErrValidation)
 	wantCode(t, e.AddTagsToStream(ctx, ref("t"), map[string]string{}), ErrValidation)
+	// Characters are checked once the stream is found, and answered as Kinesis does (recorded from AWS).
+	for _, bad := range []map[string]string{{"bad{": "x"}, {"a;b": "x"}, {"k": "a,b"}, {"k": "tab\there"}, {"k": "line\nbreak"}} {
+		ke := wantCode(t, e.AddTagsToStream(ctx, ref("t"), bad), ErrInvalidArgument)
+		if !strings.HasPrefix(ke.Message, "Some tags contain invalid characters.") {
+			t.Errorf("%v: %q", bad, ke.Message)
+		}
+		wantCode(t, e.AddTagsToStream(ctx, ref("missing"), bad), ErrResourceNotFound)
+	}
+	wantCode(t, e.RemoveTagsFromStream(ctx, ref("t"), []string{"a;b"}), ErrInvalidArgument)
+	wantCode(t, e.RemoveTagsFromStream(ctx, ref("missing"), []string{"a;b"}), ErrResourceNotFound)
+	if err := e.AddTagsToStream(ctx, ref("t"), map[string]string{"Za": "z", "spaced key": "a value", "c": ""}); err != nil {
+		t.Fatal(err)
+	}
+	// ExclusiveStartTagKey is only a place in the key order: any characters, the keys after it in order
+	out, err = e.ListTagsForStream(ctx, ref("t"), "Za$Z%*(*&@,,.,,", nil)
+	if err != nil || len(out.Tags) != 3 || out.Tags[0].Key != "c" || out.Tags[1].Key != "env" || out.Tags[2].Key != "spaced key" {
+		t.Fatalf("after an odd start key: %+v, %v", out, err)
+	}
 }
 
 func TestScopesKeepAccountsAndRegionsApart(t *testing.T) {

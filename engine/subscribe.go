@@ -105,6 +105,7 @@ func (e *Engine) SubscribeToShard(ctx context.Context, in SubscribeToShardInput)
 	if err := v.err(); err != nil {
 		return nil, err
 	}
+	in.ShardId = canonicalShardID(in.ShardId)
 	s, c, err := e.findConsumer(ctx, ConsumerRef{ConsumerARN: in.ConsumerARN})
 	if err != nil {
 		return nil, err

@@ -31,6 +31,9 @@ func (e *Engine) AddTagsToStream(ctx context.Context, ref StreamRef, tags map[st
 		return err
 	}
 	return e.changeTags(ctx, ref, func(s *stream, cur map[string]string) error {
+		if err := checkTagChars(tags, nil); err != nil {
+			return err
+		}
 		for k, val := range tags {
 			cur[k] = val
 		}
@@ -56,6 +59,9 @@ func (e *Engine) RemoveTagsFromStream(ctx context.Context, ref StreamRef, keys [
 		return err
 	}
 	return e.changeTags(ctx, ref, func(_ *stream, cur map[string]string) error {
+		if err := checkTagChars(nil, keys); err != nil {
+			return err
+		}
 		for _, k := range keys {
 			delete(cur, k)
 		}
@@ -87,8 +93,8 @@ func (e *Engine) ListTagsForStream(ctx context.Context, ref StreamRef, exclusive
 	if limit != nil {
 		v.intRange(int64(*limit), 1, maxTagsPerStream, "limit")
 	}
-	if exclusiveStartTagKey != "" {
-		validateTagKey(&v, exclusiveStartTagKey, "exclusiveStartTagKey")
+	if exclusiveStartTagKey != "" { // any characters: it is only a place in the key order
+		v.lenRange(exclusiveStartTagKey, len([]rune(exclusiveStartTagKey)), 1, 128, "exclusiveStartTagKey")
 	}
 	if err := v.err(); err != nil {
 		return nil, err
@@ -121,6 +127,9 @@ func (e *Engine) ListTagsForStream(ctx context.Context, ref StreamRef, exclusive
 	return out, nil
 }
 
+// validateTags checks the tags' counts and lengths, the model's constraints (ValidationException). Their
+// characters are checked once the stream is found (checkTagChars), as Kinesis does: a bad character on a
+// missing stream is ResourceNotFoundException.
 func validateTags(v *validation, tags map[string]string, path string) {
 	keys := make([]string, 0, len(tags))
 	for k := range tags {
@@ -129,23 +138,34 @@ func validateTags(v *validation, tags map[string]string, path string) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		validateTagKey(v, k, path+"."+k+".key")
-		if !validTagChars(tags[k]) || len([]rune(tags[k])) > 256 {
-			v.fail(tags[k], path+"."+k+".value", "Member must have length less than or equal to 256 and "+
-				"contain only Unicode letters, digits, white space, _ . / = + - % @ :")
-		}
+		v.lenRange(tags[k], len([]rune(tags[k])), 0, 256, path+"."+k+".value")
 	}
 }
 
 func validateTagKey(v *validation, k, path string) {
 	v.lenRange(k, len([]rune(k)), 1, 128, path)
-	if !validTagChars(k) {
-		v.fail(k, path, "Member must contain only Unicode letters, digits, white space, _ . / = + - % @ :")
+}
+
+// checkTagChars refuses tag keys and values outside Kinesis's character set: Unicode letters, digits, spaces
+// (not tabs or line breaks) and _ . / = + - % @ (and :, which AWS tagging allows).
+func checkTagChars(tags map[string]string, keys []string) error {
+	bad := false
+	for k, val := range tags {
+		bad = bad || !validTagChars(k) || !validTagChars(val)
 	}
+	for _, k := range keys {
+		bad = bad || !validTagChars(k)
+	}
+	if bad {
+		return newError(ErrInvalidArgument, "Some tags contain invalid characters. Valid characters: Unicode letters, "+
+			"digits, white space, _ . / = + - %% @.")
+	}
+	return nil
 }
 
 func validTagChars(s string) bool {
 	for _, r := range s {
-		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.IsSpace(r) && !containsRune("_./=+-%@:", r) {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.Is(unicode.Zs, r) && !containsRune("_./=+-%@:", r) {
 			return false
 		}
 	}

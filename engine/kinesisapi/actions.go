@@ -247,15 +247,21 @@ func updateStreamMode(ctx context.Context, eng *engine.Engine, in *updateStreamM
 
 type retentionIn struct {
 	streamRef
-	RetentionPeriodHours int `json:"RetentionPeriodHours"`
+	RetentionPeriodHours *int `json:"RetentionPeriodHours"` // a pointer: absent is "Value null", not "Value '0'"
 }
 
 func increaseRetention(ctx context.Context, eng *engine.Engine, in *retentionIn) (any, error) {
-	return nil, eng.IncreaseStreamRetentionPeriod(ctx, in.ref(), in.RetentionPeriodHours)
+	if in.RetentionPeriodHours == nil {
+		return nil, engine.MemberErrors(nil, []string{"RetentionPeriodHours"})
+	}
+	return nil, eng.IncreaseStreamRetentionPeriod(ctx, in.ref(), *in.RetentionPeriodHours)
 }
 
 func decreaseRetention(ctx context.Context, eng *engine.Engine, in *retentionIn) (any, error) {
-	return nil, eng.DecreaseStreamRetentionPeriod(ctx, in.ref(), in.RetentionPeriodHours)
+	if in.RetentionPeriodHours == nil {
+		return nil, engine.MemberErrors(nil, []string{"RetentionPeriodHours"})
+	}
+	return nil, eng.DecreaseStreamRetentionPeriod(ctx, in.ref(), *in.RetentionPeriodHours)
 }
 
 func describeLimits(ctx context.Context, eng *engine.Engine, _ *struct{}) (any, error) {

@@ -112,6 +112,7 @@ func TestCBORTimestampMembers(t *testing.T) {
 			cborCall(t, h, "PutRecord", map[string]any{"StreamName": "c", "PartitionKey": "k", "Data": []byte("r1")}, &put)
 			time.Sleep(5 * time.Millisecond)
 			after := time.Now().Truncate(time.Millisecond).Add(time.Millisecond)
+			time.Sleep(5 * time.Millisecond) // after is in the past: a time still to come is refused
 
 			t.Run("GetShardIterator Timestamp", func(t *testing.T) {
 				read := func(at time.Time) int {

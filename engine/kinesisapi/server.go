@@ -106,7 +106,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer bufpool.Put(body) // decoders copy what they keep
 	s.calls.Add(1)
-	out, err := act(s.scope(r), s.eng, func(v any) error { return f.decode(body, v) })
+	out, err := act(s.scope(r), s.eng, func(v any) error { return decodeRequest(f, body, v) })
 	if err != nil {
 		s.fail(w, f, err)
 		return
@@ -129,6 +129,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// and h2c alike. (Answers once seemed lost with this pooling; the cause was the benchmark's client closing its
 	// own connection, see readOnlyBodies in internal/bench/apibench/workload.go.)
 	bufpool.Put(b)
+}
+
+// decodeRequest reads a request into v, then checks the members it sent as "": a malformed body is a
+// SerializationException first, as AWS answers, and an empty member a ValidationException before the action runs.
+func decodeRequest(f format, body []byte, v any) error {
+	if err := f.decode(body, v); err != nil {
+		return err
+	}
+	return engine.MemberErrors(emptyMembers(f, body), nil)
 }
 
 func (s *Server) readBody(r *http.Request) ([]byte, error) {

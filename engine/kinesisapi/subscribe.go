@@ -43,7 +43,7 @@ func (s *Server) serveSubscribeToShard(w http.ResponseWriter, r *http.Request, f
 		return
 	}
 	var in subscribeToShardIn
-	err = f.decode(body, &in)
+	err = decodeRequest(f, body, &in)
 	bufpool.Put(body)
 	if err != nil {
 		s.fail(w, f, err)

@@ -113,7 +113,7 @@ type childShard struct {
 
 type tag struct {
 	Key   string `json:"Key"`
-	Value string `json:"Value,omitempty"`
+	Value string `json:"Value"` // an empty value is listed as "", as AWS does
 }
 
 func tagsOut(in []engine.Tag) []tag {
