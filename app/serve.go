@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/rs/cors"
 	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/engine/analytics"
 	"github.com/shardlab/shardlab/engine/delivery"
@@ -177,11 +178,25 @@ func newAPIServer(eng *engine.Engine, fh, vh http.Handler) *http.Server {
 			}
 		})
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, Protocols: new(http.Protocols)}
+	srv := &http.Server{Handler: withCORS(h), ReadHeaderTimeout: 10 * time.Second, Protocols: new(http.Protocols)}
 	srv.RegisterOnShutdown(api.EndSubscriptions)
 	srv.Protocols.SetHTTP1(true)
 	srv.Protocols.SetUnencryptedHTTP2(true)
 	return srv
+}
+
+// withCORS lets a web page use the APIs through the JavaScript SDK, as AWS's endpoints do: any origin, the
+// methods and headers the SDK sends (a preflight is answered 200, as AWS answers it), and the response headers
+// the SDK reads (the request id, the error type) exposed to the page.
+func withCORS(h http.Handler) http.Handler {
+	return cors.New(cors.Options{
+		AllowedOrigins:       []string{"*"},
+		AllowedMethods:       []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodHead},
+		AllowedHeaders:       []string{"*"},
+		ExposedHeaders:       []string{"x-amzn-RequestId", "x-amzn-ErrorType", "x-amzn-ErrorMessage", "x-amz-request-id", "x-amz-id-2", "Date"},
+		MaxAge:               172800,
+		OptionsSuccessStatus: http.StatusOK,
+	}).Handler(h)
 }
 
 // streamsLine says what the data directory holds, and which streams store their records encrypted.

@@ -9,7 +9,7 @@ import (
 
 type putRecordIn struct {
 	streamRef
-	Data                      []byte `json:"Data"`
+	Data                      blob   `json:"Data"`
 	PartitionKey              string `json:"PartitionKey"`
 	ExplicitHashKey           string `json:"ExplicitHashKey"`
 	SequenceNumberForOrdering string `json:"SequenceNumberForOrdering"`
@@ -44,7 +44,7 @@ func (in *putRecordsIn) release() {
 }
 
 type putRecordsEntryIn struct {
-	Data            []byte `json:"Data"`
+	Data            blob   `json:"Data"`
 	PartitionKey    string `json:"PartitionKey"`
 	ExplicitHashKey string `json:"ExplicitHashKey"`
 }

@@ -92,6 +92,10 @@ func (f format) encode(v any) ([]byte, error) {
 
 // serializationError words a decoding failure the way a client can act on: which member, what was wrong.
 func serializationError(err error) error {
+	var worded *apiError
+	if errors.As(err, &worded) {
+		return worded // a member's own decoding already words it as AWS does (blob, timestamp)
+	}
 	var typeErr *json.UnmarshalTypeError
 	var syntaxErr *json.SyntaxError
 	var cborType *cbor.UnmarshalTypeError
@@ -150,16 +154,14 @@ func (t *timestamp) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
 		return nil
 	}
-	if len(b) > 0 && b[0] == '"' { // some clients send ISO 8601 or a quoted number
-		s, err := strconv.Unquote(string(b))
-		if err != nil {
-			return err
-		}
-		if parsed, err := time.Parse(time.RFC3339Nano, s); err == nil {
-			t.Time = parsed
-			return nil
-		}
-		b = []byte(s)
+	// AWS JSON 1.1 sends a timestamp as a number of epoch seconds; AWS refuses anything else, a quoted number too.
+	switch {
+	case len(b) > 0 && b[0] == '"':
+		return &apiError{code: "SerializationException", message: "class java.lang.String can not be converted to milliseconds since epoch"}
+	case string(b) == "true" || string(b) == "false":
+		return &apiError{code: "SerializationException", message: "class java.lang.Boolean can not be converted to milliseconds since epoch"}
+	case len(b) > 0 && (b[0] == '[' || b[0] == '{'):
+		return jsonKindError(b, "milliseconds since epoch")
 	}
 	secs, err := strconv.ParseFloat(string(b), 64)
 	if err != nil {

@@ -66,8 +66,11 @@ func AppendEncode(dst, src []byte) []byte {
 }
 
 // Decode decodes src into dst, which must have room for base64.StdEncoding.DecodedLen(len(src)) bytes, and returns
-// the bytes written. It accepts exactly what base64.StdEncoding.Decode accepts except line breaks, which JSON
+// the bytes written. It accepts exactly what base64.StdEncoding.Strict().Decode accepts except line breaks, which JSON
 // strings cannot hold raw; on any error it reports ok false and the caller decides what to say.
+//
+// The end is read strictly: a last character with bits the decoded bytes do not use ("+/+=") is an error, as AWS
+// refuses it, rather than dropped.
 func Decode(dst, src []byte) (int, bool) {
 	i, n := decodeVector(dst, src)
 	// Eight characters make six bytes, written with one 8-byte store; keep a full block and its padding for the
@@ -85,12 +88,14 @@ func Decode(dst, src []byte) (int, bool) {
 			return 0, false
 		}
 	}
-	m, err := base64.StdEncoding.Decode(dst[n:], src[i:])
+	m, err := strict.Decode(dst[n:], src[i:])
 	if err != nil {
 		return 0, false
 	}
 	return n + m, true
 }
+
+var strict = base64.StdEncoding.Strict()
 
 func grow(b []byte, n int) []byte {
 	if cap(b)-len(b) >= n {

@@ -47,7 +47,7 @@ func TestDecodeEveryByteEverywhere(t *testing.T) {
 				src := bytes.Clone(valid)
 				src[pos] = byte(c)
 				want := make([]byte, base64.StdEncoding.DecodedLen(len(src)))
-				wn, err := base64.StdEncoding.Decode(want, src)
+				wn, err := base64.StdEncoding.Strict().Decode(want, src)
 				got := make([]byte, base64.StdEncoding.DecodedLen(len(src)))
 				gn, ok := Decode(got, src)
 				if ok != (err == nil && c != '\r' && c != '\n') || ok && !bytes.Equal(got[:gn], want[:wn]) {
@@ -68,7 +68,7 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, src []byte) {
 		want := make([]byte, base64.StdEncoding.DecodedLen(len(src)))
-		wn, err := base64.StdEncoding.Decode(want, src)
+		wn, err := base64.StdEncoding.Strict().Decode(want, src)
 		got := make([]byte, base64.StdEncoding.DecodedLen(len(src)))
 		gn, ok := Decode(got, src)
 		hasBreak := bytes.ContainsAny(src, "\r\n")
