@@ -70,4 +70,3 @@ func jsonKindError(data []byte, want string) error {
 	}
 	return &apiError{code: "SerializationException", message: msg}
 }
-

@@ -84,7 +84,7 @@ func TestErrorsAsKinesisSendsThem(t *testing.T) {
 			"Value '' at 'exclusiveStartShardId' failed to satisfy constraint: Member must have length greater than or equal to 1"},
 		{"GetShardIterator", `{"StreamName":"demo","ShardId":"shardId-000000000000","ShardIteratorType":""}`, 400, "ValidationException",
 			"1 validation error detected: Value '' at 'shardIteratorType' failed to satisfy constraint: Member must satisfy enum value set: " +
-			"[AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER, TRIM_HORIZON, LATEST, AT_TIMESTAMP]"},
+				"[AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER, TRIM_HORIZON, LATEST, AT_TIMESTAMP]"},
 		{"IncreaseStreamRetentionPeriod", `{"StreamName":"demo"}`, 400, "ValidationException",
 			"1 validation error detected: Value null at 'retentionPeriodHours' failed to satisfy constraint: Member must not be null"},
 		{"DescribeStream", `{"StreamName":null}`, 400, "InvalidArgumentException", "Either StreamName or StreamARN must be provided."},
