@@ -105,3 +105,65 @@ func TestErrorsAsKinesisSendsThem(t *testing.T) {
 		t.Fatal("a refused call changed the stream")
 	}
 }
+
+// TestEmptyMembersOfEveryKind: "" is checked for the members an action has, in JSON and CBOR alike; a member the
+// action does not have is ignored, as AWS ignores it.
+func TestEmptyMembersOfEveryKind(t *testing.T) {
+	type empty struct{ action, member, want string }
+	cases := []empty{
+		{"DescribeStream", "StreamName", "Value '' at 'streamName' failed to satisfy constraint: Member must satisfy regular expression pattern"},
+		{"DescribeStreamSummary", "StreamARN", "Value '' at 'streamARN' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:aws.*:kinesis"},
+		{"ListShards", "ExclusiveStartShardId", "at 'exclusiveStartShardId'"},
+		{"ListShards", "NextToken", "Value '' at 'nextToken' failed to satisfy constraint: Member must have length greater than or equal to 1"},
+		{"ListStreams", "ExclusiveStartStreamName", "at 'exclusiveStartStreamName'"},
+		{"ListTagsForStream", "ExclusiveStartTagKey", "Value '' at 'exclusiveStartTagKey' failed to satisfy constraint: Member must have length greater than or equal to 1"},
+		{"GetRecords", "ShardIterator", "Value '' at 'shardIterator' failed to satisfy constraint: Member must have length greater than or equal to 1"},
+		{"PutRecord", "PartitionKey", "at 'partitionKey'"},
+		{"PutRecord", "ExplicitHashKey", "Value '' at 'explicitHashKey' failed to satisfy constraint: Member must satisfy regular expression pattern: 0|([1-9]\\d{0,38})"},
+		{"PutRecord", "SequenceNumberForOrdering", "at 'sequenceNumberForOrdering'"},
+		{"SplitShard", "ShardToSplit", "at 'shardToSplit'"},
+		{"SplitShard", "NewStartingHashKey", "at 'newStartingHashKey'"},
+		{"MergeShards", "AdjacentShardToMerge", "at 'adjacentShardToMerge'"},
+		{"StartStreamEncryption", "KeyId", "Value '' at 'keyId' failed to satisfy constraint: Member must have length greater than or equal to 1"},
+		{"StartStreamEncryption", "EncryptionType", "Value '' at 'encryptionType' failed to satisfy constraint: Member must satisfy enum value set: [NONE, KMS]"},
+		{"RegisterStreamConsumer", "ConsumerName", "at 'consumerName'"},
+		{"DescribeStreamConsumer", "ConsumerARN", "at 'consumerARN'"},
+		{"UpdateShardCount", "ScalingType", "Value '' at 'scalingType' failed to satisfy constraint: Member must satisfy enum value set: [UNIFORM_SCALING]"},
+	}
+	eng, err := engine.Open(engine.Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	h := New(eng, Options{})
+	for _, c := range cases {
+		for _, cbor := range []bool{false, true} {
+			body := map[string]any{"StreamName": "demo", c.member: ""}
+			var code int
+			var e errorBody
+			if cbor {
+				code = cborCall(t, h, c.action, body, &e)
+			} else {
+				b, _ := json.Marshal(body)
+				req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(string(b)))
+				req.Header.Set("X-Amz-Target", targetPrefix+c.action)
+				req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				code = rec.Code
+				json.Unmarshal(rec.Body.Bytes(), &e)
+			}
+			if code != 400 || e.Type != "ValidationException" || !strings.Contains(e.Message, c.want) {
+				t.Errorf("%s %s \"\" (CBOR %v): %d %s %q, want ValidationException with %q", c.action, c.member, cbor, code, e.Type, e.Message, c.want)
+			}
+		}
+	}
+	// a member DescribeStream does not have is ignored, "" or not: the stream is not found, as without it
+	req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`{"StreamName":"demo","ShardIterator":""}`))
+	req.Header.Set("X-Amz-Target", targetPrefix+"DescribeStream")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if !strings.Contains(rec.Body.String(), "ResourceNotFoundException") {
+		t.Errorf("an unknown empty member: %d %s", rec.Code, rec.Body)
+	}
+}

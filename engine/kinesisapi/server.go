@@ -137,7 +137,7 @@ func decodeRequest(f format, body []byte, v any) error {
 	if err := f.decode(body, v); err != nil {
 		return err
 	}
-	return engine.MemberErrors(emptyMembers(f, body), nil)
+	return engine.MemberErrors(emptyMembers(f, body, v), nil)
 }
 
 func (s *Server) readBody(r *http.Request) ([]byte, error) {
