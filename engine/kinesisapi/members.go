@@ -18,8 +18,10 @@ import (
 // bytes `""` in JSON, 0x60 in CBOR; almost every PutRecords) is not decoded a second time.
 func emptyMembers(f format, body []byte, in any) (names []string) {
 	defer func() {
-		members := membersOf(reflect.TypeOf(in))
-		names = slices.DeleteFunc(names, func(n string) bool { return !members[n] })
+		if len(names) > 0 {
+			members := membersOf(reflect.TypeOf(in))
+			names = slices.DeleteFunc(names, func(n string) bool { return !members[n] })
+		}
 	}()
 	if f == formatCBOR {
 		if bytes.IndexByte(body, 0x60) < 0 {
