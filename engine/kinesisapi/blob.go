@@ -2,6 +2,7 @@ package kinesisapi
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"strconv"
 	"strings"
 )
@@ -23,9 +24,9 @@ func (b *blob) UnmarshalJSON(data []byte) error {
 		*b = nil
 		return nil
 	}
-	s := string(data[1 : len(data)-1])
-	if strings.IndexByte(s, '\\') >= 0 { // base64 never needs a JSON escape; AWS reads the escaped character
-		return blobError(s, "Invalid Base64 character: '\\'")
+	var s string // with JSON's escapes read ("\/" is "/"), as AWS's parser reads them before the base64
+	if err := json.Unmarshal(data, &s); err != nil {
+		return err
 	}
 	if len(s)%4 != 0 {
 		return blobError(s, "Base64 encoded length is expected a multiple of 4 bytes but found: "+strconv.Itoa(len(s)))

@@ -62,6 +62,8 @@ func TestErrorsAsKinesisSendsThem(t *testing.T) {
 			"'+/+=' can not be converted to a Blob: Invalid last non-pad Base64 character dectected"},
 		{"PutRecord", `{"StreamName":"demo","PartitionKey":"k","Data":"aG=k"}`, 400, "SerializationException",
 			"'aG=k' can not be converted to a Blob: Invalid Base64 character: '='"},
+		{"PutRecord", `{"StreamName":"nope","PartitionKey":"k","Data":"a\/8="}`, 400, "ResourceNotFoundException", // an escaped / is a /
+			"Stream nope under account 000000000000 not found."},
 		{"PutRecord", `{"StreamName":"demo","PartitionKey":"k","Data":[104,105]}`, 400, "SerializationException",
 			"Start of list found where not expected"},
 		{"PutRecord", `{"StreamName":"demo","PartitionKey":"k","Data":[]}`, 400, "SerializationException",
