@@ -27,7 +27,7 @@ chmod 700 "$XDG_RUNTIME_DIR"
 display=99
 while [ -e "/tmp/.X11-unix/X$display" ] || [ -e "/tmp/.X$display-lock" ]; do display=$((display + 1)); done
 port=$((20000 + RANDOM % 20000))
-Xvfb ":$display" -screen 0 1200x740x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
+Xvfb ":$display" -screen 0 1280x720x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
 pids+=($!)
 export DISPLAY=":$display"
 for _ in $(seq 50); do xdpyinfo >/dev/null 2>&1 && break; [ -e "/tmp/.X11-unix/X$display" ] && break; sleep 0.1; done
@@ -60,7 +60,7 @@ smoke)
   kill -0 "$app" || { echo "the app exited; log:" >&2; cat "$work/app.log" >&2; exit 1; }
   xdotool search --name '^Shardlab$' >/dev/null || { echo "no window titled Shardlab" >&2; exit 1; }
   mkdir -p "$(dirname "$SHOT")"
-  xdotool mousemove 1199 0 # off the heatmap, so its hover line shows the legend text
+  xdotool mousemove 1279 0 # off the heatmap, so its hover line shows the legend text
   sleep 0.5
   import -window root "$SHOT"
   colours=$(convert "$SHOT" -format %k info:)

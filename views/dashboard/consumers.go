@@ -123,14 +123,13 @@ func consumerCell(r *consumerRow, col int) string {
 }
 
 func (p *consumersPanel) content() fyne.CanvasObject {
-	help := widget.NewLabel("Polling applications keep a lease and a checkpoint per shard; enhanced fan-out consumers show " +
-		"while a SubscribeToShard session is open; \"(every reader)\" adds up all GetRecords calls on a shard, SDK and KCL " +
-		"applications included. Red: behind by over 80 % of the retention period.")
+	help := widget.NewLabel("Per shard: polling applications (lease, checkpoint), fan-out sessions while subscribed, and " +
+		"\"(every reader)\", all GetRecords calls. Red: behind by over 80 % of retention.")
 	help.Wrapping = fyne.TextWrapWord
 	register := widget.NewButton("Register fan-out consumer…", p.askRegister)
-	top := container.NewVBox(help, container.NewHBox(register, p.reset), p.status)
+	top := container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(register, p.reset), help), p.status)
 	split := container.NewVSplit(p.table, p.chart)
-	split.Offset = 0.7
+	split.Offset = 0.6
 	return container.NewBorder(top, p.workshop.content(), nil, nil, split)
 }
 

@@ -97,13 +97,18 @@ func New(env ui.Env, win fyne.Window, stream string) *Dashboard {
 		container.NewVBox(d.keyMap, d.detail, d.reshard.content(), d.lens.content()),
 		container.NewVBox(container.NewBorder(nil, nil, nil, widgets.NewLegend(), d.heatInfo), d.strip.content()),
 		nil, nil, d.heatmap)
+	// Each tab scrolls on its own when the window is shorter than it: tabs share their height, so one tall tab
+	// would otherwise squeeze every other (the Overview's heatmap first).
+	tab := func(name string, content fyne.CanvasObject) *container.TabItem {
+		return container.NewTabItem(name, container.NewVScroll(content))
+	}
 	tabs := container.NewAppTabs(
-		container.NewTabItem("Overview", overview),
-		container.NewTabItem("Shards", d.table),
-		container.NewTabItem("Records", d.records.content()),
-		container.NewTabItem("Producers", d.prods.content()),
-		container.NewTabItem("Consumers", d.cons.content()),
-		container.NewTabItem("Faults", d.faults.content()),
+		tab("Overview", overview),
+		tab("Shards", d.table),
+		tab("Records", d.records.content()),
+		tab("Producers", d.prods.content()),
+		tab("Consumers", d.cons.content()),
+		tab("Faults", d.faults.content()),
 	)
 	d.root = container.NewBorder(container.NewVBox(d.header, d.totals), nil, nil, nil, tabs)
 	return d

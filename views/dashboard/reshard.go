@@ -43,7 +43,8 @@ func newReshardBar(d *Dashboard) *reshardBar {
 
 func (b *reshardBar) content() fyne.CanvasObject {
 	target := container.NewGridWrap(fyne.NewSize(110, b.target.MinSize().Height), b.target)
-	return container.NewHBox(b.label, b.splitMid, b.splitHot, b.merge, widget.NewSeparator(), target, b.scale, b.closed)
+	// Wraps onto a second line in a narrow window rather than widening it.
+	return ui.NewFlow(b.label, b.splitMid, b.splitHot, b.merge, target, b.scale, b.closed)
 }
 
 // update enables what makes sense for the selection and the stream's state.

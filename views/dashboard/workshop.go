@@ -25,6 +25,9 @@ const (
 	workshopLease = 6 * time.Second
 )
 
+// workshopCardHeight is one lease card's height: two lines of 12-point text.
+const workshopCardHeight = 40
+
 var workshopWorkers = [2]string{"worker-1", "worker-2"}
 
 type workshopPanel struct {
@@ -32,13 +35,14 @@ type workshopPanel struct {
 	running [2]*runningWorker
 	// gen counts each slot's launches and stops: a worker whose creation finishes after its slot was stopped (or
 	// launched again) is never started, so no worker runs unseen and no two run under one name.
-	gen   [2]int
-	start *widget.Button
-	kill  *widget.Button
-	stop  *widget.Button
-	cards *fyne.Container
-	note  *widget.Label
-	shown string // the leases last drawn, so unchanged frames redraw nothing
+	gen    [2]int
+	start  *widget.Button
+	kill   *widget.Button
+	stop   *widget.Button
+	cards  *fyne.Container
+	scroll *container.Scroll
+	note   *widget.Label
+	shown  string // the leases last drawn, so unchanged frames redraw nothing
 }
 
 type runningWorker struct {
@@ -47,7 +51,7 @@ type runningWorker struct {
 }
 
 func newWorkshopPanel(d *Dashboard) *workshopPanel {
-	p := &workshopPanel{d: d, cards: container.NewHBox(),
+	p := &workshopPanel{d: d, cards: ui.NewFlow(),
 		note: widget.NewLabel("Two workers of the application \"workshop\" share the shards, one colour each; kill one " +
 			"and watch its leases expire (6 s) and move to the other.")}
 	p.note.Wrapping = fyne.TextWrapWord
@@ -60,8 +64,12 @@ func newWorkshopPanel(d *Dashboard) *workshopPanel {
 }
 
 func (p *workshopPanel) content() fyne.CanvasObject {
-	return container.NewVBox(ui.Heading("Workshop: leases moving between workers"), p.note,
-		container.NewHBox(p.start, p.kill, p.stop, p.cards))
+	// The cards wrap into rows and scroll within the height of one, so 64 shards neither widen the window nor push the
+	// table and the lag chart off it.
+	p.scroll = container.NewScroll(p.cards)
+	p.scroll.SetMinSize(fyne.NewSize(0, workshopCardHeight))
+	return container.NewVBox(widget.NewSeparator(),
+		ui.NewFlow(ui.Heading("Workshop: leases moving between workers"), p.start, p.kill, p.stop), p.note, p.scroll)
 }
 
 func (p *workshopPanel) startWorkers() {
@@ -156,7 +164,7 @@ func (p *workshopPanel) show(leases []consumer.Lease) {
 			owner = l.Owner + " (expired)"
 		}
 		box := canvas.NewRectangle(col)
-		box.SetMinSize(fyne.NewSize(120, 40))
+		box.SetMinSize(fyne.NewSize(120, workshopCardHeight))
 		box.CornerRadius = 4
 		name := canvas.NewText("shard "+ui.ShortID(l.ShardID), color.White)
 		name.TextStyle.Bold = true

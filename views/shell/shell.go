@@ -70,7 +70,9 @@ func New(a fyne.App, win fyne.Window, env ui.Env) *Shell {
 
 // Content is the whole window's content.
 func (s *Shell) Content() fyne.CanvasObject {
-	split := container.NewHSplit(s.nav, s.centre)
+	// A screen taller than the window scrolls inside the centre instead of raising the window's minimum height;
+	// with room to spare, the scroll gives the screen all of it, so tables and charts still fill.
+	split := container.NewHSplit(s.nav, container.NewVScroll(s.centre))
 	split.Offset = 0.16
 	return container.NewBorder(nil, s.status.content(), nil, nil, split)
 }
@@ -106,10 +108,14 @@ func ShowOnStart(a fyne.App, stream string) {
 	a.Preferences().SetString(prefLastScreen, navStream+stream)
 }
 
-// WindowSize is the remembered window size, or a default that fits a 1280×800 projector with the window frame.
+// DefaultWindowSize fits a 1280×720 projector with room for the window's frame and a desktop's panel.
+var DefaultWindowSize = fyne.NewSize(1240, 660)
+
+// WindowSize is the remembered window size, or DefaultWindowSize.
 func WindowSize(a fyne.App) fyne.Size {
 	p := a.Preferences()
-	return fyne.NewSize(float32(p.FloatWithFallback(prefWidth, 1200)), float32(p.FloatWithFallback(prefHeight, 740)))
+	return fyne.NewSize(float32(p.FloatWithFallback(prefWidth, float64(DefaultWindowSize.Width))),
+		float32(p.FloatWithFallback(prefHeight, float64(DefaultWindowSize.Height))))
 }
 
 // Select shows a screen and marks it in the navigation.

@@ -3,10 +3,14 @@ package ui_test
 import (
 	"context"
 	"fmt"
+	"image/color"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 
 	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/views/ui"
@@ -72,5 +76,28 @@ func TestThousands(t *testing.T) {
 	}
 	if got := fmt.Sprint(ui.ShortID("shardId-000000000012"), " ", ui.ShortID("shardId-000000000000")); got != "12 0" {
 		t.Errorf("shortID: %s", got)
+	}
+}
+
+func TestFlowWrapsInsteadOfWidening(t *testing.T) {
+	box := func() fyne.CanvasObject {
+		r := canvas.NewRectangle(color.Black)
+		r.SetMinSize(fyne.NewSize(100, 30))
+		return r
+	}
+	f := ui.NewFlow(box(), box(), box(), box())
+	if min := f.MinSize(); min.Width != 100 {
+		t.Fatalf("minimum width %v, want the widest object's 100", min.Width)
+	}
+	f.Resize(fyne.NewSize(450, 100)) // four fit on one row: 4×100 + 3 paddings
+	if min := f.MinSize(); min.Height != 30 {
+		t.Errorf("one row: minimum height %v, want 30", min.Height)
+	}
+	f.Resize(fyne.NewSize(250, 100)) // two a row
+	if min := f.MinSize(); min.Width != 100 || min.Height <= 60 || min.Height > 70 {
+		t.Errorf("two rows: minimum %v, want 100 wide and two rows tall", min)
+	}
+	if p := f.Objects[2].Position(); p.X != 0 || p.Y <= 30 {
+		t.Errorf("the third object is at %v, want the start of the second row", p)
 	}
 }
