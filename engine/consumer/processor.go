@@ -10,8 +10,8 @@ import (
 )
 
 const (
-	// minPollInterval spaces a caught-up shard's GetRecords calls, keeping a worker inside Kinesis's 5 calls/s
-	// per shard even when records trickle in one commit at a time.
+	// minPollInterval is Config.PollInterval's default: it spaces a caught-up shard's GetRecords calls, keeping a
+	// worker inside Kinesis's 5 calls/s per shard even when records trickle in one commit at a time.
 	minPollInterval = 200 * time.Millisecond
 	// idleWait bounds a wait on the change feed, so a worker notices a lost lease or a closed shard.
 	idleWait = time.Second
@@ -58,7 +58,7 @@ func (w *Worker) process(ctx context.Context, h *heldLease) {
 		// Calls are spaced to stay within the stream's 5 a second; a stream whose limits are off lets a reader with
 		// a backlog read on at once (how a replay or a benchmark is caught up).
 		spaced := !behind || w.eng.ReadsLimited(ctx, w.cfg.Stream)
-		if wait := minPollInterval - time.Since(lastCall); spaced && wait > 0 && !sleep(ctx, wait) {
+		if wait := w.cfg.PollInterval - time.Since(lastCall); spaced && wait > 0 && !sleep(ctx, wait) {
 			return
 		}
 		wake, _ := w.eng.WaitForRecords(ctx, w.cfg.Stream, shardID)
@@ -170,6 +170,9 @@ func (w *Worker) stillHeld(h *heldLease) bool {
 func (w *Worker) noteError(h *heldLease, err error) {
 	w.mu.Lock()
 	h.status.Errors++
+	if engine.ErrorCode(err) == engine.ErrThroughputExceeded {
+		h.status.Throttled++
+	}
 	h.status.LastError = err.Error()
 	w.mu.Unlock()
 }

@@ -33,6 +33,10 @@ type Config struct {
 	LeaseDuration time.Duration
 	// BatchLimit caps the records per GetRecords call (default 10,000).
 	BatchLimit int
+	// PollInterval is the shortest time between two GetRecords calls on one shard while caught up (default 200 ms,
+	// all of Kinesis's 5 calls/s). A reader that shares its shards with others takes more — the KCL's
+	// idleTimeBetweenReadsInMillis is 1 s — so it leaves them calls to make.
+	PollInterval time.Duration
 	// Process handles one batch of one shard; batches of a shard never overlap. Call Batch.Checkpoint once the
 	// records are safely handled. An error retries the same batch after a pause.
 	Process func(ctx context.Context, b *Batch) error
@@ -88,7 +92,8 @@ type ShardStatus struct {
 	ShardID            string
 	Processed          uint64 // records handed to Process since the worker took the shard
 	MillisBehindLatest int64
-	Errors             uint64 // failed Process calls
+	Errors             uint64 // failed Process and GetRecords calls
+	Throttled          uint64 // GetRecords calls refused over the shard's read limit, counted in Errors too
 	LastError          string
 }
 
@@ -131,6 +136,9 @@ func NewWorker(eng *engine.Engine, cfg Config) (*Worker, error) {
 	}
 	if cfg.BatchLimit <= 0 {
 		cfg.BatchLimit = 10000
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = minPollInterval
 	}
 	switch cfg.InitialPosition {
 	case "":

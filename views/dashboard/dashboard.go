@@ -177,8 +177,9 @@ func (d *Dashboard) apply(f frame) {
 		ui.SetText(d.header, fmt.Sprintf("%s · %d open shards · %s · %s · %s · %s%s", s.StreamName, s.OpenShardCount,
 			mode, ui.RetentionText(s.RetentionPeriodHours), limits, s.StreamStatus, enc))
 	}
-	ui.SetText(d.totals, fmt.Sprintf("%s · %s · %s throttled/s · %s injected/s", ui.Rate(m.InRecords, "rec/s in"),
-		ui.Rate(m.InBytes/1024, "KiB/s"), ui.Thousands(int64(m.Throttled)), ui.Thousands(int64(m.Injected))))
+	ui.SetText(d.totals, fmt.Sprintf("%s · %s · writes throttled %s/s · reads throttled %s/s · %s injected/s",
+		ui.Rate(m.InRecords, "rec/s in"), ui.Rate(m.InBytes/1024, "KiB/s"), ui.Thousands(int64(m.WriteThrottled)),
+		ui.Thousands(int64(m.ReadThrottled)), ui.Thousands(int64(m.Injected))))
 	if prev == nil || !slices.Equal(prev.Segments, m.Segments) {
 		d.keyMap.SetSegments(m.Segments)
 	}
@@ -238,8 +239,9 @@ func (d *Dashboard) showDetail() {
 	if !r.Open {
 		state = "closed"
 	}
-	text := fmt.Sprintf("Shard %s: %s · %s of the write limit · %s throttled in the last minute", r.Number,
-		ui.Rate(r.Records, "rec/s"), ui.Percent(r.Util), ui.Thousands(int64(r.Throttles)))
+	text := fmt.Sprintf("Shard %s: %s · %s of the write limit · last minute: %s writes and %s reads throttled",
+		r.Number, ui.Rate(r.Records, "rec/s"), ui.Percent(r.Util), ui.Thousands(int64(r.WriteThrottles)),
+		ui.Thousands(int64(r.ReadThrottles)))
 	if keys := topKeysText(r.TopKeys, 3); keys != "" {
 		text += " · top keys: " + keys
 	}
@@ -262,7 +264,10 @@ func (d *Dashboard) heatHover(row, col int, ok bool) {
 	}
 	text := fmt.Sprintf("Shard %s at %s: %s of the write limit", hr.Label, at.Local().Format("15:04:05"), ui.Percent(float64(u)))
 	if hr.Throttled[col] {
-		text += " · throttled"
+		text += " · writes throttled"
+	}
+	if hr.ReadThrottled[col] {
+		text += " · reads throttled"
 	}
 	ui.SetText(d.heatInfo, text)
 }

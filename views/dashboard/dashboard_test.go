@@ -45,6 +45,10 @@ func snapshotFixture(now time.Time) (*engine.MetricsSnapshot, []engine.ShardInfo
 		mk("shardId-000000000002", quarters[0], true, func(int) uint32 { return 200 }, zero),
 		mk("shardId-000000000003", quarters[1], true, func(int) uint32 { return 1000 }, func(int) uint32 { return 300 }),
 	}
+	// Shard 0 has a reader over its read limit: 2 calls refused a second, which is not write throttling.
+	for c := range 11 {
+		snap.Shards[0].Series[engine.ReadProvisionedThroughputExceeded][c] = 2
+	}
 	snap.Shards[3].TopKeys = []engine.KeyShare{{Key: "hot", Share: 0.9, Hash: quarters[1].Start.Add1()}}
 	shards := []engine.ShardInfo{
 		{Shard: engine.Shard{ShardId: "shardId-000000000000"}, Created: now.Add(-time.Hour)},
@@ -82,11 +86,22 @@ func TestDashModelShowsDemandLineageAndThrottles(t *testing.T) {
 	if m.Rows[len(m.Rows)-1].Open || m.Rows[0].ID != "shardId-000000000000" {
 		t.Errorf("table rows not open-first in key order: %+v", m.Rows)
 	}
-	if m.Throttled != 300 || m.InRecords != 100+200+1000+900 {
-		t.Errorf("totals: %v rec/s, %d throttled", m.InRecords, m.Throttled)
+	if m.WriteThrottled != 300 || m.InRecords != 100+200+1000+900 {
+		t.Errorf("totals: %v rec/s, %d throttled", m.InRecords, m.WriteThrottled)
+	}
+	if m.ReadThrottled != 2 {
+		t.Errorf("read throttles last second: %d, want 2, counted apart from writes", m.ReadThrottled)
+	}
+	quiet := m.Heatmap.Rows[0]
+	if quiet.Throttled[9] || !quiet.ReadThrottled[9] || hot.ReadThrottled[9] {
+		t.Errorf("marks: shard 0 write %v read %v, shard 3 read %v; want only shard 0's read mark", quiet.Throttled[9],
+			quiet.ReadThrottled[9], hot.ReadThrottled[9])
+	}
+	if r0 := m.Rows[0]; r0.ReadThrottles != 2*10 || r0.WriteThrottles != 0 {
+		t.Errorf("shard 0's minute: %d writes, %d reads throttled; want 0 and 20", r0.WriteThrottles, r0.ReadThrottles)
 	}
 	r3 := m.Rows[2]
-	if r3.ID != "shardId-000000000003" || r3.Throttles != 300*10 || topKeysText(r3.TopKeys, 3) != "hot 90 %" {
+	if r3.ID != "shardId-000000000003" || r3.WriteThrottles != 300*10 || topKeysText(r3.TopKeys, 3) != "hot 90 %" {
 		t.Errorf("hot row %+v", r3)
 	}
 }

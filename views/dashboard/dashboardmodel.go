@@ -22,34 +22,38 @@ const smoothSeconds = 3
 
 // shardRow is one line of the shard table.
 type shardRow struct {
-	ID        string
-	Number    string
-	Open      bool
-	Range     string  // abbreviated hex
-	Records   float64 // records/s in
-	KiB       float64 // KiB/s in
-	Util      float64 // share of the write limit (the larger of bytes and records)
-	Throttles int     // write and read throttles in the last minute
-	Injected  int     // faults injected in the last minute
-	IterAge   int64   // iterator age, ms (the largest of the last few seconds)
-	TopKeys   []engine.KeyShare
-	Start     float64 // key-space fraction, for sorting and the map
-	Hottest   *engine.KeyShare
-	KeyRange  hashkey.Range
+	ID      string
+	Number  string
+	Open    bool
+	Range   string  // abbreviated hex
+	Records float64 // records/s in
+	KiB     float64 // KiB/s in
+	Util    float64 // share of the write limit (the larger of bytes and records)
+	// WriteThrottles and ReadThrottles are the last minute's refusals: records (and calls) over the write limit,
+	// and GetRecords calls over the read limit. They are apart because a busy reader never slows a producer.
+	WriteThrottles int
+	ReadThrottles  int
+	Injected       int   // faults injected in the last minute
+	IterAge        int64 // iterator age, ms (the largest of the last few seconds)
+	TopKeys        []engine.KeyShare
+	Start          float64 // key-space fraction, for sorting and the map
+	Hottest        *engine.KeyShare
+	KeyRange       hashkey.Range
 }
 
 // dashModel is everything one dashboard frame shows, computed off the UI goroutine from one metrics snapshot.
 type dashModel struct {
-	Summary   *engine.StreamSummary
-	Heatmap   *widgets.HeatmapData
-	Segments  []widgets.KeySegment
-	Rows      []shardRow // open shards first, in key order; then closed ones
-	InRecords float64    // whole stream, records/s
-	InBytes   float64
-	Throttled int // records and calls throttled in the last complete second
-	Injected  int // faults injected in the last complete second
-	Faults    map[string]engine.FaultSpec
-	Err       error
+	Summary        *engine.StreamSummary
+	Heatmap        *widgets.HeatmapData
+	Segments       []widgets.KeySegment
+	Rows           []shardRow // open shards first, in key order; then closed ones
+	InRecords      float64    // whole stream, records/s
+	InBytes        float64
+	WriteThrottled int // records and calls refused over the write limit in the last complete second
+	ReadThrottled  int // GetRecords calls refused over the read limit in the last complete second
+	Injected       int // faults injected in the last complete second
+	Faults         map[string]engine.FaultSpec
+	Err            error
 }
 
 // utilisation is a second's write demand as a share of the limit: the larger of bytes/s and records/s against
@@ -110,14 +114,16 @@ func buildDashModel(snap *engine.MetricsSnapshot, shards []engine.ShardInfo) *da
 			}
 		}
 		for c := max(0, cols-60); c < cols; c++ {
-			row.Throttles += int(series[engine.WriteProvisionedThroughputExceeded][c] + series[engine.ReadProvisionedThroughputExceeded][c])
+			row.WriteThrottles += int(series[engine.WriteProvisionedThroughputExceeded][c])
+			row.ReadThrottles += int(series[engine.ReadProvisionedThroughputExceeded][c])
 			row.Injected += int(series[engine.InjectedFaults][c])
 		}
 		if cols > 0 {
 			last := cols - 1
 			m.InRecords += float64(series[engine.IncomingRecords][last])
 			m.InBytes += float64(series[engine.IncomingBytes][last])
-			m.Throttled += int(series[engine.WriteProvisionedThroughputExceeded][last] + series[engine.ReadProvisionedThroughputExceeded][last])
+			m.WriteThrottled += int(series[engine.WriteProvisionedThroughputExceeded][last])
+			m.ReadThrottled += int(series[engine.ReadProvisionedThroughputExceeded][last])
 			m.Injected += int(series[engine.InjectedFaults][last])
 		}
 		m.Rows = append(m.Rows, row)
@@ -130,7 +136,8 @@ func buildDashModel(snap *engine.MetricsSnapshot, shards []engine.ShardInfo) *da
 		if !sm.Open && !closed.IsZero() && closed.Before(windowStart) {
 			continue
 		}
-		hr := widgets.HeatmapRow{Label: row.Number, Util: make([]float32, cols), Throttled: make([]bool, cols)}
+		hr := widgets.HeatmapRow{Label: row.Number, Util: make([]float32, cols), Throttled: make([]bool, cols),
+			ReadThrottled: make([]bool, cols)}
 		for c := range cols {
 			at := windowStart.Add(time.Duration(c) * time.Second)
 			if at.Before(snap.Started) || (!created.IsZero() && at.Add(time.Second).Before(created)) || (!closed.IsZero() && at.After(closed)) {
@@ -138,7 +145,8 @@ func buildDashModel(snap *engine.MetricsSnapshot, shards []engine.ShardInfo) *da
 				continue
 			}
 			hr.Util[c] = float32(utilisation(series[engine.IncomingBytes][c], series[engine.IncomingRecords][c], series[engine.WriteProvisionedThroughputExceeded][c], snap.Limits))
-			hr.Throttled[c] = series[engine.WriteProvisionedThroughputExceeded][c] > 0 || series[engine.ReadProvisionedThroughputExceeded][c] > 0
+			hr.Throttled[c] = series[engine.WriteProvisionedThroughputExceeded][c] > 0
+			hr.ReadThrottled[c] = series[engine.ReadProvisionedThroughputExceeded][c] > 0
 		}
 		heat = append(heat, heatRow{row: hr, start: row.Start, created: created})
 
@@ -192,7 +200,8 @@ func sameHeatmap(a, b *widgets.HeatmapData) bool {
 		}
 		for c := range ra.Util {
 			ua, ub := ra.Util[c], rb.Util[c]
-			if ua != ub && !(math.IsNaN(float64(ua)) && math.IsNaN(float64(ub))) || ra.Throttled[c] != rb.Throttled[c] {
+			if ua != ub && !(math.IsNaN(float64(ua)) && math.IsNaN(float64(ub))) || ra.Throttled[c] != rb.Throttled[c] ||
+				ra.ReadThrottled[c] != rb.ReadThrottled[c] {
 				return false
 			}
 		}
@@ -213,4 +222,6 @@ func sameRows(a, b []shardRow) bool {
 }
 
 // quiet reports a stream with no traffic, throttling or injected faults in its last complete second.
-func (m *dashModel) quiet() bool { return m.InRecords == 0 && m.Throttled == 0 && m.Injected == 0 }
+func (m *dashModel) quiet() bool {
+	return m.InRecords == 0 && m.WriteThrottled == 0 && m.ReadThrottled == 0 && m.Injected == 0
+}

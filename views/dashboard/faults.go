@@ -163,8 +163,8 @@ func (p *faultsPanel) update(m *dashModel) {
 	var injected, real int
 	for _, r := range m.Rows {
 		injected += r.Injected
-		real += r.Throttles
+		real += r.WriteThrottles + r.ReadThrottles
 	}
 	ui.SetText(p.counts, fmt.Sprintf("Last second: %s injected, %s really throttled · last minute: %s injected, %s really throttled",
-		ui.Thousands(int64(m.Injected)), ui.Thousands(int64(m.Throttled)), ui.Thousands(int64(injected)), ui.Thousands(int64(real))))
+		ui.Thousands(int64(m.Injected)), ui.Thousands(int64(m.WriteThrottled+m.ReadThrottled)), ui.Thousands(int64(injected)), ui.Thousands(int64(real))))
 }

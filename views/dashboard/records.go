@@ -290,6 +290,10 @@ func (p *recordsPanel) apply(s browseSnapshot) {
 		_, msg := ui.Explain(fmt.Errorf("%s", s.LastErr))
 		text += " · " + msg
 	}
+	if s.Throttled > 0 {
+		text += fmt.Sprintf(" · this browser's own reads: %s refused over a shard's read limit (5 calls/s, shared "+
+			"with every reader of the shard) and retried", ui.Plural(int(s.Throttled), "call"))
+	}
 	ui.SetText(p.status, text)
 }
 
@@ -301,9 +305,8 @@ func (p *recordsPanel) showRecord(row int) {
 	r := p.snap.Rows[row]
 	p.shown = r.Shard + "/" + r.Seq
 	want := p.shown
-	env := p.d.env
 	ui.Background(func() (*engine.Record, error) {
-		return fetchRecord(context.Background(), env.Engine, p.d.stream, r.Shard, r.Seq)
+		return p.model.record(context.Background(), p.d.stream, r)
 	}, func(rec *engine.Record, err error) {
 		if p.shown != want {
 			return // another row was picked meanwhile

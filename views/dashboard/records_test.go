@@ -190,3 +190,55 @@ func TestRecordsTailResumesWhereItStopped(t *testing.T) {
 		t.Fatalf("resumed tail shows %d records, want the 15 put while it was stopped", got)
 	}
 }
+
+// A record the browser read is shown from what it holds: with the shard's 5 calls/s spent by another reader, a
+// click still shows the record, not "Rate exceeded".
+func TestRecordDetailNeverShowsAThrottleForTheUsersClick(t *testing.T) {
+	env := uitest.NewEnv(t)
+	n := 1
+	env.Engine.CreateStream(context.Background(), engine.CreateStreamInput{StreamName: "s", ShardCount: &n})
+	uitest.PutJSON(t, env.Engine, "s", 20)
+	m := newRecordsModel(env.Engine)
+	defer m.stop()
+	m.start(browseQuery{Stream: "s", From: "TRIM_HORIZON"})
+	waitModel(t, m, func(s browseSnapshot) bool { return s.Done })
+	rows := m.snapshot().Rows
+	spend := func() { // another reader takes every call the shard has this second
+		it, _ := env.Engine.GetShardIterator(context.Background(), engine.GetShardIteratorInput{
+			StreamRef: engine.StreamRef{StreamName: "s"}, ShardId: rows[0].Shard, ShardIteratorType: "LATEST"})
+		for range 10 {
+			env.Engine.GetRecords(context.Background(), engine.GetRecordsInput{ShardIterator: it})
+		}
+	}
+	spend()
+	rec, err := m.record(context.Background(), "s", rows[7])
+	if err != nil || rec.SequenceNumber != rows[7].Seq || !strings.Contains(string(rec.Data), `"i":7`) {
+		t.Fatalf("held record: %v, %v", rec, err)
+	}
+	// One the browser no longer holds is read back, waiting out the throttle rather than reporting it.
+	m.recent.reset()
+	spend()
+	rec, err = m.record(context.Background(), "s", rows[3])
+	if err != nil || !strings.Contains(string(rec.Data), `"i":3`) {
+		t.Fatalf("record read back under throttling: %v, %v", rec, err)
+	}
+}
+
+func TestRecordCacheKeepsTheNewestWithinItsBudget(t *testing.T) {
+	c := newRecordCache(100)
+	for i := range 10 {
+		c.put(fmt.Sprint(i), make([]byte, 30))
+	}
+	if _, ok := c.get("6"); ok {
+		t.Error("an old record is kept past the budget")
+	}
+	for _, k := range []string{"7", "8", "9"} {
+		if _, ok := c.get(k); !ok {
+			t.Errorf("record %s, among the newest, was dropped", k)
+		}
+	}
+	c.put("huge", make([]byte, 101))
+	if _, ok := c.get("huge"); ok {
+		t.Error("a record over the whole budget is kept")
+	}
+}

@@ -46,22 +46,29 @@ type browseQuery struct {
 // recordsModel reads a stream's records for the browser on its own goroutine. The UI takes snapshots of the
 // matching rows; reading, filtering and trimming never happen on the UI goroutine.
 type recordsModel struct {
-	eng *engine.Engine
+	eng    *engine.Engine
+	recent *recordCache // the newest matching records in full, for the detail pane
 
 	runMu sync.Mutex // serialises start and stop, so two quick Reads never leave two readers running
 
-	mu       sync.Mutex
-	rows     []browsedRecord
-	scanned  int64 // records read, matching or not
-	errs     int64 // records the filter failed on (counted as not matching)
-	lastErr  string
-	paused   bool
-	done     bool // history read to its present end (not following)
-	cancel   context.CancelFunc
-	finished chan struct{}
+	mu      sync.Mutex
+	rows    []browsedRecord
+	scanned int64 // records read, matching or not
+	errs    int64 // records the filter failed on (counted as not matching)
+	// throttled counts this browser's own GetRecords calls refused over a shard's read limit: its reads share the
+	// 5 calls/s with every other reader, and when it is refused it says so rather than blame the producer.
+	throttled int64
+	tailer    *consumer.Worker // the live tail's worker, for its throttle count
+	lastErr   string
+	paused    bool
+	done      bool // history read to its present end (not following)
+	cancel    context.CancelFunc
+	finished  chan struct{}
 }
 
-func newRecordsModel(eng *engine.Engine) *recordsModel { return &recordsModel{eng: eng} }
+func newRecordsModel(eng *engine.Engine) *recordsModel {
+	return &recordsModel{eng: eng, recent: newRecordCache(recordCacheBytes)}
+}
 
 // start begins reading q, replacing whatever was read before.
 func (m *recordsModel) start(q browseQuery) {
@@ -70,7 +77,8 @@ func (m *recordsModel) start(q browseQuery) {
 	m.stopLocked()
 	ctx, cancel := context.WithCancel(context.Background())
 	m.mu.Lock()
-	m.rows, m.scanned, m.errs, m.lastErr, m.done = nil, 0, 0, "", false
+	m.rows, m.scanned, m.errs, m.lastErr, m.done, m.throttled, m.tailer = nil, 0, 0, "", false, 0, nil
+	m.recent.reset()
 	m.cancel, m.finished = cancel, make(chan struct{})
 	finished := m.finished
 	m.mu.Unlock()
@@ -108,6 +116,7 @@ func (m *recordsModel) setPaused(p bool) {
 type browseSnapshot struct {
 	Rows          []browsedRecord
 	Scanned, Errs int64
+	Throttled     int64 // the browser's own reads refused over a shard's read limit
 	LastErr       string
 	Done, Paused  bool
 }
@@ -115,8 +124,14 @@ type browseSnapshot struct {
 func (m *recordsModel) snapshot() browseSnapshot {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	throttled := m.throttled
+	if m.tailer != nil {
+		for _, st := range m.tailer.Status() {
+			throttled += int64(st.Throttled)
+		}
+	}
 	return browseSnapshot{Rows: m.rows[:len(m.rows):len(m.rows)], Scanned: m.scanned, Errs: m.errs, LastErr: m.lastErr,
-		Done: m.done, Paused: m.paused}
+		Done: m.done, Paused: m.paused, Throttled: throttled}
 }
 
 // read walks the chosen shards from the start position, in turn, a page at a time; with Follow it keeps polling
@@ -131,7 +146,10 @@ func (m *recordsModel) read(ctx context.Context, q browseQuery) {
 		m.fail(err)
 		return
 	}
-	type cursor struct{ id, it string }
+	type cursor struct {
+		id, it string
+		next   time.Time // this shard's next call, spaced to stay inside its read limit
+	}
 	var cursors []*cursor
 	for _, it := range its {
 		cursors = append(cursors, &cursor{id: it.ShardID, it: it.Iterator})
@@ -145,12 +163,22 @@ func (m *recordsModel) read(ctx context.Context, q browseQuery) {
 			sleepCtx(ctx, 100*time.Millisecond)
 			continue
 		}
-		progressed := false
+		progressed, called := false, false
 		for i := 0; i < len(cursors); i++ {
 			c := cursors[i]
+			now := time.Now()
+			if now.Before(c.next) {
+				continue
+			}
+			called = true
+			c.next = now.Add(browseCallSpacing)
 			out, err := m.eng.GetRecords(ctx, engine.GetRecordsInput{ShardIterator: c.it, Limit: &limit})
 			if err != nil {
 				if engine.ErrorCode(err) == engine.ErrThroughputExceeded {
+					m.mu.Lock()
+					m.throttled++
+					m.mu.Unlock()
+					c.next = now.Add(time.Second) // a refused reader backs off, as the SDKs do
 					continue
 				}
 				if ctx.Err() == nil {
@@ -166,7 +194,10 @@ func (m *recordsModel) read(ctx context.Context, q browseQuery) {
 				i--
 			}
 		}
-		if !progressed {
+		switch {
+		case !called:
+			sleepCtx(ctx, 20*time.Millisecond) // every shard is waiting out its spacing
+		case !progressed:
 			sleepCtx(ctx, 250*time.Millisecond)
 		}
 	}
@@ -183,13 +214,18 @@ const (
 	browseResume = "where the tail stopped"
 	tailApp      = "records-tail"
 	tailWorker   = "shardlab-app"
+	// tailPollInterval spaces the tail's calls as the KCL spaces its own (1 s): it takes one of a shard's 5
+	// calls/s, leaving the rest to the applications being watched.
+	tailPollInterval = time.Second
+	// browseCallSpacing spaces a history read's calls on one shard: 4 a second, inside the limit of 5.
+	browseCallSpacing = 250 * time.Millisecond
 )
 
 // tail follows every shard from the tail application's checkpoints (LATEST the first time), child shards after
 // their parents; records of shards not chosen are passed over but still checkpointed.
 func (m *recordsModel) tail(ctx context.Context, q browseQuery) {
 	w, err := consumer.NewWorker(m.eng, consumer.Config{App: tailApp, Worker: tailWorker,
-		Stream: engine.StreamRef{StreamName: q.Stream}, InitialPosition: consumer.Latest,
+		Stream: engine.StreamRef{StreamName: q.Stream}, InitialPosition: consumer.Latest, PollInterval: tailPollInterval,
 		Process: func(ctx context.Context, b *consumer.Batch) error {
 			for m.isPaused() && ctx.Err() == nil {
 				sleepCtx(ctx, 100*time.Millisecond)
@@ -206,6 +242,9 @@ func (m *recordsModel) tail(ctx context.Context, q browseQuery) {
 		m.fail(err)
 		return
 	}
+	m.mu.Lock()
+	m.tailer = w
+	m.mu.Unlock()
 	if err := w.Run(ctx); err != nil && ctx.Err() == nil {
 		m.fail(err)
 	}
@@ -234,6 +273,7 @@ func (m *recordsModel) add(shard string, recs []engine.Record, f *recordexpr.Fil
 		}
 		rows = append(rows, browsedRecord{Shard: shard, Seq: r.SequenceNumber, Key: r.PartitionKey,
 			Arrival: r.ApproximateArrivalTimestamp, Size: len(r.Data), Preview: preview(r.Data)})
+		m.recent.put(recordKey(shard, r.SequenceNumber), r.Data)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -287,6 +327,27 @@ func sleepCtx(ctx context.Context, d time.Duration) {
 	case <-ctx.Done():
 	}
 }
+
+// record is a browsed row in full for the detail pane: from the cache of the newest records when it is there, else
+// read back, retrying within the shard's read limit — the user's click is never answered with a throttle.
+func (m *recordsModel) record(ctx context.Context, stream string, r browsedRecord) (*engine.Record, error) {
+	if data, ok := m.recent.get(recordKey(r.Shard, r.Seq)); ok {
+		return &engine.Record{SequenceNumber: r.Seq, PartitionKey: r.Key, ApproximateArrivalTimestamp: r.Arrival,
+			Data: data}, nil
+	}
+	wait := 200 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		rec, err := fetchRecord(ctx, m.eng, stream, r.Shard, r.Seq)
+		if engine.ErrorCode(err) != engine.ErrThroughputExceeded || attempt == detailAttempts {
+			return rec, err
+		}
+		sleepCtx(ctx, wait) // the shard's calls refill at 5 a second
+		wait *= 2
+	}
+}
+
+// detailAttempts bounds the detail pane's retries of a throttled read: 200 ms doubling, 6 s in all.
+const detailAttempts = 6
 
 // fetchRecord reads one record back in full by its shard and sequence number, for the detail pane.
 func fetchRecord(ctx context.Context, eng *engine.Engine, stream, shard, seq string) (*engine.Record, error) {

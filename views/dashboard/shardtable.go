@@ -8,8 +8,8 @@ import (
 	"github.com/shardlab/shardlab/views/ui"
 )
 
-var shardColumns = []ui.Column{{Title: "Shard", Width: 70}, {Title: "Hash key range", Width: 260}, {Title: "Records/s", Width: 100}, {Title: "KiB/s", Width: 100}, {Title: "% of write limit", Width: 130},
-	{Title: "Throttles (1 min)", Width: 130}, {Title: "Injected (1 min)", Width: 125}, {Title: "Iterator age", Width: 105}, {Title: "Top partition keys", Width: 360}}
+var shardColumns = []ui.Column{{Title: "Shard", Width: 110}, {Title: "Hash key range", Width: 260}, {Title: "Records/s", Width: 100}, {Title: "KiB/s", Width: 100}, {Title: "% of write limit", Width: 130},
+	{Title: "Write throttles (1 min)", Width: 175}, {Title: "Read throttles (1 min)", Width: 170}, {Title: "Injected (1 min)", Width: 125}, {Title: "Iterator age", Width: 105}, {Title: "Top partition keys", Width: 360}}
 
 // newShardTable lists every shard of the model, open ones first; a row tapped selects that shard.
 func (d *Dashboard) newShardTable() *widget.Table {
@@ -45,12 +45,14 @@ func shardCell(r *shardRow, col int) string {
 	case 4:
 		return ui.Percent(r.Util)
 	case 5:
-		return ui.Thousands(int64(r.Throttles))
+		return ui.Thousands(int64(r.WriteThrottles))
 	case 6:
-		return ui.Thousands(int64(r.Injected))
+		return ui.Thousands(int64(r.ReadThrottles))
 	case 7:
-		return ui.Thousands(r.IterAge) + " ms"
+		return ui.Thousands(int64(r.Injected))
 	case 8:
+		return ui.Thousands(r.IterAge) + " ms"
+	case 9:
 		return topKeysText(r.TopKeys, 3)
 	}
 	return ""

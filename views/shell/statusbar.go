@@ -35,9 +35,10 @@ func (b *statusBar) content() fyne.CanvasObject {
 
 // totals are the engine-wide figures of the last complete second.
 type totals struct {
-	api       ui.APIStatus
-	records   float64
-	throttled int
+	api            ui.APIStatus
+	records        float64
+	writeThrottled int
+	readThrottled  int
 }
 
 func (b *statusBar) start() {
@@ -62,7 +63,8 @@ func (b *statusBar) fetch() totals {
 		}
 		for _, sh := range snap.Shards {
 			t.records += float64(sh.Series[engine.IncomingRecords][0])
-			t.throttled += int(sh.Series[engine.WriteProvisionedThroughputExceeded][0] + sh.Series[engine.ReadProvisionedThroughputExceeded][0])
+			t.writeThrottled += int(sh.Series[engine.WriteProvisionedThroughputExceeded][0])
+			t.readThrottled += int(sh.Series[engine.ReadProvisionedThroughputExceeded][0])
 		}
 	}
 	return t
@@ -77,5 +79,6 @@ func (b *statusBar) apply(t totals) {
 	default:
 		ui.SetText(b.api, "Kinesis API off")
 	}
-	ui.SetText(b.rates, "· "+ui.Rate(t.records, "rec/s in")+" · "+ui.Thousands(int64(t.throttled))+" throttled/s")
+	ui.SetText(b.rates, "· "+ui.Rate(t.records, "rec/s in")+" · writes throttled "+ui.Thousands(int64(t.writeThrottled))+
+		"/s · reads throttled "+ui.Thousands(int64(t.readThrottled))+"/s")
 }

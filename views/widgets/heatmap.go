@@ -20,7 +20,10 @@ type HeatmapRow struct {
 	// Util holds one utilisation per column, oldest first; NaN marks seconds before the shard existed or after it
 	// closed, drawn as empty background.
 	Util      []float32
-	Throttled []bool // seconds with at least one throttled request; may be nil
+	Throttled []bool // seconds with at least one write refused over the limit (a dot); may be nil
+	// ReadThrottled marks seconds with a GetRecords call refused over the read limit (a bar along the cell's
+	// bottom, so it reads apart from the write dot without colour); may be nil.
+	ReadThrottled []bool
 }
 
 // HeatmapData is what a Heatmap shows: rows of shards by columns of seconds, the last column ending at End.
@@ -30,8 +33,8 @@ type HeatmapData struct {
 	End     time.Time
 }
 
-// Heatmap draws shards × seconds as coloured cells on the utilisation scale; throttled seconds carry a dot, so they
-// read without colour. Dense data goes into one reused image, so 500 shards × 300 seconds costs one texture upload.
+// Heatmap draws shards × seconds as coloured cells on the write-utilisation scale; seconds with writes throttled
+// carry a dot and seconds with reads throttled a bar along the bottom, so both read without colour. Dense data goes into one reused image, so 500 shards × 300 seconds costs one texture upload.
 type Heatmap struct {
 	widget.BaseWidget
 
@@ -144,6 +147,7 @@ func DrawHeatmap(img *image.RGBA, d *HeatmapData) {
 	stride := img.Stride
 	base := make([]byte, w*4)
 	mark := make([]byte, w*4)
+	readMark := make([]byte, w*4)
 	for r := range rows {
 		y0 := int(math.Round(float64(r) * cellH))
 		y1 := int(math.Round(float64(r+1) * cellH))
@@ -151,10 +155,13 @@ func DrawHeatmap(img *image.RGBA, d *HeatmapData) {
 			continue
 		}
 		row := &d.Rows[r]
-		fillLine(base, row, colOf, nil, cellW)
-		hasMark := false
+		fillLine(base, row, colOf, nil, cellW, false)
+		hasMark, hasReadMark := false, false
 		if markable && row.Throttled != nil {
-			hasMark = fillLine(mark, row, colOf, row.Throttled, cellW)
+			hasMark = fillLine(mark, row, colOf, row.Throttled, cellW, false)
+		}
+		if markable && row.ReadThrottled != nil {
+			hasReadMark = fillLine(readMark, row, colOf, row.ReadThrottled, cellW, true)
 		}
 		midTop := y0 + (y1-y0-1)/2
 		midBottom := midTop
@@ -165,9 +172,17 @@ func DrawHeatmap(img *image.RGBA, d *HeatmapData) {
 		if gap {
 			last--
 		}
+		// The read bar is the row's last two pixel lines above the gap (one when rows are short).
+		barTop := last - 2
+		if cellH < 8 {
+			barTop = last - 1
+		}
 		for y := y0; y < last && y < ht; y++ {
 			line := base
-			if hasMark && y >= midTop && y <= midBottom {
+			switch {
+			case hasReadMark && y >= barTop:
+				line = readMark
+			case hasMark && y >= midTop && y <= midBottom:
 				line = mark
 			}
 			copy(img.Pix[y*stride:y*stride+w*4], line)
@@ -175,11 +190,14 @@ func DrawHeatmap(img *image.RGBA, d *HeatmapData) {
 	}
 }
 
-// fillLine writes one pixel line of a row; with throttled set it writes the mark line instead (a dot in the middle
-// of each throttled cell) and reports whether any cell had one.
-func fillLine(line []byte, row *HeatmapRow, colOf []int, throttled []bool, cellW float64) bool {
+// fillLine writes one pixel line of a row; with throttled set it writes a mark line instead — a dot in the middle of
+// each throttled cell, or with bar the cell's middle two thirds — and reports whether any cell had one.
+func fillLine(line []byte, row *HeatmapRow, colOf []int, throttled []bool, cellW float64, bar bool) bool {
 	any := false
 	dot := max(1, int(cellW/3))
+	if bar {
+		dot = max(1, int(cellW*2/3))
+	}
 	prevC, prevPx := -1, color.NRGBA{}
 	for x, c := range colOf {
 		var px color.NRGBA

@@ -11,7 +11,7 @@ import (
 )
 
 // NewLegend returns the utilisation scale's key: the gradient from idle to ScaleMax with the limit marked, and the
-// throttle dot explained.
+// write-throttle dot and read-throttle bar explained.
 func NewLegend() fyne.CanvasObject {
 	ramp := canvas.NewRasterWithPixels(func(x, y, w, h int) color.Color {
 		u := float64(x) / float64(max(1, w-1)) * ScaleMax
@@ -38,11 +38,20 @@ func NewLegend() fyne.CanvasObject {
 		return c
 	})
 	dot.SetMinSize(fyne.NewSize(12, 12))
+	bar := canvas.NewRasterWithPixels(func(x, y, w, h int) color.Color {
+		c := UtilisationColor(0.4)
+		if y >= h-2 && x >= w/6 && x < w-w/6 {
+			return markColor(c)
+		}
+		return c
+	})
+	bar.SetMinSize(fyne.NewSize(12, 12))
 	title := small("utilisation of the shard's write limit")
 	return container.NewHBox(
 		container.NewVBox(title, container.NewVBox(ramp, ticks)),
 		layout.NewSpacer(),
-		container.NewCenter(container.NewHBox(dot, small("throttled second"))),
+		container.NewCenter(container.NewVBox(container.NewHBox(dot, small("writes throttled")),
+			container.NewHBox(bar, small("reads throttled")))),
 	)
 }
 

@@ -91,6 +91,29 @@ func TestHeatmapThrottledCellsCarryAMark(t *testing.T) {
 	}
 }
 
+// A read throttle is a bar along the cell's bottom, apart from the write dot in its middle.
+func TestHeatmapReadThrottlesCarryABarNotADot(t *testing.T) {
+	d := fixedHeatmap()
+	row := &d.Rows[1]
+	row.ReadThrottled = make([]bool, len(row.Util))
+	row.ReadThrottled[20] = true
+	img := image.NewRGBA(image.Rect(0, 0, 600, 300))
+	DrawHeatmap(img, d)
+	cellW, cellH := 600/60, 300/6
+	x0, y0 := 20*cellW, 1*cellH
+	corner := img.RGBAAt(x0+1, y0+1)
+	if img.RGBAAt(x0+cellW/2, y0+cellH/2) != corner {
+		t.Error("a read-throttled second carries the write dot")
+	}
+	// The bar sits on the row's last lines above the 1-pixel gap.
+	if img.RGBAAt(x0+cellW/2, y0+cellH-2) == corner {
+		t.Error("a read-throttled second has no bar")
+	}
+	if img.RGBAAt(21*cellW+cellW/2, y0+cellH-2) != img.RGBAAt(21*cellW+1, y0+1) {
+		t.Error("the next second, not read-throttled, has a bar")
+	}
+}
+
 func TestHeatmapLabelsStayReadableAt500Shards(t *testing.T) {
 	test.NewTempApp(t)
 	h := NewHeatmap()
