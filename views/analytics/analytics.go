@@ -15,6 +15,7 @@ import (
 
 	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/engine/analytics"
+	"github.com/shardlab/shardlab/samples"
 	"github.com/shardlab/shardlab/views/ui"
 )
 
@@ -81,8 +82,7 @@ func New(env ui.Env, win fyne.Window) *Screen {
 	split.Offset = 0.36
 	s.detail = container.NewBorder(top, nil, nil, nil, split)
 	help := widget.NewLabel("An analytics application reads a stream and runs continuous queries over it: filter, " +
-		"group, window and aggregate, written as one text such as\n\n  from clickstream where data.status >= 500 " +
-		"group by data.page window tumbling 10s select count() as errors, p95(data.latency_ms) as p95\n\n" +
+		"group, window and aggregate, written as one text such as\n\n  " + samples.AnalyticsQuery.Text + "\n\n" +
 		"Create one with New…, or import a sample from <data>/samples/analytics.")
 	help.Wrapping = fyne.TextWrapWord
 	s.empty = container.NewPadded(help)

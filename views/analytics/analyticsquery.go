@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/shardlab/shardlab/engine/analytics"
+	"github.com/shardlab/shardlab/samples"
 	"github.com/shardlab/shardlab/views/ui"
 )
 
@@ -173,7 +174,7 @@ func newQueryForm(e *queryEditor) *queryForm {
 		w.SetPlaceHolder(placeholder)
 		return w
 	}
-	f.where = entry("data.status >= 500")
+	f.where = entry(samples.AnalyticsWhere.Text)
 	f.groupBy = entry("data.page as page")
 	f.kind = widget.NewSelect([]string{analytics.Tumbling, analytics.Sliding, analytics.Session}, nil)
 	f.kind.SetSelected(analytics.Tumbling)

@@ -20,6 +20,7 @@ import (
 	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/engine/recordexpr"
 	"github.com/shardlab/shardlab/engine/replay"
+	"github.com/shardlab/shardlab/samples"
 	"github.com/shardlab/shardlab/views/ui"
 )
 
@@ -57,6 +58,7 @@ type recordsPanel struct {
 	selected        *engine.Record
 	shown           string // the selected record's shard and sequence number
 	stopF           func()
+	readFilter      string // the filter of the read under way, "" for none
 }
 
 func newRecordsPanel(d *Dashboard) *recordsPanel {
@@ -71,8 +73,13 @@ func newRecordsPanel(d *Dashboard) *recordsPanel {
 	p.follow = widget.NewCheck("Live tail", nil)
 	p.follow.SetChecked(true)
 	p.filter = widget.NewEntry()
-	p.filter.SetPlaceHolder(`filter, e.g. data.status >= 500 && key startsWith "user-"`)
-	p.filter.OnChanged = func(string) { p.checkFilter() }
+	p.filter.SetPlaceHolder("filter, e.g. " + samples.RecordFilter.Text)
+	p.filter.OnChanged = func(text string) {
+		p.checkFilter()
+		if strings.TrimSpace(text) == "" && p.readFilter != "" {
+			p.read() // clearing the filter shows everything again, without a second click
+		}
+	}
 	p.filter.OnSubmitted = func(string) { p.read() }
 	p.filterErr.TextSize = 12
 	p.pauseBtn = widget.NewButtonWithIcon("Pause", theme.MediaPauseIcon(), p.togglePause)
@@ -235,6 +242,7 @@ func (p *recordsPanel) read() {
 		return
 	}
 	p.started = true
+	p.readFilter = strings.TrimSpace(p.filter.Text)
 	p.table.UnselectAll()
 	p.snap = browseSnapshot{}
 	p.table.Refresh()
@@ -285,7 +293,8 @@ func (p *recordsPanel) apply(s browseSnapshot) {
 	}
 	text := fmt.Sprintf("%s records shown of %s read · %s", ui.Thousands(int64(len(s.Rows))), ui.Thousands(s.Scanned), state)
 	if s.Errs > 0 {
-		text += fmt.Sprintf(" · the filter failed on %s records (counted as not matching): %s", ui.Thousands(s.Errs), s.LastErr)
+		text += fmt.Sprintf(" · the filter failed on %s (not shown; the others are): %s", ui.Plural(int(s.Errs), "record"),
+			s.LastErr)
 	} else if s.LastErr != "" {
 		_, msg := ui.Explain(fmt.Errorf("%s", s.LastErr))
 		text += " · " + msg

@@ -242,3 +242,30 @@ func TestRecordCacheKeepsTheNewestWithinItsBudget(t *testing.T) {
 		t.Error("a record over the whole budget is kept")
 	}
 }
+
+// A filter that fails on some records shows the others and says how many failed; clearing it reads all again.
+func TestRecordsFilterErrorsCountAndClearingRereads(t *testing.T) {
+	test.NewTempApp(t)
+	env := uitest.NewEnv(t)
+	n := 1
+	env.Engine.CreateStream(context.Background(), engine.CreateStreamInput{StreamName: "s", ShardCount: &n})
+	uitest.PutJSON(t, env.Engine, "s", 10) // JSON with a status
+	env.Engine.PutRecord(context.Background(), engine.PutRecordInput{StreamRef: engine.StreamRef{StreamName: "s"},
+		PartitionKey: "k", Data: []byte(`{"page":"/"}`)}) // no status: the filter fails on it
+	win := test.NewTempWindow(t, widget.NewLabel(""))
+	d := New(env, win, "s")
+	win.SetContent(d.Content())
+	p := d.records
+	p.follow.SetChecked(false)
+	p.start()
+	t.Cleanup(p.stop)
+	uitest.UI(func() {
+		test.Type(p.filter, "data.status >= 300")
+		p.read()
+	})
+	uitest.Eventually(t, "the filtered read", func() bool {
+		return strings.Contains(p.status.Text, "failed on 1 record ") && len(p.snap.Rows) == 7
+	})
+	uitest.UI(func() { p.filter.SetText("") })
+	uitest.Eventually(t, "the unfiltered read", func() bool { return len(p.snap.Rows) == 11 })
+}
