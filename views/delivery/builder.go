@@ -285,6 +285,8 @@ func (b *builderScreen) render() {
 	} else {
 		ui.SetText(b.problemList, "Cannot run yet:\n"+strings.Join(lines, "\n"))
 	}
+	// Run is offered only for a graph that can run; the list above says what is missing.
+	ui.SetEnabled(b.runBtn, len(b.problems) == 0 && !b.saving)
 	b.showState(running)
 }
 

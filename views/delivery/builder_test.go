@@ -182,6 +182,9 @@ func TestBuilderValidatesAsYouTypeAndUndoes(t *testing.T) {
 		if n, _ := b.canvas.Node(id); !n.Problem || !strings.Contains(b.problemList.Text, "Filter: Its input is not connected") {
 			t.Fatalf("node %+v, problems %q", n, b.problemList.Text)
 		}
+		if !b.runBtn.Disabled() {
+			t.Error("Run is enabled on a graph that cannot run")
+		}
 		if got := nodeByID(&b.graph, id).Processor.Expr; got != "data.status >= 500" {
 			t.Fatalf("expr %q", got)
 		}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/shardlab/shardlab/engine/replay"
 	"github.com/shardlab/shardlab/views/ui"
+	"github.com/shardlab/shardlab/views/widgets"
 )
 
 // Screen puts files into streams and streams into files: replay, capture and folder watching.
@@ -28,22 +29,25 @@ type Screen struct {
 	root fyne.CanvasObject
 
 	// replay
-	rFile, rStream, rSpeed, rKeyField, rKeyExpr *widget.Entry
-	rStart, rPause, rCancel                     *widget.Button
-	rBar                                        *widget.ProgressBar
-	rStatus                                     *widget.Label
+	rFile, rSpeed, rKeyField, rKeyExpr *widget.Entry
+	// The Stream fields offer the streams that exist and still take a new name (a replay creates it).
+	rStream, cStream, wStream *widget.SelectEntry
+	streams                   []string
+	rStart, rPause, rCancel   *widget.Button
+	rBar                      *widgets.Progress
+	rStatus                   *widget.Label
 	// capture
-	cStream, cOut, cCount, cDuration *widget.Entry
-	cFrom                            *widget.Select
-	cFollow, cGzip                   *widget.Check
-	cStart, cCancel                  *widget.Button
-	cStatus                          *widget.Label
+	cOut, cCount, cDuration *widget.Entry
+	cFrom                   *widget.Select
+	cFollow, cGzip          *widget.Check
+	cStart, cCancel         *widget.Button
+	cStatus                 *widget.Label
 	// watch
-	wDir, wGlob, wStream *widget.Entry
-	wStart, wStop        *widget.Button
-	wTable               *widget.Table
-	wFiles               []replay.FileStatus
-	wStatus              *widget.Label
+	wDir, wGlob   *widget.Entry
+	wStart, wStop *widget.Button
+	wTable        *widget.Table
+	wFiles        []replay.FileStatus
+	wStatus       *widget.Label
 
 	stopF func()
 }
@@ -55,10 +59,16 @@ func New(env ui.Env, win fyne.Window) *Screen {
 		e.SetPlaceHolder(placeholder)
 		return e
 	}
-	s.rFile, s.rStream = entry("file to replay"), entry("stream")
+	streamEntry := func() *widget.SelectEntry {
+		e := widget.NewSelectEntry(nil)
+		e.SetPlaceHolder("a stream, or a new name")
+		return e
+	}
+	s.rStream, s.cStream, s.wStream = streamEntry(), streamEntry(), streamEntry()
+	s.rFile = entry("file to replay")
 	s.rSpeed, s.rKeyField, s.rKeyExpr = entry("0 = as fast as accepted; 0.1–1000"), entry("JSON member or CSV column"), entry(`expression, e.g. data.user`)
 	s.rSpeed.SetText("0")
-	s.rBar = widget.NewProgressBar()
+	s.rBar = widgets.NewProgress()
 	s.rStatus = widget.NewLabel("")
 	s.rStatus.Wrapping = fyne.TextWrapWord
 	s.rStart = widget.NewButtonWithIcon("Replay", theme.MediaPlayIcon(), s.startReplay)
@@ -66,7 +76,7 @@ func New(env ui.Env, win fyne.Window) *Screen {
 	s.rPause = widget.NewButtonWithIcon("Pause", theme.MediaPauseIcon(), s.pauseReplay)
 	s.rCancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() { s.jobs.Cancel(replay.JobReplay) })
 
-	s.cStream, s.cOut, s.cCount, s.cDuration = entry("stream"), entry("capture file to write (.ndjson, .ndjson.gz)"), entry("all"), entry("e.g. 30s, 5m (none: until the end)")
+	s.cOut, s.cCount, s.cDuration = entry("capture file to write (.ndjson, .ndjson.gz)"), entry("all"), entry("e.g. 30s, 5m (none: until the end)")
 	s.cFrom = widget.NewSelect([]string{"TRIM_HORIZON", "LATEST"}, nil)
 	s.cFrom.SetSelected("TRIM_HORIZON")
 	s.cFollow, s.cGzip = widget.NewCheck("Keep capturing new records", nil), widget.NewCheck("gzip", nil)
@@ -75,7 +85,7 @@ func New(env ui.Env, win fyne.Window) *Screen {
 	s.cStart.Importance = widget.HighImportance
 	s.cCancel = widget.NewButtonWithIcon("Stop", theme.MediaStopIcon(), func() { s.jobs.Cancel(replay.JobCapture) })
 
-	s.wDir, s.wGlob, s.wStream = entry("directory to watch"), entry("*.log"), entry("stream")
+	s.wDir, s.wGlob = entry("directory to watch"), entry("*.log")
 	s.wGlob.SetText("*.log")
 	s.wStatus = widget.NewLabel("")
 	s.wStart = widget.NewButtonWithIcon("Watch", theme.VisibilityIcon(), s.startWatch)
@@ -253,10 +263,11 @@ type filesState struct {
 	replayOn, replayPaused bool
 	captureOn, watchOn     bool
 	files                  []replay.FileStatus
+	streams                []string
 }
 
 func (s *Screen) fetch() filesState {
-	var st filesState
+	st := filesState{streams: ui.StreamNames(s.env.Engine)}
 	if j, ok := s.jobs.Replay(); ok {
 		done := j.State != replay.JobRunning
 		el := time.Since(j.Started).Seconds()
@@ -318,10 +329,14 @@ func (s *Screen) fetch() filesState {
 }
 
 func (s *Screen) apply(st filesState) {
-	ui.SetText(s.rStatus, st.replay)
-	if s.rBar.Value != st.replayFrac {
-		s.rBar.SetValue(st.replayFrac)
+	if !slices.Equal(st.streams, s.streams) {
+		s.streams = st.streams
+		for _, e := range []*widget.SelectEntry{s.rStream, s.cStream, s.wStream} {
+			e.SetOptions(st.streams)
+		}
 	}
+	ui.SetText(s.rStatus, st.replay)
+	s.rBar.SetValue(st.replayFrac)
 	enable(s.rStart, !st.replayOn)
 	enable(s.rPause, st.replayOn)
 	enable(s.rCancel, st.replayOn)

@@ -32,6 +32,14 @@ func TestFilesScreenReplaysThenCapturesAndReportsBadInput(t *testing.T) {
 	s.Start()
 	defer s.Stop()
 
+	// The Stream fields offer the streams there are; the progress bar starts empty.
+	uitest.Eventually(t, "the streams offered", func() bool {
+		_, ok := uitest.Find(s.rStream, func(*widget.Button) bool { return true }) // the drop-down's button
+		return ok && len(s.streams) == 1 && s.streams[0] == "logs"
+	})
+	if s.rBar.Value() != 0 {
+		t.Errorf("progress before a replay: %v", s.rBar.Value())
+	}
 	uitest.UI(func() {
 		s.rFile.SetText(in)
 		s.rStream.SetText("logs")

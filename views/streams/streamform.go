@@ -48,6 +48,14 @@ func newCreateStreamForm() *createStreamForm {
 	f := &createStreamForm{name: widget.NewEntry(), shards: widget.NewEntry(), retention: widget.NewEntry()}
 	f.name.SetPlaceHolder("orders")
 	f.name.Validator = validateStreamName
+	// Fyne shows a field's error only once it loses focus, so "my stream!" sat beside a green ✓ while typed; from
+	// the first keystroke on, the name is judged as it is typed.
+	f.name.OnChanged = func(string) {
+		if !f.name.AlwaysShowValidationError {
+			f.name.AlwaysShowValidationError = true
+			f.name.Validate()
+		}
+	}
 	f.shards.SetText("4")
 	f.shards.Validator = ui.IntInRange(1, 500, "shard count")
 	f.retention.SetText("24")
@@ -101,7 +109,7 @@ func openCreateForm(env ui.Env, win fyne.Window, f *createStreamForm, done func(
 		}, func(_ struct{}, err error) {
 			if err != nil {
 				title, text := ui.Explain(err)
-				info := dialog.NewInformation(title, "Create "+in.StreamName+": "+text, win)
+				info := dialog.NewInformation("Create "+in.StreamName+": "+strings.ToLower(title[:1])+title[1:], text, win)
 				info.SetOnClosed(func() { openCreateForm(env, win, f, done) })
 				info.Show()
 				return

@@ -5,7 +5,9 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/shardlab/shardlab/engine"
@@ -83,5 +85,34 @@ func TestCreateStreamFormRefusesWhatKinesisWould(t *testing.T) {
 	f.mode.SetSelected(modeOnDemandLabel)
 	if in := f.input(); in.StreamMode != engine.ModeOnDemand || in.ShardCount != nil || !f.shards.Disabled() {
 		t.Errorf("on-demand input %+v", in)
+	}
+}
+
+// The name is judged while it is typed, not when the field loses focus: no ✓ beside "my stream!", and the form
+// refuses to submit at once.
+func TestStreamNameIsValidatedAsYouType(t *testing.T) {
+	test.NewTempApp(t)
+	f := newCreateStreamForm()
+	form := widget.NewForm(f.items...)
+	form.OnSubmit = func() {}
+	win := test.NewTempWindow(t, form)
+	win.Resize(fyne.NewSize(600, 300))
+	win.Canvas().Focus(f.name)
+	confirmed := func() bool {
+		_, ok := uitest.Find(f.name, func(i *canvas.Image) bool {
+			return i.Visible() && i.Resource != nil && i.Resource.Name() == theme.ConfirmIcon().Name()
+		})
+		return ok
+	}
+	test.Type(f.name, "my-stream")
+	if !confirmed() {
+		t.Error("a valid name has no ✓")
+	}
+	test.Type(f.name, " !")
+	if confirmed() {
+		t.Error(`"my-stream !" keeps its ✓ while typed`)
+	}
+	if submit := uitest.Button(t, form, "Submit"); !submit.Disabled() {
+		t.Error("Submit is enabled with an invalid name")
 	}
 }

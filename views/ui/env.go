@@ -55,23 +55,31 @@ type Screen interface {
 	Stop()
 }
 
-// ShowError puts an engine error in a dialog in plain words: a title for the kind of problem, then the engine's own
-// message, which already names the field and the limit.
+// ShowError puts an error in a dialog in plain words: the title says what was tried and what happened ("Create
+// orders: already exists"), the text is the engine's own message, which names the field and the limit.
 func ShowError(what string, err error, win fyne.Window) {
 	title, text := Explain(err)
-	d := dialog.NewInformation(title, what+": "+text, win)
+	d := dialog.NewInformation(what+": "+strings.ToLower(title[:1])+title[1:], text, win)
 	d.Show()
 }
 
+// Explain names what happened, in a few words for a title, and gives the message to show under it.
 func Explain(err error) (title, text string) {
 	var e *engine.Error
 	if !errors.As(err, &e) {
-		return "Something went wrong", err.Error()
+		msg := err.Error()
+		return "Failed", strings.ToUpper(msg[:min(1, len(msg))]) + msg[min(1, len(msg)):]
 	}
 	msg := strings.TrimSuffix(e.Message, ".") + "."
 	switch e.Code {
 	case engine.ErrResourceInUse:
-		return "Already exists or busy", msg
+		switch {
+		case strings.Contains(msg, "already exists"):
+			return "Already exists", msg
+		case strings.Contains(msg, "not ACTIVE"):
+			return "Not ACTIVE yet, try again in a moment", msg
+		}
+		return "In use", msg
 	case engine.ErrResourceNotFound:
 		return "Not found", msg
 	case engine.ErrLimitExceeded:

@@ -11,6 +11,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/views/ui"
@@ -23,8 +25,20 @@ func TestEngineErrorsReadPlainly(t *testing.T) {
 	env.Engine.CreateStream(context.Background(), engine.CreateStreamInput{StreamName: "dup", ShardCount: &n})
 	err := env.Engine.CreateStream(context.Background(), engine.CreateStreamInput{StreamName: "dup", ShardCount: &n})
 	title, text := ui.Explain(err)
-	if title != "Already exists or busy" || strings.Contains(text, "Exception") || !strings.Contains(text, "dup") {
+	if title != "Already exists" || strings.Contains(text, "Exception") || !strings.Contains(text, "dup") {
 		t.Errorf("explain = %q, %q", title, text)
+	}
+	// Errors that are not the engine's say they failed, not "Something went wrong".
+	if title, text := ui.Explain(fmt.Errorf("open x.ndjson: no such file")); title != "Failed" || text != "Open x.ndjson: no such file" {
+		t.Errorf("explain = %q, %q", title, text)
+	}
+	// A dialog's title says what was tried and what happened.
+	test.NewTempApp(t)
+	win := test.NewTempWindow(t, widget.NewLabel(""))
+	win.Resize(fyne.NewSize(800, 600))
+	ui.ShowError("Create dup", err, win)
+	if _, ok := uitest.Find(win.Canvas().Overlays().Top(), func(l *widget.Label) bool { return l.Text == "Create dup: already exists" }); !ok {
+		t.Error(`no dialog titled "Create dup: already exists"`)
 	}
 }
 

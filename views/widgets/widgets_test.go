@@ -311,3 +311,20 @@ func BenchmarkHeatmapCapture500x300(b *testing.B) {
 		w.Canvas().Capture()
 	}
 }
+
+// The progress bar is empty at 0 and its fill follows the value; the track is not the fill's colour.
+func TestProgressLooksEmptyAtZero(t *testing.T) {
+	test.NewTempApp(t)
+	p := NewProgress()
+	w := test.NewTempWindow(t, p)
+	w.Resize(fyne.NewSize(400, 40))
+	r := test.WidgetRenderer(p).(*progressRenderer)
+	if r.fill.Size().Width != 0 || r.label.Text != "0 %" || r.fill.FillColor == r.track.FillColor {
+		t.Errorf("at 0: fill %v wide, label %q, fill colour %v on track %v", r.fill.Size().Width, r.label.Text,
+			r.fill.FillColor, r.track.FillColor)
+	}
+	p.SetValue(0.25)
+	if got := r.fill.Size().Width; got < p.Size().Width/4-1 || got > p.Size().Width/4+1 || r.label.Text != "25 %" {
+		t.Errorf("at 0.25: fill %v of %v, label %q", got, p.Size().Width, r.label.Text)
+	}
+}
