@@ -252,7 +252,12 @@ func (d *Dashboard) showDetail() {
 func (d *Dashboard) heatHover(row, col int, ok bool) {
 	m := d.model
 	if !ok || m == nil || row >= len(m.Heatmap.Rows) {
-		ui.SetText(d.heatInfo, "Rows: shards in key order, a split's children under their parent. Columns: the last 5 minutes.")
+		text := "Rows: shards in key order, a split's children under their parent. Columns: the last 5 minutes."
+		if first, n := d.heatmap.VisibleRows(); m != nil && n < len(m.Heatmap.Rows) {
+			text = fmt.Sprintf("Rows %d–%d of %d shards in key order (scroll for more). Columns: the last 5 minutes.",
+				first+1, first+n, len(m.Heatmap.Rows))
+		}
+		ui.SetText(d.heatInfo, text)
 		return
 	}
 	hr := m.Heatmap.Rows[row]

@@ -43,9 +43,10 @@ type Heatmap struct {
 	// OnTapped is called with the row tapped.
 	OnTapped func(row int)
 
-	data *HeatmapData
-	img  *image.RGBA
-	plot fyne.Size // the cell area's size, set by the renderer's layout
+	data  *HeatmapData
+	img   *image.RGBA
+	plot  fyne.Size // the cell area's size, set by the renderer's layout
+	first int       // the first row shown, when more rows than fit at heatmapMinRowHeight scroll
 }
 
 // NewHeatmap returns an empty heatmap.
@@ -58,13 +59,72 @@ func NewHeatmap() *Heatmap {
 // SetData replaces what the heatmap shows. The heatmap keeps d; the caller must not change it afterwards.
 func (h *Heatmap) SetData(d *HeatmapData) {
 	h.data = d
+	h.clampFirst()
 	h.Refresh()
+}
+
+// visibleRows is how many rows fit in the plot at the minimum row height (all of them when they fit).
+func (h *Heatmap) visibleRows() int {
+	if h.data == nil {
+		return 0
+	}
+	n := len(h.data.Rows)
+	if fit := int(h.plot.Height / heatmapMinRowHeight); fit >= 1 && fit < n {
+		return fit
+	}
+	return n
+}
+
+// VisibleRows reports the rows shown: the first one's index and how many (for tests and the hover text).
+func (h *Heatmap) VisibleRows() (first, n int) { return h.first, h.visibleRows() }
+
+func (h *Heatmap) clampFirst() {
+	rows := 0
+	if h.data != nil {
+		rows = len(h.data.Rows)
+	}
+	h.first = min(max(h.first, 0), max(0, rows-h.visibleRows()))
+}
+
+// shown is the data cut to the rows in view.
+func (h *Heatmap) shown() *HeatmapData {
+	d := h.data
+	if d == nil {
+		return nil
+	}
+	n := h.visibleRows()
+	if n == len(d.Rows) {
+		return d
+	}
+	part := *d
+	part.Rows = d.Rows[h.first : h.first+n]
+	return &part
+}
+
+// Scrolled implements fyne.Scrollable: with more shards than fit at a readable row height, the wheel moves
+// through them a row per notch.
+func (h *Heatmap) Scrolled(e *fyne.ScrollEvent) {
+	if h.data == nil || h.visibleRows() == len(h.data.Rows) {
+		return
+	}
+	step := 1
+	if e.Scrolled.DY > 0 {
+		step = -1
+	}
+	before := h.first
+	h.first += step * max(1, int(math.Abs(float64(e.Scrolled.DY))/heatmapMinRowHeight))
+	h.clampFirst()
+	if h.first != before {
+		h.Refresh()
+	}
 }
 
 const (
 	heatmapLabelWidth  = 44
 	heatmapAxisHeight  = 20
 	heatmapLabelMinGap = 16 // vertical space one row label needs
+	// heatmapMinRowHeight keeps every row tall enough to label and to point at; more shards than fit scroll.
+	heatmapMinRowHeight = heatmapLabelMinGap
 )
 
 // CreateRenderer implements fyne.Widget.
@@ -74,6 +134,8 @@ func (h *Heatmap) CreateRenderer() fyne.WidgetRenderer {
 	r.raster.ScaleMode = canvas.ImageScalePixels
 	r.title = canvas.NewText("shard", theme.Color(theme.ColorNameForeground))
 	r.title.TextSize = 11
+	r.thumb = canvas.NewRectangle(theme.Color(theme.ColorNameScrollBar))
+	r.thumb.Hide()
 	r.Refresh()
 	return r
 }
@@ -88,7 +150,8 @@ func (h *Heatmap) cellAt(p fyne.Position) (row, col int, ok bool) {
 	if x < 0 || y < 0 || x >= h.plot.Width || y >= h.plot.Height {
 		return 0, 0, false
 	}
-	return int(y / h.plot.Height * float32(len(d.Rows))), int(x / h.plot.Width * float32(d.Columns)), true
+	n := h.visibleRows()
+	return h.first + min(n-1, int(y/h.plot.Height*float32(n))), int(x / h.plot.Width * float32(d.Columns)), true
 }
 
 // MouseIn implements desktop.Hoverable.
@@ -123,7 +186,7 @@ func (h *Heatmap) draw(w, ht int) image.Image {
 	if h.img == nil || h.img.Rect.Dx() != w || h.img.Rect.Dy() != ht {
 		h.img = image.NewRGBA(image.Rect(0, 0, w, ht))
 	}
-	DrawHeatmap(h.img, h.data)
+	DrawHeatmap(h.img, h.shown())
 	return h.img
 }
 
@@ -226,15 +289,33 @@ type heatmapRenderer struct {
 	h         *Heatmap
 	raster    *canvas.Raster
 	title     *canvas.Text
+	thumb     *canvas.Rectangle // where the rows in view lie among all, while they scroll
 	rowLabels []*canvas.Text
 }
 
 func (r *heatmapRenderer) Layout(size fyne.Size) {
 	plot := fyne.NewSize(max(0, size.Width-heatmapLabelWidth), max(0, size.Height-heatmapAxisHeight))
 	r.h.plot = plot
+	r.h.clampFirst()
 	r.raster.Move(fyne.NewPos(heatmapLabelWidth, 0))
 	r.raster.Resize(plot)
 	r.placeLabels()
+}
+
+// placeThumb draws a scroll thumb along the plot's right edge when not every row is in view.
+func (r *heatmapRenderer) placeThumb() {
+	d, plot := r.h.data, r.h.plot
+	first, n := r.h.first, r.h.visibleRows()
+	if d == nil || n == 0 || n >= len(d.Rows) {
+		r.thumb.Hide()
+		return
+	}
+	total := float32(len(d.Rows))
+	r.thumb.FillColor = theme.Color(theme.ColorNameScrollBar)
+	r.thumb.Move(fyne.NewPos(heatmapLabelWidth+plot.Width-4, plot.Height*float32(first)/total))
+	r.thumb.Resize(fyne.NewSize(4, max(8, plot.Height*float32(n)/total)))
+	r.thumb.Show()
+	r.thumb.Refresh()
 }
 
 func (r *heatmapRenderer) MinSize() fyne.Size {
@@ -251,7 +332,8 @@ func (r *heatmapRenderer) Refresh() {
 // placeLabels keeps the shard axis readable from 1 to 500 shards: it labels every k-th row, k the smallest of
 // 1, 2, 5, 10, 20, 50… that leaves room for the text.
 func (r *heatmapRenderer) placeLabels() {
-	d := r.h.data
+	r.placeThumb()
+	d := r.h.shown()
 	plot := r.h.plot
 	fg := theme.Color(theme.ColorNameForeground)
 	used := 0
@@ -331,7 +413,7 @@ func labelStep(rowH float32) int {
 }
 
 func (r *heatmapRenderer) Objects() []fyne.CanvasObject {
-	objs := []fyne.CanvasObject{r.raster, r.title}
+	objs := []fyne.CanvasObject{r.raster, r.title, r.thumb}
 	for _, t := range r.rowLabels {
 		objs = append(objs, t)
 	}

@@ -4,6 +4,7 @@ import (
 	"image"
 	"math"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -326,5 +327,54 @@ func TestProgressLooksEmptyAtZero(t *testing.T) {
 	p.SetValue(0.25)
 	if got := r.fill.Size().Width; got < p.Size().Width/4-1 || got > p.Size().Width/4+1 || r.label.Text != "25 %" {
 		t.Errorf("at 0.25: fill %v of %v, label %q", got, p.Size().Width, r.label.Text)
+	}
+}
+
+// With more shards than fit at a readable height, rows keep their minimum height, every row in view is labelled,
+// and the wheel scrolls through them; hover and tap name the row under the pointer, not a row by proportion.
+func TestHeatmapScrollsRowsItCannotLabel(t *testing.T) {
+	test.NewTempApp(t)
+	h := NewHeatmap()
+	d := &HeatmapData{Columns: 60}
+	for r := range 64 {
+		d.Rows = append(d.Rows, HeatmapRow{Label: strconv.Itoa(r), Util: make([]float32, 60)})
+	}
+	h.SetData(d)
+	w := test.NewTempWindow(t, h)
+	w.Resize(fyne.NewSize(420, 220))
+	first, n := h.VisibleRows()
+	if first != 0 || n >= 64 || h.plot.Height/float32(n) < heatmapMinRowHeight {
+		t.Fatalf("rows %d–%d in a %v-high plot", first, first+n, h.plot.Height)
+	}
+	labels := func() []string {
+		var out []string
+		for _, o := range test.WidgetRenderer(h).(*heatmapRenderer).rowLabels {
+			if o.Visible() && !strings.HasPrefix(o.Text, "−") && o.Text != "now" {
+				out = append(out, o.Text)
+			}
+		}
+		return out
+	}
+	if got := labels(); len(got) != n || got[0] != "0" {
+		t.Errorf("labels %v, want one per row in view", got)
+	}
+	h.Scrolled(&fyne.ScrollEvent{Scrolled: fyne.NewDelta(0, -3*heatmapMinRowHeight)})
+	if first, _ = h.VisibleRows(); first != 3 {
+		t.Fatalf("after scrolling three rows down the first row is %d", first)
+	}
+	if got := labels(); got[0] != "3" {
+		t.Errorf("labels after scrolling start at %s", got[0])
+	}
+	var row int
+	h.OnHover = func(r, _ int, ok bool) { row = r }
+	test.MoveMouse(w.Canvas(), fyne.NewPos(heatmapLabelWidth+5, h.plot.Height/float32(n)*1.5))
+	if row != 4 {
+		t.Errorf("hover over the second row in view gave row %d, want 4", row)
+	}
+	for range 100 {
+		h.Scrolled(&fyne.ScrollEvent{Scrolled: fyne.NewDelta(0, -heatmapMinRowHeight)})
+	}
+	if first, n = h.VisibleRows(); first+n != 64 {
+		t.Errorf("scrolled to the end: rows %d–%d of 64", first, first+n)
 	}
 }
