@@ -132,7 +132,7 @@ func runGUI(args []string) error {
 
 	a := fyneapp.NewWithID(appID)
 	a.SetIcon(assets.Icon)
-	ui.ApplyTheme(a, a.Preferences().StringWithFallback(ui.PrefTheme, ui.ThemeSystem))
+	ui.ApplyTheme(a, ui.CurrentAppearance(a))
 	win := a.NewWindow("Shardlab")
 	env := ui.Env{Engine: eng, Generators: gens, DataDir: cfg.dataDir, Version: version,
 		SampleDir: samplesDir(cfg.dataDir), API: api.status, Deliveries: deliveries,

@@ -26,7 +26,7 @@ func newLens(d *Dashboard) *lens {
 }
 
 func (l *lens) content() fyne.CanvasObject {
-	entry := container.NewGridWrap(fyne.NewSize(230, l.entry.MinSize().Height), l.entry)
+	entry := container.NewGridWrap(fyne.NewSize(ui.Scaled(230), l.entry.MinSize().Height), l.entry)
 	return container.NewBorder(nil, nil, container.NewHBox(widget.NewLabel("Key lens"), entry), nil, l.result)
 }
 

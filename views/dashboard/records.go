@@ -122,10 +122,10 @@ func recordCell(r *browsedRecord, col int) string {
 func (p *recordsPanel) content() fyne.CanvasObject {
 	read := widget.NewButtonWithIcon("Read", theme.MediaPlayIcon(), p.read)
 	read.Importance = widget.HighImportance
-	p.timeBox = container.NewHBox(container.NewGridWrap(fyne.NewSize(140, p.date.MinSize().Height), p.date),
-		container.NewGridWrap(fyne.NewSize(90, p.clock.MinSize().Height), p.clock))
-	p.seqBox = container.NewGridWrap(fyne.NewSize(260, p.seq.MinSize().Height), p.seq)
-	from := container.NewGridWrap(fyne.NewSize(210, p.from.MinSize().Height), p.from)
+	p.timeBox = container.NewHBox(container.NewGridWrap(fyne.NewSize(ui.Scaled(140), p.date.MinSize().Height), p.date),
+		container.NewGridWrap(fyne.NewSize(ui.Scaled(90), p.clock.MinSize().Height), p.clock))
+	p.seqBox = container.NewGridWrap(fyne.NewSize(ui.Scaled(260), p.seq.MinSize().Height), p.seq)
+	from := container.NewGridWrap(fyne.NewSize(ui.Scaled(210), p.from.MinSize().Height), p.from)
 	p.showFromInputs()
 	controls := container.NewHBox(p.shardsBtn, from, p.seqBox, p.timeBox, p.follow, read, p.pauseBtn)
 	filterRow := container.NewBorder(nil, p.filterErr, widget.NewLabel("Filter"), nil, p.filter)

@@ -42,7 +42,7 @@ func newReshardBar(d *Dashboard) *reshardBar {
 }
 
 func (b *reshardBar) content() fyne.CanvasObject {
-	target := container.NewGridWrap(fyne.NewSize(110, b.target.MinSize().Height), b.target)
+	target := container.NewGridWrap(fyne.NewSize(ui.Scaled(110), b.target.MinSize().Height), b.target)
 	// Wraps onto a second line in a narrow window rather than widening it.
 	return ui.NewFlow(b.label, b.splitMid, b.splitHot, b.merge, target, b.scale, b.closed)
 }

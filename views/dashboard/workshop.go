@@ -71,7 +71,7 @@ func (p *workshopPanel) content() fyne.CanvasObject {
 	// The cards wrap into rows and scroll within the height of one, so 64 shards neither widen the window nor push the
 	// table and the lag chart off it.
 	p.scroll = container.NewScroll(p.cards)
-	p.scroll.SetMinSize(fyne.NewSize(0, workshopCardHeight))
+	p.scroll.SetMinSize(fyne.NewSize(0, max(workshopCardHeight, 2.9*widgets.SmallText())))
 	return container.NewVBox(widget.NewSeparator(),
 		ui.NewFlow(ui.Heading("Workshop: leases moving between workers"), p.start, p.kill, p.stop), p.note, p.scroll)
 }
@@ -168,15 +168,16 @@ func (p *workshopPanel) show(leases []consumer.Lease) {
 		case l.Owner != "":
 			owner = l.Owner + " (expired)"
 		}
-		box := canvas.NewRectangle(col)
-		box.SetMinSize(fyne.NewSize(120, workshopCardHeight))
-		box.CornerRadius = 4
 		name := canvas.NewText("shard "+ui.ShortID(l.ShardID), color.White)
 		name.TextStyle.Bold = true
-		name.TextSize = 12
+		name.TextSize = widgets.SmallText() * 12 / 11
 		who := canvas.NewText(owner, color.White)
-		who.TextSize = 12
-		p.cards.Add(container.NewStack(box, container.NewCenter(container.NewVBox(name, who))))
+		who.TextSize = widgets.SmallText() * 12 / 11
+		text := container.NewVBox(name, who)
+		box := canvas.NewRectangle(col)
+		box.SetMinSize(fyne.NewSize(120, workshopCardHeight).Max(text.MinSize().AddWidthHeight(16, 4)))
+		box.CornerRadius = 4
+		p.cards.Add(container.NewStack(box, container.NewCenter(text)))
 	}
 	p.cards.Refresh()
 }

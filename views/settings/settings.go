@@ -30,8 +30,22 @@ func New(env ui.Env, a fyne.App, win fyne.Window) *Screen {
 	themeSel := widget.NewRadioGroup([]string{"Follow the system", "Light", "Dark"}, func(label string) {
 		choice := choices[label]
 		a.Preferences().SetString(ui.PrefTheme, choice)
-		ui.ApplyTheme(a, choice)
+		ui.ApplyTheme(a, ui.CurrentAppearance(a))
 	})
+	scaleLabel := func(f float64) string { return fmt.Sprintf("%d %%", int(f*100+0.5)) }
+	var scaleLabels []string
+	for _, f := range ui.TextScales {
+		scaleLabels = append(scaleLabels, scaleLabel(f))
+	}
+	textSize := widget.NewSelect(scaleLabels, func(label string) {
+		for _, f := range ui.TextScales {
+			if scaleLabel(f) == label {
+				a.Preferences().SetFloat(ui.PrefTextScale, f)
+			}
+		}
+		ui.ApplyTheme(a, ui.CurrentAppearance(a))
+	})
+	textSize.SetSelected(scaleLabel(ui.CurrentAppearance(a).TextScale))
 	switch a.Preferences().StringWithFallback(ui.PrefTheme, ui.ThemeSystem) {
 	case ui.ThemeLight:
 		themeSel.SetSelected("Light")
@@ -51,6 +65,8 @@ func New(env ui.Env, a fyne.App, win fyne.Window) *Screen {
 			ui.ByteRate(limits.WriteBytesPerSec), ui.Rate(limits.WriteRecordsPerSec, "rec/s"),
 			ui.ByteRate(limits.ReadBytesPerSec), ui.Thousands(int64(limits.ReadCallsPerSec))))),
 		widget.NewFormItem("Theme", themeSel),
+		&widget.FormItem{Text: "Text size", Widget: textSize,
+			HintText: "kept across restarts; View → Presentation mode (" + ui.ModifierName + "+Shift+P) makes it 150 % or more"},
 		widget.NewFormItem("Version", widget.NewLabel(env.Version)),
 	)
 	s.root = container.NewVScroll(container.NewVBox(ui.Heading("Settings"), form))

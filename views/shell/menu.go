@@ -1,7 +1,6 @@
 package shell
 
 import (
-	"runtime"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -40,6 +39,7 @@ func (s *Shell) actions() []shortcut {
 				d.FocusLens()
 			}
 		}},
+		{"Presentation mode", fyne.KeyP, ctrl | fyne.KeyModifierShift, s.togglePresentation},
 		{"About Shardlab", fyne.KeyF1, 0, s.showAbout},
 	}
 }
@@ -66,8 +66,8 @@ func (s *Shell) installShortcuts() {
 	})
 	s.win.SetMainMenu(fyne.NewMainMenu(
 		fyne.NewMenu("File", items[0], items[2]),
-		fyne.NewMenu("View", items[1], items[3], items[4]),
-		fyne.NewMenu("Help", items[5]),
+		fyne.NewMenu("View", items[1], items[3], items[4], fyne.NewMenuItemSeparator(), items[5]),
+		fyne.NewMenu("Help", items[6]),
 	))
 }
 
@@ -97,18 +97,13 @@ func shortcutHelp(actions []shortcut) string {
 	var lines []string
 	for _, a := range actions {
 		key := string(a.key)
-		if a.mod != 0 {
-			key = modifierName + "+" + key
+		if a.mod&fyne.KeyModifierShift != 0 {
+			key = "Shift+" + key
+		}
+		if a.mod&^fyne.KeyModifierShift != 0 {
+			key = ui.ModifierName + "+" + key
 		}
 		lines = append(lines, key+"  —  "+a.label)
 	}
 	return strings.Join(lines, "\n")
 }
-
-// modifierName is what KeyModifierShortcutDefault is called on this platform.
-var modifierName = func() string {
-	if runtime.GOOS == "darwin" {
-		return "Cmd"
-	}
-	return "Ctrl"
-}()

@@ -49,6 +49,9 @@ type Shell struct {
 
 	nav     *widget.Tree
 	centre  *fyne.Container
+	root    *fyne.Container // the whole window: the frame, or in presentation mode the screen alone
+	scroll  *container.Scroll
+	offset  float64 // the navigation's share of the width, kept across presentation mode
 	status  *statusBar
 	current ui.Screen
 	shownID string
@@ -59,7 +62,10 @@ type Shell struct {
 
 // New builds the frame and opens the last screen used (the streams list the first time).
 func New(a fyne.App, win fyne.Window, env ui.Env) *Shell {
-	s := &Shell{env: env, app: a, win: win, centre: container.NewStack()}
+	s := &Shell{env: env, app: a, win: win, centre: container.NewStack(), root: container.NewStack(), offset: 0.16}
+	// A screen taller than the window scrolls inside the centre instead of raising the window's minimum height;
+	// with room to spare, the scroll gives the screen all of it, so tables and charts still fill.
+	s.scroll = container.NewVScroll(s.centre)
 	s.streams = ui.StreamNames(env.Engine)
 	s.nav = widget.NewTree(s.navChildren, s.navIsBranch, s.navCreate, s.navUpdate)
 	s.nav.OpenBranch(navStreams)
@@ -70,11 +76,52 @@ func New(a fyne.App, win fyne.Window, env ui.Env) *Shell {
 
 // Content is the whole window's content.
 func (s *Shell) Content() fyne.CanvasObject {
-	// A screen taller than the window scrolls inside the centre instead of raising the window's minimum height;
-	// with room to spare, the scroll gives the screen all of it, so tables and charts still fill.
-	split := container.NewHSplit(s.nav, container.NewVScroll(s.centre))
-	split.Offset = 0.16
-	return container.NewBorder(nil, s.status.content(), nil, nil, split)
+	s.frame(false)
+	return s.root
+}
+
+// frame lays the window out: navigation, screen and status bar; or, presenting, the screen alone.
+func (s *Shell) frame(presenting bool) {
+	if split, ok := s.split(); ok {
+		s.offset = split.Offset
+	}
+	if presenting {
+		s.root.Objects = []fyne.CanvasObject{s.scroll}
+	} else {
+		split := container.NewHSplit(s.nav, s.scroll)
+		split.Offset = s.offset
+		s.root.Objects = []fyne.CanvasObject{container.NewBorder(nil, s.status.content(), nil, nil, split)}
+	}
+	s.root.Refresh()
+}
+
+func (s *Shell) split() (*container.Split, bool) {
+	if len(s.root.Objects) == 0 {
+		return nil, false
+	}
+	border, ok := s.root.Objects[0].(*fyne.Container)
+	if !ok {
+		return nil, false
+	}
+	for _, o := range border.Objects {
+		if sp, ok := o.(*container.Split); ok {
+			return sp, true
+		}
+	}
+	return nil, false
+}
+
+// togglePresentation turns presentation mode on or off (View menu, Ctrl+Shift+P): larger type, a high-contrast
+// palette and thicker lines, the navigation and status bar hidden (Ctrl+1 and the others still work).
+func (s *Shell) togglePresentation() {
+	ap := ui.CurrentAppearance(s.app)
+	ap.Presentation = !ap.Presentation
+	ui.ApplyTheme(s.app, ap)
+	s.frame(ap.Presentation)
+	if id := s.shownID; id != "" { // rebuilt, so the labels sized at creation take the new size
+		s.shownID = ""
+		s.Show(id)
+	}
 }
 
 // Start begins the live parts (navigation and status bar) and opens the remembered screen.

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"fyne.io/fyne/v2/theme"
 	"github.com/shardlab/shardlab/internal/numfmt"
 )
 
@@ -64,3 +65,7 @@ func ByteRate(bps float64) string {
 	}
 	return strconv.FormatFloat(bps, 'f', -1, 64) + " B/s"
 }
+
+// Scaled is a width in pixels at Fyne's 14 px text, made as much wider as the theme's text is now (Settings' text
+// size, presentation mode): fixed-width fields keep room for what they hold.
+func Scaled(px float32) float32 { return px * theme.Size(theme.SizeNameText) / 14 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +15,14 @@ import (
 
 	"github.com/shardlab/shardlab/engine"
 )
+
+// ModifierName is what fyne.KeyModifierShortcutDefault is called on this platform, for shortcut labels.
+var ModifierName = func() string {
+	if runtime.GOOS == "darwin" {
+		return "Cmd"
+	}
+	return "Ctrl"
+}()
 
 // PrefTheme is the preference key of the theme choice (ThemeSystem, ThemeLight or ThemeDark).
 const PrefTheme = "theme"

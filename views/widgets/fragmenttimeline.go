@@ -237,7 +237,7 @@ func fill(img *image.NRGBA, x0, x1, y0, y1 int, c color.NRGBA) {
 func (t *FragmentTimeline) CreateRenderer() fyne.WidgetRenderer {
 	small := func() *canvas.Text {
 		l := canvas.NewText("", theme.Color(theme.ColorNameForeground))
-		l.TextSize = 11
+		l.TextSize = SmallText()
 		return l
 	}
 	return &timelineRenderer{t: t, raster: canvas.NewRaster(t.draw), from: small(), to: small()}

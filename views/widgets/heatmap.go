@@ -46,7 +46,7 @@ type Heatmap struct {
 	data  *HeatmapData
 	img   *image.RGBA
 	plot  fyne.Size // the cell area's size, set by the renderer's layout
-	first int       // the first row shown, when more rows than fit at heatmapMinRowHeight scroll
+	first int       // the first row shown, when more rows than fit at minRowHeight() scroll
 }
 
 // NewHeatmap returns an empty heatmap.
@@ -69,7 +69,7 @@ func (h *Heatmap) visibleRows() int {
 		return 0
 	}
 	n := len(h.data.Rows)
-	if fit := int(h.plot.Height / heatmapMinRowHeight); fit >= 1 && fit < n {
+	if fit := int(h.plot.Height / minRowHeight()); fit >= 1 && fit < n {
 		return fit
 	}
 	return n
@@ -112,7 +112,7 @@ func (h *Heatmap) Scrolled(e *fyne.ScrollEvent) {
 		step = -1
 	}
 	before := h.first
-	h.first += step * max(1, int(math.Abs(float64(e.Scrolled.DY))/heatmapMinRowHeight))
+	h.first += step * max(1, int(math.Abs(float64(e.Scrolled.DY)/float64(minRowHeight()))))
 	h.clampFirst()
 	if h.first != before {
 		h.Refresh()
@@ -123,9 +123,10 @@ const (
 	heatmapLabelWidth  = 44
 	heatmapAxisHeight  = 20
 	heatmapLabelMinGap = 16 // vertical space one row label needs
-	// heatmapMinRowHeight keeps every row tall enough to label and to point at; more shards than fit scroll.
-	heatmapMinRowHeight = heatmapLabelMinGap
 )
+
+// minRowHeight keeps every row tall enough to label and to point at; more shards than fit scroll.
+func minRowHeight() float32 { return max(heatmapLabelMinGap, SmallText()*1.45) }
 
 // CreateRenderer implements fyne.Widget.
 func (h *Heatmap) CreateRenderer() fyne.WidgetRenderer {
@@ -133,7 +134,7 @@ func (h *Heatmap) CreateRenderer() fyne.WidgetRenderer {
 	r.raster = canvas.NewRaster(h.draw)
 	r.raster.ScaleMode = canvas.ImageScalePixels
 	r.title = canvas.NewText("shard", theme.Color(theme.ColorNameForeground))
-	r.title.TextSize = 11
+	r.title.TextSize = SmallText()
 	r.thumb = canvas.NewRectangle(theme.Color(theme.ColorNameScrollBar))
 	r.thumb.Hide()
 	r.Refresh()
@@ -340,12 +341,12 @@ func (r *heatmapRenderer) placeLabels() {
 	label := func(text string, pos fyne.Position, align fyne.TextAlign) {
 		if used == len(r.rowLabels) {
 			t := canvas.NewText("", fg)
-			t.TextSize = 11
+			t.TextSize = SmallText()
 			r.rowLabels = append(r.rowLabels, t)
 		}
 		t := r.rowLabels[used]
 		used++
-		t.Text, t.Color, t.Alignment = text, fg, align
+		t.Text, t.Color, t.Alignment, t.TextSize = text, fg, align, SmallText()
 		t.Hidden = false
 		size := t.MinSize()
 		switch align {
@@ -405,7 +406,7 @@ func pad2(n int) string {
 
 func labelStep(rowH float32) int {
 	for _, s := range []int{1, 2, 5, 10, 20, 50, 100, 200, 500, 1000} {
-		if rowH*float32(s) >= heatmapLabelMinGap {
+		if rowH*float32(s) >= minRowHeight() {
 			return s
 		}
 	}

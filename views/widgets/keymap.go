@@ -197,7 +197,7 @@ func (k *KeyMap) CreateRenderer() fyne.WidgetRenderer {
 	r.raster.ScaleMode = canvas.ImageScalePixels
 	for _, text := range []string{"0", "2¹²⁶", "2¹²⁷", "3·2¹²⁶", "2¹²⁸−1"} {
 		t := canvas.NewText(text, theme.Color(theme.ColorNameForeground))
-		t.TextSize = 11
+		t.TextSize = SmallText()
 		r.axis = append(r.axis, t)
 	}
 	r.Refresh()
@@ -379,7 +379,7 @@ func (r *keyMapRenderer) place() {
 			x0, x1 := float32(s.Start)*w, float32(s.End)*w
 			if used == len(r.labels) {
 				t := canvas.NewText("", fg)
-				t.TextSize = 12
+				t.TextSize = SmallText() * 12 / 11
 				t.TextStyle.Bold = true
 				r.labels = append(r.labels, t)
 			}

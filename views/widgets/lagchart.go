@@ -170,7 +170,7 @@ func (c *LagChart) CreateRenderer() fyne.WidgetRenderer {
 	raster := canvas.NewRaster(c.draw)
 	small := func() *canvas.Text {
 		t := canvas.NewText("", theme.Color(theme.ColorNameForeground))
-		t.TextSize = 11
+		t.TextSize = SmallText()
 		return t
 	}
 	r := &lagChartRenderer{c: c, raster: raster, topLabel: small(), span: small()}
@@ -212,7 +212,7 @@ func (r *lagChartRenderer) Refresh() {
 		r.legend.RemoveAll()
 		for i, n := range names {
 			t := canvas.NewText("— "+n, SeriesColor(i))
-			t.TextSize = 11
+			t.TextSize = SmallText()
 			t.TextStyle.Bold = true
 			r.legend.Add(t)
 		}

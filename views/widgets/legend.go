@@ -25,7 +25,7 @@ func NewLegend() fyne.CanvasObject {
 	ramp.SetMinSize(fyne.NewSize(340, 12))
 	small := func(s string) *canvas.Text {
 		t := canvas.NewText(s, theme.Color(theme.ColorNameForeground))
-		t.TextSize = 11
+		t.TextSize = SmallText()
 		return t
 	}
 	ticks := container.New(&tickLayout{at: []float32{0, 0.5 / ScaleMax, 1 / ScaleMax, 1}},

@@ -156,7 +156,7 @@ func (c *SeriesChart) draw(w, h int) image.Image {
 func (c *SeriesChart) CreateRenderer() fyne.WidgetRenderer {
 	small := func() *canvas.Text {
 		t := canvas.NewText("", theme.Color(theme.ColorNameForeground))
-		t.TextSize = 11
+		t.TextSize = SmallText()
 		return t
 	}
 	return &seriesChartRenderer{c: c, raster: canvas.NewRaster(c.draw), title: small(), legend: container.NewVBox()}
@@ -210,7 +210,7 @@ func (r *seriesChartRenderer) Refresh() {
 			sw := canvas.NewRectangle(SeriesColor(i))
 			sw.SetMinSize(fyne.NewSize(10, 10))
 			t := canvas.NewText(l, theme.Color(theme.ColorNameForeground))
-			t.TextSize = 11
+			t.TextSize = SmallText()
 			r.legend.Add(container.NewHBox(container.NewCenter(sw), t))
 		}
 		r.legend.Refresh()

@@ -343,7 +343,7 @@ func TestHeatmapScrollsRowsItCannotLabel(t *testing.T) {
 	w := test.NewTempWindow(t, h)
 	w.Resize(fyne.NewSize(420, 220))
 	first, n := h.VisibleRows()
-	if first != 0 || n >= 64 || h.plot.Height/float32(n) < heatmapMinRowHeight {
+	if first != 0 || n >= 64 || h.plot.Height/float32(n) < minRowHeight() {
 		t.Fatalf("rows %d–%d in a %v-high plot", first, first+n, h.plot.Height)
 	}
 	labels := func() []string {
@@ -358,7 +358,7 @@ func TestHeatmapScrollsRowsItCannotLabel(t *testing.T) {
 	if got := labels(); len(got) != n || got[0] != "0" {
 		t.Errorf("labels %v, want one per row in view", got)
 	}
-	h.Scrolled(&fyne.ScrollEvent{Scrolled: fyne.NewDelta(0, -3*heatmapMinRowHeight)})
+	h.Scrolled(&fyne.ScrollEvent{Scrolled: fyne.NewDelta(0, -3*minRowHeight())})
 	if first, _ = h.VisibleRows(); first != 3 {
 		t.Fatalf("after scrolling three rows down the first row is %d", first)
 	}
@@ -372,7 +372,7 @@ func TestHeatmapScrollsRowsItCannotLabel(t *testing.T) {
 		t.Errorf("hover over the second row in view gave row %d, want 4", row)
 	}
 	for range 100 {
-		h.Scrolled(&fyne.ScrollEvent{Scrolled: fyne.NewDelta(0, -heatmapMinRowHeight)})
+		h.Scrolled(&fyne.ScrollEvent{Scrolled: fyne.NewDelta(0, -minRowHeight())})
 	}
 	if first, n = h.VisibleRows(); first+n != 64 {
 		t.Errorf("scrolled to the end: rows %d–%d of 64", first, first+n)
