@@ -78,16 +78,14 @@ func New(env ui.Env, win fyne.Window) *Screen {
 	s.results = newResultsView(win)
 	queryBar := container.NewBorder(nil, nil, widget.NewLabel("Query"), addQuery, s.queries)
 	top := container.NewVBox(s.header, container.NewHBox(s.start, s.stop, s.export, s.remove), s.counts, queryBar)
-	split := container.NewVSplit(s.editor.content, s.results.content)
-	split.Offset = 0.36
+	split := ui.Remember("analytics.editor", container.NewVSplit(s.editor.content, s.results.content), 0.3)
 	s.detail = container.NewBorder(top, nil, nil, nil, split)
 	help := widget.NewLabel("An analytics application reads a stream and runs continuous queries over it: filter, " +
 		"group, window and aggregate, written as one text such as\n\n  " + samples.AnalyticsQuery.Text + "\n\n" +
 		"Create one with New…, or import a sample from <data>/samples/analytics.")
 	help.Wrapping = fyne.TextWrapWord
 	s.empty = container.NewPadded(help)
-	main := container.NewHSplit(left, container.NewStack(s.empty))
-	main.Offset = 0.2
+	main := ui.Remember("analytics.list", container.NewHSplit(left, container.NewStack(s.empty)), 0.18)
 	s.root = main
 	s.showDetail()
 	return s

@@ -57,8 +57,7 @@ func newResultsView(win fyne.Window) *resultsView {
 	})
 	exportBtn := widget.NewButton("Export CSV…", r.exportCSV)
 	bar := container.NewHBox(r.pause, clearBtn, exportBtn, r.note)
-	split := container.NewHSplit(r.tableBox, r.chart)
-	split.Offset = 0.58
+	split := ui.Remember("analytics.results", container.NewHSplit(r.tableBox, r.chart), 0.45)
 	r.content = container.NewBorder(bar, nil, nil, nil, split)
 	return r
 }

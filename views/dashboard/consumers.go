@@ -128,8 +128,7 @@ func (p *consumersPanel) content() fyne.CanvasObject {
 	help.Wrapping = fyne.TextWrapWord
 	register := widget.NewButton("Register fan-out consumer…", p.askRegister)
 	top := container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(register, p.reset), help), p.status)
-	split := container.NewVSplit(p.table, p.chart)
-	split.Offset = 0.6
+	split := ui.Remember("consumers", container.NewVSplit(p.table, p.chart), 0.6)
 	return container.NewBorder(top, p.workshop.content(), nil, nil, split)
 }
 

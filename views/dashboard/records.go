@@ -99,22 +99,24 @@ func newRecordsPanel(d *Dashboard) *recordsPanel {
 	return p
 }
 
-var recordColumns = []ui.Column{{Title: "Shard", Width: 60}, {Title: "Sequence number", Width: 150}, {Title: "Partition key", Width: 130}, {Title: "Arrival", Width: 110}, {Title: "Size", Width: 70}, {Title: "Preview", Width: 420}}
+// recordColumns put the preview third, so beside the detail pane the data shows, not only the record's address.
+var recordColumns = []ui.Column{{Title: "Shard", Width: 60}, {Title: "Partition key", Width: 110}, {Title: "Preview", Width: 420},
+	{Title: "Arrival", Width: 110}, {Title: "Size", Width: 70}, {Title: "Sequence number", Width: 150}}
 
 func recordCell(r *browsedRecord, col int) string {
 	switch col {
 	case 0:
 		return ui.ShortID(r.Shard)
 	case 1:
-		return shortSeq(r.Seq)
-	case 2:
 		return r.Key
+	case 2:
+		return r.Preview
 	case 3:
 		return r.Arrival.Local().Format("15:04:05.000")
 	case 4:
 		return ui.Thousands(int64(r.Size)) + " B"
 	case 5:
-		return r.Preview
+		return shortSeq(r.Seq)
 	}
 	return ""
 }
@@ -136,8 +138,7 @@ func (p *recordsPanel) content() fyne.CanvasObject {
 			container.NewTabItem("Hex", p.views["Hex"]),
 			container.NewTabItem("Base64", p.views["Base64"]),
 		))
-	split := container.NewHSplit(p.table, detail)
-	split.Offset = 0.62
+	split := ui.Remember("records", container.NewHSplit(p.table, detail), 0.62)
 	return container.NewBorder(container.NewVBox(controls, filterRow, p.status), nil, nil, nil, split)
 }
 

@@ -123,8 +123,7 @@ func newBuilderScreen(env ui.Env, win fyne.Window) *builderScreen {
 	)
 	side := container.NewVScroll(container.NewPadded(container.NewVBox(b.panel, widget.NewSeparator(), b.problemList)))
 	center := container.NewBorder(nil, b.state, nil, nil, container.NewScroll(b.canvas))
-	split := container.NewHSplit(center, side)
-	split.Offset = 0.72
+	split := ui.Remember("builder", container.NewHSplit(center, side), 0.68)
 	b.root = container.NewBorder(toolbar, nil, left, nil, split)
 	b.shortcuts = []fyne.Shortcut{
 		&fyne.ShortcutUndo{}, &fyne.ShortcutRedo{},

@@ -146,7 +146,7 @@ func TestBuilderDrawConnectRunAndPreview(t *testing.T) {
 		uitest.PutJSON(t, env.Engine, "logs", 3)
 		done := false
 		uitest.UI(func() {
-			done = strings.Contains(b.form.preview.Text, `{"i":`) && strings.Contains(b.form.preview.Text, "my-pipeline-1-")
+			done = strings.Contains(b.form.preview.Text, "\n    \"i\": ") && strings.Contains(b.form.preview.Text, "my-pipeline-1-")
 		})
 		if done {
 			break

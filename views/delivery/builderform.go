@@ -1,6 +1,8 @@
 package delivery
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -48,7 +50,7 @@ func newNodeForm(b *builderScreen, id string) *nodeForm {
 	f.showProblems()
 	if ref, ok := b.savedRefs[id]; ok && b.saved != "" && n.Kind != delivery.NodeBuffer { // a buffer changes no record
 		f.preview = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
-		f.preview.Wrapping = fyne.TextWrapBreak
+		f.preview.Wrapping = fyne.TextWrapWord
 		box.Add(widget.NewSeparator())
 		box.Add(widget.NewLabelWithStyle("Live preview", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
 		box.Add(f.preview)
@@ -547,8 +549,27 @@ func formatSamples(samples []delivery.Sample, ref string) string {
 	return strings.TrimSuffix(b.String(), "\n")
 }
 
-// clip is a record's bytes as one line of at most 200 characters.
+// clip is a record's bytes for the preview: JSON indented a member a line (so the side panel wraps between
+// members, not mid-word), at most previewLines of it; anything else as one line of at most 200 characters.
 func clip(b []byte) string {
+	if trimmed := bytes.TrimSpace(b); len(trimmed) > 0 && trimmed[0] == '{' && json.Valid(trimmed) {
+		var out bytes.Buffer
+		if json.Indent(&out, trimmed, "  ", "  ") == nil {
+			lines := strings.Split(out.String(), "\n")
+			if len(lines) > previewLines {
+				lines = append(lines[:previewLines-1], "  …")
+			}
+			return strings.Join(lines, "\n")
+		}
+	}
+	return clipLine(b)
+}
+
+// previewLines bounds one JSON record in the live preview.
+const previewLines = 12
+
+// clipLine is a record's bytes as one line of at most 200 characters.
+func clipLine(b []byte) string {
 	s := strings.TrimRight(strings.ToValidUTF8(string(b), "?"), "\n")
 	s = strings.ReplaceAll(s, "\n", "\\n")
 	if r := []rune(s); len(r) > 200 {

@@ -69,8 +69,7 @@ func New(env ui.Env, win fyne.Window) *Screen {
 	help.Wrapping = fyne.TextWrapWord
 	top := container.NewVBox(help,
 		container.NewHBox(importBtn, s.edit, s.start, s.stop, s.export, s.remove))
-	split := container.NewVSplit(s.table, container.NewVScroll(s.detail))
-	split.Offset = 0.6
+	split := ui.Remember("delivery", container.NewVSplit(s.table, container.NewVScroll(s.detail)), 0.6)
 	s.builder = newBuilderScreen(env, win)
 	s.builder.onDelivery = s.refreshList
 	s.tabs = container.NewAppTabs(

@@ -20,7 +20,7 @@ func TestPresentationModeEnlargesAndHidesTheChrome(t *testing.T) {
 	env := fullEnv(t)
 	createStream(t, env.Engine, "talk", 8)
 	a := test.NewTempApp(t)
-	ui.ApplyTheme(a, ui.CurrentAppearance(a))
+	uitest.UI(func() { ui.ApplyTheme(a, ui.CurrentAppearance(a)) })
 	base := theme.Size(theme.SizeNameText)
 	win := a.NewWindow("Shardlab")
 	var s *Shell
@@ -70,7 +70,7 @@ func TestPresentationModeEnlargesAndHidesTheChrome(t *testing.T) {
 
 	// The Settings text size persists: applied from the preferences at start.
 	a.Preferences().SetFloat(ui.PrefTextScale, 1.25)
-	ui.ApplyTheme(a, ui.CurrentAppearance(a))
+	uitest.UI(func() { ui.ApplyTheme(a, ui.CurrentAppearance(a)) })
 	if got := theme.Size(theme.SizeNameText); got != 1.25*base {
 		t.Errorf("text size from the preference: %v, want %v", got, 1.25*base)
 	}

@@ -145,6 +145,7 @@ func (s *Shell) Stop() {
 	if s.current != nil {
 		s.current.Stop()
 	}
+	ui.SaveSplits(s.app)
 	size := s.win.Canvas().Size()
 	s.app.Preferences().SetFloat(prefWidth, float64(size.Width))
 	s.app.Preferences().SetFloat(prefHeight, float64(size.Height))
@@ -198,6 +199,7 @@ func (s *Shell) Show(id string) {
 	if s.current != nil {
 		s.current.Stop()
 	}
+	ui.SaveSplits(s.app) // where the user left the panes of the screen being left
 	s.current, s.shownID = next, id
 	s.centre.Objects = []fyne.CanvasObject{next.Content()}
 	s.centre.Refresh()

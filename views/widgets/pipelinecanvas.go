@@ -456,10 +456,15 @@ func segmentDistance(p, a, b fyne.Position) float32 {
 // as a polyline.
 func curve(from, to fyne.Position) []fyne.Position {
 	const steps = 16
-	bend := max(40, float32(math.Abs(float64(to.X-from.X)))/2)
-	if to.X < from.X { // a link back to the start of the next row: a tight S rather than a swing across the view
-		bend = 60
+	if to.X < from.X-1 && math.Abs(float64(to.Y-from.Y)) > 1 {
+		// A link back to the start of the next row runs around the cards, through the gap between the rows,
+		// rather than diagonally across them.
+		const out = 24
+		midY := (from.Y + to.Y) / 2
+		return []fyne.Position{from, from.AddXY(out, 0), fyne.NewPos(from.X+out, midY), fyne.NewPos(to.X-out, midY),
+			to.AddXY(-out, 0), to}
 	}
+	bend := max(40, float32(math.Abs(float64(to.X-from.X)))/2)
 	c1, c2 := from.AddXY(bend, 0), to.AddXY(-bend, 0)
 	pts := make([]fyne.Position, 0, steps+1)
 	for i := 0; i <= steps; i++ {

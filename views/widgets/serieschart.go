@@ -32,6 +32,9 @@ type Bar struct {
 type SeriesChart struct {
 	widget.BaseWidget
 
+	// Location is the zone of the time axis; nil is the local zone (tests pin it).
+	Location *time.Location
+
 	mu     sync.Mutex
 	title  string
 	names  []string // series in colour order
@@ -159,7 +162,8 @@ func (c *SeriesChart) CreateRenderer() fyne.WidgetRenderer {
 		t.TextSize = SmallText()
 		return t
 	}
-	return &seriesChartRenderer{c: c, raster: canvas.NewRaster(c.draw), title: small(), legend: container.NewVBox()}
+	return &seriesChartRenderer{c: c, raster: canvas.NewRaster(c.draw), title: small(), legend: container.NewVBox(),
+		axis: [3]*canvas.Text{small(), small(), small()}}
 }
 
 type seriesChartRenderer struct {
@@ -167,6 +171,7 @@ type seriesChartRenderer struct {
 	raster *canvas.Raster
 	title  *canvas.Text
 	legend *fyne.Container
+	axis   [3]*canvas.Text // the time axis under the lines: first, middle and last window end
 	shown  string
 }
 
@@ -175,7 +180,14 @@ func (r *seriesChartRenderer) Layout(size fyne.Size) {
 	legendW := float32(150)
 	r.title.Move(fyne.NewPos(0, 0))
 	r.raster.Move(fyne.NewPos(0, lh+2))
-	r.raster.Resize(fyne.NewSize(size.Width-legendW-4, size.Height-lh-2))
+	plot := fyne.NewSize(size.Width-legendW-4, size.Height-2*lh-4)
+	r.raster.Resize(plot)
+	for i, t := range r.axis {
+		w := t.MinSize().Width
+		x := [3]float32{0, (plot.Width - w) / 2, plot.Width - w}[i]
+		t.Move(fyne.NewPos(max(0, x), lh+4+plot.Height))
+		t.Resize(t.MinSize())
+	}
 	r.legend.Move(fyne.NewPos(size.Width-legendW, lh+2))
 	r.legend.Resize(fyne.NewSize(legendW, size.Height-lh-2))
 }
@@ -198,6 +210,19 @@ func (r *seriesChartRenderer) Refresh() {
 			r.title.Text += " · top " + formatValue(hi)
 		}
 	}
+	axis := [3]string{}
+	if t0, t1, _, _ := c.scale(); len(c.bars) == 0 && !t0.IsZero() {
+		for i, at := range []time.Time{t0, t0.Add(t1.Sub(t0) / 2), t1} {
+			loc := c.Location
+			if loc == nil {
+				loc = time.Local
+			}
+			axis[i] = at.In(loc).Format("15:04:05")
+		}
+		if !t1.After(t0) {
+			axis[0], axis[1] = "", ""
+		}
+	}
 	c.mu.Unlock()
 	key := ""
 	for _, l := range labels {
@@ -215,12 +240,17 @@ func (r *seriesChartRenderer) Refresh() {
 		}
 		r.legend.Refresh()
 	}
+	for i, t := range r.axis {
+		t.Text = axis[i]
+		t.Refresh()
+	}
+	r.Layout(r.c.Size())
 	r.title.Refresh()
 	r.raster.Refresh()
 }
 
 func (r *seriesChartRenderer) Objects() []fyne.CanvasObject {
-	return []fyne.CanvasObject{r.raster, r.title, r.legend}
+	return []fyne.CanvasObject{r.raster, r.title, r.legend, r.axis[0], r.axis[1], r.axis[2]}
 }
 
 func (r *seriesChartRenderer) Destroy() {}

@@ -13,6 +13,7 @@ import (
 func TestSeriesChartGolden(t *testing.T) {
 	test.NewTempApp(t)
 	c := NewSeriesChart()
+	c.Location = time.UTC // the time axis reads the same in every zone
 	base := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 	series := map[string][]SeriesPoint{}
 	for i := range 30 {
@@ -39,6 +40,7 @@ func TestSeriesChartGolden(t *testing.T) {
 func TestSeriesChartSkipsNonFiniteValues(t *testing.T) {
 	test.NewTempApp(t)
 	c := NewSeriesChart()
+	c.Location = time.UTC // the time axis reads the same in every zone
 	base := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 	c.SetSeries("x", []string{"a"}, map[string][]SeriesPoint{"a": {{base, 1}, {base.Add(time.Second), math.Inf(1)},
 		{base.Add(2 * time.Second), math.NaN()}, {base.Add(3 * time.Second), 3}}})
