@@ -11,6 +11,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -113,5 +114,20 @@ func TestFlowWrapsInsteadOfWidening(t *testing.T) {
 	}
 	if p := f.Objects[2].Position(); p.X != 0 || p.Y <= 30 {
 		t.Errorf("the third object is at %v, want the start of the second row", p)
+	}
+}
+
+// A split dragged by the user comes back where it was left, on the next visit or start.
+func TestSplitsAreRemembered(t *testing.T) {
+	a := test.NewTempApp(t)
+	s := ui.Remember("test.split", container.NewHSplit(widget.NewLabel("a"), widget.NewLabel("b")), 0.3)
+	if s.Offset != 0.3 {
+		t.Fatalf("first offset %v, want the default 0.3", s.Offset)
+	}
+	s.SetOffset(0.72) // the user drags it
+	ui.SaveSplits(a)
+	again := ui.Remember("test.split", container.NewHSplit(widget.NewLabel("a"), widget.NewLabel("b")), 0.3)
+	if again.Offset != 0.72 {
+		t.Errorf("remembered offset %v, want 0.72", again.Offset)
 	}
 }
