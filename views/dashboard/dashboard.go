@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -49,7 +50,9 @@ type Dashboard struct {
 	model     *dashModel
 	heatDrawn time.Time // when the heatmap last got new data
 	hovered   string    // shard under the pointer on the map
-	selected  string    // shard picked on the map or in the table
+	tip       *ui.Tooltip
+	heatTip   bool   // the tooltip shows the heatmap cell under the pointer (else the map's shard, if any)
+	selected  string // shard picked on the map or in the table
 	root      fyne.CanvasObject
 	stopF     func()
 }
@@ -59,7 +62,9 @@ func New(env ui.Env, win fyne.Window, stream string) *Dashboard {
 		header: widget.NewLabelWithStyle(stream, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		totals: widget.NewLabel(""), keyMap: widgets.NewKeyMap(), heatmap: widgets.NewHeatmap(),
 		detail: widget.NewLabel(""), heatInfo: widget.NewLabel("")}
-	d.detail.Truncation = fyne.TextTruncateEllipsis // one line always, so the buttons below never jump
+	d.detail.Truncation = fyne.TextTruncateEllipsis // one line always, so the buttons below never jump; the
+	// tooltip beside the pointer shows the same text in full
+	d.tip = ui.NewTooltip()
 	// Long lines truncate rather than widen the window past a 1280-pixel projector.
 	d.header.Truncation = fyne.TextTruncateEllipsis
 	d.totals.Truncation = fyne.TextTruncateEllipsis
@@ -97,13 +102,14 @@ func New(env ui.Env, win fyne.Window, stream string) *Dashboard {
 		container.NewVBox(d.keyMap, d.detail, d.reshard.content(), d.lens.content()),
 		container.NewVBox(container.NewBorder(nil, nil, nil, widgets.NewLegend(), d.heatInfo), d.strip.content()),
 		nil, nil, d.heatmap)
+	overviewWithTip := container.NewStack(overview, d.tip.Layer())
 	// Each tab scrolls on its own when the window is shorter than it: tabs share their height, so one tall tab
 	// would otherwise squeeze every other (the Overview's heatmap first).
 	tab := func(name string, content fyne.CanvasObject) *container.TabItem {
 		return container.NewTabItem(name, container.NewVScroll(content))
 	}
 	tabs := container.NewAppTabs(
-		tab("Overview", overview),
+		tab("Overview", overviewWithTip),
 		tab("Shards", d.table),
 		tab("Records", d.records.content()),
 		tab("Producers", d.prods.content()),
@@ -233,6 +239,9 @@ func (d *Dashboard) showDetail() {
 	r := d.row(id)
 	if r == nil {
 		ui.SetText(d.detail, "Hover over a shard on the map for its range, rates and top partition keys; tap it to select it for splitting or merging.")
+		if !d.heatTip {
+			d.tip.Hide()
+		}
 		return
 	}
 	state := "open"
@@ -247,6 +256,12 @@ func (d *Dashboard) showDetail() {
 	}
 	text += fmt.Sprintf(" · %s · hash keys %s · %s · %s", ui.Rate(r.KiB, "KiB/s"), r.Range, r.ID, state)
 	ui.SetText(d.detail, text)
+	switch {
+	case d.hovered != "":
+		d.tip.Show(strings.ReplaceAll(text, " · ", "\n"), d.keyMap.Pointer())
+	case !d.heatTip:
+		d.tip.Hide()
+	}
 }
 
 func (d *Dashboard) heatHover(row, col int, ok bool) {
@@ -258,13 +273,20 @@ func (d *Dashboard) heatHover(row, col int, ok bool) {
 				first+1, first+n, len(m.Heatmap.Rows))
 		}
 		ui.SetText(d.heatInfo, text)
+		if d.heatTip {
+			d.heatTip = false
+			d.tip.Hide()
+		}
 		return
 	}
 	hr := m.Heatmap.Rows[row]
 	at := m.Heatmap.End.Add(-time.Duration(m.Heatmap.Columns-1-col) * time.Second)
 	u := hr.Util[col]
 	if u != u { // NaN: the shard did not exist then
-		ui.SetText(d.heatInfo, fmt.Sprintf("Shard %s at %s: no data (not open yet, closed, or before Shardlab started)", hr.Label, at.Local().Format("15:04:05")))
+		text := fmt.Sprintf("Shard %s at %s: no data (not open yet, closed, or before Shardlab started)", hr.Label, at.Local().Format("15:04:05"))
+		ui.SetText(d.heatInfo, text)
+		d.heatTip = true
+		d.tip.Show(text, d.heatmap.Pointer())
 		return
 	}
 	text := fmt.Sprintf("Shard %s at %s: %s of the write limit", hr.Label, at.Local().Format("15:04:05"), ui.Percent(float64(u)))
@@ -275,6 +297,8 @@ func (d *Dashboard) heatHover(row, col int, ok bool) {
 		text += " · reads throttled"
 	}
 	ui.SetText(d.heatInfo, text)
+	d.heatTip = true
+	d.tip.Show(text, d.heatmap.Pointer())
 }
 
 // toggleProducers starts this stream's generators if none runs, else stops them all (Ctrl+G).

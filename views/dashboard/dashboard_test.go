@@ -209,3 +209,31 @@ func TestProducerFormBuildsTheConfig(t *testing.T) {
 		t.Errorf("a bad rate: %v", err)
 	}
 }
+
+// Hover details appear in full in a tooltip beside the pointer, not only in the one-line hint that truncates.
+func TestHoverDetailsShowInFullInATooltip(t *testing.T) {
+	test.NewTempApp(t)
+	env := uitest.NewEnv(t)
+	n := 2
+	if err := env.Engine.CreateStream(context.Background(), engine.CreateStreamInput{StreamName: "s", ShardCount: &n}); err != nil {
+		t.Fatal(err)
+	}
+	win := test.NewTempWindow(t, widget.NewLabel(""))
+	d := New(env, win, "s")
+	win.SetContent(d.Content())
+	win.Resize(fyne.NewSize(1024, 640))
+	d.Start()
+	defer d.Stop()
+	uitest.Eventually(t, "the first frame", func() bool { return d.model != nil && len(d.keyMap.Segments()) == 2 })
+	uitest.UI(func() {
+		pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(d.keyMap).AddXY(d.keyMap.Size().Width*0.75, 40)
+		test.MoveMouse(win.Canvas(), pos)
+	})
+	uitest.Eventually(t, "the tooltip", func() bool {
+		text := d.tip.Text()
+		return strings.Contains(text, "shardId-000000000001") && strings.Contains(text, "hash keys") &&
+			strings.Contains(text, "open")
+	})
+	uitest.UI(func() { test.MoveMouse(win.Canvas(), fyne.NewPos(2, 2)) })
+	uitest.Eventually(t, "the tooltip to go", func() bool { return d.tip.Text() == "" })
+}

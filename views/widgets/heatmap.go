@@ -43,11 +43,15 @@ type Heatmap struct {
 	// OnTapped is called with the row tapped.
 	OnTapped func(row int)
 
-	data  *HeatmapData
-	img   *image.RGBA
-	plot  fyne.Size // the cell area's size, set by the renderer's layout
-	first int       // the first row shown, when more rows than fit at minRowHeight() scroll
+	data    *HeatmapData
+	img     *image.RGBA
+	plot    fyne.Size     // the cell area's size, set by the renderer's layout
+	first   int           // the first row shown, when more rows than fit at minRowHeight() scroll
+	pointer fyne.Position // absolute, where the pointer last moved over the heatmap (for a tooltip beside it)
 }
+
+// Pointer is where the pointer last moved over the heatmap, as an absolute position.
+func (h *Heatmap) Pointer() fyne.Position { return h.pointer }
 
 // NewHeatmap returns an empty heatmap.
 func NewHeatmap() *Heatmap {
@@ -160,6 +164,7 @@ func (h *Heatmap) MouseIn(e *desktop.MouseEvent) { h.MouseMoved(e) }
 
 // MouseMoved implements desktop.Hoverable.
 func (h *Heatmap) MouseMoved(e *desktop.MouseEvent) {
+	h.pointer = e.AbsolutePosition
 	if h.OnHover != nil {
 		row, col, ok := h.cellAt(e.Position)
 		h.OnHover(row, col, ok)

@@ -34,6 +34,7 @@ type KeyMap struct {
 	OnHover func(seg *KeySegment)
 	// OnTapped is called with the segment tapped.
 	OnTapped func(seg KeySegment)
+	pointer  fyne.Position // absolute, where the pointer last moved over the map
 
 	segs       []KeySegment // open first, in key order; then closed
 	prev       []KeySegment // the layout being faded out, nil when no animation runs
@@ -163,11 +164,15 @@ func (k *KeyMap) segmentAt(p fyne.Position) *KeySegment {
 	return nil
 }
 
+// Pointer is where the pointer last moved over the map, as an absolute position.
+func (k *KeyMap) Pointer() fyne.Position { return k.pointer }
+
 // MouseIn implements desktop.Hoverable.
 func (k *KeyMap) MouseIn(e *desktop.MouseEvent) { k.MouseMoved(e) }
 
 // MouseMoved implements desktop.Hoverable.
 func (k *KeyMap) MouseMoved(e *desktop.MouseEvent) {
+	k.pointer = e.AbsolutePosition
 	if k.OnHover != nil {
 		k.OnHover(k.segmentAt(e.Position))
 	}
