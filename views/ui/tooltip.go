@@ -2,6 +2,7 @@ package ui
 
 import (
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -21,7 +22,14 @@ type Tooltip struct {
 	card  *fyne.Container
 	bg    *canvas.Rectangle
 	label *widget.Label
+	// The pointer can leave the window without the widget under it hearing of it, so a tooltip goes once the
+	// pointer has rested tooltipRest; it comes back when the pointer moves.
+	lastAt  fyne.Position
+	rested  bool
+	restEnd *time.Timer
 }
+
+var tooltipRest = 4 * time.Second // a var so the test can wait less
 
 // NewTooltip returns a hidden tooltip; stack Layer over the content it describes.
 func NewTooltip() *Tooltip {
@@ -41,6 +49,21 @@ func (t *Tooltip) Layer() fyne.CanvasObject { return t.layer }
 
 // Show puts text beside the pointer at abs (an absolute position), kept inside the layer.
 func (t *Tooltip) Show(text string, abs fyne.Position) {
+	if abs != t.lastAt || t.restEnd == nil {
+		t.lastAt, t.rested = abs, false
+		if t.restEnd != nil {
+			t.restEnd.Stop()
+		}
+		t.restEnd = time.AfterFunc(tooltipRest, func() {
+			OnUI(func() {
+				t.rested = true
+				t.Hide()
+			})
+		})
+	}
+	if t.rested {
+		return
+	}
 	t.label.SetText(text)
 	t.bg.FillColor = theme.Color(theme.ColorNameOverlayBackground)
 	// A wrapping label reports almost no minimum width, so the card is as wide as the longest line measured.
