@@ -192,13 +192,19 @@ func (h *Heatmap) draw(w, ht int) image.Image {
 	if h.img == nil || h.img.Rect.Dx() != w || h.img.Rect.Dy() != ht {
 		h.img = image.NewRGBA(image.Rect(0, 0, w, ht))
 	}
-	DrawHeatmap(h.img, h.shown())
+	// Presentation mode doubles the theme's line thickness; the throttle marks grow with it so a room sees them.
+	weight := max(1, int(theme.Size(theme.SizeNameSeparatorThickness)))
+	DrawHeatmapMarked(h.img, h.shown(), weight)
 	return h.img
 }
 
-// DrawHeatmap paints d's cells over the whole of img (exported for the rendering benchmark and the app's
-// screenshots).
-func DrawHeatmap(img *image.RGBA, d *HeatmapData) {
+// DrawHeatmap paints d's cells over the whole of img with marks of the normal weight (exported for the rendering
+// benchmark and the app's screenshots).
+func DrawHeatmap(img *image.RGBA, d *HeatmapData) { DrawHeatmapMarked(img, d, 1) }
+
+// DrawHeatmapMarked is DrawHeatmap with the throttle marks weight times as large (2 in presentation mode), within
+// the cell.
+func DrawHeatmapMarked(img *image.RGBA, d *HeatmapData, weight int) {
 	w, ht := img.Rect.Dx(), img.Rect.Dy()
 	clear(img.Pix)
 	if d == nil || len(d.Rows) == 0 || d.Columns == 0 || w == 0 || ht == 0 {
@@ -224,28 +230,35 @@ func DrawHeatmap(img *image.RGBA, d *HeatmapData) {
 			continue
 		}
 		row := &d.Rows[r]
-		fillLine(base, row, colOf, nil, cellW, false)
+		fillLine(base, row, colOf, nil, cellW, false, weight)
 		hasMark, hasReadMark := false, false
 		if markable && row.Throttled != nil {
-			hasMark = fillLine(mark, row, colOf, row.Throttled, cellW, false)
+			hasMark = fillLine(mark, row, colOf, row.Throttled, cellW, false, weight)
 		}
 		if markable && row.ReadThrottled != nil {
-			hasReadMark = fillLine(readMark, row, colOf, row.ReadThrottled, cellW, true)
+			hasReadMark = fillLine(readMark, row, colOf, row.ReadThrottled, cellW, true, weight)
 		}
-		midTop := y0 + (y1-y0-1)/2
-		midBottom := midTop
+		// The dot is one or two pixel lines in the row's middle, weight times as many, never more than a third
+		// of the row.
+		dotLines := 1
 		if cellH >= 8 {
-			midBottom++
+			dotLines = 2
 		}
+		dotLines = max(1, min(dotLines*weight, (y1-y0)/3))
+		midTop := y0 + (y1-y0-dotLines)/2
+		midBottom := midTop + dotLines - 1
 		last := y1
 		if gap {
 			last--
 		}
-		// The read bar is the row's last two pixel lines above the gap (one when rows are short).
-		barTop := last - 2
+		// The read bar is the row's last two pixel lines above the gap (one when rows are short), weight times as
+		// many within a quarter of the row.
+		barLines := 2
 		if cellH < 8 {
-			barTop = last - 1
+			barLines = 1
 		}
+		barLines = max(1, min(barLines*weight, (y1-y0)/4))
+		barTop := last - barLines
 		for y := y0; y < last && y < ht; y++ {
 			line := base
 			switch {
@@ -260,12 +273,13 @@ func DrawHeatmap(img *image.RGBA, d *HeatmapData) {
 }
 
 // fillLine writes one pixel line of a row; with throttled set it writes a mark line instead — a dot in the middle of
-// each throttled cell, or with bar the cell's middle two thirds — and reports whether any cell had one.
-func fillLine(line []byte, row *HeatmapRow, colOf []int, throttled []bool, cellW float64, bar bool) bool {
+// each throttled cell, weight thirds wide, or with bar the cell's middle two thirds (all of it at weight 2) — and
+// reports whether any cell had one.
+func fillLine(line []byte, row *HeatmapRow, colOf []int, throttled []bool, cellW float64, bar bool, weight int) bool {
 	any := false
-	dot := max(1, int(cellW/3))
+	dot := max(1, min(int(cellW)-1, int(cellW*float64(weight)/3)))
 	if bar {
-		dot = max(1, int(cellW*2/3))
+		dot = max(1, min(int(cellW), int(cellW*float64(weight+1)/3)))
 	}
 	prevC, prevPx := -1, color.NRGBA{}
 	for x, c := range colOf {

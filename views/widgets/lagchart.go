@@ -93,6 +93,7 @@ func (c *LagChart) draw(w, h int) image.Image {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	drawGrid(img, w, h)
+	thick := lineThickness()
 	top := c.top()
 	for i, name := range c.names {
 		s := c.series[name]
@@ -105,7 +106,7 @@ func (c *LagChart) draw(w, h int) image.Image {
 		for j := 1; j < len(s); j++ {
 			x0, y0 := px(j - 1)
 			x1, y1 := px(j)
-			line(img, x0, y0, x1, y1, col)
+			line(img, x0, y0, x1, y1, col, thick)
 		}
 		if len(s) == 1 {
 			x, y := px(0)
@@ -126,14 +127,19 @@ func drawGrid(img *image.NRGBA, w, h int) {
 	}
 }
 
-// line draws a two-pixel-thick segment (Bresenham), readable on a projector.
-func line(img *image.NRGBA, x0, y0, x1, y1 int, col color.NRGBA) {
+// lineThickness is a chart line's thickness in pixels: two, readable on a projector, and twice that when
+// presentation mode doubles the theme's line thickness.
+func lineThickness() int { return 2 * max(1, int(theme.Size(theme.SizeNameSeparatorThickness))) }
+
+// line draws a segment (Bresenham) thick pixels thick.
+func line(img *image.NRGBA, x0, y0, x1, y1 int, col color.NRGBA, thick int) {
 	dx, dy := abs(x1-x0), -abs(y1-y0)
 	sx, sy := sign(x1-x0), sign(y1-y0)
 	err := dx + dy
 	for {
-		img.SetNRGBA(x0, y0, col)
-		img.SetNRGBA(x0, y0-1, col)
+		for t := range thick {
+			img.SetNRGBA(x0, y0-t, col)
+		}
 		if x0 == x1 && y0 == y1 {
 			return
 		}

@@ -109,6 +109,7 @@ func (c *SeriesChart) draw(w, h int) image.Image {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	drawGrid(img, w, h)
+	thick := lineThickness()
 	if len(c.bars) > 0 {
 		top := 0.0
 		for _, b := range c.bars {
@@ -146,11 +147,11 @@ func (c *SeriesChart) draw(w, h int) image.Image {
 		for j := 1; j < len(s); j++ {
 			x0, y0 := px(s[j-1])
 			x1, y1 := px(s[j])
-			line(img, x0, y0, x1, y1, col)
+			line(img, x0, y0, x1, y1, col, thick)
 		}
 		if len(s) == 1 {
 			x, y := px(s[0])
-			line(img, max(0, x-2), y, x, y, col)
+			line(img, max(0, x-2), y, x, y, col, thick)
 		}
 	}
 	return img

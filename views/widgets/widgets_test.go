@@ -115,6 +115,40 @@ func TestHeatmapReadThrottlesCarryABarNotADot(t *testing.T) {
 	}
 }
 
+// Presentation mode's heavier weight draws both throttle marks larger, still inside their cell.
+func TestHeatmapMarksGrowWithTheirWeight(t *testing.T) {
+	d := fixedHeatmap()
+	row := &d.Rows[1]
+	row.ReadThrottled = make([]bool, len(row.Util))
+	row.ReadThrottled[20] = true
+	cellW, cellH := 600/60, 300/6
+	marked := func(weight, x0, y0 int) int {
+		img := image.NewRGBA(image.Rect(0, 0, 600, 300))
+		DrawHeatmapMarked(img, d, weight)
+		corner, n := img.RGBAAt(x0+1, y0+1), 0
+		for y := y0; y < y0+cellH; y++ {
+			for x := x0; x < x0+cellW; x++ {
+				if c := img.RGBAAt(x, y); c != corner && c.A != 0 {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	for _, m := range []struct {
+		name   string
+		x0, y0 int
+	}{{"write dot", 50 * cellW, 2 * cellH}, {"read bar", 20 * cellW, 1 * cellH}} {
+		normal, bold := marked(1, m.x0, m.y0), marked(2, m.x0, m.y0)
+		if normal == 0 || bold < 2*normal {
+			t.Errorf("%s: %d marked pixels at weight 1, %d at weight 2; want at least twice as many", m.name, normal, bold)
+		}
+		if bold >= cellW*cellH/2 {
+			t.Errorf("%s: %d of the cell's %d pixels marked at weight 2; the cell's colour must still show", m.name, bold, cellW*cellH)
+		}
+	}
+}
+
 func TestHeatmapLabelsStayReadableAt500Shards(t *testing.T) {
 	test.NewTempApp(t)
 	h := NewHeatmap()
