@@ -42,6 +42,30 @@ func videoEnv(t *testing.T) ui.Env {
 
 func TestMain(m *testing.M) { uitest.Main(m) }
 
+// Live on a stream nothing sends to any more plays its newest fragment and says the stream is quiet, not that the
+// player is minutes behind live.
+func TestLiveOnAQuietStreamSaysItIsQuiet(t *testing.T) {
+	test.NewTempApp(t)
+	saved := streamQuietAfter
+	streamQuietAfter = 0
+	t.Cleanup(func() { streamQuietAfter = saved })
+	env := videoEnv(t)
+	if _, err := env.Video.CreateStream(video.CreateInput{Name: "door", MediaType: "video/h264", RetentionHours: 24}); err != nil {
+		t.Fatal(err)
+	}
+	clip, _ := samples.FS.ReadFile("testpattern.ts")
+	// recorded ten minutes ago: played live, its producer times are far behind now
+	if err := env.Video.Ingest(context.Background(), "door", bytes.NewReader(clip), time.Now().Add(-10*time.Minute), func(video.Ack) {}); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := openVideoScreen(t, env)
+	uitest.UI(func() { s.selectStream("door") })
+	uitest.Eventually(t, "the quiet stream said so", func() bool {
+		text := s.playback.info.Text
+		return strings.Contains(text, "Fragment 5") && strings.Contains(text, "nothing new for") && !strings.Contains(text, "behind live")
+	})
+}
+
 func openVideoScreen(t *testing.T, env ui.Env) (*Screen, fyne.Window) {
 	t.Helper()
 	var s *Screen

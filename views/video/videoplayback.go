@@ -360,7 +360,11 @@ func (p *videoPlayback) onStatus(st playerStatus) {
 	} else if frag.Duration > 0 {
 		parts = append(parts, fmt.Sprintf("%.2f Mbit/s", float64(frag.Size)*8/frag.Duration.Seconds()/1e6))
 	}
-	if vs.live {
+	if quiet, since := p.quiet(); vs.live && quiet {
+		// Live plays the newest fragment, but when nothing is sending, "10 min behind live" reads as the player
+		// lagging: say the stream went quiet instead.
+		parts = append(parts, fmt.Sprintf("the newest fragment; nothing new for %s — start a camera or send media to see live video", seconds(since)))
+	} else if vs.live {
 		parts = append(parts, fmt.Sprintf("%s behind live", seconds(time.Since(at))))
 	} else if n := len(p.frags); n > 0 {
 		newest := p.frags[n-1]
@@ -378,6 +382,21 @@ func (p *videoPlayback) onStatus(st playerStatus) {
 	if st.Ended {
 		p.afterEnd(vs)
 	}
+}
+
+// streamQuietAfter is how long past its newest fragment's duration a stream has had no new fragment before Live
+// calls it quiet (a var so a test can wait less).
+var streamQuietAfter = 5 * time.Second
+
+// quiet reports whether no fragment arrived at the server for the newest one's duration plus streamQuietAfter, and
+// how long ago the newest arrived.
+func (p *videoPlayback) quiet() (bool, time.Duration) {
+	if len(p.byNumber) == 0 {
+		return false, 0
+	}
+	newest := p.byNumber[len(p.byNumber)-1]
+	since := time.Since(newest.ServerTimestamp)
+	return since > newest.Duration+streamQuietAfter, since
 }
 
 // afterEnd goes on when a session played out: on demand with the run after it, live with the newest fragment
