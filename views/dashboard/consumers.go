@@ -24,16 +24,18 @@ const consumersInterval = time.Second
 // consumersPanel is the Consumers tab: every consumer of the stream — lease-based applications and enhanced
 // fan-out consumers — per shard, with its position, lag and a lag chart; checkpoints can be reset from here.
 type consumersPanel struct {
-	d        *Dashboard
-	fetcher  *consumersFetcher
-	model    consumersModel
-	table    *widget.Table
-	chart    *widgets.LagChart
-	status   *widget.Label
-	reset    *widget.Button
-	workshop *workshopPanel
-	selected int
-	stopF    func()
+	d       *Dashboard
+	fetcher *consumersFetcher
+	model   consumersModel
+	table   *widget.Table
+	chart   *widgets.LagChart
+	status  *widget.Label
+	// tablePane holds the status line over the table; it is laid out again when the line shows or hides.
+	tablePane *fyne.Container
+	reset     *widget.Button
+	workshop  *workshopPanel
+	selected  int
+	stopF     func()
 }
 
 var consumerColumns = []ui.Column{{Title: "Consumer", Width: 120}, {Title: "Kind", Width: 130}, {Title: "Shard", Width: 55}, {Title: "Owner / state", Width: 150},
@@ -127,9 +129,12 @@ func (p *consumersPanel) content() fyne.CanvasObject {
 		"\"(every reader)\", all GetRecords calls. Red: behind by over 80 % of retention.")
 	help.Wrapping = fyne.TextWrapWord
 	register := widget.NewButton("Register fan-out consumer…", p.askRegister)
-	top := container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(register, p.reset), help), p.status)
-	split := ui.Remember("consumers", container.NewVSplit(p.table, p.chart), 0.6)
-	return container.NewBorder(top, p.workshop.content(), nil, nil, split)
+	top := container.NewBorder(nil, nil, nil, container.NewHBox(register, p.reset), help)
+	// The status line sits with the table it is about, so the table keeps its rows when it shows; the lag chart and
+	// the workshop share the lower pane side by side, so neither is a thin strip at 1280×720.
+	p.tablePane = container.NewBorder(p.status, nil, nil, nil, p.table)
+	lower := ui.Remember("consumers.lag", container.NewHSplit(p.chart, p.workshop.content()), 0.55)
+	return container.NewBorder(top, nil, nil, nil, ui.Remember("consumers.table", container.NewVSplit(p.tablePane, lower), 0.6))
 }
 
 func (p *consumersPanel) start() {
@@ -148,12 +153,12 @@ func (p *consumersPanel) apply(m consumersModel) {
 	switch {
 	case m.Err != nil:
 		ui.SetText(p.status, "Cannot read the consumers: "+m.Err.Error())
-		p.status.Show()
+		p.showStatus(true)
 	case len(m.Rows) == 0:
-		ui.SetText(p.status, "No consumers yet: start the workshop's workers below, register a fan-out consumer, or run an SDK or KCL application against the API.")
-		p.status.Show()
+		ui.SetText(p.status, "No consumers yet: start the workshop's two workers (lower right), register a fan-out consumer, or run an SDK or KCL application against the API.")
+		p.showStatus(true)
 	case !strings.HasPrefix(p.status.Text, "Registered "):
-		p.status.Hide() // no empty line above the table
+		p.showStatus(false) // no empty line above the table
 	}
 	if p.selected >= len(m.Rows) {
 		p.selected = -1
@@ -166,6 +171,21 @@ func (p *consumersPanel) apply(m consumersModel) {
 	}
 	p.chart.Push(lag)
 	p.workshop.show(m.Workshop)
+}
+
+// showStatus shows or hides the line over the table and lays the pane out again, so a hidden line leaves no gap.
+func (p *consumersPanel) showStatus(visible bool) {
+	if p.status.Visible() == visible {
+		return
+	}
+	if visible {
+		p.status.Show()
+	} else {
+		p.status.Hide()
+	}
+	if p.tablePane != nil {
+		p.tablePane.Refresh()
+	}
 }
 
 func (p *consumersPanel) updateButtons() {
@@ -271,7 +291,7 @@ func (p *consumersPanel) askRegister() {
 					return
 				}
 				ui.SetText(p.status, "Registered "+c.ConsumerName+": subscribe with its ARN "+c.ConsumerARN)
-				p.status.Show()
+				p.showStatus(true)
 			})
 		}, p.d.win)
 }

@@ -56,8 +56,8 @@ type runningWorker struct {
 
 func newWorkshopPanel(d *Dashboard) *workshopPanel {
 	p := &workshopPanel{d: d, cards: ui.NewFlow(),
-		note: widget.NewLabel("Two workers of the application \"workshop\" share the shards, one colour each; kill one " +
-			"and watch its leases expire (6 s) and move to the other.")}
+		note: widget.NewLabel("Two workers of the app \"workshop\" share the shards, a colour each: kill one, and its " +
+			"leases expire (6 s) and move to the other.")}
 	p.note.Wrapping = fyne.TextWrapWord
 	p.start = widget.NewButton("Start two workers", p.startWorkers)
 	p.kill = widget.NewButton("Kill worker-1", p.toggleWorker1)
@@ -68,12 +68,13 @@ func newWorkshopPanel(d *Dashboard) *workshopPanel {
 }
 
 func (p *workshopPanel) content() fyne.CanvasObject {
-	// The cards wrap into rows and scroll within the height of one, so 64 shards neither widen the window nor push the
-	// table and the lag chart off it.
-	p.scroll = container.NewScroll(p.cards)
+	// The cards wrap into rows and scroll in the room the pane has (at least one row), so 64 shards neither widen the
+	// window nor push the table and the lag chart off it.
+	p.scroll = container.NewVScroll(p.cards)
 	p.scroll.SetMinSize(fyne.NewSize(0, max(workshopCardHeight, 2.9*widgets.SmallText())))
-	return container.NewVBox(widget.NewSeparator(),
-		ui.NewFlow(ui.Heading("Workshop: leases moving between workers"), p.start, p.kill, p.stop), p.note, p.scroll)
+	head := container.NewVBox(ui.NewFlow(ui.Heading("Workshop: leases moving between workers"), p.start, p.kill, p.stop),
+		p.note)
+	return container.NewBorder(head, nil, nil, nil, p.scroll)
 }
 
 func (p *workshopPanel) startWorkers() {
