@@ -187,27 +187,7 @@ func (s *Screen) showDetail() {
 		start = engine.IteratorLatest
 	}
 	ui.SetText(s.header, fmt.Sprintf("%s — reads %s (new from %s) — %s", info.Spec.Name, info.Spec.Source.Stream, start, info.State))
-	var lines []string
-	if info.Error != "" {
-		lines = append(lines, "Failed: "+info.Error)
-	}
-	for _, q := range info.Queries {
-		st := q.Stats
-		line := fmt.Sprintf("%s: %s read, %s matched, %s rows, %s open windows (%s groups), %s late, %s errors",
-			q.Name, ui.Thousands(int64(st.Records)), ui.Thousands(int64(st.Matched)), ui.Thousands(int64(st.Rows)),
-			ui.Thousands(int64(st.Windows)), ui.Thousands(int64(st.Groups)), ui.Thousands(int64(st.Late)), ui.Thousands(int64(st.Errors)))
-		if st.LastError != "" {
-			line += " (last: " + st.LastError + ")"
-		}
-		lines = append(lines, line)
-	}
-	if info.LastError != "" {
-		lines = append(lines, "Last problem: "+info.LastError)
-	}
-	if info.State != analytics.StateRunning {
-		lines = append(lines, "Stopped: Start runs the queries; results show here while it runs.")
-	}
-	ui.SetText(s.counts, strings.Join(lines, "\n"))
+	ui.SetText(s.counts, countsText(info, s.queries.Selected))
 	var names []string
 	for _, q := range info.Spec.Queries {
 		names = append(names, q.Name)
@@ -358,4 +338,44 @@ func (s *Screen) addQuery() {
 		s.showDetail()
 		s.editor.load()
 	})
+}
+
+// countsText is the application's state in a few lines: the selected query's counts in full, the others one short
+// clause each (rows, and errors if any), so four queries take two lines rather than four and the results keep their
+// room.
+func countsText(info *analytics.AppInfo, selected string) string {
+	var lines []string
+	if info.Error != "" {
+		lines = append(lines, "Failed: "+info.Error)
+	}
+	var others []string
+	for _, q := range info.Queries {
+		st := q.Stats
+		if q.Name != selected && selected != "" {
+			other := q.Name + " " + ui.Plural(int(st.Rows), "row")
+			if st.Errors > 0 {
+				other += ", " + ui.Plural(int(st.Errors), "error") + " (last: " + st.LastError + ")"
+			}
+			others = append(others, other)
+			continue
+		}
+		line := fmt.Sprintf("%s: %s read, %s matched, %s, %s (%s), %s late, %s",
+			q.Name, ui.Thousands(int64(st.Records)), ui.Thousands(int64(st.Matched)), ui.Plural(int(st.Rows), "row"),
+			ui.Plural(st.Windows, "open window"), ui.Plural(st.Groups, "group"), ui.Thousands(int64(st.Late)),
+			ui.Plural(int(st.Errors), "error"))
+		if st.LastError != "" {
+			line += " (last: " + st.LastError + ")"
+		}
+		lines = append(lines, line)
+	}
+	if len(others) > 0 {
+		lines = append(lines, "Other queries: "+strings.Join(others, " · "))
+	}
+	if info.LastError != "" {
+		lines = append(lines, "Last problem: "+info.LastError)
+	}
+	if info.State != analytics.StateRunning {
+		lines = append(lines, "Stopped: Start runs the queries; results show here while it runs.")
+	}
+	return strings.Join(lines, "\n")
 }

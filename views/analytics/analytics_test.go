@@ -134,3 +134,19 @@ func findButton(t *testing.T, root fyne.CanvasObject, text string) *widget.Butto
 	}
 	return b
 }
+
+// TestCountsTextGivesTheSelectedQueryInFull: the query being edited gets every count, the others a clause each
+// (with their errors), so the counts above the results stay two lines for four queries.
+func TestCountsTextGivesTheSelectedQueryInFull(t *testing.T) {
+	info := &analytics.AppInfo{State: analytics.StateRunning, Queries: []analytics.QueryStatus{
+		{Name: "views", Stats: analytics.Stats{Records: 53270, Matched: 53270, Rows: 248, Windows: 1, Groups: 107}},
+		{Name: "top", Stats: analytics.Stats{Records: 53270, Rows: 1}},
+		{Name: "slow", Stats: analytics.Stats{Records: 53270, Errors: 2, LastError: "data.ms: not a number"}},
+	}}
+	got := countsText(info, "views")
+	want := "views: 53,270 read, 53,270 matched, 248 rows, 1 open window (107 groups), 0 late, 0 errors\n" +
+		"Other queries: top 1 row · slow 0 rows, 2 errors (last: data.ms: not a number)"
+	if got != want {
+		t.Fatalf("counts\n%s\nwant\n%s", got, want)
+	}
+}

@@ -103,7 +103,7 @@ func (r *resultsView) buildTable() {
 		r.tableBox.Refresh()
 		return
 	}
-	cols := []ui.Column{{Title: "", Width: 54}}
+	cols := []ui.Column{{Title: "", Width: 70}} // "closed" in full
 	for _, c := range r.columns {
 		width := float32(110)
 		if c == "window_start" || c == "window_end" {

@@ -249,7 +249,12 @@ func (s *Shell) navChildren(id widget.TreeNodeID) []widget.TreeNodeID {
 
 func (s *Shell) navIsBranch(id widget.TreeNodeID) bool { return id == "" || id == navStreams }
 
-func (s *Shell) navCreate(bool) fyne.CanvasObject { return widget.NewLabel("clickstream-long-name") }
+// navCreate makes a navigation row; a long stream name ends in "…" rather than scrolling the navigation sideways.
+func (s *Shell) navCreate(bool) fyne.CanvasObject {
+	l := widget.NewLabel("")
+	l.Truncation = fyne.TextTruncateEllipsis
+	return l
+}
 
 func (s *Shell) navUpdate(id widget.TreeNodeID, _ bool, o fyne.CanvasObject) {
 	l := o.(*widget.Label)
