@@ -38,7 +38,7 @@ type consumersPanel struct {
 	stopF     func()
 }
 
-var consumerColumns = []ui.Column{{Title: "Consumer", Width: 120}, {Title: "Kind", Width: 130}, {Title: "Shard", Width: 55}, {Title: "Owner / state", Width: 150},
+var consumerColumns = []ui.Column{{Title: "Consumer", Width: 130}, {Title: "Kind", Width: 130}, {Title: "Shard", Width: 55}, {Title: "Owner / state", Width: 150},
 	{Title: "Checkpoint", Width: 115}, {Title: "Records/s", Width: 95}, {Title: "Behind (records)", Width: 125}, {Title: "Behind (time)", Width: 110}}
 
 func newConsumersPanel(d *Dashboard) *consumersPanel {
@@ -133,7 +133,7 @@ func (p *consumersPanel) content() fyne.CanvasObject {
 	// The status line sits with the table it is about, so the table keeps its rows when it shows; the lag chart and
 	// the workshop share the lower pane side by side, so neither is a thin strip at 1280×720.
 	p.tablePane = container.NewBorder(p.status, nil, nil, nil, p.table)
-	lower := ui.Remember("consumers.lag", container.NewHSplit(p.chart, p.workshop.content()), 0.55)
+	lower := ui.Remember("consumers.lag", container.NewHSplit(p.chart, p.workshop.content()), 0.5)
 	return container.NewBorder(top, nil, nil, nil, ui.Remember("consumers.table", container.NewVSplit(p.tablePane, lower), 0.6))
 }
 

@@ -129,7 +129,7 @@ func newVideoPlayback(s *Screen) *videoPlayback {
 	p.zoom.SetSelected(timelineSpans[0].label)
 	save := widget.NewButtonWithIcon("Save clip…", theme.DocumentSaveIcon(), p.askSaveClip)
 	controls := container.NewHBox(p.mode, widget.NewSeparator(), p.pause, p.back, p.forward)
-	p.info.Truncation = fyne.TextTruncateEllipsis
+	p.info.Wrapping = fyne.TextWrapWord // the whole line, even on a narrow window: the player above gives way
 	timelineRow := container.NewBorder(nil, nil, nil, container.NewHBox(widget.NewLabel("Zoom"), p.zoom, save), p.timeline)
 	bottom := container.NewVBox(controls, p.info, timelineRow)
 	p.content = container.NewBorder(nil, bottom, nil, nil, p.stack)
@@ -363,7 +363,7 @@ func (p *videoPlayback) onStatus(st playerStatus) {
 	if quiet, since := p.quiet(); vs.live && quiet {
 		// Live plays the newest fragment, but when nothing is sending, "10 min behind live" reads as the player
 		// lagging: say the stream went quiet instead.
-		parts = append(parts, fmt.Sprintf("the newest fragment; nothing new for %s — start a camera or send media to see live video", seconds(since)))
+		parts = append(parts, fmt.Sprintf("the newest fragment; nothing new for %s: start a camera or send media to see live video", seconds(since)))
 	} else if vs.live {
 		parts = append(parts, fmt.Sprintf("%s behind live", seconds(time.Since(at))))
 	} else if n := len(p.frags); n > 0 {
