@@ -64,29 +64,14 @@ func TestNoScreenWidensTheWindow(t *testing.T) {
 			if err := env.Generators.Start(id); err != nil {
 				t.Fatal(err)
 			}
-			a := test.NewTempApp(t)
-			win := a.NewWindow("Shardlab")
-			var s *Shell
-			uitest.UI(func() {
-				s = New(a, win, env)
-				win.SetContent(s.Content())
-				win.Resize(fyne.NewSize(1280, 720))
-				s.Start()
-			})
-			t.Cleanup(func() { uitest.UI(s.Stop) })
+			s, win := openShell(t, test.NewTempApp(t), env, fyne.NewSize(1280, 720))
 			screens := []string{navStreams, navDelivery, navAnalytics, navVideo, navFiles, navSettings}
 			for _, id := range screens {
 				uitest.UI(func() { s.Select(id) })
 				checkFits(t, win, id)
 			}
 			uitest.UI(func() { s.Select(navStream + stream) })
-			var tabs *container.AppTabs
-			uitest.UI(func() {
-				tabs, _ = uitest.Find(s.centre, func(*container.AppTabs) bool { return true })
-			})
-			if tabs == nil {
-				t.Fatal("the dashboard has no tabs")
-			}
+			tabs := dashboardTabs(t, s)
 			for i, item := range tabs.Items {
 				uitest.UI(func() { tabs.SelectIndex(i) })
 				if item.Text == "Consumers" {
@@ -100,6 +85,32 @@ func TestNoScreenWidensTheWindow(t *testing.T) {
 			}
 		})
 	}
+}
+
+// openShell opens the whole window on env at size and starts it; the test's end stops it.
+func openShell(t *testing.T, a fyne.App, env ui.Env, size fyne.Size) (*Shell, fyne.Window) {
+	t.Helper()
+	win := a.NewWindow("Shardlab")
+	var s *Shell
+	uitest.UI(func() {
+		s = New(a, win, env)
+		win.SetContent(s.Content())
+		win.Resize(size)
+		s.Start()
+	})
+	t.Cleanup(func() { uitest.UI(s.Stop) })
+	return s, win
+}
+
+// dashboardTabs is the open stream dashboard's tabs.
+func dashboardTabs(t *testing.T, s *Shell) *container.AppTabs {
+	t.Helper()
+	var tabs *container.AppTabs
+	uitest.UI(func() { tabs, _ = uitest.Find(s.centre, func(*container.AppTabs) bool { return true }) })
+	if tabs == nil {
+		t.Fatal("the dashboard has no tabs")
+	}
+	return tabs
 }
 
 func checkFits(t *testing.T, win fyne.Window, what string) {

@@ -22,16 +22,8 @@ func TestPresentationModeEnlargesAndHidesTheChrome(t *testing.T) {
 	a := test.NewTempApp(t)
 	uitest.UI(func() { ui.ApplyTheme(a, ui.CurrentAppearance(a)) })
 	base := theme.Size(theme.SizeNameText)
-	win := a.NewWindow("Shardlab")
-	var s *Shell
-	uitest.UI(func() {
-		s = New(a, win, env)
-		win.SetContent(s.Content())
-		win.Resize(fyne.NewSize(1280, 720))
-		s.Start()
-		s.Select(navStream + "talk")
-	})
-	t.Cleanup(func() { uitest.UI(s.Stop) })
+	s, win := openShell(t, a, env, fyne.NewSize(1280, 720))
+	uitest.UI(func() { s.Select(navStream + "talk") })
 	hasNav := func() bool {
 		_, ok := uitest.Find(win.Content(), func(tr *widget.Tree) bool { return tr == s.nav })
 		return ok

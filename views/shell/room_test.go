@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -17,22 +16,9 @@ import (
 func TestConsumersTabGivesTheTableAndLagChartRoom(t *testing.T) {
 	env := fullEnv(t)
 	createStream(t, env.Engine, "room", 4)
-	a := test.NewTempApp(t)
-	win := a.NewWindow("Shardlab")
-	var s *Shell
-	uitest.UI(func() {
-		s = New(a, win, env)
-		win.SetContent(s.Content())
-		win.Resize(DefaultWindowSize)
-		s.Start()
-		s.Select(navStream + "room")
-	})
-	t.Cleanup(func() { uitest.UI(s.Stop) })
-	var tabs *container.AppTabs
-	uitest.UI(func() { tabs, _ = uitest.Find(s.centre, func(*container.AppTabs) bool { return true }) })
-	if tabs == nil {
-		t.Fatal("the dashboard has no tabs")
-	}
+	s, win := openShell(t, test.NewTempApp(t), env, DefaultWindowSize)
+	uitest.UI(func() { s.Select(navStream + "room") })
+	tabs := dashboardTabs(t, s)
 	var consumers fyne.CanvasObject
 	for i, item := range tabs.Items {
 		if item.Text == "Consumers" {
