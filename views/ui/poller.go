@@ -18,6 +18,8 @@ var OnUI = fyne.Do
 func Poll[T any](interval time.Duration, fetch func() T, apply func(T)) (stop func()) {
 	done := make(chan struct{})
 	var waiting atomic.Bool
+	// Read OnUI once, here: a test that swaps it back when it ends must not race a goroutine still finishing a tick.
+	onUI := OnUI
 	go func() {
 		ticker := time.NewTicker(interval)
 		defer ticker.Stop()
@@ -34,7 +36,7 @@ func Poll[T any](interval time.Duration, fetch func() T, apply func(T)) (stop fu
 			}
 			v := fetch()
 			waiting.Store(true)
-			OnUI(func() {
+			onUI(func() {
 				defer waiting.Store(false)
 				select {
 				case <-done:
@@ -55,9 +57,10 @@ func Poll[T any](interval time.Duration, fetch func() T, apply func(T)) (stop fu
 // Background runs work off the UI goroutine and hands its result to then on it: how every engine call made from a
 // button runs, so a click never freezes the window on a disk write.
 func Background[T any](work func() (T, error), then func(T, error)) {
+	onUI := OnUI
 	go func() {
 		v, err := work()
-		OnUI(func() { then(v, err) })
+		onUI(func() { then(v, err) })
 	}()
 }
 

@@ -50,12 +50,12 @@ func TestPollDropsFramesWhileTheUIIsBusy(t *testing.T) {
 	saved := ui.OnUI
 	ui.OnUI = func(f func()) { queue <- f }
 	defer func() { ui.OnUI = saved }()
+	// The queue is never closed: the poller may finish a tick after stop, and a send on a closed channel would panic.
 	go func() {
 		for f := range queue {
 			f()
 		}
 	}()
-	defer close(queue)
 
 	var fetches atomic.Int32
 	release := make(chan struct{})
