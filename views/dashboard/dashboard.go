@@ -78,6 +78,7 @@ func New(env ui.Env, win fyne.Window, stream string) *Dashboard {
 	}
 	d.keyMap.OnTapped = func(s widgets.KeySegment) { d.selectShard(s.ID) }
 	d.heatmap.OnHover = d.heatHover
+	d.heatHover(0, 0, false) // the heatmap's legend line reads before anyone points at it
 	d.heatmap.OnTapped = func(row int) {
 		if m := d.model; m != nil && row < len(m.Heatmap.Rows) {
 			for _, r := range m.Rows {
@@ -267,7 +268,7 @@ func (d *Dashboard) showDetail() {
 func (d *Dashboard) heatHover(row, col int, ok bool) {
 	m := d.model
 	if !ok || m == nil || row >= len(m.Heatmap.Rows) {
-		text := "Rows: shards in key order, a split's children under their parent. Columns: the last 5 minutes."
+		text := "Rows: shards in key order, a split's children under it. Columns: the last 5 minutes."
 		if first, n := d.heatmap.VisibleRows(); m != nil && n < len(m.Heatmap.Rows) {
 			text = fmt.Sprintf("Rows %d–%d of %d shards in key order (scroll for more). Columns: the last 5 minutes.",
 				first+1, first+n, len(m.Heatmap.Rows))
