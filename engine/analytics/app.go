@@ -120,6 +120,7 @@ type App struct {
 	lastSeq map[string]string // per shard, the last record read
 	lastErr string
 
+	worker *consumer.Worker
 	cancel context.CancelFunc
 	done   chan struct{}
 	result error
@@ -185,12 +186,12 @@ func StartApp(eng *engine.Engine, spec AppSpec, state AppState, persist func(App
 	}
 	w, err := consumer.NewWorker(eng, consumer.Config{App: ConsumerApp(spec.Name), Worker: "shardlab",
 		Stream: engine.StreamRef{StreamName: spec.Source.Stream}, InitialPosition: start,
-		InitialTimestamp: spec.Source.At, Process: a.process})
+		InitialTimestamp: spec.Source.At, Process: a.process, PollInterval: consumer.SharedPollInterval})
 	if err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a.cancel = cancel
+	a.cancel, a.worker = cancel, w
 	go func() {
 		defer close(a.done)
 		tick := time.NewTicker(250 * time.Millisecond)
@@ -545,6 +546,9 @@ func (a *App) Status() ([]QueryStatus, string) {
 	defer a.mu.Unlock()
 	return out, a.lastErr
 }
+
+// ReadsThrottled counts the source reads refused over a shard's read limit, which every reader shares.
+func (a *App) ReadsThrottled() uint64 { return a.worker.ReadsThrottled() }
 
 // Results returns a query's latest emitted rows (oldest first) and its open windows as they stand.
 func (a *App) Results(query string) (emitted, open []Row, err error) {

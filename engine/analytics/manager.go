@@ -30,6 +30,9 @@ type AppInfo struct {
 	Created   time.Time
 	Queries   []QueryStatus // while running
 	LastError string        // the latest problem writing outputs or checkpoints, while running
+	// ReadsThrottled counts the source reads refused over a shard's read limit while running: the limit is shared
+	// by every reader of the stream.
+	ReadsThrottled uint64
 }
 
 // Errors of the manager.
@@ -148,6 +151,7 @@ func (m *Manager) List() []AppInfo {
 		info := AppInfo{Spec: it.Spec, State: it.State, Error: it.Error, Created: it.Created}
 		if it.Run != nil {
 			info.Queries, info.LastError = it.Run.Status()
+			info.ReadsThrottled = it.Run.ReadsThrottled()
 		}
 		out = append(out, info)
 	}

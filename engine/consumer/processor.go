@@ -19,6 +19,12 @@ const (
 	retryPause = 500 * time.Millisecond
 )
 
+// SharedPollInterval is the PollInterval of a reader that shares its shards with other applications, as every
+// reader inside Shardlab does (delivery streams, analytics, the Records tail, the workshop's workers): one call a
+// second, the KCL's idleTimeBetweenReadsInMillis, so five of them fit in a shard's 5 GetRecords calls a second and
+// none throttles the others.
+const SharedPollInterval = time.Second
+
 // start runs a processor for a lease just taken. Caller holds w.mu.
 func (w *Worker) start(ctx context.Context, l *Lease, now time.Time) {
 	pctx, cancel := context.WithCancel(ctx)
@@ -172,6 +178,7 @@ func (w *Worker) noteError(h *heldLease, err error) {
 	h.status.Errors++
 	if engine.ErrorCode(err) == engine.ErrThroughputExceeded {
 		h.status.Throttled++
+		w.throttled.Add(1)
 	}
 	h.status.LastError = err.Error()
 	w.mu.Unlock()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/shardlab/shardlab/engine"
@@ -110,6 +111,9 @@ type Worker struct {
 	stopping map[string]chan struct{} // shards whose lost processor is still finishing its batch
 	crashed  bool
 	crash    context.CancelFunc
+	// throttled counts every GetRecords call refused over a shard's read limit since the worker was made, across
+	// leases taken and lost (a lease's ShardStatus starts again at zero).
+	throttled atomic.Uint64
 }
 
 type heldLease struct {
@@ -209,6 +213,10 @@ func (w *Worker) Status() []ShardStatus {
 	}
 	return out
 }
+
+// ReadsThrottled is how many of the worker's GetRecords calls were refused over a shard's read limit so far: the
+// limit is shared by every reader of the shard, so an application says when others left it too few calls.
+func (w *Worker) ReadsThrottled() uint64 { return w.throttled.Load() }
 
 // Name is the worker's name.
 func (w *Worker) Name() string { return w.cfg.Worker }

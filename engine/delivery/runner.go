@@ -28,6 +28,8 @@ type Metrics struct {
 	ProcessingFailed uint64 // records a processor failed on: in the error output
 	DeliveryFailed   uint64 // records a destination refused for the whole retry duration: in the error output
 	Retries          uint64
+	// ReadsThrottled counts the source reads refused over a shard's read limit, which every reader shares.
+	ReadsThrottled uint64
 	// Freshness is the age of the oldest record read but not yet delivered (zero when none waits).
 	Freshness time.Duration
 	LastError string
@@ -64,6 +66,7 @@ type Delivery struct {
 	stopFlush    context.CancelFunc
 	flushDone    chan struct{}
 	stopWorker   context.CancelFunc
+	worker       *consumer.Worker
 	workerDone   chan struct{}
 	stopOnce     sync.Once
 	workerResult error // set before workerDone closes
@@ -107,13 +110,14 @@ func Start(eng *engine.Engine, spec Spec) (*Delivery, error) {
 	}
 	w, err := consumer.NewWorker(eng, consumer.Config{App: ConsumerApp(spec.Name), Worker: "shardlab",
 		Stream: engine.StreamRef{StreamName: spec.Source.Stream}, InitialPosition: start,
-		InitialTimestamp: spec.Source.At, Process: d.process, DeferShardEnd: true})
+		InitialTimestamp: spec.Source.At, Process: d.process, DeferShardEnd: true,
+		PollInterval: consumer.SharedPollInterval})
 	if err != nil {
 		return nil, err
 	}
 	flushCtx, stopFlush := context.WithCancel(context.Background())
 	workerCtx, stopWorker := context.WithCancel(context.Background())
-	d.stopFlush, d.stopWorker = stopFlush, stopWorker
+	d.stopFlush, d.stopWorker, d.worker = stopFlush, stopWorker, w
 	go func() {
 		defer close(d.flushDone)
 		d.flushLoop(flushCtx)
@@ -172,6 +176,7 @@ func (d *Delivery) Metrics() Metrics {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	m := d.metrics
+	m.ReadsThrottled = d.worker.ReadsThrottled()
 	m.Processors = slices.Clone(m.Processors)
 	m.Destinations = slices.Clone(m.Destinations)
 	if !d.oldest.IsZero() {

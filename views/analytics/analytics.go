@@ -371,6 +371,9 @@ func countsText(info *analytics.AppInfo, selected string) string {
 	if len(others) > 0 {
 		lines = append(lines, "Other queries: "+strings.Join(others, " · "))
 	}
+	if info.ReadsThrottled > 0 {
+		lines = append(lines, ui.ReadsThrottledNote(info.ReadsThrottled))
+	}
 	if info.LastError != "" {
 		lines = append(lines, "Last problem: "+info.LastError)
 	}

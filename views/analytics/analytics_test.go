@@ -149,4 +149,9 @@ func TestCountsTextGivesTheSelectedQueryInFull(t *testing.T) {
 	if got != want {
 		t.Fatalf("counts\n%s\nwant\n%s", got, want)
 	}
+	// Reads the shard refused are said, with why: the shard's 5 calls a second are everyone's.
+	info.ReadsThrottled = 3
+	if got := countsText(info, "views"); !strings.Contains(got, "Source reads throttled: 3 (a shard serves 5 GetRecords calls a second") {
+		t.Errorf("counts after refused reads:\n%s", got)
+	}
 }

@@ -214,9 +214,6 @@ const (
 	browseResume = "where the tail stopped"
 	tailApp      = "records-tail"
 	tailWorker   = "shardlab-app"
-	// tailPollInterval spaces the tail's calls as the KCL spaces its own (1 s): it takes one of a shard's 5
-	// calls/s, leaving the rest to the applications being watched.
-	tailPollInterval = time.Second
 	// browseCallSpacing spaces a history read's calls on one shard: 4 a second, inside the limit of 5.
 	browseCallSpacing = 250 * time.Millisecond
 )
@@ -225,7 +222,7 @@ const (
 // their parents; records of shards not chosen are passed over but still checkpointed.
 func (m *recordsModel) tail(ctx context.Context, q browseQuery) {
 	w, err := consumer.NewWorker(m.eng, consumer.Config{App: tailApp, Worker: tailWorker,
-		Stream: engine.StreamRef{StreamName: q.Stream}, InitialPosition: consumer.Latest, PollInterval: tailPollInterval,
+		Stream: engine.StreamRef{StreamName: q.Stream}, InitialPosition: consumer.Latest, PollInterval: consumer.SharedPollInterval,
 		Process: func(ctx context.Context, b *consumer.Batch) error {
 			for m.isPaused() && ctx.Err() == nil {
 				sleepCtx(ctx, 100*time.Millisecond)

@@ -25,10 +25,6 @@ const (
 	workshopLease = 6 * time.Second
 )
 
-// workshopPollInterval spaces each worker's reads at 2 a shard a second, so the Records tail and an SDK reader
-// beside them still fit in the shard's 5.
-const workshopPollInterval = 500 * time.Millisecond
-
 // workshopCardHeight is one lease card's height: two lines of 12-point text.
 const workshopCardHeight = 40
 
@@ -93,7 +89,7 @@ func (p *workshopPanel) launch(i int) {
 	ui.Background(func() (*consumer.Worker, error) {
 		return consumer.NewWorker(p.d.env.Engine, consumer.Config{App: workshopApp, Worker: workshopWorkers[i],
 			Stream: p.d.ref, LeaseDuration: workshopLease, InitialPosition: consumer.Latest,
-			PollInterval: workshopPollInterval,
+			PollInterval: consumer.SharedPollInterval,
 			Process: func(ctx context.Context, b *consumer.Batch) error {
 				time.Sleep(2 * time.Millisecond) // a little work a batch, as a real consumer would do
 				return b.Checkpoint(ctx)

@@ -189,6 +189,11 @@ func (s *Screen) showDetail() {
 		ui.SetText(s.detail, "Select a delivery stream.")
 		return
 	}
+	ui.SetText(s.detail, detailText(info))
+}
+
+// detailText is what the detail pane says of a delivery stream: its counts, what went wrong, and its pipeline.
+func detailText(info *delivery.Info) string {
 	m := info.Metrics
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s — %s, created %s\n", info.Spec.Name, info.State, info.Created.Local().Format("2006-01-02 15:04"))
@@ -199,6 +204,9 @@ func (s *Screen) showDetail() {
 		ui.Thousands(int64(m.Incoming)), ui.Thousands(int64(m.Delivered)), ui.Thousands(int64(m.Objects)),
 		ui.Thousands(int64(m.DeliveredBytes/1024)), ui.Thousands(int64(m.Dropped)), ui.Thousands(int64(m.ProcessingFailed)),
 		ui.Thousands(int64(m.DeliveryFailed)), ui.Thousands(int64(m.Retries)))
+	if m.ReadsThrottled > 0 {
+		fmt.Fprintf(&b, "%s\n", ui.ReadsThrottledNote(m.ReadsThrottled))
+	}
 	if m.LastError != "" {
 		fmt.Fprintf(&b, "Last error: %s\n", m.LastError)
 	}
@@ -219,7 +227,7 @@ func (s *Screen) showDetail() {
 		fmt.Fprintf(&b, "Processors: %s\n", strings.Join(steps, ", then "))
 	}
 	fmt.Fprintf(&b, "Destinations: %s", destinationSummary(info.Spec.Destinations))
-	ui.SetText(s.detail, b.String())
+	return b.String()
 }
 
 func (s *Screen) updateButtons() {

@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -59,5 +60,18 @@ func TestDeliveryScreenShowsMetricsAndStopsAndStarts(t *testing.T) {
 	uitest.Eventually(t, "ACTIVE again", func() bool { return len(s.infos) == 1 && s.infos[0].State == delivery.StateActive })
 	if got := deliveryCell(&s.infos[0], 9); got == "" {
 		t.Fatal("no destination summary")
+	}
+}
+
+// TestDetailSaysWhenReadsWereRefused: a delivery stream whose source reads the shard refused says so, and why.
+func TestDetailSaysWhenReadsWereRefused(t *testing.T) {
+	info := &delivery.Info{Spec: delivery.Spec{Name: "clicks"}, State: delivery.StateActive,
+		Metrics: delivery.Metrics{Incoming: 10}}
+	if got := detailText(info); strings.Contains(got, "throttled") {
+		t.Errorf("no read was refused, yet:\n%s", got)
+	}
+	info.Metrics.ReadsThrottled = 12
+	if got := detailText(info); !strings.Contains(got, "Source reads throttled: 12 (a shard serves 5 GetRecords calls a second") {
+		t.Errorf("12 refused reads not said:\n%s", got)
 	}
 }

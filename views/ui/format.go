@@ -69,3 +69,10 @@ func ByteRate(bps float64) string {
 // Scaled is a width in pixels at Fyne's 14 px text, made as much wider as the theme's text is now (Settings' text
 // size, presentation mode): fixed-width fields keep room for what they hold.
 func Scaled(px float32) float32 { return px * theme.Size(theme.SizeNameText) / 14 }
+
+// ReadsThrottledNote says that an application of the app's own was refused reads, and why that happens: a shard
+// serves 5 GetRecords calls a second to all its readers together.
+func ReadsThrottledNote(n uint64) string {
+	return fmt.Sprintf("Source reads throttled: %s (a shard serves 5 GetRecords calls a second to all its readers "+
+		"together; more readers than that, or one reading faster, get refused and retry)", Thousands(int64(n)))
+}
