@@ -11,6 +11,7 @@ import "embed"
 // made with: ffmpeg -f lavfi -i testsrc2=size=320x180:rate=25 -f lavfi -i sine=frequency=440:sample_rate=48000
 // -t 10 -c:v libx264 -preset veryfast -g 50 -keyint_min 50 -sc_threshold 0 -pix_fmt yuv420p -b:v 250k -c:a aac
 // -b:a 48k -f mpegts testpattern.ts
+// The built-in lessons are under lessons/ (YAML, engine/lessons; the format is docs/lessons.md).
 //
-//go:embed *.ndjson *.log *.ts pipelines/*.json analytics/*.json
+//go:embed *.ndjson *.log *.ts pipelines/*.json analytics/*.json lessons/*.yaml
 var FS embed.FS

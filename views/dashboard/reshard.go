@@ -140,34 +140,10 @@ func (b *reshardBar) run(what string, call func(context.Context) error) {
 	})
 }
 
-// minHotShare is the share of a shard's traffic its top key needs before "split at hot key" is offered: below it
-// the top key is noise (one of many under uniform keys), and the midpoint is the better cut.
-const minHotShare = 0.05
-
-// hotKeySplit is where "split at hot key" cuts r: right beside the hot key's hash, on the side that leaves the hot
-// key in the smaller child, so it shares its new shard with as little other traffic as the range allows. Kinesis
-// takes a split point only in [start+2, end−1], so a key at an edge gets one neighbour for company. It reports false
-// when there is no heavy key, the key hashes outside the range (an ExplicitHashKey put it there), or the range is
-// too small to split.
+// hotKeySplit is where "split at hot key" cuts r (see engine.HotKeySplitPoint); false without a hot key.
 func hotKeySplit(r shardRow) (hashkey.Key, bool) {
-	if r.Hottest == nil || r.Hottest.Share < minHotShare || !r.KeyRange.Contains(r.Hottest.Hash) {
+	if r.Hottest == nil {
 		return hashkey.Key{}, false
 	}
-	lo := r.KeyRange.Start.Add1().Add1()
-	if r.KeyRange.End.Cmp(lo) <= 0 { // three keys or fewer: no split point Kinesis accepts
-		return hashkey.Key{}, false
-	}
-	hi := r.KeyRange.End.Sub1()
-	h := r.Hottest.Hash
-	at := h // the upper child is [h, end]
-	if h.Less(r.KeyRange.Mid()) {
-		at = h.Add1() // the lower child is [start, h]
-	}
-	if at.Less(lo) {
-		at = lo
-	}
-	if hi.Less(at) {
-		at = hi
-	}
-	return at, true
+	return engine.HotKeySplitPoint(r.KeyRange, *r.Hottest)
 }
