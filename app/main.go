@@ -23,6 +23,7 @@ func commands() []command {
 		{"replay", "put a capture, NDJSON, CSV or log file into a stream, at its own pace × --speed or as fast as accepted", runReplay},
 		{"capture", "write a stream's records to an NDJSON capture file", runCapture},
 		{"watch", "tail the files of a directory into a stream, following rotation and truncation, like the Kinesis Agent", runWatch},
+		{"lessons", "list the lessons, check lesson files, or verify every lesson's Show-me path headlessly", runLessons},
 		{"faults", "show, set or clear fault injection on a running server", runFaults},
 		{"bench", "measure the engine in process (see BENCHMARKS.md)", runBench},
 		{"bench-api", "Shardlab's API beside kinesalite and kinesis-local, one SDK workload (see BENCHMARKS.md)", runBenchAPI},
