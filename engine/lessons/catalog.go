@@ -73,11 +73,16 @@ func ReadFile(path string) (*Lesson, error) {
 	return l, nil
 }
 
-// Import checks a lesson file and copies it into dir, so it is offered from then on; a built-in lesson's id is
-// refused, as it would shadow the built-in one.
-func Import(path, dir string) (*Lesson, error) {
-	l, err := ReadFile(path)
+// Import checks a lesson file's contents and keeps them in dir under its name, so the lesson is offered from then
+// on; a built-in lesson's name is refused, as it would shadow the built-in one.
+func Import(name string, data []byte, dir string) (*Lesson, error) {
+	id := strings.TrimSuffix(filepath.Base(name), filepath.Ext(name))
+	l, err := Parse(id, data)
 	if err != nil {
+		var pe *PosError
+		if errors.As(err, &pe) {
+			pe.File = name
+		}
 		return nil, err
 	}
 	builtIn, err := BuiltIn()
@@ -85,17 +90,13 @@ func Import(path, dir string) (*Lesson, error) {
 		return nil, err
 	}
 	if slices.ContainsFunc(builtIn, func(b *Lesson) bool { return b.ID == l.ID }) {
-		return nil, fmt.Errorf("%s: a built-in lesson is called %s; rename the file", path, l.ID)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: a built-in lesson is called %s; rename the file", name, l.ID)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
 	dst := filepath.Join(dir, l.ID+".yaml")
-	if err := os.WriteFile(dst, b, 0o644); err != nil {
+	if err := os.WriteFile(dst, data, 0o644); err != nil {
 		return nil, err
 	}
 	l.Source = dst

@@ -37,6 +37,7 @@ type Dashboard struct {
 	heatmap  *widgets.Heatmap
 	detail   *widget.Label
 	heatInfo *widget.Label
+	tabs     *container.AppTabs
 	table    *widget.Table
 	lens     *lens
 	reshard  *reshardBar
@@ -117,8 +118,18 @@ func New(env ui.Env, win fyne.Window, stream string) *Dashboard {
 		tab("Consumers", d.cons.content()),
 		tab("Faults", d.faults.content()),
 	)
+	d.tabs = tabs
 	d.root = container.NewBorder(container.NewVBox(d.header, d.totals), nil, nil, nil, tabs)
 	return d
+}
+
+// ShowTab opens the tab of that name (Overview, Shards, …), as a lesson's step asks.
+func (d *Dashboard) ShowTab(name string) {
+	for i, item := range d.tabs.Items {
+		if item.Text == name {
+			d.tabs.SelectIndex(i)
+		}
+	}
 }
 
 func (d *Dashboard) Content() fyne.CanvasObject { return d.root }

@@ -41,6 +41,9 @@ func (s *Shell) actions() []shortcut {
 		}},
 		{"Presentation mode", fyne.KeyP, ctrl | fyne.KeyModifierShift, s.togglePresentation},
 		{"About Shardlab", fyne.KeyF1, 0, s.showAbout},
+		{"Lessons", fyne.KeyF2, 0, func() { s.Select(navLessons) }},
+		{"Previous lesson step", fyne.KeyLeft, 0, s.stepKey(-1)},
+		{"Next lesson step", fyne.KeyRight, 0, s.stepKey(+1)},
 	}
 }
 
@@ -67,7 +70,7 @@ func (s *Shell) installShortcuts() {
 	s.win.SetMainMenu(fyne.NewMainMenu(
 		fyne.NewMenu("File", items[0], items[2]),
 		fyne.NewMenu("View", items[1], items[3], items[4], fyne.NewMenuItemSeparator(), items[5]),
-		fyne.NewMenu("Help", items[6]),
+		fyne.NewMenu("Help", items[7], items[8], items[9], fyne.NewMenuItemSeparator(), items[6]),
 	))
 }
 

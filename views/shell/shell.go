@@ -13,10 +13,12 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/shardlab/shardlab/engine/lessons"
 	"github.com/shardlab/shardlab/views/analytics"
 	"github.com/shardlab/shardlab/views/dashboard"
 	"github.com/shardlab/shardlab/views/delivery"
 	"github.com/shardlab/shardlab/views/files"
+	lessonsview "github.com/shardlab/shardlab/views/lessons"
 	"github.com/shardlab/shardlab/views/settings"
 	"github.com/shardlab/shardlab/views/streams"
 	"github.com/shardlab/shardlab/views/ui"
@@ -38,6 +40,7 @@ const (
 	navDelivery  = "delivery"
 	navAnalytics = "analytics"
 	navVideo     = "video"
+	navLessons   = "lessons"
 	navStream    = "stream:"
 )
 
@@ -58,6 +61,9 @@ type Shell struct {
 	streams []string
 	stopNav func()
 	pending string // a screen asked for before its stream exists (--show): opened when the stream appears
+	// lesson is the open lesson's step panel, shown beside every screen until the lesson ends; session is its run.
+	lesson  *lessonsview.Panel
+	session *lessons.Session
 }
 
 // New builds the frame and opens the last screen used (the streams list the first time).
@@ -86,9 +92,9 @@ func (s *Shell) frame(presenting bool) {
 		s.offset = split.Offset
 	}
 	if presenting {
-		s.root.Objects = []fyne.CanvasObject{s.scroll}
+		s.root.Objects = []fyne.CanvasObject{s.withLesson()}
 	} else {
-		split := container.NewHSplit(s.nav, s.scroll)
+		split := container.NewHSplit(s.nav, s.withLesson())
 		split.Offset = s.offset
 		s.root.Objects = []fyne.CanvasObject{container.NewBorder(nil, s.status.content(), nil, nil, split)}
 	}
@@ -145,6 +151,10 @@ func (s *Shell) Stop() {
 	if s.current != nil {
 		s.current.Stop()
 	}
+	if s.lesson != nil { // the lesson's streams go with the window: the next start is clean
+		s.lesson.Stop()
+		s.session.Close()
+	}
 	ui.SaveSplits(s.app)
 	size := s.win.Canvas().Size()
 	s.app.Preferences().SetFloat(prefWidth, float64(size.Width))
@@ -185,6 +195,8 @@ func (s *Shell) Show(id string) {
 		next = settings.New(s.env, s.app, s.win)
 	case id == navFiles:
 		next = files.New(s.env, s.win)
+	case id == navLessons:
+		next = lessonsview.New(s.env, s.win, s.openLesson)
 	case id == navDelivery && s.env.Deliveries != nil:
 		next = delivery.New(s.env, s.win)
 	case id == navAnalytics && s.env.Analytics != nil:
@@ -236,7 +248,7 @@ func (s *Shell) navChildren(id widget.TreeNodeID) []widget.TreeNodeID {
 		if s.env.Video != nil {
 			ids = append(ids, navVideo)
 		}
-		return append(ids, navFiles, navSettings)
+		return append(ids, navFiles, navLessons, navSettings)
 	case navStreams:
 		out := make([]string, len(s.streams))
 		for i, n := range s.streams {
@@ -276,6 +288,9 @@ func (s *Shell) navUpdate(id widget.TreeNodeID, _ bool, o fyne.CanvasObject) {
 		l.TextStyle.Bold = true
 	case id == navVideo:
 		l.SetText("Video")
+		l.TextStyle.Bold = true
+	case id == navLessons:
+		l.SetText("Lessons")
 		l.TextStyle.Bold = true
 	default:
 		l.TextStyle.Bold = false

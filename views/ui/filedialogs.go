@@ -33,6 +33,11 @@ func SaveFile(win fyne.Window, what, name string, data []byte) {
 // OpenJSON asks for a JSON file, starting in dir; reads it (up to 1 MiB) and hands it to use, both off the UI
 // goroutine; then calls then on the UI goroutine with use's result, or shows what failed as what.
 func OpenJSON[T any](win fyne.Window, what, dir string, use func([]byte) (T, error), then func(T)) {
+	OpenFile(win, what, dir, []string{".json"}, func(_ string, b []byte) (T, error) { return use(b) }, then)
+}
+
+// OpenFile is OpenJSON for files of the given extensions; use also gets the file's name.
+func OpenFile[T any](win fyne.Window, what, dir string, exts []string, use func(name string, b []byte) (T, error), then func(T)) {
 	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
 		if err != nil || r == nil {
 			return
@@ -44,7 +49,7 @@ func OpenJSON[T any](win fyne.Window, what, dir string, use func([]byte) (T, err
 				var zero T
 				return zero, err
 			}
-			return use(b)
+			return use(r.URI().Name(), b)
 		}, func(v T, err error) {
 			if err != nil {
 				ShowError(what, err, win)
@@ -53,7 +58,7 @@ func OpenJSON[T any](win fyne.Window, what, dir string, use func([]byte) (T, err
 			then(v)
 		})
 	}, win)
-	d.SetFilter(storage.NewExtensionFileFilter([]string{".json"}))
+	d.SetFilter(storage.NewExtensionFileFilter(exts))
 	if lister, err := storage.ListerForURI(storage.NewFileURI(dir)); err == nil {
 		d.SetLocation(lister)
 	}
