@@ -32,7 +32,7 @@ func TestNoTextIsCutAtTheDefaultSize(t *testing.T) {
 			t.Errorf("%s at %v: %s: cut with …", what, DefaultWindowSize, text)
 		}
 	}
-	for _, id := range []string{navStreams, navDelivery, navAnalytics, navVideo, navFiles, navSettings} {
+	for _, id := range []string{navStreams, navDelivery, navAnalytics, navVideo, navFiles, navLessons, navSettings} {
 		uitest.UI(func() { s.Select(id) })
 		check(id, win.Content)
 	}

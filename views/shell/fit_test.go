@@ -65,7 +65,7 @@ func TestNoScreenWidensTheWindow(t *testing.T) {
 				t.Fatal(err)
 			}
 			s, win := openShell(t, test.NewTempApp(t), env, fyne.NewSize(1280, 720))
-			screens := []string{navStreams, navDelivery, navAnalytics, navVideo, navFiles, navSettings}
+			screens := []string{navStreams, navDelivery, navAnalytics, navVideo, navFiles, navLessons, navSettings}
 			for _, id := range screens {
 				uitest.UI(func() { s.Select(id) })
 				checkFits(t, win, id)
