@@ -52,4 +52,6 @@ func hasLabel(o fyne.CanvasObject, part string) bool {
 }
 
 // pressKey sends a bare key to the window as the driver does when no widget has focus.
-func pressKey(win fyne.Window, key fyne.KeyName) { win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: key}) }
+func pressKey(win fyne.Window, key fyne.KeyName) {
+	win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: key})
+}
