@@ -2,7 +2,6 @@ package lessons
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -229,8 +228,6 @@ func (n *names) need(set map[string]bool, what, name string) error {
 	}
 	return nil
 }
-
-var errEmptyName = errors.New("a name is needed")
 
 func (p ProducerSetup) config() loadgen.Config {
 	return loadgen.Config{Name: p.Name, Stream: p.Stream, Template: p.Template, Rate: p.Rate, Seed: p.Seed,
