@@ -193,3 +193,28 @@ func TestResetRestoresTheStart(t *testing.T) {
 		t.Error("step 1 is met again right after Reset")
 	}
 }
+
+func TestImportKeepsAGoodFileAndRefusesABadOne(t *testing.T) {
+	dir := t.TempDir()
+	good := []byte("title: Mine\nminutes: 2\nteaches: t\nstreams:\n  - {name: lesson-mine, shards: 1}\nsteps:\n" +
+		"  - title: s\n    screen: lesson-mine/Shards\n    do: d\n    notice: n\n    check:\n      - shards: {stream: lesson-mine, open: 1}\n" +
+		"    show_me:\n      - wait: 1ms\n")
+	l, err := Import("mine.yaml", good, dir)
+	if err != nil || l.ID != "mine" {
+		t.Fatalf("Import: %v, %+v", err, l)
+	}
+	got, errs := Imported(dir)
+	if len(errs) > 0 || len(got) != 1 || got[0].Title != "Mine" {
+		t.Fatalf("Imported after Import: %v, %v", got, errs)
+	}
+	_, err = Import("broken.yaml", []byte("title: x\nminutes: 2\nteaches: t\nsteps:\n  - title: s\n    screen: Nowhere\n"), dir)
+	if err == nil || !strings.HasPrefix(err.Error(), "broken.yaml:5:5: ") {
+		t.Errorf("a broken file: %v; want its name, line and column first", err)
+	}
+	if _, err := Import("hot-shard.yaml", good, dir); err == nil || !strings.Contains(err.Error(), "built-in lesson") {
+		t.Errorf("a file named as a built-in lesson was imported: %v", err)
+	}
+	if got, _ := Imported(dir); len(got) != 1 {
+		t.Errorf("%d lessons kept after the refused imports, want 1", len(got))
+	}
+}
