@@ -1,6 +1,7 @@
 package shell
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -9,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/engine/lessons"
 	"github.com/shardlab/shardlab/views/dashboard"
 	"github.com/shardlab/shardlab/views/ui/uitest"
 )
@@ -25,7 +27,15 @@ func TestALessonFromTheListToATick(t *testing.T) {
 	if s.shownID != navLessons || list == nil || list.Length() < 12 {
 		t.Fatalf("F2 showed %q with a list of %v lessons; want the Lessons screen with at least 12", s.shownID, list)
 	}
-	uitest.UI(func() { test.Tap(uitest.Button(t, s.centre, "Start lesson")) })
+	all, err := lessons.BuiltIn() // the screen lists them in this order
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := slices.IndexFunc(all, func(l *lessons.Lesson) bool { return l.ID == "keys-to-shards" })
+	uitest.UI(func() {
+		list.Select(keys)
+		test.Tap(uitest.Button(t, s.centre, "Start lesson"))
+	})
 	uitest.Eventually(t, "the lesson's panel and its stream's dashboard", func() bool {
 		_, ok := s.current.(*dashboard.Dashboard) // Eventually holds the UI lock while it asks
 		return ok && s.lesson != nil && s.shownID == navStream+"lesson-keys"
