@@ -69,7 +69,9 @@ func TestSignaturesAreCheckedAsAWSChecksThem(t *testing.T) {
 			r, _ := signed(t, "AKIAROOT", "rootsecret", "", now)
 			return r, []byte(`{"StreamName":"other"}`)
 		}, InvalidSignature},
-		{"six minutes old", func() (*http.Request, []byte) { return signed(t, "AKIAROOT", "rootsecret", "", now.Add(-6*time.Minute)) }, InvalidSignature},
+		{"six minutes old", func() (*http.Request, []byte) {
+			return signed(t, "AKIAROOT", "rootsecret", "", now.Add(-6*time.Minute))
+		}, InvalidSignature},
 		{"four minutes ahead", func() (*http.Request, []byte) { return signed(t, "AKIAROOT", "rootsecret", "", now.Add(4*time.Minute)) }, ""},
 		{"no signed headers", func() (*http.Request, []byte) {
 			r, b := signed(t, "AKIAROOT", "rootsecret", "", now)
