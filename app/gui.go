@@ -37,6 +37,7 @@ import (
 type guiConfig struct {
 	dataDir, api, show string
 	inMemory, start    bool
+	insecure           bool
 }
 
 func parseGUIFlags(args []string) (guiConfig, error) {
@@ -47,11 +48,16 @@ func parseGUIFlags(args []string) (guiConfig, error) {
 	fs.BoolVar(&c.inMemory, "in-memory", false, "keep stream data in a throwaway temporary file")
 	fs.StringVar(&c.show, "show", "", "open this stream's dashboard")
 	fs.BoolVar(&c.start, "start-producers", false, "start the shown stream's producers (for demos and the smoke test)")
+	fs.BoolVar(&c.insecure, "insecure", false, "serve the in-app API beyond loopback all the same (it checks no signatures)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments %v", fs.Args())
+	}
+	if c.api != "off" {
+		// The in-app API checks no signatures: beyond loopback it would let anyone in, so it needs --insecure.
+		return c, checkExposure(c.api, "", c.insecure)
 	}
 	return c, nil
 }
@@ -215,7 +221,7 @@ func startInAppAPI(eng *engine.Engine, addr string, fh, vh http.Handler) *inAppA
 		}
 		return a
 	}
-	a.srv = newAPIServer(eng, fh, vh)
+	a.srv = newAPIServer(eng, fh, vh, nil)
 	a.endpoint = "http://" + ln.Addr().String()
 	go func() {
 		if err := a.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -18,6 +18,7 @@ import (
 	"github.com/rs/cors"
 	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/engine/analytics"
+	"github.com/shardlab/shardlab/engine/auth"
 	"github.com/shardlab/shardlab/engine/delivery"
 	"github.com/shardlab/shardlab/engine/firehoseapi"
 	"github.com/shardlab/shardlab/engine/kinesisapi"
@@ -31,7 +32,8 @@ const serveMemoryLimit = 1 << 30
 
 type serveConfig struct {
 	addr, dataDir, limits, account, region string
-	inMemory, tls                          bool
+	auth                                   string
+	inMemory, tls, insecure                bool
 	transition                             time.Duration
 }
 
@@ -45,6 +47,8 @@ func parseServeFlags(args []string) (serveConfig, error) {
 	fs.BoolVar(&c.tls, "tls", false, "serve HTTPS with a generated local certificate")
 	fs.StringVar(&c.account, "account", "000000000000", "account of requests whose access key is not an account id")
 	fs.StringVar(&c.region, "region", "us-east-1", "region of requests that carry no SigV4 credential scope")
+	fs.StringVar(&c.auth, "auth", authOff, "check request signatures: off, or verify (AWS SigV4 with Shardlab's root credentials)")
+	fs.BoolVar(&c.insecure, "insecure", false, "serve beyond loopback with --auth off all the same")
 	fs.DurationVar(&c.transition, "transition", 500*time.Millisecond, "how long CREATING, UPDATING and DELETING last")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -55,7 +59,10 @@ func parseServeFlags(args []string) (serveConfig, error) {
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments %v", fs.Args())
 	}
-	return c, nil
+	if err := checkAuthMode(c.auth); err != nil {
+		return c, err
+	}
+	return c, checkExposure(c.addr, c.auth, c.insecure)
 }
 
 // runServe runs the engine and the Kinesis API without a window until SIGINT or SIGTERM.
@@ -110,8 +117,15 @@ func serve(ctx context.Context, cfg serveConfig, out *os.File, ready chan<- stri
 	trimCtx, stopTrim := context.WithCancel(ctx)
 	defer stopTrim()
 	go videos.TrimEvery(trimCtx, time.Minute)
+	var verifier *auth.Verifier
+	authLine := "auth: off (any signature, or none, is accepted)"
+	if cfg.auth == authVerify {
+		if verifier, authLine, err = verifierFor(cfg.dataDir, cfg.account); err != nil {
+			return err
+		}
+	}
 	srv := newAPIServer(eng, firehoseapi.New(eng, deliveries, firehoseapi.Options{BucketsDir: bucketsDir(cfg.dataDir)}),
-		kinesisvideoapi.Handler{Store: videos})
+		kinesisvideoapi.Handler{Store: videos}, verifier)
 	scheme, certNote := "http", ""
 	if cfg.tls {
 		cert, certPath, err := localCertificate(cfg.dataDir)
@@ -133,6 +147,7 @@ func serve(ctx context.Context, cfg serveConfig, out *os.File, ready chan<- stri
 		"Go SDK: kinesis.New(kinesis.Options{BaseEndpoint: aws.String(%q), Region: \"us-east-1\", ...})\n"+
 		"Ctrl-C stops the server.\n", version, endpoint, certNote, eng.Path(), limits, bucketsDir(cfg.dataDir), endpoint, endpoint)
 	fmt.Fprintln(out, streamsLine(eng))
+	fmt.Fprintln(out, authLine)
 	if ready != nil {
 		ready <- endpoint
 	}
@@ -163,7 +178,7 @@ func serve(ctx context.Context, cfg serveConfig, out *os.File, ready chan<- stri
 // newAPIServer is the Kinesis API, and the Firehose API when fh is set, over HTTP/1.1 and HTTP/2 without TLS (h2c,
 // the JavaScript SDK v3's default) on one port, as `serve` and the app's in-app server run it. Calls go to one or
 // the other by their X-Amz-Target.
-func newAPIServer(eng *engine.Engine, fh, vh http.Handler) *http.Server {
+func newAPIServer(eng *engine.Engine, fh, vh http.Handler, verifier *auth.Verifier) *http.Server {
 	api := kinesisapi.New(eng, kinesisapi.Options{})
 	var h http.Handler = api
 	if fh != nil || vh != nil {
@@ -177,6 +192,9 @@ func newAPIServer(eng *engine.Engine, fh, vh http.Handler) *http.Server {
 				api.ServeHTTP(w, r)
 			}
 		})
+	}
+	if verifier != nil {
+		h = auth.Middleware(verifier, kinesisapi.DefaultMaxBodyBytes, h, authErrors)
 	}
 	srv := &http.Server{Handler: withCORS(h), ReadHeaderTimeout: 10 * time.Second, Protocols: new(http.Protocols)}
 	srv.RegisterOnShutdown(api.EndSubscriptions)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/engine/auth"
 )
 
 // apiError is a failure of the wire layer itself: a body that does not decode, an unknown action, an oversized
@@ -26,7 +27,10 @@ type errorBody struct {
 func describe(err error) (status int, code, message string) {
 	var ae *apiError
 	var ke *engine.Error
+	var authErr *auth.Error
 	switch {
+	case errors.As(err, &authErr):
+		return authErr.Status, authErr.Code, authErr.Message
 	case errors.As(err, &ae):
 		status = ae.status
 		if status == 0 {

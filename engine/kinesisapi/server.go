@@ -189,6 +189,12 @@ func (s *Server) fail(w http.ResponseWriter, f format, err error) {
 	bufpool.Put(b)
 }
 
+// WriteError answers r with err in the request's own protocol (JSON or CBOR), as a Kinesis or Firehose call's
+// failure: the port's authentication answers through it.
+func WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	(&Server{}).fail(w, requestFormat(r), err)
+}
+
 func requestFormat(r *http.Request) format {
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if ct == "application/x-amz-cbor-1.1" || ct == "application/cbor" {

@@ -82,6 +82,12 @@ func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// WriteError answers with a failure as the Kinesis Video Streams API words one (REST JSON): the port's
+// authentication answers video calls through it.
+func WriteError(w http.ResponseWriter, status int, code, message string) {
+	writeError(w, &apiError{status, code, message})
+}
+
 func writeError(w http.ResponseWriter, err error) {
 	var ae *apiError
 	if !errors.As(err, &ae) {

@@ -1,0 +1,56 @@
+package auth
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+)
+
+type identityKey struct{}
+
+// FromContext is the identity Middleware verified for the request, if any.
+func FromContext(ctx context.Context) (Identity, bool) {
+	id, ok := ctx.Value(identityKey{}).(Identity)
+	return id, ok
+}
+
+// Middleware lets through only requests whose signature v accepts, with their Identity in the context; others
+// get writeError's answer (each API words its errors in its own protocol). The body is read (up to maxBody) to
+// check its hash and handed on unchanged; a payload the client marked UNSIGNED-PAYLOAD or STREAMING-… (a video
+// upload) is not read here. CORS preflights (OPTIONS) carry no credentials, as on AWS, and pass.
+func Middleware(v *Verifier, maxBody int64, next http.Handler, writeError func(http.ResponseWriter, *http.Request, *Error)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodOptions {
+			next.ServeHTTP(w, r)
+			return
+		}
+		var body []byte
+		if h := r.Header.Get("X-Amz-Content-Sha256"); h != unsignedPayload && !strings.HasPrefix(h, streamingPrefix) && r.Body != nil {
+			b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+			if err != nil {
+				var tooBig *http.MaxBytesError
+				if errors.As(err, &tooBig) {
+					writeError(w, r, &Error{"SerializationException", "The request body is larger than the service accepts.", http.StatusRequestEntityTooLarge})
+					return
+				}
+				writeError(w, r, &Error{"SerializationException", "The request body could not be read: " + err.Error(), http.StatusBadRequest})
+				return
+			}
+			body = b
+			r.Body = io.NopCloser(bytes.NewReader(b))
+		}
+		id, err := v.Verify(r, body)
+		if err != nil {
+			var ae *Error
+			if !errors.As(err, &ae) {
+				ae = &Error{IncompleteSignature, err.Error(), http.StatusBadRequest}
+			}
+			writeError(w, r, ae)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), identityKey{}, id)))
+	})
+}
