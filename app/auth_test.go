@@ -1,15 +1,21 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/shardlab/shardlab/engine/auth"
@@ -66,5 +72,74 @@ func TestServingBeyondLoopbackNeedsVerifyOrInsecure(t *testing.T) {
 	}
 	if _, err := parseGUIFlags([]string{"-api", "0.0.0.0:4567", "-insecure"}); err != nil {
 		t.Errorf("gui with --insecure: %v", err)
+	}
+}
+
+// TestAuthVerifyCoversSubscribeToShardAndCBOR: an enhanced fan-out session signed with the root key streams its
+// records through the signature check, and a CBOR call with a wrong secret is refused in CBOR, as the Java SDK
+// expects its errors.
+func TestAuthVerifyCoversSubscribeToShardAndCBOR(t *testing.T) {
+	t.Setenv(auth.EnvRootAccessKeyID, "AKIATESTROOT")
+	t.Setenv(auth.EnvRootSecretAccessKey, "test/secret")
+	cfg := serveConfig{addr: "127.0.0.1:0", dataDir: t.TempDir(), limits: "on", account: "000000000000",
+		region: "us-east-1", auth: authVerify, transition: time.Millisecond}
+	endpoint, _, _ := startServe(t, cfg)
+	tr := &http.Transport{Protocols: new(http.Protocols)}
+	tr.Protocols.SetUnencryptedHTTP2(true)
+	kc := kinesis.New(kinesis.Options{BaseEndpoint: aws.String(endpoint), Region: "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("AKIATESTROOT", "test/secret", ""), RetryMaxAttempts: 1,
+		HTTPClient: &http.Client{Transport: tr}})
+	ctx := context.Background()
+	name := aws.String("efo")
+	if _, err := kc.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: name, ShardCount: aws.Int32(1)}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond) // CREATING lasts a millisecond here
+	sum, err := kc.DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := kc.RegisterStreamConsumer(ctx, &kinesis.RegisterStreamConsumerInput{StreamARN: sum.StreamDescriptionSummary.StreamARN,
+		ConsumerName: aws.String("app")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kc.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: name, PartitionKey: aws.String("k"), Data: []byte("hello")}); err != nil {
+		t.Fatal(err)
+	}
+	sub, err := kc.SubscribeToShard(ctx, &kinesis.SubscribeToShardInput{ConsumerARN: reg.Consumer.ConsumerARN,
+		ShardId: aws.String("shardId-000000000000"), StartingPosition: &types.StartingPosition{Type: types.ShardIteratorTypeTrimHorizon}})
+	if err != nil {
+		t.Fatalf("SubscribeToShard signed with the root key: %v", err)
+	}
+	stream := sub.GetStream()
+	defer stream.Close()
+	select {
+	case ev := <-stream.Events():
+		e, ok := ev.(*types.SubscribeToShardEventStreamMemberSubscribeToShardEvent)
+		if !ok || len(e.Value.Records) != 1 || string(e.Value.Records[0].Data) != "hello" {
+			t.Fatalf("first event %+v", ev)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no event")
+	}
+
+	body := []byte{0xa1, 0x6a, 'S', 't', 'r', 'e', 'a', 'm', 'N', 'a', 'm', 'e', 0x63, 'e', 'f', 'o'} // {"StreamName": "efo"}
+	req, _ := http.NewRequest(http.MethodPost, endpoint+"/", bytes.NewReader(body))
+	req.Header.Set("X-Amz-Target", "Kinesis_20131202.DescribeStreamSummary")
+	req.Header.Set("Content-Type", "application/x-amz-cbor-1.1")
+	sha := sha256.Sum256(body)
+	if err := v4.NewSigner().SignHTTP(ctx, aws.Credentials{AccessKeyID: "AKIATESTROOT", SecretAccessKey: "wrong"}, req,
+		hex.EncodeToString(sha[:]), "kinesis", "us-east-1", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("x-amzn-ErrorType") != auth.InvalidSignature ||
+		resp.Header.Get("Content-Type") != "application/x-amz-cbor-1.1" {
+		t.Errorf("a CBOR call with a wrong secret: %d %s %s", resp.StatusCode, resp.Header.Get("x-amzn-ErrorType"), resp.Header.Get("Content-Type"))
 	}
 }
