@@ -7,7 +7,8 @@ import (
 
 // credentialScope reads the access key id and region from a SigV4 Authorization header
 // ("AWS4-HMAC-SHA256 Credential=AKID/20260101/us-west-2/kinesis/aws4_request, SignedHeaders=…, Signature=…").
-// Signatures are not checked: Shardlab is a local tool, and any credentials an SDK is configured with work.
+// Signatures are checked, when the port runs with --auth verify, by engine/auth in front of this server; here the
+// scope only places the call in an account and region.
 func credentialScope(r *http.Request) (accessKey, region string) {
 	auth := r.Header.Get("Authorization")
 	i := strings.Index(auth, "Credential=")
