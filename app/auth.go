@@ -32,9 +32,10 @@ func checkExposure(addr, mode string, insecure bool) error {
 		return nil
 	}
 	if mode == "" { // the app's in-process API, which has no verify mode
-		return fmt.Errorf("refusing to serve the in-app API on %s: it checks no signatures, so anyone who can reach "+
-			"that address could read, change and delete your streams. Keep it on 127.0.0.1 (the default), run "+
-			"`shardlab serve --auth verify` for a server others use, or add --insecure to accept the risk", addr)
+		return fmt.Errorf("refusing to serve the in-app API on %s: while Settings → Signatures is off (the default), "+
+			"anyone who can reach that address could read, change and delete your streams. Keep it on 127.0.0.1 (the "+
+			"default), run `shardlab serve --auth verify` for a server others use, or add --insecure and turn "+
+			"Settings → Signatures to Verify", addr)
 	}
 	return fmt.Errorf("refusing to serve on %s with --auth off: anyone who can reach that address could read, change "+
 		"and delete your streams. Use --auth verify (clients then sign with Shardlab's root credentials, printed at "+

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/engine/auth"
 )
 
@@ -67,7 +68,7 @@ func TestServingBeyondLoopbackNeedsVerifyOrInsecure(t *testing.T) {
 			t.Errorf("serve %v: %v", c.args, err)
 		}
 	}
-	if _, err := parseGUIFlags([]string{"-api", "0.0.0.0:4567"}); err == nil || !strings.Contains(err.Error(), "checks no signatures") {
+	if _, err := parseGUIFlags([]string{"-api", "0.0.0.0:4567"}); err == nil || !strings.Contains(err.Error(), "Signatures is off") {
 		t.Errorf("gui on 0.0.0.0 without --insecure: %v", err)
 	}
 	if _, err := parseGUIFlags([]string{"-api", "0.0.0.0:4567", "-insecure"}); err != nil {
@@ -142,4 +143,49 @@ func TestAuthVerifyCoversSubscribeToShardAndCBOR(t *testing.T) {
 		resp.Header.Get("Content-Type") != "application/x-amz-cbor-1.1" {
 		t.Errorf("a CBOR call with a wrong secret: %d %s %s", resp.StatusCode, resp.Header.Get("x-amzn-ErrorType"), resp.Header.Get("Content-Type"))
 	}
+}
+
+// TestInAppAPISignaturesSwitchWhileServing: Settings turns checking on and off while the in-app API serves.
+func TestInAppAPISignaturesSwitchWhileServing(t *testing.T) {
+	t.Setenv(auth.EnvRootAccessKeyID, "AKIAAPPROOT")
+	t.Setenv(auth.EnvRootSecretAccessKey, "app/secret")
+	eng := openTestEngine(t)
+	api := startInAppAPI(eng, "127.0.0.1:0", nil, nil)
+	defer api.stop()
+	api.dataDir, api.account = t.TempDir(), "000000000000"
+	endpoint := api.status().Endpoint
+	if status, _, _ := call(t, &http.Client{}, endpoint, "ListStreams", "{}"); status != http.StatusOK {
+		t.Fatalf("signatures off, an unsigned call: %d", status)
+	}
+	if err := api.setAuth(authVerify); err != nil {
+		t.Fatal(err)
+	}
+	if st := api.status(); st.Auth != authVerify || st.RootAccessKeyID != "AKIAAPPROOT" || st.RootSecret != "app/secret" {
+		t.Errorf("status while verifying: %+v", st)
+	}
+	if status, body, _ := call(t, &http.Client{}, endpoint, "ListStreams", "{}"); status != http.StatusBadRequest ||
+		!strings.Contains(body, auth.MissingAuthenticationToken) {
+		t.Errorf("signatures on, an unsigned call: %d %s", status, body)
+	}
+	kc := kinesis.New(kinesis.Options{BaseEndpoint: aws.String(endpoint), Region: "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("AKIAAPPROOT", "app/secret", ""), RetryMaxAttempts: 1})
+	if _, err := kc.ListStreams(context.Background(), &kinesis.ListStreamsInput{}); err != nil {
+		t.Errorf("signatures on, the root key: %v", err)
+	}
+	if err := api.setAuth(authOff); err != nil {
+		t.Fatal(err)
+	}
+	if status, _, _ := call(t, &http.Client{}, endpoint, "ListStreams", "{}"); status != http.StatusOK {
+		t.Errorf("signatures off again, an unsigned call: %d", status)
+	}
+}
+
+func openTestEngine(t *testing.T) *engine.Engine {
+	t.Helper()
+	eng, err := engine.Open(engine.Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { eng.Close() })
+	return eng
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -22,6 +23,7 @@ import (
 	"github.com/shardlab/shardlab/assets"
 	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/engine/analytics"
+	"github.com/shardlab/shardlab/engine/auth"
 	"github.com/shardlab/shardlab/engine/delivery"
 	"github.com/shardlab/shardlab/engine/firehoseapi"
 	"github.com/shardlab/shardlab/engine/kinesisvideoapi"
@@ -132,16 +134,28 @@ func runGUI(args []string) error {
 	} else {
 		fmt.Fprintln(os.Stderr, "video playback is off:", err)
 	}
+	a := fyneapp.NewWithID(appID)
 	api := startInAppAPI(eng, cfg.api, firehoseapi.New(eng, deliveries, firehoseapi.Options{BucketsDir: bucketsDir(cfg.dataDir)}),
 		kinesisvideoapi.Handler{Store: videos})
 	defer api.stop()
-
-	a := fyneapp.NewWithID(appID)
+	api.dataDir, api.account = cfg.dataDir, eng.DefaultScope().Account
+	if a.Preferences().String(prefAPIAuth) == authVerify { // set before the window opens, kept across restarts
+		if err := api.setAuth(authVerify); err != nil {
+			fmt.Fprintln(os.Stderr, "in-app API signatures:", err)
+		}
+	}
+	setAuth := func(mode string) error {
+		if err := api.setAuth(mode); err != nil {
+			return err
+		}
+		a.Preferences().SetString(prefAPIAuth, mode)
+		return nil
+	}
 	a.SetIcon(assets.Icon)
 	ui.ApplyTheme(a, ui.CurrentAppearance(a))
 	win := a.NewWindow("Shardlab")
 	env := ui.Env{Engine: eng, Generators: gens, DataDir: cfg.dataDir, Version: version,
-		SampleDir: samplesDir(cfg.dataDir), API: api.status, Deliveries: deliveries,
+		SampleDir: samplesDir(cfg.dataDir), API: api.status, SetAPIAuth: setAuth, Deliveries: deliveries,
 		Analytics: apps, Video: videos, Cameras: cameras, Playback: playbackURL, Files: fileJobs}
 	frame := shell.New(a, win, env)
 	win.SetContent(frame.Content())
@@ -200,12 +214,39 @@ func openWorkspace(cfg guiConfig) (*engine.Engine, *loadgen.Manager, bool, error
 	return eng, gens, seeded, nil
 }
 
+// prefAPIAuth keeps the in-app API's signature mode (off or verify) across restarts.
+const prefAPIAuth = "api.auth"
+
 // inAppAPI is the Kinesis API served while the window is open, so SDK traffic shows up live in the app.
 type inAppAPI struct {
 	mu       sync.Mutex
 	endpoint string
 	err      string
 	srv      *http.Server
+	// verifier checks signatures when Settings turned that on (nil: off); the root key is the account's.
+	verifier         atomic.Pointer[auth.Verifier]
+	dataDir, account string
+	root             auth.Key
+}
+
+// setAuth turns signature checking on (verify) or off while the API serves.
+func (a *inAppAPI) setAuth(mode string) error {
+	if err := checkAuthMode(mode); err != nil {
+		return err
+	}
+	if mode == authOff {
+		a.verifier.Store(nil)
+		return nil
+	}
+	root, _, err := auth.RootKey(a.dataDir, a.account)
+	if err != nil {
+		return err
+	}
+	a.mu.Lock()
+	a.root = root
+	a.mu.Unlock()
+	a.verifier.Store(auth.NewVerifier(auth.NewKeyRing(root), nil))
+	return nil
 }
 
 func startInAppAPI(eng *engine.Engine, addr string, fh, vh http.Handler) *inAppAPI {
@@ -221,7 +262,7 @@ func startInAppAPI(eng *engine.Engine, addr string, fh, vh http.Handler) *inAppA
 		}
 		return a
 	}
-	a.srv = newAPIServer(eng, fh, vh, nil)
+	a.srv = newAPIServer(eng, fh, vh, a.verifier.Load)
 	a.endpoint = "http://" + ln.Addr().String()
 	go func() {
 		if err := a.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -236,7 +277,11 @@ func startInAppAPI(eng *engine.Engine, addr string, fh, vh http.Handler) *inAppA
 func (a *inAppAPI) status() ui.APIStatus {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return ui.APIStatus{Endpoint: a.endpoint, Err: a.err}
+	st := ui.APIStatus{Endpoint: a.endpoint, Err: a.err, Auth: authOff}
+	if a.verifier.Load() != nil {
+		st.Auth, st.RootAccessKeyID, st.RootSecret = authVerify, a.root.AccessKeyID, a.root.Secret
+	}
+	return st
 }
 
 // stop lets requests in flight finish before the engine closes.

@@ -125,7 +125,7 @@ func serve(ctx context.Context, cfg serveConfig, out *os.File, ready chan<- stri
 		}
 	}
 	srv := newAPIServer(eng, firehoseapi.New(eng, deliveries, firehoseapi.Options{BucketsDir: bucketsDir(cfg.dataDir)}),
-		kinesisvideoapi.Handler{Store: videos}, verifier)
+		kinesisvideoapi.Handler{Store: videos}, func() *auth.Verifier { return verifier })
 	scheme, certNote := "http", ""
 	if cfg.tls {
 		cert, certPath, err := localCertificate(cfg.dataDir)
@@ -178,7 +178,7 @@ func serve(ctx context.Context, cfg serveConfig, out *os.File, ready chan<- stri
 // newAPIServer is the Kinesis API, and the Firehose API when fh is set, over HTTP/1.1 and HTTP/2 without TLS (h2c,
 // the JavaScript SDK v3's default) on one port, as `serve` and the app's in-app server run it. Calls go to one or
 // the other by their X-Amz-Target.
-func newAPIServer(eng *engine.Engine, fh, vh http.Handler, verifier *auth.Verifier) *http.Server {
+func newAPIServer(eng *engine.Engine, fh, vh http.Handler, verifier func() *auth.Verifier) *http.Server {
 	api := kinesisapi.New(eng, kinesisapi.Options{})
 	var h http.Handler = api
 	if fh != nil || vh != nil {
@@ -196,6 +196,7 @@ func newAPIServer(eng *engine.Engine, fh, vh http.Handler, verifier *auth.Verifi
 	if verifier != nil {
 		h = auth.Middleware(verifier, kinesisapi.DefaultMaxBodyBytes, h, authErrors)
 	}
+	// (serve fixes the verifier for the run; the app's in-process API changes it from Settings.)
 	srv := &http.Server{Handler: withCORS(h), ReadHeaderTimeout: 10 * time.Second, Protocols: new(http.Protocols)}
 	srv.RegisterOnShutdown(api.EndSubscriptions)
 	srv.Protocols.SetHTTP1(true)

@@ -17,13 +17,16 @@ func FromContext(ctx context.Context) (Identity, bool) {
 	return id, ok
 }
 
-// Middleware lets through only requests whose signature v accepts, with their Identity in the context; others
-// get writeError's answer (each API words its errors in its own protocol). The body is read (up to maxBody) to
-// check its hash and handed on unchanged; a payload the client marked UNSIGNED-PAYLOAD or STREAMING-… (a video
-// upload) is not read here. CORS preflights (OPTIONS) carry no credentials, as on AWS, and pass.
-func Middleware(v *Verifier, maxBody int64, next http.Handler, writeError func(http.ResponseWriter, *http.Request, *Error)) http.Handler {
+// Middleware lets through only requests whose signature the verifier accepts, with their Identity in the context;
+// others get writeError's answer (each API words its errors in its own protocol). current gives the verifier of
+// the moment, nil letting every request through (the app switches checking on and off while it serves). The body
+// is read (up to maxBody) to check its hash and handed on unchanged; a payload the client marked UNSIGNED-PAYLOAD
+// or STREAMING-… (a video upload) is not read here. CORS preflights (OPTIONS) carry no credentials, as on AWS,
+// and pass.
+func Middleware(current func() *Verifier, maxBody int64, next http.Handler, writeError func(http.ResponseWriter, *http.Request, *Error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodOptions {
+		v := current()
+		if v == nil || r.Method == http.MethodOptions {
 			next.ServeHTTP(w, r)
 			return
 		}

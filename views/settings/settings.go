@@ -20,6 +20,7 @@ type Screen struct {
 	win   fyne.Window
 	size  *widget.Label
 	api   *widget.Label
+	sigs  *signatures
 	stopF func()
 	root  fyne.CanvasObject
 }
@@ -55,18 +56,21 @@ func New(env ui.Env, a fyne.App, win fyne.Window) *Screen {
 		themeSel.SetSelected("Follow the system")
 	}
 	themeSel.Horizontal = true
+	s.sigs = newSignatures(env, win)
 	limits := env.Engine.ThroughputLimits()
 	form := widget.NewForm(
 		widget.NewFormItem("Data directory", ui.Copyable(env.DataDir)),
 		widget.NewFormItem("Database file", ui.Copyable(env.Engine.Path())),
 		widget.NewFormItem("Database size", s.size),
 		widget.NewFormItem("Kinesis API", s.api),
+		&widget.FormItem{Text: "Signatures", Widget: s.sigs.content(),
+			HintText: "kept across restarts; SDKs and the CLI sign with the credentials shown (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)"},
 		widget.NewFormItem("Per-shard limits", widget.NewLabel(fmt.Sprintf("write %s and %s, read %s and %s calls/s",
 			ui.ByteRate(limits.WriteBytesPerSec), ui.Rate(limits.WriteRecordsPerSec, "rec/s"),
 			ui.ByteRate(limits.ReadBytesPerSec), ui.Thousands(int64(limits.ReadCallsPerSec))))),
 		widget.NewFormItem("Theme", themeSel),
 		&widget.FormItem{Text: "Text size", Widget: textSize,
-			HintText: "kept across restarts; View → Presentation mode (" + ui.ModifierName + "+Shift+P) makes it 150 % or more"},
+			HintText: "kept across restarts; View > Presentation mode (" + ui.ModifierName + "+Shift+P) makes it 150 % or more"},
 		widget.NewFormItem("Version", widget.NewLabel(env.Version)),
 	)
 	s.root = container.NewVScroll(container.NewVBox(ui.Heading("Settings"), form))
@@ -96,6 +100,7 @@ func (s *Screen) Start() {
 		default:
 			ui.SetText(s.api, "not serving (started with --api off)")
 		}
+		s.sigs.show(f.api)
 	})
 }
 

@@ -27,8 +27,10 @@ type Env struct {
 	DataDir   string // where the bbolt file and the workspace live (shown in Settings and About)
 	Version   string
 	SampleDir string // sample files the load generator offers
-	// API reports the in-app Kinesis API server's state; nil when the app runs without one.
-	API func() APIStatus
+	// API reports the in-app Kinesis API server's state; nil when the app runs without one. SetAPIAuth turns its
+	// signature checking on ("verify") or off ("off"), kept across restarts; nil when it cannot be changed.
+	API        func() APIStatus
+	SetAPIAuth func(mode string) error
 	// Deliveries runs the delivery streams (Firehose); nil hides the Delivery screen.
 	Deliveries *delivery.Manager
 	// Analytics runs the analytics applications; nil hides the Analytics screen.
@@ -45,6 +47,9 @@ type Env struct {
 type APIStatus struct {
 	Endpoint string // e.g. http://127.0.0.1:4567, empty when not serving
 	Err      string // why it is not serving
+	// Auth is "off" (any signature or none accepted) or "verify" (SigV4 against the root credentials, given here).
+	Auth                        string
+	RootAccessKeyID, RootSecret string
 }
 
 // Screen is one page of the window's centre. Start begins its live updates; Stop ends them when it is left, so
