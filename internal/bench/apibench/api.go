@@ -39,8 +39,8 @@ type apiBenchConfig struct {
 type ServerCommand func(args ...string) (*exec.Cmd, error)
 
 // apiTargetNames are the -peers names in the order they run: the client's ceiling first, then Shardlab, then the
-// peers. "shardlab" selects both Shardlab variants.
-var apiTargetNames = []string{"null", "shardlab-memory", "shardlab-fsync", "kinesalite", "kinesis-local"}
+// peers. "shardlab" selects every Shardlab variant: in memory, in memory with --auth verify, and fsynced.
+var apiTargetNames = []string{"null", "shardlab-memory", "shardlab-verify", "shardlab-fsync", "kinesalite", "kinesis-local"}
 
 const benchClientGCPercent = 400
 
@@ -149,7 +149,7 @@ func parseBenchAPIFlags(args []string, usageOut io.Writer) (apiBenchConfig, erro
 	fs.IntVar(&cfg.shards, "shards", 4, "shards of the stream")
 	fs.IntVar(&cfg.singles, "singles", 1000, "sequential single PutRecord calls timed after the read-back")
 	fs.StringVar(&peers, "peers", "shardlab,kinesalite,kinesis-local,null", "targets to run, comma-separated: "+
-		strings.Join(apiTargetNames, ", ")+`; "shardlab" is shardlab-memory and shardlab-fsync`)
+		strings.Join(apiTargetNames, ", ")+`; "shardlab" is shardlab-memory, shardlab-verify and shardlab-fsync`)
 	fs.StringVar(&cfg.nodeModules, "node-modules", "node_modules", "the `directory` where npm ci installed "+
 		"kinesalite and kinesis-local")
 	fs.BoolVar(&cfg.keepGoing, "keep-going", false, "run the remaining targets after Shardlab's own run failed")
@@ -172,7 +172,7 @@ func parseBenchAPIFlags(args []string, usageOut io.Writer) (apiBenchConfig, erro
 		switch {
 		case p == "":
 		case p == "shardlab":
-			cfg.peers = append(cfg.peers, "shardlab-memory", "shardlab-fsync")
+			cfg.peers = append(cfg.peers, "shardlab-memory", "shardlab-verify", "shardlab-fsync")
 		case slices.Contains(apiTargetNames, p):
 			cfg.peers = append(cfg.peers, p)
 		default:

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/engine/auth"
 	"github.com/shardlab/shardlab/engine/kinesisapi"
 )
 
@@ -55,6 +56,7 @@ func serveForTest(args []string) error {
 	transition := fs.Duration("transition", 0, "")
 	addr := fs.String("addr", "", "")
 	inMemory := fs.Bool("in-memory", false, "")
+	authMode := fs.String("auth", "off", "")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -69,7 +71,17 @@ func serveForTest(args []string) error {
 		return err
 	}
 	api := kinesisapi.New(eng, kinesisapi.Options{})
-	srv := &http.Server{Handler: api, Protocols: new(http.Protocols)}
+	var h http.Handler = api
+	if *authMode == "verify" { // as serve wraps the port
+		root, _, err := auth.RootKey(*data, "000000000000")
+		if err != nil {
+			return err
+		}
+		v := auth.NewVerifier(auth.NewKeyRing(root), nil)
+		h = auth.Middleware(func() *auth.Verifier { return v }, kinesisapi.DefaultMaxBodyBytes, api,
+			func(w http.ResponseWriter, r *http.Request, e *auth.Error) { kinesisapi.WriteError(w, r, e) })
+	}
+	srv := &http.Server{Handler: h, Protocols: new(http.Protocols)}
 	srv.Protocols.SetHTTP1(true)
 	srv.Protocols.SetUnencryptedHTTP2(true)
 	srv.RegisterOnShutdown(api.EndSubscriptions)
@@ -101,8 +113,8 @@ func TestBenchAPIAgainstShardlabAndNull(t *testing.T) {
 	var out bytes.Buffer
 	results := benchAPI(context.Background(), cfg, &out, io.Discard)
 	printAPIResults(&out, cfg, results)
-	if len(results) != 3 {
-		t.Fatalf("%d results, want null, shardlab and shardlab (fsync):\n%s", len(results), out.String())
+	if len(results) != 4 {
+		t.Fatalf("%d results, want null, shardlab, shardlab (verify) and shardlab (fsync):\n%s", len(results), out.String())
 	}
 	for _, r := range results {
 		if r.failed() || r.skipped != "" {
@@ -123,7 +135,7 @@ func TestBenchAPIAgainstShardlabAndNull(t *testing.T) {
 	if err := ownFailure(results); err != nil {
 		t.Error(err)
 	}
-	for _, want := range []string{"ingest rec/s", "shardlab (fsync)", "PutRecord p99", "in process"} {
+	for _, want := range []string{"ingest rec/s", "shardlab (fsync)", "shardlab (verify)", "PutRecord p99", "in process"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}

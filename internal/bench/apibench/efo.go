@@ -88,7 +88,7 @@ func (r efoResult) String() string {
 }
 
 func runEFOOnce(ctx context.Context, cfg efoBenchConfig, consumers int) (efoResult, error) {
-	srv, err := startShardlab(ctx, apiBenchConfig{shardlabCmd: cfg.shardlabCmd}, false)
+	srv, err := startShardlab(ctx, apiBenchConfig{shardlabCmd: cfg.shardlabCmd}, false, false)
 	if err != nil {
 		return efoResult{}, err
 	}

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/shardlab/shardlab/engine/auth"
 )
 
 // apiTarget is one server the workload runs against.
@@ -42,10 +44,13 @@ func apiTargets(cfg apiBenchConfig) []apiTarget {
 	all := []apiTarget{
 		{name: "null", inProcess: true, start: startNullTarget},
 		{name: "shardlab", own: true, start: func(ctx context.Context, cfg apiBenchConfig) (*runningServer, error) {
-			return startShardlab(ctx, cfg, false)
+			return startShardlab(ctx, cfg, false, false)
+		}},
+		{name: "shardlab (verify)", own: true, start: func(ctx context.Context, cfg apiBenchConfig) (*runningServer, error) {
+			return startShardlab(ctx, cfg, false, true)
 		}},
 		{name: "shardlab (fsync)", own: true, start: func(ctx context.Context, cfg apiBenchConfig) (*runningServer, error) {
-			return startShardlab(ctx, cfg, true)
+			return startShardlab(ctx, cfg, true, false)
 		}},
 		{name: "kinesalite", start: startKinesalite},
 		{name: "kinesis-local", start: startKinesisLocal},
@@ -61,8 +66,9 @@ func apiTargets(cfg apiBenchConfig) []apiTarget {
 
 // startShardlab runs `shardlab serve` with limits off and instant stream transitions. In memory, the engine keeps
 // its bbolt file in a temporary directory and never fsyncs, like kinesalite keeps everything in memory; with
-// fsync it is the durable server a user gets by default.
-func startShardlab(ctx context.Context, cfg apiBenchConfig, fsync bool) (*runningServer, error) {
+// fsync it is the durable server a user gets by default. verify adds --auth verify with the workload's
+// credentials as the root key, so every call's SigV4 signature is checked.
+func startShardlab(ctx context.Context, cfg apiBenchConfig, fsync, verify bool) (*runningServer, error) {
 	dir, err := os.MkdirTemp("", "shardlab-bench-api-")
 	if err != nil {
 		return nil, err
@@ -77,10 +83,19 @@ func startShardlab(ctx context.Context, cfg apiBenchConfig, fsync bool) (*runnin
 	if !fsync {
 		args = append(args, "--in-memory")
 	}
+	if verify {
+		args = append(args, "--auth", "verify")
+	}
 	cmd, err := cfg.shardlabCmd(args...)
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
+	}
+	if verify {
+		if cmd.Env == nil {
+			cmd.Env = os.Environ()
+		}
+		cmd.Env = append(cmd.Env, auth.EnvRootAccessKeyID+"="+benchAccessKey, auth.EnvRootSecretAccessKey+"="+benchSecret)
 	}
 	srv, err := startChild(ctx, cmd, port, syscall.SIGTERM, 30*time.Second)
 	if err != nil {

@@ -50,6 +50,12 @@ type apiSingles struct {
 }
 
 // failed says whether the run found something wrong: any call failed, a record went missing or the run stopped.
+// The workload's credentials: Shardlab's verify target takes them as its root key.
+const (
+	benchAccessKey = "AKIDSHARDLABBENCH"
+	benchSecret    = "secret"
+)
+
 func (r apiResult) failed() bool {
 	return r.err != nil || r.ingest.callErrors > 0 || r.ingest.failedRecords > 0 || r.read.errors > 0 ||
 		r.read.partial || r.read.mismatch != "" || r.singles.errors > 0
@@ -135,7 +141,7 @@ func benchAPIKinesis(endpoint string, tr http.RoundTripper) *kinesis.Client {
 	return kinesis.New(kinesis.Options{
 		BaseEndpoint:     aws.String(endpoint),
 		Region:           "us-east-1",
-		Credentials:      credentials.NewStaticCredentialsProvider("AKIDSHARDLABBENCH", "secret", ""),
+		Credentials:      credentials.NewStaticCredentialsProvider(benchAccessKey, benchSecret, ""),
 		RetryMaxAttempts: 1,
 		// Generous: kinesis-local takes seconds per batch when 8 arrive at once.
 		HTTPClient: sdkhttp.Client(tr, 2*time.Minute),
