@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/shardlab/shardlab/engine/auth"
+	"github.com/shardlab/shardlab/engine/iamapi"
 	"github.com/shardlab/shardlab/engine/kinesisapi"
 	"github.com/shardlab/shardlab/engine/kinesisvideoapi"
 )
@@ -57,7 +58,7 @@ func isLoopback(addr string) bool {
 // verifierFor makes the signature check of a port in verify mode: the account's root key (from the environment,
 // or kept in the data directory) is accepted. It returns a line saying which key to sign with; the secret is
 // shown only when it was made now.
-func verifierFor(dataDir, account string) (*auth.Verifier, string, error) {
+func verifierFor(dataDir, account string, more ...auth.Keys) (*auth.Verifier, string, error) {
 	root, created, err := auth.RootKey(dataDir, account)
 	if err != nil {
 		return nil, "", err
@@ -70,11 +71,15 @@ func verifierFor(dataDir, account string) (*auth.Verifier, string, error) {
 	case os.Getenv(auth.EnvRootAccessKeyID) != "" && os.Getenv(auth.EnvRootSecretAccessKey) != "":
 		line = fmt.Sprintf("auth: verify (SigV4); root access key %s from %s", root.AccessKeyID, auth.EnvRootAccessKeyID)
 	}
-	return auth.NewVerifier(auth.NewKeyRing(root), nil), line, nil
+	return auth.NewVerifier(append(keyChain{auth.NewKeyRing(root)}, more...), nil), line, nil
 }
 
 // authErrors answers a refused request in the protocol of the API it was for.
 func authErrors(w http.ResponseWriter, r *http.Request, e *auth.Error) {
+	if iamapi.IsQueryAPI(r) {
+		iamapi.WriteAuthError(w, e)
+		return
+	}
 	if kinesisvideoapi.IsAPIPath(r.URL.Path) {
 		kinesisvideoapi.WriteError(w, e.Status, e.Code, e.Message)
 		return

@@ -262,7 +262,7 @@ func startInAppAPI(eng *engine.Engine, addr string, fh, vh http.Handler) *inAppA
 		}
 		return a
 	}
-	a.srv = newAPIServer(eng, fh, vh, a.verifier.Load)
+	a.srv = newAPIServer(eng, fh, vh, a.verifier.Load, nil)
 	a.endpoint = "http://" + ln.Addr().String()
 	go func() {
 		if err := a.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

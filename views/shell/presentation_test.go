@@ -24,8 +24,9 @@ func TestPresentationModeEnlargesAndHidesTheChrome(t *testing.T) {
 	base := theme.Size(theme.SizeNameText)
 	s, win := openShell(t, a, env, fyne.NewSize(1280, 720))
 	uitest.UI(func() { s.Select(navStream + "talk") })
-	hasNav := func() bool {
-		_, ok := uitest.Find(win.Content(), func(tr *widget.Tree) bool { return tr == s.nav })
+	hasNav := func() bool { // walks the widgets, so under the UI lock: the dashboard's pollers refresh them meanwhile
+		var ok bool
+		uitest.UI(func() { _, ok = uitest.Find(win.Content(), func(tr *widget.Tree) bool { return tr == s.nav }) })
 		return ok
 	}
 	if !hasNav() {

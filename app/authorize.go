@@ -1,0 +1,137 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/engine/auth"
+	"github.com/shardlab/shardlab/engine/firehoseapi"
+	"github.com/shardlab/shardlab/engine/iam"
+	"github.com/shardlab/shardlab/engine/kinesisapi"
+	"github.com/shardlab/shardlab/engine/kinesisvideoapi"
+)
+
+// authorizer decides each signed call with IAM's logic before it reaches its API: the caller's identity policies
+// and the resource's policy (a stream's, as PutResourcePolicy stored it). Calls without an identity (the port
+// runs with --auth off) pass.
+type authorizer struct {
+	eng   *engine.Engine
+	store *iam.Store
+	next  http.Handler
+}
+
+func (a authorizer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	id, ok := auth.FromContext(r.Context())
+	if !ok || r.Method == http.MethodOptions {
+		a.next.ServeHTTP(w, r)
+		return
+	}
+	action, resource := a.target(r, id)
+	if action == "" { // IAM and STS decide for themselves
+		a.next.ServeHTTP(w, r)
+		return
+	}
+	sources := a.store.IdentityPolicies(id.ARN)
+	if strings.HasPrefix(resource, "arn:aws:kinesis:") {
+		stream := resource
+		if i := strings.Index(stream, "/consumer/"); i >= 0 {
+			stream = stream[:i]
+		}
+		if doc, err := a.eng.GetResourcePolicy(r.Context(), stream); err == nil && doc != "" {
+			if p, err := iam.ParsePolicy(doc, true); err == nil {
+				sources = append(sources, iam.Source{Name: "resource policy of " + stream, Policy: p, Resource: true})
+			}
+		}
+	}
+	d := iam.Evaluate(iam.Request{Principal: id.ARN, Account: id.Account, Root: strings.HasSuffix(id.ARN, ":root"),
+		Action: action, Resource: resource}, sources)
+	if d.Allowed {
+		a.next.ServeHTTP(w, r)
+		return
+	}
+	denied := &auth.Error{Code: "AccessDeniedException", Message: d.Message, Status: http.StatusBadRequest}
+	if kinesisvideoapi.IsAPIPath(r.URL.Path) {
+		kinesisvideoapi.WriteError(w, http.StatusForbidden, denied.Code, denied.Message)
+		return
+	}
+	kinesisapi.WriteError(w, r, denied)
+}
+
+// target maps a call to its IAM action and resource ARN, as AWS's Service Authorization Reference names them.
+func (a authorizer) target(r *http.Request, id auth.Identity) (action, resource string) {
+	region := regionOf(r)
+	var body struct {
+		StreamName, StreamARN, ConsumerARN, DeliveryStreamName, ResourceARN string
+	}
+	if r.Body != nil {
+		b, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		_ = json.Unmarshal(b, &body) // CBOR and empty bodies leave the names empty: the resource is then "*"
+	}
+	target := r.Header.Get("X-Amz-Target")
+	switch {
+	case strings.HasPrefix(target, "Kinesis_20131202."):
+		action = "kinesis:" + strings.TrimPrefix(target, "Kinesis_20131202.")
+		switch {
+		case body.ConsumerARN != "":
+			resource = body.ConsumerARN
+		case body.StreamARN != "":
+			resource = body.StreamARN
+		case body.ResourceARN != "":
+			resource = body.ResourceARN
+		case body.StreamName != "":
+			resource = "arn:aws:kinesis:" + region + ":" + id.Account + ":stream/" + body.StreamName
+		default:
+			resource = "*"
+		}
+	case strings.HasPrefix(target, firehoseapi.TargetPrefix):
+		action = "firehose:" + strings.TrimPrefix(target, firehoseapi.TargetPrefix)
+		resource = "*"
+		if body.DeliveryStreamName != "" {
+			resource = "arn:aws:firehose:" + region + ":" + id.Account + ":deliverystream/" + body.DeliveryStreamName
+		}
+	case kinesisvideoapi.IsAPIPath(r.URL.Path):
+		name := strings.TrimPrefix(r.URL.Path, "/")
+		if name != "" {
+			name = strings.ToUpper(name[:1]) + name[1:]
+		}
+		action = "kinesisvideo:" + name
+		switch {
+		case body.StreamARN != "":
+			resource = body.StreamARN
+		case body.StreamName != "":
+			resource = "arn:aws:kinesisvideo:" + region + ":" + id.Account + ":stream/" + body.StreamName + "/*"
+		default:
+			resource = "*"
+		}
+	}
+	return action, resource
+}
+
+// regionOf is the region of the request's SigV4 credential scope.
+func regionOf(r *http.Request) string {
+	a := r.Header.Get("Authorization")
+	if i := strings.Index(a, "Credential="); i >= 0 {
+		parts := strings.Split(strings.SplitN(a[i+len("Credential="):], ",", 2)[0], "/")
+		if len(parts) >= 3 {
+			return parts[2]
+		}
+	}
+	return "us-east-1"
+}
+
+// keyChain looks up an access key in each of its key sets in turn (the root's, then the IAM users').
+type keyChain []auth.Keys
+
+func (c keyChain) Lookup(id string) (auth.Key, bool) {
+	for _, k := range c {
+		if key, ok := k.Lookup(id); ok {
+			return key, true
+		}
+	}
+	return auth.Key{}, false
+}
