@@ -101,13 +101,13 @@ func parseStatement(b json.RawMessage, resource bool) (Statement, error) {
 		Resources: raw.Resource, NotResource: raw.NotResource}
 	switch {
 	case st.Effect != "Allow" && st.Effect != "Deny":
-		return st, fmt.Errorf("Effect %q is not Allow or Deny", st.Effect)
+		return st, fmt.Errorf("the Effect %q is not Allow or Deny", st.Effect)
 	case (len(st.Actions) == 0) == (len(st.NotActions) == 0):
 		return st, fmt.Errorf("give Action or NotAction (one of them)")
 	case (len(st.Resources) == 0) == (len(st.NotResource) == 0):
 		return st, fmt.Errorf("give Resource or NotResource (one of them)")
 	case len(raw.Condition) > 0:
-		return st, fmt.Errorf("Condition is not supported by Shardlab yet; remove it or the statement")
+		return st, fmt.Errorf("a Condition is not supported by Shardlab yet; remove it or the statement")
 	}
 	for _, a := range append(append([]string(nil), st.Actions...), st.NotActions...) {
 		if a != "*" && !strings.Contains(a, ":") {
@@ -133,17 +133,17 @@ func parsePrincipal(b json.RawMessage) ([]string, error) {
 	var star string
 	if json.Unmarshal(b, &star) == nil {
 		if star != "*" {
-			return nil, fmt.Errorf("Principal %q: give \"*\" or {\"AWS\": …}", star)
+			return nil, fmt.Errorf("the Principal %q: give \"*\" or {\"AWS\": …}", star)
 		}
 		return []string{"*"}, nil
 	}
 	var m map[string]stringOrList
 	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("Principal: %v", err)
+		return nil, fmt.Errorf("the Principal: %v", err)
 	}
 	aws, ok := m["AWS"]
 	if !ok || len(m) != 1 {
-		return nil, fmt.Errorf("Principal: only {\"AWS\": …} principals exist here")
+		return nil, fmt.Errorf("the Principal: only {\"AWS\": …} principals exist here")
 	}
 	return aws, nil
 }
