@@ -180,7 +180,7 @@ func TestBenchAPIFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"shardlab-memory", "shardlab-fsync", "kinesalite", "kinesis-local", "null"}
+	want := []string{"shardlab-memory", "shardlab-verify", "shardlab-fsync", "kinesalite", "kinesis-local", "null"}
 	if !slices.Equal(cfg.peers, want) || cfg.duration != 20*time.Second || cfg.singles != 1000 {
 		t.Errorf("defaults: %+v", cfg)
 	}
