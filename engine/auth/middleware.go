@@ -32,7 +32,7 @@ func Middleware(current func() *Verifier, maxBody int64, next http.Handler, writ
 		}
 		var body []byte
 		if h := r.Header.Get("X-Amz-Content-Sha256"); h != unsignedPayload && !strings.HasPrefix(h, streamingPrefix) && r.Body != nil {
-			b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+			b, err := readAll(http.MaxBytesReader(w, r.Body, maxBody), r.ContentLength, maxBody)
 			if err != nil {
 				var tooBig *http.MaxBytesError
 				if errors.As(err, &tooBig) {
@@ -56,4 +56,22 @@ func Middleware(current func() *Verifier, maxBody int64, next http.Handler, writ
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), identityKey{}, id)))
 	})
+}
+
+// readAll reads a body whole into one buffer sized from its Content-Length, so a 5 MiB PutRecords is not copied
+// through io.ReadAll's doubling buffers.
+func readAll(r io.Reader, length, max int64) ([]byte, error) {
+	if length <= 0 || length > max {
+		return io.ReadAll(r)
+	}
+	b := make([]byte, length+1) // one byte more, so a body longer than it said is read on and noticed
+	n, err := io.ReadFull(r, b)
+	switch {
+	case err == io.ErrUnexpectedEOF || err == io.EOF:
+		return b[:n], nil
+	case err != nil:
+		return nil, err
+	}
+	rest, err := io.ReadAll(r)
+	return append(b[:n], rest...), err
 }
