@@ -71,7 +71,7 @@ func verifierFor(dataDir, account string, more ...auth.Keys) (*auth.Verifier, st
 	case os.Getenv(auth.EnvRootAccessKeyID) != "" && os.Getenv(auth.EnvRootSecretAccessKey) != "":
 		line = fmt.Sprintf("auth: verify (SigV4); root access key %s from %s", root.AccessKeyID, auth.EnvRootAccessKeyID)
 	}
-	return auth.NewVerifier(append(keyChain{auth.NewKeyRing(root)}, more...), nil), line, nil
+	return auth.NewVerifier(append(iamapi.KeyChain{auth.NewKeyRing(root)}, more...), nil), line, nil
 }
 
 // authErrors answers a refused request in the protocol of the API it was for.

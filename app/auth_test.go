@@ -108,6 +108,15 @@ func TestAuthVerifyCoversSubscribeToShardAndCBOR(t *testing.T) {
 	if _, err := kc.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: name, PartitionKey: aws.String("k"), Data: []byte("hello")}); err != nil {
 		t.Fatal(err)
 	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) { // CREATING, then ACTIVE
+		d, err := kc.DescribeStreamConsumer(ctx, &kinesis.DescribeStreamConsumerInput{ConsumerARN: reg.Consumer.ConsumerARN})
+		if err == nil && d.ConsumerDescription.ConsumerStatus == types.ConsumerStatusActive {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the consumer did not become ACTIVE: %v", err)
+		}
+	}
 	sub, err := kc.SubscribeToShard(ctx, &kinesis.SubscribeToShardInput{ConsumerARN: reg.Consumer.ConsumerARN,
 		ShardId: aws.String("shardId-000000000000"), StartingPosition: &types.StartingPosition{Type: types.ShardIteratorTypeTrimHorizon}})
 	if err != nil {

@@ -202,7 +202,7 @@ func newAPIServer(eng *engine.Engine, fh, vh http.Handler, verifier func() *auth
 		})
 	}
 	if users != nil { // signed calls are decided by IAM's logic over the users' and the streams' policies
-		h = authorizer{eng: eng, store: users, next: h}
+		h = iamapi.Authorizer{Eng: eng, Store: users, Next: h}
 	}
 	if verifier != nil {
 		h = auth.Middleware(verifier, kinesisapi.DefaultMaxBodyBytes, h, authErrors)

@@ -72,7 +72,7 @@ func RootKey(dataDir, account string) (k Key, created bool, err error) {
 	case !errors.Is(err, os.ErrNotExist):
 		return Key{}, false, err
 	}
-	k.AccessKeyID, k.Secret = "AKIA"+randomText(16, upperDigits), randomText(40, secretChars)
+	k.AccessKeyID, k.Secret = NewAccessKeyID(), NewSecret()
 	stored.AccessKeyID, stored.SecretAccessKey = k.AccessKeyID, k.Secret
 	b, _ = json.MarshalIndent(stored, "", "  ")
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
@@ -88,6 +88,15 @@ const (
 	upperDigits = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 	secretChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 )
+
+// NewAccessKeyID is a fresh long-term access key id, shaped as AWS's are (AKIA and 16 characters).
+func NewAccessKeyID() string { return "AKIA" + randomText(16, upperDigits) }
+
+// NewSecret is a fresh 40-character secret access key.
+func NewSecret() string { return randomText(40, secretChars) }
+
+// NewUniqueID is an IAM unique id: prefix (AIDA for a user) and 17 characters.
+func NewUniqueID(prefix string) string { return prefix + randomText(17, upperDigits) }
 
 // randomText draws n characters of alphabet from crypto/rand (alphabets of 32 or 64 characters divide 256, so
 // every character is equally likely).

@@ -11,6 +11,15 @@ import (
 
 type identityKey struct{}
 
+type bodyKey struct{}
+
+// BodyFromContext is the request body Middleware read to check its hash (nil when it did not read it), so a
+// handler after it need not read the body again.
+func BodyFromContext(ctx context.Context) ([]byte, bool) {
+	b, ok := ctx.Value(bodyKey{}).([]byte)
+	return b, ok
+}
+
 // FromContext is the identity Middleware verified for the request, if any.
 func FromContext(ctx context.Context) (Identity, bool) {
 	id, ok := ctx.Value(identityKey{}).(Identity)
@@ -54,7 +63,11 @@ func Middleware(current func() *Verifier, maxBody int64, next http.Handler, writ
 			writeError(w, r, ae)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), identityKey{}, id)))
+		ctx := context.WithValue(r.Context(), identityKey{}, id)
+		if body != nil {
+			ctx = context.WithValue(ctx, bodyKey{}, body)
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 

@@ -2,7 +2,6 @@ package iam
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -79,7 +78,8 @@ func OpenStore(ctx context.Context, eng *engine.Engine, account string) (*Store,
 
 func (s *Store) namespace() string { return namespacePrefix + s.account }
 
-func (s *Store) load(cur map[string][]byte) {
+// decode reads the stored entities.
+func decode(cur map[string][]byte) (map[string]User, map[string]AccessKey) {
 	users, keys := map[string]User{}, map[string]AccessKey{}
 	for k, v := range cur {
 		switch {
@@ -95,6 +95,11 @@ func (s *Store) load(cur map[string][]byte) {
 			}
 		}
 	}
+	return users, keys
+}
+
+func (s *Store) load(cur map[string][]byte) {
+	users, keys := decode(cur)
 	s.mu.Lock()
 	s.users, s.keys = users, keys
 	s.mu.Unlock()
@@ -105,20 +110,7 @@ func (s *Store) change(ctx context.Context, fn func(users map[string]User, keys 
 	var after map[string][]byte
 	err := s.eng.UpdateCheckpoints(ctx, s.namespace(), func(cur map[string][]byte) (map[string][]byte, error) {
 		writes := map[string][]byte{}
-		users, keys := map[string]User{}, map[string]AccessKey{}
-		for k, v := range cur {
-			if strings.HasPrefix(k, userKeyPrefix) {
-				var u User
-				if json.Unmarshal(v, &u) == nil {
-					users[u.Name] = u
-				}
-			} else if strings.HasPrefix(k, accessKeyPrefix) {
-				var a AccessKey
-				if json.Unmarshal(v, &a) == nil {
-					keys[a.ID] = a
-				}
-			}
-		}
+		users, keys := decode(cur)
 		put := func(k string, v any) { b, _ := json.Marshal(v); writes[k] = b }
 		del := func(k string) { writes[k] = nil }
 		if err := fn(users, keys, put, del); err != nil {
@@ -155,7 +147,7 @@ func (s *Store) CreateUser(ctx context.Context, name string) (User, error) {
 	if !userName.MatchString(name) {
 		return User{}, &Error{"ValidationError", fmt.Sprintf("1 validation error detected: Value '%s' at 'userName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+", name), 400}
 	}
-	u := User{Name: name, ID: "AIDA" + randomID(17), ARN: s.arn(name), Created: time.Now().UTC().Truncate(time.Second)}
+	u := User{Name: name, ID: auth.NewUniqueID("AIDA"), ARN: s.arn(name), Created: time.Now().UTC().Truncate(time.Second)}
 	err := s.change(ctx, func(users map[string]User, _ map[string]AccessKey, put func(string, any), _ func(string)) error {
 		for existing := range users {
 			if strings.EqualFold(existing, name) {
@@ -213,7 +205,7 @@ func (s *Store) DeleteUser(ctx context.Context, name string) error {
 
 // CreateAccessKey makes an access key for a user (two at most, as IAM allows).
 func (s *Store) CreateAccessKey(ctx context.Context, name string) (AccessKey, error) {
-	k := AccessKey{ID: "AKIA" + randomID(16), Secret: randomSecret(), User: name, Status: "Active",
+	k := AccessKey{ID: auth.NewAccessKeyID(), Secret: auth.NewSecret(), User: name, Status: "Active",
 		Created: time.Now().UTC().Truncate(time.Second)}
 	err := s.change(ctx, func(users map[string]User, keys map[string]AccessKey, put func(string, any), _ func(string)) error {
 		if _, ok := users[name]; !ok {
@@ -356,27 +348,6 @@ func (s *Store) IdentityPolicies(arn string) []Source {
 		}
 	}
 	return out
-}
-
-const idChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-
-func randomID(n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	for i := range b {
-		b[i] = idChars[int(b[i])%len(idChars)]
-	}
-	return string(b)
-}
-
-func randomSecret() string {
-	const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-	b := make([]byte, 40)
-	rand.Read(b)
-	for i := range b {
-		b[i] = chars[int(b[i])%len(chars)]
-	}
-	return string(b)
 }
 
 // AccountID is the account the store keeps.

@@ -1,4 +1,4 @@
-package main
+package iamapi
 
 import (
 	"bytes"
@@ -17,33 +17,33 @@ import (
 	"github.com/shardlab/shardlab/engine/kinesisvideoapi"
 )
 
-// authorizer decides each signed call with IAM's logic before it reaches its API: the caller's identity policies
+// Authorizer decides each signed call with IAM's logic before it reaches its API: the caller's identity policies
 // and the resource's policy (a stream's, as PutResourcePolicy stored it). Calls without an identity (the port
 // runs with --auth off) pass.
-type authorizer struct {
-	eng   *engine.Engine
-	store *iam.Store
-	next  http.Handler
+type Authorizer struct {
+	Eng   *engine.Engine
+	Store *iam.Store
+	Next  http.Handler
 }
 
-func (a authorizer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (a Authorizer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id, ok := auth.FromContext(r.Context())
 	if !ok || r.Method == http.MethodOptions {
-		a.next.ServeHTTP(w, r)
+		a.Next.ServeHTTP(w, r)
 		return
 	}
 	action, resource := a.target(r, id)
 	if action == "" { // IAM and STS decide for themselves
-		a.next.ServeHTTP(w, r)
+		a.Next.ServeHTTP(w, r)
 		return
 	}
-	sources := a.store.IdentityPolicies(id.ARN)
+	sources := a.Store.IdentityPolicies(id.ARN)
 	if strings.HasPrefix(resource, "arn:aws:kinesis:") {
 		stream := resource
 		if i := strings.Index(stream, "/consumer/"); i >= 0 {
 			stream = stream[:i]
 		}
-		if doc, err := a.eng.GetResourcePolicy(r.Context(), stream); err == nil && doc != "" {
+		if doc, err := a.Eng.GetResourcePolicy(r.Context(), stream); err == nil && doc != "" {
 			if p, err := iam.ParsePolicy(doc, true); err == nil {
 				sources = append(sources, iam.Source{Name: "resource policy of " + stream, Policy: p, Resource: true})
 			}
@@ -52,7 +52,7 @@ func (a authorizer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	d := iam.Evaluate(iam.Request{Principal: id.ARN, Account: id.Account, Root: strings.HasSuffix(id.ARN, ":root"),
 		Action: action, Resource: resource}, sources)
 	if d.Allowed {
-		a.next.ServeHTTP(w, r)
+		a.Next.ServeHTTP(w, r)
 		return
 	}
 	denied := &auth.Error{Code: "AccessDeniedException", Message: d.Message, Status: http.StatusBadRequest}
@@ -64,7 +64,7 @@ func (a authorizer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // target maps a call to its IAM action and resource ARN, as AWS's Service Authorization Reference names them.
-func (a authorizer) target(r *http.Request, id auth.Identity) (action, resource string) {
+func (a Authorizer) target(r *http.Request, id auth.Identity) (action, resource string) {
 	region := regionOf(r)
 	body := names(r)
 	target := r.Header.Get("X-Amz-Target")
@@ -123,11 +123,14 @@ const smallBody = 64 << 10
 // a large CBOR call names "*", which a stream-scoped policy does not allow (the safe side).
 func names(r *http.Request) callNames {
 	var n callNames
-	if r.Body == nil {
-		return n
+	b, ok := auth.BodyFromContext(r.Context()) // the signature check has read it already
+	if !ok {
+		if r.Body == nil {
+			return n
+		}
+		b, _ = io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(b))
 	}
-	b, _ := io.ReadAll(r.Body)
-	r.Body = io.NopCloser(bytes.NewReader(b))
 	cborBody := strings.Contains(r.Header.Get("Content-Type"), "cbor")
 	switch {
 	case cborBody && len(b) <= smallBody:
@@ -173,10 +176,10 @@ func regionOf(r *http.Request) string {
 	return "us-east-1"
 }
 
-// keyChain looks up an access key in each of its key sets in turn (the root's, then the IAM users').
-type keyChain []auth.Keys
+// KeyChain looks up an access key in each of its key sets in turn (the root's, then the IAM users').
+type KeyChain []auth.Keys
 
-func (c keyChain) Lookup(id string) (auth.Key, bool) {
+func (c KeyChain) Lookup(id string) (auth.Key, bool) {
 	for _, k := range c {
 		if key, ok := k.Lookup(id); ok {
 			return key, true
