@@ -163,6 +163,9 @@ func (v *Verifier) expected(r *http.Request, body []byte, sig signature, key Key
 		}
 		payload = computed
 	}
+	if !sig.presigned && slices.Contains(sig.signedHeaders, ":authority") { // an HTTP/2 client's (see authority.go)
+		return authoritySignature(r, sig, key.Secret, payload, signed), nil
+	}
 	u := *r.URL
 	u.Scheme, u.Host = "http", r.Host
 	copyReq := &http.Request{Method: r.Method, URL: &u, Host: r.Host, Header: http.Header{}}
@@ -245,7 +248,7 @@ func parseSignature(r *http.Request) (signature, error) {
 	if err := sig.credential(fields["Credential"]); err != nil {
 		return signature{}, err
 	}
-	if !slices.Contains(sig.signedHeaders, "host") {
+	if !slices.Contains(sig.signedHeaders, "host") && !slices.Contains(sig.signedHeaders, ":authority") {
 		return signature{}, &Error{IncompleteSignature, "Signed headers must include 'host'.", http.StatusBadRequest}
 	}
 	return sig, nil

@@ -177,3 +177,36 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+// TestHTTP2ClientsSignTheAuthority: a ListStreams as the JavaScript SDK v3 sent it over h2c (headers, time and
+// signature as captured from @aws-sdk/client-kinesis 3.1142), with ":authority" signed in place of "host".
+func TestHTTP2ClientsSignTheAuthority(t *testing.T) {
+	key := Key{Identity: Identity{AccessKeyID: "AKIAJSROOT", Account: "000000000000"}, Secret: "js/secret"}
+	at := time.Date(2026, 12, 8, 2, 44, 41, 0, time.UTC)
+	v := NewVerifier(NewKeyRing(key), func() time.Time { return at })
+	request := func() *http.Request {
+		r := httptest.NewRequest(http.MethodPost, "http://127.0.0.1:4603/", strings.NewReader("{}"))
+		r.Proto, r.ProtoMajor = "HTTP/2.0", 2
+		for k, val := range map[string]string{
+			"Content-Length": "2", "X-Amz-User-Agent": "aws-sdk-js/3.1142.0",
+			"Amz-Sdk-Invocation-Id": "4b98bbc1-0b4e-46aa-b830-22470fccb41e", "Amz-Sdk-Request": "attempt=1; max=1",
+			"X-Amz-Date": "20261208T024441Z", "Content-Type": "application/x-amz-json-1.1",
+			"X-Amz-Content-Sha256": "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a",
+			"X-Amz-Target":         "Kinesis_20131202.ListStreams",
+			"Authorization": "AWS4-HMAC-SHA256 Credential=AKIAJSROOT/20261208/us-east-1/kinesis/aws4_request, " +
+				"SignedHeaders=:authority;amz-sdk-invocation-id;amz-sdk-request;content-length;content-type;x-amz-content-sha256;x-amz-date;x-amz-target;x-amz-user-agent, " +
+				"Signature=35bae2a100518e559b1ad8a2acd471394672b520265aa6df1f0e9d567988b54c",
+		} {
+			r.Header.Set(k, val)
+		}
+		return r
+	}
+	if _, err := v.Verify(request(), []byte("{}")); err != nil {
+		t.Fatalf("the JavaScript SDK's signed call was refused: %v", err)
+	}
+	changed := request()
+	changed.Header.Set("X-Amz-Target", "Kinesis_20131202.DeleteStream")
+	if _, err := v.Verify(changed, []byte("{}")); code(err) != InvalidSignature {
+		t.Errorf("a changed call: %v", err)
+	}
+}
