@@ -87,6 +87,9 @@ fuzz:
 	$(TESTENV) $(GO) test -run '^$$' -fuzz '^FuzzParseQuery$$' -fuzztime $(FUZZTIME) ./engine/analytics
 	$(TESTENV) $(GO) test -run '^$$' -fuzz '^FuzzFragmenter$$' -fuzztime $(FUZZTIME) ./engine/video/container
 	$(TESTENV) $(GO) test -run '^$$' -fuzz '^FuzzMatroska$$' -fuzztime $(FUZZTIME) ./engine/video/container
+	$(TESTENV) $(GO) test -run '^$$' -fuzz '^FuzzOpen$$' -fuzztime $(FUZZTIME) ./engine/envelope
+	$(TESTENV) $(GO) test -run '^$$' -fuzz '^FuzzRoundTrip$$' -fuzztime $(FUZZTIME) ./engine/envelope
+	$(TESTENV) $(GO) test -run '^$$' -fuzz '^FuzzParseKeyFile$$' -fuzztime $(FUZZTIME) ./engine/envelope
 
 lint:
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
