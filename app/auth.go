@@ -1,13 +1,16 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 
+	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/engine/auth"
+	"github.com/shardlab/shardlab/engine/iam"
 	"github.com/shardlab/shardlab/engine/iamapi"
 	"github.com/shardlab/shardlab/engine/kinesisapi"
 	"github.com/shardlab/shardlab/engine/kinesisvideoapi"
@@ -72,6 +75,15 @@ func verifierFor(dataDir, account string, more ...auth.Keys) (*auth.Verifier, st
 		line = fmt.Sprintf("auth: verify (SigV4); root access key %s from %s", root.AccessKeyID, auth.EnvRootAccessKeyID)
 	}
 	return auth.NewVerifier(append(iamapi.KeyChain{auth.NewKeyRing(root)}, more...), nil), line, nil
+}
+
+// openAccess loads account's IAM entities and the decider the API's authorizer and the Access screen share.
+func openAccess(ctx context.Context, eng *engine.Engine, account string) (*iam.Decider, error) {
+	store, err := iam.OpenStore(ctx, eng, account)
+	if err != nil {
+		return nil, err
+	}
+	return &iam.Decider{Store: store, Eng: eng, Log: &iam.DecisionLog{}}, nil
 }
 
 // authErrors answers a refused request in the protocol of the API it was for.

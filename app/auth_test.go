@@ -159,7 +159,11 @@ func TestInAppAPISignaturesSwitchWhileServing(t *testing.T) {
 	t.Setenv(auth.EnvRootAccessKeyID, "AKIAAPPROOT")
 	t.Setenv(auth.EnvRootSecretAccessKey, "app/secret")
 	eng := openTestEngine(t)
-	api := startInAppAPI(eng, "127.0.0.1:0", nil, nil)
+	access, err := openAccess(context.Background(), eng, "000000000000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := startInAppAPI(eng, "127.0.0.1:0", nil, nil, access)
 	defer api.stop()
 	api.dataDir, api.account = t.TempDir(), "000000000000"
 	endpoint := api.status().Endpoint

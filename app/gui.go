@@ -26,6 +26,8 @@ import (
 	"github.com/shardlab/shardlab/engine/auth"
 	"github.com/shardlab/shardlab/engine/delivery"
 	"github.com/shardlab/shardlab/engine/firehoseapi"
+	"github.com/shardlab/shardlab/engine/iam"
+	"github.com/shardlab/shardlab/engine/iamapi"
 	"github.com/shardlab/shardlab/engine/kinesisvideoapi"
 	"github.com/shardlab/shardlab/engine/loadgen"
 	"github.com/shardlab/shardlab/engine/replay"
@@ -134,9 +136,13 @@ func runGUI(args []string) error {
 	} else {
 		fmt.Fprintln(os.Stderr, "video playback is off:", err)
 	}
+	access, err := openAccess(context.Background(), eng, eng.DefaultScope().Account)
+	if err != nil {
+		return err
+	}
 	a := fyneapp.NewWithID(appID)
 	api := startInAppAPI(eng, cfg.api, firehoseapi.New(eng, deliveries, firehoseapi.Options{BucketsDir: bucketsDir(cfg.dataDir)}),
-		kinesisvideoapi.Handler{Store: videos})
+		kinesisvideoapi.Handler{Store: videos}, access)
 	defer api.stop()
 	api.dataDir, api.account = cfg.dataDir, eng.DefaultScope().Account
 	if a.Preferences().String(prefAPIAuth) == authVerify { // set before the window opens, kept across restarts
@@ -156,7 +162,7 @@ func runGUI(args []string) error {
 	win := a.NewWindow("Shardlab")
 	env := ui.Env{Engine: eng, Generators: gens, DataDir: cfg.dataDir, Version: version,
 		SampleDir: samplesDir(cfg.dataDir), API: api.status, SetAPIAuth: setAuth, Deliveries: deliveries,
-		Analytics: apps, Video: videos, Cameras: cameras, Playback: playbackURL, Files: fileJobs}
+		Analytics: apps, Video: videos, Cameras: cameras, Playback: playbackURL, Files: fileJobs, Access: access}
 	frame := shell.New(a, win, env)
 	win.SetContent(frame.Content())
 	win.Resize(shell.WindowSize(a))
@@ -223,10 +229,12 @@ type inAppAPI struct {
 	endpoint string
 	err      string
 	srv      *http.Server
-	// verifier checks signatures when Settings turned that on (nil: off); the root key is the account's.
+	// verifier checks signatures when Settings turned that on (nil: off), against the account's root key and its
+	// IAM users' and sessions' keys.
 	verifier         atomic.Pointer[auth.Verifier]
 	dataDir, account string
 	root             auth.Key
+	access           *iam.Decider
 }
 
 // setAuth turns signature checking on (verify) or off while the API serves.
@@ -245,12 +253,12 @@ func (a *inAppAPI) setAuth(mode string) error {
 	a.mu.Lock()
 	a.root = root
 	a.mu.Unlock()
-	a.verifier.Store(auth.NewVerifier(auth.NewKeyRing(root), nil))
+	a.verifier.Store(auth.NewVerifier(iamapi.KeyChain{auth.NewKeyRing(root), a.access.Store}, nil))
 	return nil
 }
 
-func startInAppAPI(eng *engine.Engine, addr string, fh, vh http.Handler) *inAppAPI {
-	a := &inAppAPI{}
+func startInAppAPI(eng *engine.Engine, addr string, fh, vh http.Handler, access *iam.Decider) *inAppAPI {
+	a := &inAppAPI{access: access}
 	if addr == "off" {
 		return a
 	}
@@ -262,7 +270,7 @@ func startInAppAPI(eng *engine.Engine, addr string, fh, vh http.Handler) *inAppA
 		}
 		return a
 	}
-	a.srv = newAPIServer(eng, fh, vh, a.verifier.Load, nil)
+	a.srv = newAPIServer(eng, fh, vh, a.verifier.Load, access)
 	a.endpoint = "http://" + ln.Addr().String()
 	go func() {
 		if err := a.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

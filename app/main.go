@@ -22,6 +22,7 @@ func commands() []command {
 		{"serve", "run the Kinesis API without a window (default http://127.0.0.1:4567)", runServe},
 		{"replay", "put a capture, NDJSON, CSV or log file into a stream, at its own pace × --speed or as fast as accepted", runReplay},
 		{"capture", "write a stream's records to an NDJSON capture file", runCapture},
+		{"encrypt-key", "make a key file for client-side record encryption (new FILE), or print its key id (id FILE)", runEncryptKey},
 		{"watch", "tail the files of a directory into a stream, following rotation and truncation, like the Kinesis Agent", runWatch},
 		{"lessons", "list the lessons, check lesson files, or verify every lesson's Show-me path headlessly", runLessons},
 		{"faults", "show, set or clear fault injection on a running server", runFaults},
@@ -60,6 +61,6 @@ func main() {
 func usage() {
 	fmt.Fprintln(os.Stderr, "Usage: shardlab <command> [flags]\n\nCommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(os.Stderr, "  %-10s %s\n", c.name, c.usage)
+		fmt.Fprintf(os.Stderr, "  %-11s %s\n", c.name, c.usage)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/engine/envelope"
 	"github.com/shardlab/shardlab/engine/replay"
 )
 
@@ -60,11 +61,19 @@ func runReplay(args []string) error {
 	keyField := fs.String("key-field", "", "take the partition key from this JSON member or CSV column (captures keep their keys)")
 	keyExpr := fs.String("key", "", `compute every partition key with an expression over data, key, seq, shard, ts, size, e.g. 'data.user'`)
 	timeField := fs.String("time-field", "", "take the time from this member or column (default: ts, timestamp, time, @timestamp)")
+	encryptKey := fs.String("encrypt-key", "", "seal each record's data in an envelope under this key file (shardlab encrypt-key new); partition keys stay in the clear")
 	if err := parseInterleaved(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return errors.New("usage: shardlab replay FILE --stream S [--speed X] [--key EXPR | --key-field F] [--endpoint URL]")
+		return errors.New("usage: shardlab replay FILE --stream S [--speed X] [--key EXPR | --key-field F] [--encrypt-key KEYFILE] [--endpoint URL]")
+	}
+	var key *envelope.Key
+	if *encryptKey != "" {
+		var err error
+		if key, err = envelope.LoadKeyFile(*encryptKey); err != nil {
+			return fmt.Errorf("--encrypt-key: %w", err)
+		}
 	}
 	path := fs.Arg(0)
 	f, err := os.Open(path)
@@ -82,7 +91,7 @@ func runReplay(args []string) error {
 		return err
 	}
 	defer release()
-	opts := replay.Options{Stream: *stream, Speed: *speed}
+	opts := replay.Options{Stream: *stream, Speed: *speed, Encrypt: key}
 	if *keyExpr != "" {
 		if opts.Key, err = replay.KeyExpr(*keyExpr); err != nil {
 			return fmt.Errorf("--key: %w", err)
@@ -107,6 +116,12 @@ func runReplay(args []string) error {
 				break
 			}
 			fmt.Fprintf(os.Stderr, "  line %d: %s\n", m.Line, m.Err)
+		}
+	}
+	if key != nil {
+		fmt.Fprintf(os.Stderr, "data sealed with key %s\n", key.ID())
+		if n := rp.P.AlreadyEncrypted.Load(); n > 0 {
+			fmt.Fprintf(os.Stderr, "%d record(s) were envelopes already and were put as they were, not sealed twice\n", n)
 		}
 	}
 	if errors.Is(err, context.Canceled) {
@@ -160,11 +175,18 @@ func runCapture(args []string) error {
 	fs.DurationVar(&opts.Duration, "duration", 0, "stop after this long")
 	fs.BoolVar(&opts.Follow, "follow", false, "keep capturing new records until stopped (Ctrl-C), --count or --duration")
 	fs.BoolVar(&opts.Gzip, "gzip", false, "gzip the capture file")
+	decryptKey := fs.String("decrypt-key", "", "write the plaintext of records sealed under this key file; other records are written as they are, and counted")
 	if err := parseInterleaved(fs, args); err != nil {
 		return err
 	}
 	if *out == "" || opts.Stream == "" {
-		return errors.New("usage: shardlab capture --stream S --out FILE [--from …] [--count N] [--follow] [--endpoint URL]")
+		return errors.New("usage: shardlab capture --stream S --out FILE [--from …] [--count N] [--follow] [--decrypt-key KEYFILE] [--endpoint URL]")
+	}
+	if *decryptKey != "" {
+		var err error
+		if opts.Decrypt, err = envelope.LoadKeyFile(*decryptKey); err != nil {
+			return fmt.Errorf("--decrypt-key: %w", err)
+		}
 	}
 	if *shards != "" {
 		opts.Shards = strings.Split(*shards, ",")
@@ -195,6 +217,9 @@ func runCapture(args []string) error {
 	var p replay.CaptureProgress
 	err = replay.Capture(ctx, api, w, opts, &p)
 	fmt.Fprintf(os.Stderr, "captured %d records (%d bytes of data) from %s\n", p.Records.Load(), p.Bytes.Load(), opts.Stream)
+	if opts.Decrypt != nil {
+		fmt.Fprint(os.Stderr, decryptReport(opts.Decrypt.ID(), &p))
+	}
 	if errors.Is(err, context.Canceled) {
 		return nil // Ctrl-C ends a --follow capture; what was written is complete lines
 	}

@@ -121,17 +121,17 @@ func serve(ctx context.Context, cfg serveConfig, out *os.File, ready chan<- stri
 	go videos.TrimEvery(trimCtx, time.Minute)
 	var verifier *auth.Verifier
 	authLine := "auth: off (any signature, or none, is accepted)"
-	users, err := iam.OpenStore(ctx, eng, cfg.account) // IAM users, their keys and policies, in shardlab.db
+	access, err := openAccess(ctx, eng, cfg.account) // IAM users, roles, policies and sessions, in shardlab.db
 	if err != nil {
 		return err
 	}
 	if cfg.auth == authVerify {
-		if verifier, authLine, err = verifierFor(cfg.dataDir, cfg.account, users); err != nil {
+		if verifier, authLine, err = verifierFor(cfg.dataDir, cfg.account, access.Store); err != nil {
 			return err
 		}
 	}
 	srv := newAPIServer(eng, firehoseapi.New(eng, deliveries, firehoseapi.Options{BucketsDir: bucketsDir(cfg.dataDir)}),
-		kinesisvideoapi.Handler{Store: videos}, func() *auth.Verifier { return verifier }, users)
+		kinesisvideoapi.Handler{Store: videos}, func() *auth.Verifier { return verifier }, access)
 	scheme, certNote := "http", ""
 	if cfg.tls {
 		cert, certPath, err := localCertificate(cfg.dataDir)
@@ -184,14 +184,14 @@ func serve(ctx context.Context, cfg serveConfig, out *os.File, ready chan<- stri
 // newAPIServer is the Kinesis API, and the Firehose API when fh is set, over HTTP/1.1 and HTTP/2 without TLS (h2c,
 // the JavaScript SDK v3's default) on one port, as `serve` and the app's in-app server run it. Calls go to one or
 // the other by their X-Amz-Target.
-func newAPIServer(eng *engine.Engine, fh, vh http.Handler, verifier func() *auth.Verifier, users *iam.Store) *http.Server {
+func newAPIServer(eng *engine.Engine, fh, vh http.Handler, verifier func() *auth.Verifier, access *iam.Decider) *http.Server {
 	api := kinesisapi.New(eng, kinesisapi.Options{})
 	var h http.Handler = api
-	if fh != nil || vh != nil || users != nil {
+	if fh != nil || vh != nil || access != nil {
 		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			switch {
-			case users != nil && iamapi.IsQueryAPI(r):
-				iamapi.Handler{Store: users}.ServeHTTP(w, r)
+			case access != nil && iamapi.IsQueryAPI(r):
+				iamapi.Handler{Store: access.Store, Decider: access}.ServeHTTP(w, r)
 			case fh != nil && strings.HasPrefix(r.Header.Get("X-Amz-Target"), firehoseapi.TargetPrefix):
 				fh.ServeHTTP(w, r)
 			case vh != nil && kinesisvideoapi.IsAPIPath(r.URL.Path):
@@ -201,8 +201,8 @@ func newAPIServer(eng *engine.Engine, fh, vh http.Handler, verifier func() *auth
 			}
 		})
 	}
-	if users != nil { // signed calls are decided by IAM's logic over the users' and the streams' policies
-		h = iamapi.Authorizer{Eng: eng, Store: users, Next: h}
+	if access != nil { // signed calls are decided by IAM's logic over the callers' and the streams' policies
+		h = iamapi.Authorizer{Decider: access, Next: h}
 	}
 	if verifier != nil {
 		h = auth.Middleware(verifier, kinesisapi.DefaultMaxBodyBytes, h, authErrors)

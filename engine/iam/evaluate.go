@@ -9,6 +9,10 @@ type Request struct {
 	Root      bool   // the account's root credentials: allowed everything in the account unless a policy denies
 	Action    string // e.g. kinesis:PutRecord
 	Resource  string // e.g. arn:aws:kinesis:us-east-1:000000000000:stream/orders
+	// Role is an assumed role's ARN when Principal is its session (a policy may name either).
+	Role string
+	// Context holds the condition keys (aws:SourceIp, aws:SecureTransport…) and policy variables.
+	Context Context
 }
 
 // Source is a policy that takes part in a decision, with the name the decision reports it by.
@@ -25,21 +29,26 @@ type Decision struct {
 	By       string // the source whose statement decided; empty for an implicit deny or root's own access
 	Sid      string
 	Index    int // the deciding statement's place in its policy, from 0
+	// Statement is the deciding statement as IAM reads it, for an explanation.
+	Statement *Statement
 	// Message is AWS's AccessDeniedException text for a denial.
 	Message string
 }
 
 // Evaluate applies IAM's logic: any applicable Deny denies; otherwise an applicable Allow from an identity policy or
 // from a resource policy naming the principal allows (and the root of the resource's own account is allowed);
-// otherwise the request is implicitly denied.
+// otherwise the request is implicitly denied. A resource policy that names only the account grants nothing by
+// itself: it leaves the decision to the identity policies.
 func Evaluate(req Request, sources []Source) Decision {
 	var allow *Decision
 	for _, src := range sources {
-		for _, st := range src.Policy.Statements {
-			if !st.applies(req.Action, req.Resource, req.Principal, req.Account) {
+		for i := range src.Policy.Statements {
+			st := &src.Policy.Statements[i]
+			ok, accountOnly := st.applies(req)
+			if !ok || (accountOnly && st.Effect == "Allow") {
 				continue
 			}
-			d := Decision{By: src.Name, Sid: st.Sid, Index: st.Index}
+			d := Decision{By: src.Name, Sid: st.Sid, Index: st.Index, Statement: st}
 			if st.Effect == "Deny" {
 				kind := "an identity-based policy"
 				if src.Resource {

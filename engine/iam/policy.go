@@ -3,8 +3,11 @@
 // identity policy or the resource's policy, else the request is implicitly denied.
 //
 // Caveats:
-//   - Conditions are not evaluated yet: a statement with a Condition block is refused at parse time
-//     (MalformedPolicyDocument names it), rather than silently taken as unconditional.
+//   - Conditions: the String*, Arn*, Numeric*, Date*, Bool, IpAddress/NotIpAddress and Null operators, with
+//     …IfExists and ForAnyValue:/ForAllValues:, over the keys the server knows (aws:SourceIp,
+//     aws:SecureTransport, aws:CurrentTime, aws:EpochTime, aws:PrincipalArn, aws:PrincipalAccount,
+//     aws:PrincipalType, aws:username, aws:userid, aws:RequestedRegion, aws:ResourceTag/…). An operator IAM does
+//     not have is refused at parse time (MalformedPolicyDocument names it), never silently taken as true.
 //   - Permission boundaries, SCPs and session policies do not exist here.
 package iam
 
@@ -32,6 +35,8 @@ type Statement struct {
 	NotResource []string
 	// Principals is a resource policy's Principal: AWS ARNs or account ids, or "*" for anyone.
 	Principals []string
+	// Conditions must all hold for the statement to apply.
+	Conditions []Condition
 	// Index is the statement's place in the document, from 0, for "the statement that decided".
 	Index int
 }
@@ -49,8 +54,28 @@ func (e *MalformedPolicyError) Error() string {
 	return fmt.Sprintf("MalformedPolicyDocument: line %d, column %d: %s", e.Line, e.Column, e.Msg)
 }
 
+// policyKind is what a document is for: an identity's, a resource's (naming principals), or a role's trust
+// policy (a resource policy whose resource is the role itself, so it names none).
+type policyKind int
+
+const (
+	identityPolicy policyKind = iota
+	resourcePolicy
+	trustPolicy
+)
+
 // ParsePolicy reads a policy document; resource says it is a resource policy (it must name a Principal).
 func ParsePolicy(doc string, resource bool) (*Policy, error) {
+	if resource {
+		return parsePolicy(doc, resourcePolicy)
+	}
+	return parsePolicy(doc, identityPolicy)
+}
+
+// ParseTrustPolicy reads a role's trust policy: statements with a Principal and no Resource.
+func ParseTrustPolicy(doc string) (*Policy, error) { return parsePolicy(doc, trustPolicy) }
+
+func parsePolicy(doc string, kind policyKind) (*Policy, error) {
 	var raw struct {
 		Version   string
 		Statement json.RawMessage
@@ -71,7 +96,7 @@ func ParsePolicy(doc string, resource bool) (*Policy, error) {
 	}
 	p := &Policy{Version: raw.Version}
 	for i, s := range stmts {
-		st, err := parseStatement(s, resource)
+		st, err := parseStatement(s, kind)
 		if err != nil {
 			return nil, &MalformedPolicyError{Msg: fmt.Sprintf("statement %d: %s", i+1, err)}
 		}
@@ -81,7 +106,8 @@ func ParsePolicy(doc string, resource bool) (*Policy, error) {
 	return p, nil
 }
 
-func parseStatement(b json.RawMessage, resource bool) (Statement, error) {
+func parseStatement(b json.RawMessage, kind policyKind) (Statement, error) {
+	resource := kind != identityPolicy
 	var raw struct {
 		Sid         string
 		Effect      string
@@ -104,10 +130,17 @@ func parseStatement(b json.RawMessage, resource bool) (Statement, error) {
 		return st, fmt.Errorf("the Effect %q is not Allow or Deny", st.Effect)
 	case (len(st.Actions) == 0) == (len(st.NotActions) == 0):
 		return st, fmt.Errorf("give Action or NotAction (one of them)")
-	case (len(st.Resources) == 0) == (len(st.NotResource) == 0):
+	case kind == trustPolicy && (len(st.Resources) > 0 || len(st.NotResource) > 0):
+		return st, fmt.Errorf("a trust policy has no Resource: the role is its resource")
+	case kind != trustPolicy && (len(st.Resources) == 0) == (len(st.NotResource) == 0):
 		return st, fmt.Errorf("give Resource or NotResource (one of them)")
-	case len(raw.Condition) > 0:
-		return st, fmt.Errorf("a Condition is not supported by Shardlab yet; remove it or the statement")
+	}
+	if len(raw.Condition) > 0 {
+		conds, err := parseConditions(raw.Condition)
+		if err != nil {
+			return st, err
+		}
+		st.Conditions = conds
 	}
 	for _, a := range append(append([]string(nil), st.Actions...), st.NotActions...) {
 		if a != "*" && !strings.Contains(a, ":") {
@@ -208,26 +241,49 @@ func anyMatch(patterns []string, value string, foldCase bool) bool {
 	return false
 }
 
-// applies reports whether the statement covers the action on the resource (for principal, in a resource policy).
-func (s Statement) applies(action, resource, principal, account string) bool {
-	if len(s.Actions) > 0 && !anyMatch(s.Actions, action, true) {
-		return false
+// applies reports whether the statement covers the request. A resource policy's statement names its principals;
+// one that names only the principal's account (the account id or its root) delegates to the account's own
+// policies and grants a user nothing by itself, as IAM treats it: accountOnly reports that case.
+func (s Statement) applies(req Request) (ok, accountOnly bool) {
+	if len(s.Actions) > 0 && !anyMatch(s.Actions, req.Action, true) {
+		return false, false
 	}
-	if len(s.NotActions) > 0 && anyMatch(s.NotActions, action, true) {
-		return false
+	if len(s.NotActions) > 0 && anyMatch(s.NotActions, req.Action, true) {
+		return false, false
 	}
-	if len(s.Resources) > 0 && !anyMatch(s.Resources, resource, false) {
-		return false
+	if len(s.Resources) > 0 && !anyMatch(req.Context.substituteAll(s.Resources), req.Resource, false) {
+		return false, false
 	}
-	if len(s.NotResource) > 0 && anyMatch(s.NotResource, resource, false) {
-		return false
+	if len(s.NotResource) > 0 && anyMatch(req.Context.substituteAll(s.NotResource), req.Resource, false) {
+		return false, false
 	}
-	if s.Principals != nil {
-		ok := false
-		for _, p := range s.Principals {
-			ok = ok || p == "*" || p == principal || p == account || p == "arn:aws:iam::"+account+":root"
+	for _, c := range s.Conditions {
+		if !c.holds(req.Context) {
+			return false, false
 		}
-		return ok
 	}
-	return true
+	if s.Principals == nil {
+		return true, false
+	}
+	named, account := false, false
+	for _, p := range s.Principals {
+		switch {
+		case p == "*" || p == req.Principal || (req.Role != "" && p == req.Role):
+			named = true
+		case p == req.Account || p == "arn:aws:iam::"+req.Account+":root":
+			account = true
+		}
+	}
+	return named || account, account && !named
+}
+
+func (c Context) substituteAll(patterns []string) []string {
+	if c == nil {
+		return patterns
+	}
+	out := make([]string, len(patterns))
+	for i, p := range patterns {
+		out[i] = c.substitute(p)
+	}
+	return out
 }

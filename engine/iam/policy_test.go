@@ -68,13 +68,15 @@ func TestEvaluationLogic(t *testing.T) {
 
 func TestMalformedPoliciesSayWhere(t *testing.T) {
 	for doc, says := range map[string]string{
-		"{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [ {\"Effect\": \"Allow\",, } ]\n}":                                                           "line 3, column",
-		`{"Version":"2012-10-17","Statement":[]}`:                                                                                                         "non-empty list",
-		`{"Version":"2012-10-17","Statement":{"Effect":"Maybe","Action":"kinesis:*","Resource":"*"}}`:                                                     `Effect "Maybe"`,
-		`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"PutRecord","Resource":"*"}}`:                                                     "service:Action",
-		`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"kinesis:*"}}`:                                                                    "Resource or NotResource",
-		`{"Version":"2012-10-17","Statment":{}}`:                                                                                                          "unknown field",
-		`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"kinesis:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"true"}}}}`: "Condition",
+		"{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [ {\"Effect\": \"Allow\",, } ]\n}":                                                                   "line 3, column",
+		`{"Version":"2012-10-17","Statement":[]}`:                                                                                                                 "non-empty list",
+		`{"Version":"2012-10-17","Statement":{"Effect":"Maybe","Action":"kinesis:*","Resource":"*"}}`:                                                             `Effect "Maybe"`,
+		`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"PutRecord","Resource":"*"}}`:                                                             "service:Action",
+		`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"kinesis:*"}}`:                                                                            "Resource or NotResource",
+		`{"Version":"2012-10-17","Statment":{}}`:                                                                                                                  "unknown field",
+		`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"kinesis:*","Resource":"*","Condition":{"Boolean":{"aws:SecureTransport":"true"}}}}`:      `operator "Boolean"`,
+		`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"kinesis:*","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.300/8"}}}}`:   "not an IP address",
+		`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"kinesis:*","Resource":"*","Condition":{"DateLessThan":{"aws:CurrentTime":"tomorrow"}}}}`: "not a date",
 	} {
 		_, err := ParsePolicy(doc, false)
 		var me *MalformedPolicyError
@@ -87,16 +89,93 @@ func TestMalformedPoliciesSayWhere(t *testing.T) {
 	}
 }
 
+// TestConditions follows the examples of AWS's condition operator documentation: values of one key are ORed,
+// keys and operators are ANDed, a missing key fails a positive operator and passes a negated one, IfExists passes
+// a missing key, and policy variables stand for the request's values.
+func TestConditions(t *testing.T) {
+	at := func(pairs ...string) Context {
+		c := Context{}
+		for i := 0; i < len(pairs); i += 2 {
+			c.Set(pairs[i], pairs[i+1])
+		}
+		return c
+	}
+	for _, c := range []struct {
+		name      string
+		condition string
+		ctx       Context
+		resource  string
+		allowed   bool
+	}{
+		{"TLS required, over TLS", `{"Bool":{"aws:SecureTransport":"true"}}`, at("aws:SecureTransport", "true"), stream, true},
+		{"TLS required, plain HTTP", `{"Bool":{"aws:SecureTransport":"true"}}`, at("aws:SecureTransport", "false"), stream, false},
+		{"source IP in a CIDR", `{"IpAddress":{"aws:SourceIp":["203.0.113.0/24","10.0.0.0/8"]}}`, at("aws:SourceIp", "10.1.2.3"), stream, true},
+		{"source IP outside", `{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}`, at("aws:SourceIp", "127.0.0.1"), stream, false},
+		{"IPv6 source", `{"IpAddress":{"aws:SourceIp":"::1"}}`, at("aws:SourceIp", "::1"), stream, true},
+		{"NotIpAddress", `{"NotIpAddress":{"aws:SourceIp":"127.0.0.0/8"}}`, at("aws:SourceIp", "127.0.0.1"), stream, false},
+		{"before a date", `{"DateLessThan":{"aws:CurrentTime":"2027-01-01T00:00:00Z"}}`, at("aws:CurrentTime", "2026-12-08T10:00:00Z"), stream, true},
+		{"after the date", `{"DateLessThan":{"aws:CurrentTime":"2026-01-01T00:00:00Z"}}`, at("aws:CurrentTime", "2026-12-08T10:00:00Z"), stream, false},
+		{"a window: both operators hold", `{"DateGreaterThan":{"aws:CurrentTime":"2026-12-01"},"DateLessThan":{"aws:CurrentTime":"2026-12-31"}}`, at("aws:CurrentTime", "2026-12-08T10:00:00Z"), stream, true},
+		{"epoch seconds", `{"DateGreaterThan":{"aws:EpochTime":"1700000000"}}`, at("aws:EpochTime", "1765000000"), stream, true},
+		{"StringEquals, one of the values", `{"StringEquals":{"aws:RequestedRegion":["eu-west-1","us-east-1"]}}`, at("aws:RequestedRegion", "us-east-1"), stream, true},
+		{"StringEquals is case-sensitive", `{"StringEquals":{"aws:RequestedRegion":"US-EAST-1"}}`, at("aws:RequestedRegion", "us-east-1"), stream, false},
+		{"condition keys are not", `{"StringEquals":{"AWS:REQUESTEDREGION":"us-east-1"}}`, at("aws:RequestedRegion", "us-east-1"), stream, true},
+		{"StringLike", `{"StringLike":{"aws:PrincipalArn":"arn:aws:iam::*:user/al*"}}`, at("aws:PrincipalArn", user), stream, true},
+		{"ArnLike", `{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::111122223333:*"}}`, at("aws:PrincipalArn", user), stream, true},
+		{"missing key fails a positive operator", `{"StringEquals":{"aws:ResourceTag/team":"data"}}`, at(), stream, false},
+		{"missing key passes a negated one", `{"StringNotEquals":{"aws:ResourceTag/team":"data"}}`, at(), stream, true},
+		{"IfExists passes a missing key", `{"StringEqualsIfExists":{"aws:ResourceTag/team":"data"}}`, at(), stream, true},
+		{"IfExists still checks a present key", `{"StringEqualsIfExists":{"aws:ResourceTag/team":"data"}}`, at("aws:ResourceTag/team", "web"), stream, false},
+		{"Null true: key absent", `{"Null":{"aws:ResourceTag/team":"true"}}`, at(), stream, true},
+		{"Null false: key present", `{"Null":{"aws:ResourceTag/team":"false"}}`, at(), stream, false},
+		{"NumericLessThan", `{"NumericLessThan":{"kinesis:ShardCount":10}}`, at("kinesis:ShardCount", "4"), stream, true},
+		{"a policy variable in the resource", ``, at("aws:username", "alice"), "arn:aws:kinesis:us-east-1:111122223333:stream/alice-events", true},
+		{"a policy variable for another user", ``, at("aws:username", "bob"), "arn:aws:kinesis:us-east-1:111122223333:stream/alice-events", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			doc := `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"kinesis:*","Resource":"*","Condition":` + c.condition + `}}`
+			if c.condition == "" {
+				doc = `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"kinesis:*","Resource":"arn:aws:kinesis:*:*:stream/${aws:username}-*"}}`
+			}
+			p := mustParse(t, doc, false)
+			d := Evaluate(Request{Principal: user, Account: "111122223333", Action: "kinesis:PutRecord", Resource: c.resource, Context: c.ctx},
+				[]Source{{Name: "identity", Policy: p}})
+			if d.Allowed != c.allowed {
+				t.Errorf("allowed %v, want %v (%+v)", d.Allowed, c.allowed, d)
+			}
+		})
+	}
+}
+
+// TestAccountPrincipalDelegates is IAM's rule for a resource policy naming the account: it does not grant a user
+// anything alone (the user's own policies must allow), but its Deny applies to every principal of the account.
+func TestAccountPrincipalDelegates(t *testing.T) {
+	allowAccount := mustParse(t, `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kinesis:*","Resource":"*"}}`, true)
+	denyAccount := mustParse(t, `{"Version":"2012-10-17","Statement":{"Effect":"Deny","Principal":{"AWS":"111122223333"},"Action":"kinesis:DeleteStream","Resource":"*"}}`, true)
+	req := Request{Principal: user, Account: "111122223333", Action: "kinesis:PutRecord", Resource: stream}
+	if d := Evaluate(req, []Source{{Name: "r", Policy: allowAccount, Resource: true}}); d.Allowed {
+		t.Errorf("the account's principal alone allowed a user: %+v", d)
+	}
+	req.Action = "kinesis:DeleteStream"
+	if d := Evaluate(req, []Source{{Name: "r", Policy: denyAccount, Resource: true}}); !d.Explicit {
+		t.Errorf("the account's deny did not apply to its user: %+v", d)
+	}
+}
+
 func FuzzParsePolicy(f *testing.F) {
 	f.Add(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"kinesis:*","Resource":"*"}}`, true)
 	f.Add(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":{"AWS":["1","2"]},"NotAction":"a:b","NotResource":["x*"]}]}`, true)
+	f.Add(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"kinesis:*","Resource":"arn:${aws:username}","Condition":{"ForAnyValue:StringLike":{"aws:TagKeys":["a*"]},"IpAddressIfExists":{"aws:SourceIp":"10.0.0.0/8"}}}}`, false)
 	f.Fuzz(func(t *testing.T, doc string, resource bool) {
 		p, err := ParsePolicy(doc, resource)
 		if err != nil {
 			return
 		}
 		// Whatever parses evaluates without panicking, and a deny never comes out allowed.
-		d := Evaluate(Request{Principal: user, Account: "111122223333", Action: "kinesis:PutRecord", Resource: stream},
+		ctx := Context{}
+		ctx.Set("aws:SourceIp", "10.1.1.1")
+		ctx.Set("aws:username", "alice")
+		d := Evaluate(Request{Principal: user, Account: "111122223333", Action: "kinesis:PutRecord", Resource: stream, Context: ctx},
 			[]Source{{Name: "p", Policy: p, Resource: resource}})
 		if d.Explicit && d.Allowed {
 			t.Fatalf("explicit and allowed: %+v", d)

@@ -3,37 +3,15 @@ package iam
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"regexp"
-	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/shardlab/shardlab/engine"
-	"github.com/shardlab/shardlab/engine/auth"
 )
 
-// User is an IAM user.
-type User struct {
-	Name     string
-	ID       string
-	ARN      string
-	Created  time.Time
-	Policies map[string]string // inline policies by name: the documents as put
-}
-
-// AccessKey is a user's access key.
-type AccessKey struct {
-	ID      string
-	Secret  string
-	User    string
-	Status  string // Active or Inactive
-	Created time.Time
-}
-
 // Error is an IAM API error: a code as IAM sends it (NoSuchEntity, EntityAlreadyExists, MalformedPolicyDocument,
-// ValidationError, LimitExceeded) and its message.
+// ValidationError, LimitExceeded, DeleteConflict, AccessDenied) and its message.
 type Error struct {
 	Code, Message string
 	Status        int
@@ -41,28 +19,44 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
-// Limits IAM applies that matter here.
+// Limits IAM applies that matter here, and where each entity is kept.
 const (
-	maxKeysPerUser   = 2
-	maxInlinePolicy  = 2048 // characters of one user's inline policies, as IAM counts them (without whitespace)
-	userNamePattern  = `^[\w+=,.@-]{1,64}$`
-	namespacePrefix  = "iam@"
-	userKeyPrefix    = "user/"
-	accessKeyPrefix  = "key/"
-	policyNameLength = 128
+	maxKeysPerUser      = 2
+	maxInlinePolicy     = 2048  // characters of one user's inline policies, as IAM counts them (without whitespace)
+	maxRoleInline       = 10240 // characters of one role's inline policies
+	maxManagedPolicy    = 6144  // characters of a managed policy document
+	maxAttachedPolicies = 10    // managed policies attached to one user or role (IAM's default quota)
+	userNamePattern     = `^[\w+=,.@-]{1,64}$`
+	namespacePrefix     = "iam@"
+	userKeyPrefix       = "user/"
+	accessKeyPrefix     = "key/"
+	policyKeyPrefix     = "policy/"
+	roleKeyPrefix       = "role/"
+	sessionKeyPrefix    = "session/"
+	policyNameLength    = 128
 )
 
 var userName = regexp.MustCompile(userNamePattern)
 
-// Store keeps one account's users, access keys and inline policies in the engine's database (committed before
-// a call returns), with a copy in memory for the signature check's lookups.
+// state is every IAM entity of the account, as stored.
+type state struct {
+	users    map[string]User
+	keys     map[string]AccessKey
+	policies map[string]ManagedPolicy // by name
+	roles    map[string]Role
+	sessions map[string]Session // by access key id
+}
+
+// Store keeps one account's users, access keys, managed policies, roles and STS sessions in the engine's database
+// (committed before a call returns), with a copy in memory for the signature check's lookups.
 type Store struct {
 	eng     *engine.Engine
 	account string
 
-	mu    sync.RWMutex
-	users map[string]User
-	keys  map[string]AccessKey
+	mu sync.RWMutex
+	st state
+
+	parsed sync.Map // policy document → *Policy
 }
 
 // OpenStore loads account's IAM entities.
@@ -78,56 +72,75 @@ func OpenStore(ctx context.Context, eng *engine.Engine, account string) (*Store,
 
 func (s *Store) namespace() string { return namespacePrefix + s.account }
 
-// decode reads the stored entities.
-func decode(cur map[string][]byte) (map[string]User, map[string]AccessKey) {
-	users, keys := map[string]User{}, map[string]AccessKey{}
+// decode reads the stored entities; one that does not decode (written by a later version) is left out.
+func decode(cur map[string][]byte) state {
+	st := state{users: map[string]User{}, keys: map[string]AccessKey{}, policies: map[string]ManagedPolicy{},
+		roles: map[string]Role{}, sessions: map[string]Session{}}
 	for k, v := range cur {
 		switch {
 		case strings.HasPrefix(k, userKeyPrefix):
 			var u User
 			if json.Unmarshal(v, &u) == nil {
-				users[u.Name] = u
+				st.users[u.Name] = u
 			}
 		case strings.HasPrefix(k, accessKeyPrefix):
 			var a AccessKey
 			if json.Unmarshal(v, &a) == nil {
-				keys[a.ID] = a
+				st.keys[a.ID] = a
+			}
+		case strings.HasPrefix(k, policyKeyPrefix):
+			var p ManagedPolicy
+			if json.Unmarshal(v, &p) == nil {
+				st.policies[p.Name] = p
+			}
+		case strings.HasPrefix(k, roleKeyPrefix):
+			var r Role
+			if json.Unmarshal(v, &r) == nil {
+				st.roles[r.Name] = r
+			}
+		case strings.HasPrefix(k, sessionKeyPrefix):
+			var c Session
+			if json.Unmarshal(v, &c) == nil {
+				st.sessions[c.AccessKeyID] = c
 			}
 		}
 	}
-	return users, keys
+	return st
 }
 
 func (s *Store) load(cur map[string][]byte) {
-	users, keys := decode(cur)
+	st := decode(cur)
 	s.mu.Lock()
-	s.users, s.keys = users, keys
+	s.st = st
 	s.mu.Unlock()
 }
 
+// writes collects one change's puts and deletes.
+type writes map[string][]byte
+
+func (w writes) put(k string, v any) { b, _ := json.Marshal(v); w[k] = b }
+func (w writes) del(k string)        { w[k] = nil }
+
 // change runs fn over the stored entities in one transaction and reloads the copy in memory.
-func (s *Store) change(ctx context.Context, fn func(users map[string]User, keys map[string]AccessKey, put func(string, any), del func(string)) error) error {
+func (s *Store) change(ctx context.Context, fn func(st state, w writes) error) error {
 	var after map[string][]byte
 	err := s.eng.UpdateCheckpoints(ctx, s.namespace(), func(cur map[string][]byte) (map[string][]byte, error) {
-		writes := map[string][]byte{}
-		users, keys := decode(cur)
-		put := func(k string, v any) { b, _ := json.Marshal(v); writes[k] = b }
-		del := func(k string) { writes[k] = nil }
-		if err := fn(users, keys, put, del); err != nil {
+		w := writes{}
+		if err := fn(decode(cur), w); err != nil {
 			return nil, err
 		}
 		after = map[string][]byte{}
 		for k, v := range cur {
 			after[k] = v
 		}
-		for k, v := range writes {
+		for k, v := range w {
 			if v == nil {
 				delete(after, k)
 			} else {
 				after[k] = v
 			}
 		}
-		return writes, nil
+		return w, nil
 	})
 	if err != nil {
 		return err
@@ -136,219 +149,35 @@ func (s *Store) change(ctx context.Context, fn func(users map[string]User, keys 
 	return nil
 }
 
-func (s *Store) arn(name string) string { return "arn:aws:iam::" + s.account + ":user/" + name }
-
-func noSuchUser(name string) error {
-	return &Error{"NoSuchEntity", fmt.Sprintf("The user with name %s cannot be found.", name), 404}
-}
-
-// CreateUser makes a user.
-func (s *Store) CreateUser(ctx context.Context, name string) (User, error) {
-	if !userName.MatchString(name) {
-		return User{}, &Error{"ValidationError", fmt.Sprintf("1 validation error detected: Value '%s' at 'userName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+", name), 400}
-	}
-	u := User{Name: name, ID: auth.NewUniqueID("AIDA"), ARN: s.arn(name), Created: time.Now().UTC().Truncate(time.Second)}
-	err := s.change(ctx, func(users map[string]User, _ map[string]AccessKey, put func(string, any), _ func(string)) error {
-		for existing := range users {
-			if strings.EqualFold(existing, name) {
-				return &Error{"EntityAlreadyExists", fmt.Sprintf("User with name %s already exists.", name), 409}
-			}
-		}
-		put(userKeyPrefix+name, u)
-		return nil
-	})
-	return u, err
-}
-
-// GetUser returns a user.
-func (s *Store) GetUser(name string) (User, error) {
+// read runs fn over the entities in memory.
+func (s *Store) read(fn func(st state)) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	u, ok := s.users[name]
-	if !ok {
-		return User{}, noSuchUser(name)
-	}
-	return u, nil
-}
-
-// Users lists the users by name.
-func (s *Store) Users() []User {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	out := make([]User, 0, len(s.users))
-	for _, u := range s.users {
-		out = append(out, u)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
-}
-
-// DeleteUser removes a user that has no access keys and no inline policies left, as IAM requires.
-func (s *Store) DeleteUser(ctx context.Context, name string) error {
-	return s.change(ctx, func(users map[string]User, keys map[string]AccessKey, _ func(string, any), del func(string)) error {
-		u, ok := users[name]
-		if !ok {
-			return noSuchUser(name)
-		}
-		for _, k := range keys {
-			if k.User == name {
-				return &Error{"DeleteConflict", "Cannot delete entity, must delete access keys first.", 409}
-			}
-		}
-		if len(u.Policies) > 0 {
-			return &Error{"DeleteConflict", "Cannot delete entity, must delete policies first.", 409}
-		}
-		del(userKeyPrefix + name)
-		return nil
-	})
-}
-
-// CreateAccessKey makes an access key for a user (two at most, as IAM allows).
-func (s *Store) CreateAccessKey(ctx context.Context, name string) (AccessKey, error) {
-	k := AccessKey{ID: auth.NewAccessKeyID(), Secret: auth.NewSecret(), User: name, Status: "Active",
-		Created: time.Now().UTC().Truncate(time.Second)}
-	err := s.change(ctx, func(users map[string]User, keys map[string]AccessKey, put func(string, any), _ func(string)) error {
-		if _, ok := users[name]; !ok {
-			return noSuchUser(name)
-		}
-		n := 0
-		for _, other := range keys {
-			if other.User == name {
-				n++
-			}
-		}
-		if n >= maxKeysPerUser {
-			return &Error{"LimitExceeded", fmt.Sprintf("Cannot exceed quota for AccessKeysPerUser: %d", maxKeysPerUser), 409}
-		}
-		put(accessKeyPrefix+k.ID, k)
-		return nil
-	})
-	return k, err
-}
-
-// AccessKeys lists a user's keys (secrets included: the caller leaves them out of answers).
-func (s *Store) AccessKeys(name string) ([]AccessKey, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if _, ok := s.users[name]; !ok {
-		return nil, noSuchUser(name)
-	}
-	var out []AccessKey
-	for _, k := range s.keys {
-		if k.User == name {
-			out = append(out, k)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Created.Before(out[j].Created) })
-	return out, nil
-}
-
-// DeleteAccessKey removes a user's key.
-func (s *Store) DeleteAccessKey(ctx context.Context, name, id string) error {
-	return s.change(ctx, func(_ map[string]User, keys map[string]AccessKey, _ func(string, any), del func(string)) error {
-		k, ok := keys[id]
-		if !ok || k.User != name {
-			return &Error{"NoSuchEntity", fmt.Sprintf("The Access Key with id %s cannot be found.", id), 404}
-		}
-		del(accessKeyPrefix + id)
-		return nil
-	})
-}
-
-// PutUserPolicy sets a user's inline policy, refusing a document IAM would refuse.
-func (s *Store) PutUserPolicy(ctx context.Context, name, policyName, doc string) error {
-	if _, err := ParsePolicy(doc, false); err != nil {
-		return &Error{"MalformedPolicyDocument", strings.TrimPrefix(err.Error(), "MalformedPolicyDocument: "), 400}
-	}
-	if policyName == "" || len(policyName) > policyNameLength {
-		return &Error{"ValidationError", "PolicyName must be 1 to 128 characters.", 400}
-	}
-	return s.change(ctx, func(users map[string]User, _ map[string]AccessKey, put func(string, any), _ func(string)) error {
-		u, ok := users[name]
-		if !ok {
-			return noSuchUser(name)
-		}
-		policies := map[string]string{policyName: doc}
-		size := len(strings.Join(strings.Fields(doc), ""))
-		for n, d := range u.Policies {
-			if n != policyName {
-				policies[n] = d
-				size += len(strings.Join(strings.Fields(d), ""))
-			}
-		}
-		if size > maxInlinePolicy {
-			return &Error{"LimitExceeded", fmt.Sprintf("Maximum policy size of %d bytes exceeded for user %s", maxInlinePolicy, name), 409}
-		}
-		u.Policies = policies
-		put(userKeyPrefix+name, u)
-		return nil
-	})
-}
-
-// UserPolicy returns an inline policy's document.
-func (s *Store) UserPolicy(name, policyName string) (string, error) {
-	u, err := s.GetUser(name)
-	if err != nil {
-		return "", err
-	}
-	doc, ok := u.Policies[policyName]
-	if !ok {
-		return "", &Error{"NoSuchEntity", fmt.Sprintf("The user policy with name %s cannot be found.", policyName), 404}
-	}
-	return doc, nil
-}
-
-// DeleteUserPolicy removes an inline policy.
-func (s *Store) DeleteUserPolicy(ctx context.Context, name, policyName string) error {
-	return s.change(ctx, func(users map[string]User, _ map[string]AccessKey, put func(string, any), _ func(string)) error {
-		u, ok := users[name]
-		if !ok {
-			return noSuchUser(name)
-		}
-		if _, ok := u.Policies[policyName]; !ok {
-			return &Error{"NoSuchEntity", fmt.Sprintf("The user policy with name %s cannot be found.", policyName), 404}
-		}
-		delete(u.Policies, policyName)
-		put(userKeyPrefix+name, u)
-		return nil
-	})
-}
-
-// Lookup implements auth.Keys: an active access key of one of the account's users.
-func (s *Store) Lookup(id string) (auth.Key, bool) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	k, ok := s.keys[id]
-	if !ok || k.Status != "Active" {
-		return auth.Key{}, false
-	}
-	u := s.users[k.User]
-	return auth.Key{Identity: auth.Identity{AccessKeyID: id, Account: s.account, ARN: u.ARN}, Secret: k.Secret}, true
-}
-
-// IdentityPolicies are the policies of the principal arn (a user's inline policies), as evaluation sources.
-func (s *Store) IdentityPolicies(arn string) []Source {
-	name, ok := strings.CutPrefix(arn, "arn:aws:iam::"+s.account+":user/")
-	if !ok {
-		return nil
-	}
-	u, err := s.GetUser(name)
-	if err != nil {
-		return nil
-	}
-	names := make([]string, 0, len(u.Policies))
-	for n := range u.Policies {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	var out []Source
-	for _, n := range names {
-		if p, err := ParsePolicy(u.Policies[n], false); err == nil {
-			out = append(out, Source{Name: "inline policy " + n + " of user " + name, Policy: p})
-		}
-	}
-	return out
+	fn(s.st)
 }
 
 // AccountID is the account the store keeps.
 func (s *Store) AccountID() string { return s.account }
+
+// policySize is a document's size as IAM counts it: without whitespace.
+func policySize(doc string) int { return len(strings.Join(strings.Fields(doc), "")) }
+
+// checkDocument refuses an identity policy IAM would refuse, with MalformedPolicyDocument and where; a trust
+// policy when trust is set.
+func checkDocument(doc string, trust bool) error {
+	parse := func(doc string) (*Policy, error) { return ParsePolicy(doc, false) }
+	if trust {
+		parse = ParseTrustPolicy
+	}
+	if _, err := parse(doc); err != nil {
+		return &Error{"MalformedPolicyDocument", strings.TrimPrefix(err.Error(), "MalformedPolicyDocument: "), 400}
+	}
+	return nil
+}
+
+func checkPolicyName(name string) error {
+	if name == "" || len(name) > policyNameLength || !userName.MatchString(name[:min(len(name), 64)]) {
+		return &Error{"ValidationError", "PolicyName must be 1 to 128 characters of letters, digits and +=,.@_-.", 400}
+	}
+	return nil
+}

@@ -1,6 +1,12 @@
 // Package iamapi serves a subset of the IAM and STS Query APIs (form-encoded requests, XML answers) on Shardlab's
-// port, so `aws iam …`, `aws sts get-caller-identity` and boto3 work unchanged: users, their access keys and
-// inline policies, and the caller's identity. Each action is a thin translation to engine/iam's Store.
+// port, so `aws iam …`, `aws sts …` and boto3 work unchanged: users and their access keys, inline and managed
+// policies, roles, STS AssumeRole and GetCallerIdentity. Each action is a thin translation to engine/iam's Store,
+// one file per entity (users.go, policies.go, roles.go, sts.go).
+//
+// Caveats:
+//   - Managing IAM is the account root's: other callers are answered AccessDenied, whatever their policies say
+//     about iam:* (their policies do decide sts:AssumeRole).
+//   - Paging (Marker, MaxItems) is not offered: lists come whole, IsTruncated false.
 package iamapi
 
 import (
@@ -34,7 +40,22 @@ func IsQueryAPI(r *http.Request) bool {
 // Handler answers IAM and STS calls for the account of its Store. Callers are known from auth.FromContext (the
 // port's signature check); without one (the port runs with --auth off) a call acts as the account's root.
 type Handler struct {
-	Store *iam.Store
+	Store   *iam.Store
+	Decider *iam.Decider // decides sts:AssumeRole with the caller's policies; nil: the Store's alone
+	Now     func() time.Time
+}
+
+// action is one IAM call's translation: the form's members in, the result element out.
+type action func(h Handler, r *http.Request, f url.Values) (any, error)
+
+// actions are the IAM actions served, by name.
+var actions = map[string]action{}
+
+func (h Handler) now() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
 }
 
 func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -51,13 +72,13 @@ func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		caller = auth.Identity{ARN: "arn:aws:iam::" + h.account() + ":root", Account: h.account()}
 	}
 	action := f.Get("Action")
-	if action == "GetCallerIdentity" {
-		writeXML(w, "GetCallerIdentityResponse", stsNS, struct {
-			XMLName xml.Name `xml:"GetCallerIdentityResult"`
-			Arn     string
-			UserId  string
-			Account string
-		}{Arn: caller.ARN, UserId: userID(h.Store, caller), Account: caller.Account})
+	if sts, ok := stsActions[action]; ok {
+		result, err := sts(h, r, f, caller)
+		if err != nil {
+			writeError(w, stsNS, asIAMError(err))
+			return
+		}
+		writeXML(w, action+"Response", stsNS, result)
 		return
 	}
 	if !strings.HasSuffix(caller.ARN, ":root") {
@@ -67,16 +88,25 @@ func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			" because no identity-based policy allows the iam:" + action + " action"})
 		return
 	}
-	result, err := h.do(r, action, f)
+	do, ok := actions[action]
+	if !ok {
+		writeError(w, iamNS, &iam.Error{Code: "InvalidAction", Message: "Could not find operation " + action + " for version 2010-05-08", Status: 400})
+		return
+	}
+	result, err := do(h, r, f)
 	if err != nil {
-		var ie *iam.Error
-		if !errors.As(err, &ie) {
-			ie = &iam.Error{Code: "ServiceFailure", Message: err.Error(), Status: 500}
-		}
-		writeError(w, iamNS, ie)
+		writeError(w, iamNS, asIAMError(err))
 		return
 	}
 	writeXML(w, action+"Response", iamNS, result)
+}
+
+func asIAMError(err error) *iam.Error {
+	var ie *iam.Error
+	if !errors.As(err, &ie) {
+		ie = &iam.Error{Code: "ServiceFailure", Message: err.Error(), Status: 500}
+	}
+	return ie
 }
 
 func (h Handler) account() string {
@@ -88,114 +118,13 @@ func resourceOf(h Handler, f url.Values) string {
 	if u := f.Get("UserName"); u != "" {
 		return "arn:aws:iam::" + h.account() + ":user/" + u
 	}
+	if r := f.Get("RoleName"); r != "" {
+		return "arn:aws:iam::" + h.account() + ":role/" + r
+	}
+	if p := f.Get("PolicyArn"); p != "" {
+		return p
+	}
 	return "*"
-}
-
-func userID(s *iam.Store, id auth.Identity) string {
-	if strings.HasSuffix(id.ARN, ":root") {
-		return id.Account
-	}
-	if name, ok := strings.CutPrefix(id.ARN, "arn:aws:iam::"+id.Account+":user/"); ok {
-		if u, err := s.GetUser(name); err == nil {
-			return u.ID
-		}
-	}
-	return id.AccessKeyID
-}
-
-type userXML struct {
-	Path       string
-	UserName   string
-	UserId     string
-	Arn        string
-	CreateDate string
-}
-
-func toXML(u iam.User) userXML {
-	return userXML{Path: "/", UserName: u.Name, UserId: u.ID, Arn: u.ARN, CreateDate: u.Created.Format(time.RFC3339)}
-}
-
-type keyXML struct {
-	UserName        string
-	AccessKeyId     string
-	Status          string
-	SecretAccessKey string `xml:",omitempty"`
-	CreateDate      string
-}
-
-func (h Handler) do(r *http.Request, action string, f url.Values) (any, error) {
-	ctx := r.Context()
-	name := f.Get("UserName")
-	switch action {
-	case "CreateUser":
-		u, err := h.Store.CreateUser(ctx, name)
-		return struct {
-			XMLName xml.Name `xml:"CreateUserResult"`
-			User    userXML
-		}{User: toXML(u)}, err
-	case "GetUser":
-		u, err := h.Store.GetUser(name)
-		return struct {
-			XMLName xml.Name `xml:"GetUserResult"`
-			User    userXML
-		}{User: toXML(u)}, err
-	case "ListUsers":
-		var out []userXML
-		for _, u := range h.Store.Users() {
-			out = append(out, toXML(u))
-		}
-		return struct {
-			XMLName     xml.Name  `xml:"ListUsersResult"`
-			Users       []userXML `xml:"Users>member"`
-			IsTruncated bool
-		}{Users: out}, nil
-	case "DeleteUser":
-		return nil, h.Store.DeleteUser(ctx, name)
-	case "CreateAccessKey":
-		k, err := h.Store.CreateAccessKey(ctx, name)
-		return struct {
-			XMLName   xml.Name `xml:"CreateAccessKeyResult"`
-			AccessKey keyXML
-		}{AccessKey: keyXML{UserName: k.User, AccessKeyId: k.ID, Status: k.Status, SecretAccessKey: k.Secret,
-			CreateDate: k.Created.Format(time.RFC3339)}}, err
-	case "ListAccessKeys":
-		keys, err := h.Store.AccessKeys(name)
-		var out []keyXML
-		for _, k := range keys {
-			out = append(out, keyXML{UserName: k.User, AccessKeyId: k.ID, Status: k.Status, CreateDate: k.Created.Format(time.RFC3339)})
-		}
-		return struct {
-			XMLName           xml.Name `xml:"ListAccessKeysResult"`
-			AccessKeyMetadata []keyXML `xml:"AccessKeyMetadata>member"`
-			IsTruncated       bool
-		}{AccessKeyMetadata: out}, err
-	case "DeleteAccessKey":
-		return nil, h.Store.DeleteAccessKey(ctx, name, f.Get("AccessKeyId"))
-	case "PutUserPolicy":
-		return nil, h.Store.PutUserPolicy(ctx, name, f.Get("PolicyName"), f.Get("PolicyDocument"))
-	case "GetUserPolicy":
-		doc, err := h.Store.UserPolicy(name, f.Get("PolicyName"))
-		return struct {
-			XMLName        xml.Name `xml:"GetUserPolicyResult"`
-			UserName       string
-			PolicyName     string
-			PolicyDocument string
-		}{UserName: name, PolicyName: f.Get("PolicyName"), PolicyDocument: strings.ReplaceAll(url.QueryEscape(doc), "+", "%20")}, err // RFC 3986, as IAM encodes it
-	case "DeleteUserPolicy":
-		return nil, h.Store.DeleteUserPolicy(ctx, name, f.Get("PolicyName"))
-	case "ListUserPolicies":
-		u, err := h.Store.GetUser(name)
-		var names []string
-		for n := range u.Policies {
-			names = append(names, n)
-		}
-		return struct {
-			XMLName     xml.Name `xml:"ListUserPoliciesResult"`
-			PolicyNames []string `xml:"PolicyNames>member"`
-			IsTruncated bool
-		}{PolicyNames: names}, err
-	}
-	return nil, &iam.Error{Code: "InvalidAction", Message: "Could not find operation " + action + " for version 2010-05-08", Status: 400}
 }
 
 func writeXML(w http.ResponseWriter, root, ns string, result any) {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/fxamacker/cbor/v2"
 
-	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/engine/auth"
 	"github.com/shardlab/shardlab/engine/firehoseapi"
 	"github.com/shardlab/shardlab/engine/iam"
@@ -17,13 +16,12 @@ import (
 	"github.com/shardlab/shardlab/engine/kinesisvideoapi"
 )
 
-// Authorizer decides each signed call with IAM's logic before it reaches its API: the caller's identity policies
-// and the resource's policy (a stream's, as PutResourcePolicy stored it). Calls without an identity (the port
-// runs with --auth off) pass.
+// Authorizer decides each signed call with IAM's logic before it reaches its API (the Decider's: the caller's
+// identity policies and the resource's policy, as PutResourcePolicy stored it), and records the decision. Calls
+// without an identity (the port runs with --auth off) pass.
 type Authorizer struct {
-	Eng   *engine.Engine
-	Store *iam.Store
-	Next  http.Handler
+	Decider *iam.Decider
+	Next    http.Handler
 }
 
 func (a Authorizer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -37,20 +35,8 @@ func (a Authorizer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.Next.ServeHTTP(w, r)
 		return
 	}
-	sources := a.Store.IdentityPolicies(id.ARN)
-	if strings.HasPrefix(resource, "arn:aws:kinesis:") {
-		stream := resource
-		if i := strings.Index(stream, "/consumer/"); i >= 0 {
-			stream = stream[:i]
-		}
-		if doc, err := a.Eng.GetResourcePolicy(r.Context(), stream); err == nil && doc != "" {
-			if p, err := iam.ParsePolicy(doc, true); err == nil {
-				sources = append(sources, iam.Source{Name: "resource policy of " + stream, Policy: p, Resource: true})
-			}
-		}
-	}
-	d := iam.Evaluate(iam.Request{Principal: id.ARN, Account: id.Account, Root: strings.HasSuffix(id.ARN, ":root"),
-		Action: action, Resource: resource}, sources)
+	d := a.Decider.Decide(r.Context(), iam.Question{Principal: id.ARN, Action: action, Resource: resource,
+		Region: regionOf(r), SourceIP: sourceIP(r), TLS: r.TLS != nil})
 	if d.Allowed {
 		a.Next.ServeHTTP(w, r)
 		return

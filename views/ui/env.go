@@ -13,6 +13,7 @@ import (
 	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/engine/analytics"
 	"github.com/shardlab/shardlab/engine/delivery"
+	"github.com/shardlab/shardlab/engine/iam"
 	"github.com/shardlab/shardlab/engine/loadgen"
 	"github.com/shardlab/shardlab/engine/replay"
 	"github.com/shardlab/shardlab/engine/video"
@@ -41,6 +42,9 @@ type Env struct {
 	Video    *video.Store
 	Cameras  *loadgen.Cameras
 	Playback func(stream string, first, last uint64) (string, error)
+	// Access holds the account's IAM users, roles and policies and decides the API's signed calls; nil hides
+	// the Access screen.
+	Access *iam.Decider
 }
 
 // APIStatus is the in-app API server's state for the status bar.
