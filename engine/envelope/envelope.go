@@ -210,3 +210,48 @@ func randomBytes(n int) []byte {
 	rand.Read(b) // never fails (Go 1.24+: a failing system source crashes the program rather than return)
 	return b
 }
+
+// State is what a record's data turned out to be when a reader tried its key on it.
+type State int
+
+const (
+	Plain     State = iota // not an envelope: the data as it is
+	Decrypted              // an envelope under the key given, opened
+	Sealed                 // an envelope, and no key was given
+	OtherKey               // an envelope under another key
+	Damaged                // an envelope that does not open: truncated, altered, or of an unknown version
+)
+
+// Revealed is one record's data as a reader should show or write it.
+type Revealed struct {
+	State State
+	// Data is the plaintext when Decrypted, else the record's data as stored.
+	Data  []byte
+	KeyID string // the envelope's key id (empty for Plain, and for Damaged when the header is unreadable)
+	Err   error  // why it did not open (OtherKey, Damaged)
+}
+
+// Reveal opens data with k when it is an envelope; k may be nil (no key given). It is how capture and the records
+// browser treat every record alike: plaintext passes, envelopes under k open, the rest stay as stored, with why.
+func Reveal(k *Key, data []byte) Revealed {
+	if !IsEnvelope(data) {
+		return Revealed{State: Plain, Data: data}
+	}
+	h, err := Inspect(data)
+	if err != nil {
+		return Revealed{State: Damaged, Data: data, Err: err}
+	}
+	if k == nil {
+		return Revealed{State: Sealed, Data: data, KeyID: h.KeyID}
+	}
+	plain, err := k.Open(nil, data)
+	var wk *WrongKeyError
+	switch {
+	case err == nil:
+		return Revealed{State: Decrypted, Data: plain, KeyID: h.KeyID}
+	case errors.As(err, &wk):
+		return Revealed{State: OtherKey, Data: data, KeyID: h.KeyID, Err: err}
+	default:
+		return Revealed{State: Damaged, Data: data, KeyID: h.KeyID, Err: err}
+	}
+}

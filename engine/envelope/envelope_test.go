@@ -227,3 +227,32 @@ func FuzzParseKeyFile(f *testing.F) {
 		}
 	})
 }
+
+func TestReveal(t *testing.T) {
+	k, other := fixedKey(t, 1), fixedKey(t, 2)
+	env := k.Seal(nil, []byte("secret"))
+	bad := bytes.Clone(env)
+	bad[len(bad)-1] ^= 1
+	cases := []struct {
+		name  string
+		key   *Key
+		in    []byte
+		state State
+		data  string
+		id    string
+	}{
+		{"plain with a key", k, []byte("plain"), Plain, "plain", ""},
+		{"plain without", nil, []byte("plain"), Plain, "plain", ""},
+		{"opened", k, env, Decrypted, "secret", k.ID()},
+		{"no key", nil, env, Sealed, string(env), k.ID()},
+		{"other key", other, env, OtherKey, string(env), k.ID()},
+		{"damaged", k, bad, Damaged, string(bad), k.ID()},
+		{"truncated, no key", nil, env[:10], Damaged, string(env[:10]), ""},
+	}
+	for _, c := range cases {
+		r := Reveal(c.key, c.in)
+		if r.State != c.state || string(r.Data) != c.data || r.KeyID != c.id || (r.Err != nil) != (c.state >= OtherKey) {
+			t.Errorf("%s: %+v", c.name, r)
+		}
+	}
+}

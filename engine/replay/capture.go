@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/engine/envelope"
 )
 
 // Source is what a capture reads from: the engine, or a Kinesis client for a remote endpoint.
@@ -37,12 +39,61 @@ type CaptureOptions struct {
 	Duration time.Duration
 	Follow   bool
 	Gzip     bool
+	// Decrypt opens records that are envelopes under this key (client-side encryption, docs/encryption.md) and
+	// writes their plaintext. Records that are not envelopes, are under another key or do not open are written as
+	// the stream holds them — never dropped — and counted in the progress.
+	Decrypt *envelope.Key
 }
 
 // CaptureProgress is a capture's counters; safe to read while it runs.
 type CaptureProgress struct {
 	Records atomic.Int64
-	Bytes   atomic.Int64
+	Bytes   atomic.Int64 // of data written
+	// With CaptureOptions.Decrypt: records opened, records that were not envelopes, envelopes under another key,
+	// and envelopes that did not open (altered, truncated, an unknown version). All of them are written.
+	Decrypted, Plain, OtherKey, Damaged atomic.Int64
+
+	mu        sync.Mutex
+	otherKeys []string // the other keys' ids, first seen first, a few at most
+	lastErr   string   // why the latest damaged envelope did not open
+}
+
+// maxOtherKeys bounds the other keys' ids a capture remembers for its report.
+const maxOtherKeys = 8
+
+// OtherKeys are the ids of the other keys envelopes were found under (up to 8), and why the latest damaged
+// envelope did not open.
+func (p *CaptureProgress) OtherKeys() (ids []string, lastDamage string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.otherKeys), p.lastErr
+}
+
+// reveal decrypts data with k for writing, counting the outcome; without a key the data is written as it is.
+func (p *CaptureProgress) reveal(k *envelope.Key, data []byte) []byte {
+	if k == nil {
+		return data
+	}
+	r := envelope.Reveal(k, data)
+	switch r.State {
+	case envelope.Decrypted:
+		p.Decrypted.Add(1)
+	case envelope.Plain:
+		p.Plain.Add(1)
+	case envelope.OtherKey:
+		p.OtherKey.Add(1)
+		p.mu.Lock()
+		if !slices.Contains(p.otherKeys, r.KeyID) && len(p.otherKeys) < maxOtherKeys {
+			p.otherKeys = append(p.otherKeys, r.KeyID)
+		}
+		p.mu.Unlock()
+	case envelope.Damaged:
+		p.Damaged.Add(1)
+		p.mu.Lock()
+		p.lastErr = r.Err.Error()
+		p.mu.Unlock()
+	}
+	return r.Data
 }
 
 // Capture writes the stream's records to w as capture lines, shard by shard in turn, each shard's records in
@@ -154,13 +205,14 @@ func Capture(ctx context.Context, src Source, w io.Writer, opts CaptureOptions, 
 		c := cursors[best]
 		r := c.buf[0]
 		c.buf = c.buf[1:]
+		data := p.reveal(opts.Decrypt, r.Data)
 		line = AppendLine(line[:0], Record{Shard: c.id, Seq: r.SequenceNumber, Key: r.PartitionKey,
-			Arrival: r.ApproximateArrivalTimestamp, Data: r.Data})
+			Arrival: r.ApproximateArrivalTimestamp, Data: data})
 		if _, err := bw.Write(line); err != nil {
 			return finish(err)
 		}
 		p.Records.Add(1)
-		p.Bytes.Add(int64(len(r.Data)))
+		p.Bytes.Add(int64(len(data)))
 		if opts.Count > 0 && p.Records.Load() >= opts.Count {
 			return finish(nil)
 		}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/engine/envelope"
 	"github.com/shardlab/shardlab/engine/recordexpr"
 )
 
@@ -35,6 +36,10 @@ type Options struct {
 	// Key computes every item's partition key when set. Otherwise an item keeps the key its input gave (a
 	// capture's, or the key field's), and one without gets its line number, which spreads records evenly.
 	Key func(Item) (string, error)
+	// Encrypt seals every record's data in an envelope under this key before it is put (client-side encryption,
+	// docs/encryption.md). The partition key, computed from the plaintext, goes in the clear: Kinesis routes on it.
+	// Data that is already an envelope goes as it is, counted in Progress.AlreadyEncrypted, rather than sealed twice.
+	Encrypt *envelope.Key
 }
 
 // Validate names the field and the limit of a bad option.
@@ -55,6 +60,8 @@ type Progress struct {
 	Retried   atomic.Int64 // record puts retried after throttling or a transient failure
 	Malformed atomic.Int64 // input lines that could not be read
 	BytesRead atomic.Int64 // of the input, for progress against its size
+	// AlreadyEncrypted counts items whose data was an envelope already, put as it was (with Options.Encrypt).
+	AlreadyEncrypted atomic.Int64
 }
 
 // Replayer puts one input into a stream. Pause and Resume may be called from any goroutine.
@@ -179,13 +186,21 @@ func (r *Replayer) Run(ctx context.Context, in *Reader) error {
 		case key == "":
 			key = strconv.Itoa(it.Line)
 		}
-		if len(batch) == maxBatchRecords || batchBytes+len(it.Data)+len(key) > maxBatchBytes {
+		data := it.Data
+		if r.opts.Encrypt != nil {
+			if envelope.IsEnvelope(data) {
+				r.P.AlreadyEncrypted.Add(1)
+			} else {
+				data = r.opts.Encrypt.Seal(nil, data)
+			}
+		}
+		if len(batch) == maxBatchRecords || batchBytes+len(data)+len(key) > maxBatchBytes {
 			if err := flush(); err != nil {
 				return err
 			}
 		}
-		batch = append(batch, engine.PutRecordsEntry{Data: it.Data, PartitionKey: key})
-		batchBytes += len(it.Data) + len(key)
+		batch = append(batch, engine.PutRecordsEntry{Data: data, PartitionKey: key})
+		batchBytes += len(data) + len(key)
 	}
 }
 
