@@ -36,6 +36,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // The envelope's layout, as in the package comment.
@@ -125,18 +126,21 @@ func NewKey(master []byte) (*Key, error) {
 // ID is the key's id as 16 lowercase hex digits, as envelopes carry it and messages name it.
 func (k *Key) ID() string { return hex.EncodeToString(k.id[:]) }
 
-// Seal appends plaintext's envelope to dst and returns the result. It cannot fail: crypto/rand does not.
+// Seal appends plaintext's envelope to dst and returns the result. It cannot fail: crypto/rand does not. dst grows
+// once, so a producer sealing a batch into one buffer allocates little beyond the data key's cipher.
 func (k *Key) Seal(dst, plaintext []byte) []byte {
-	dataKey := randomBytes(KeySize)
-	data, _ := newGCM(dataKey) // 32 bytes is always a key
+	var dataKey [KeySize]byte
+	rand.Read(dataKey[:])
+	data, _ := newGCM(dataKey[:]) // 32 bytes is always a key
 	start := len(dst)
+	dst = slices.Grow(dst, Overhead+len(plaintext))
 	dst = append(dst, Magic...)
 	dst = append(dst, Version)
 	dst = append(dst, k.id[:]...)
-	dst = append(dst, randomBytes(nonceSize)...)
+	dst = appendRandom(dst, nonceSize)
 	h := dst[start:]
-	dst = k.wrap.Seal(dst, h[offWrapNonce:offWrapped], dataKey, h[:offWrapNonce])
-	dst = append(dst, randomBytes(nonceSize)...)
+	dst = k.wrap.Seal(dst, h[offWrapNonce:offWrapped], dataKey[:], h[:offWrapNonce])
+	dst = appendRandom(dst, nonceSize)
 	h = dst[start:]
 	return data.Seal(dst, h[offDataNonce:headerLen], plaintext, h[:headerLen])
 }
@@ -205,10 +209,14 @@ func newGCM(key []byte) (cipher.AEAD, error) {
 	return cipher.NewGCM(block)
 }
 
-func randomBytes(n int) []byte {
-	b := make([]byte, n)
-	rand.Read(b) // never fails (Go 1.24+: a failing system source crashes the program rather than return)
-	return b
+func randomBytes(n int) []byte { return appendRandom(nil, n) }
+
+// appendRandom appends n bytes from crypto/rand, which never fails (Go 1.24+: a failing system source crashes the
+// program rather than return an error).
+func appendRandom(dst []byte, n int) []byte {
+	dst = slices.Grow(dst, n)
+	rand.Read(dst[len(dst) : len(dst)+n])
+	return dst[:len(dst)+n]
 }
 
 // State is what a record's data turned out to be when a reader tried its key on it.

@@ -256,3 +256,23 @@ func TestReveal(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkSeal(b *testing.B) {
+	k := GenerateKey()
+	plain := bytes.Repeat([]byte("x"), 256)
+	buf := make([]byte, 0, 64<<10)
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = k.Seal(buf[:0], plain)
+	}
+}
+
+func BenchmarkOpen(b *testing.B) {
+	k := GenerateKey()
+	env := k.Seal(nil, bytes.Repeat([]byte("x"), 256))
+	buf := make([]byte, 0, 64<<10)
+	b.ReportAllocs()
+	for b.Loop() {
+		buf, _ = k.Open(buf[:0], env)
+	}
+}
