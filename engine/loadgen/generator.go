@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/engine/envelope"
 )
 
 // MaxRate bounds a generator's rate in records per second.
@@ -33,6 +34,12 @@ type Config struct {
 	RecordSize int             `json:"recordSize"` // bytes each record is padded to; 0 keeps the template's size
 	// Seed makes the keys and record contents the same every run (a lesson quotes them); 0 seeds from the clock.
 	Seed uint64 `json:"seed,omitempty"`
+	// EncryptKeyFile, when set, makes every record an envelope under that key file's key (client-side encryption,
+	// docs/encryption.md); the partition keys stay in the clear. The path is kept, never the key: Start loads the
+	// file each time, and refuses to start — rather than put plaintext — if it is gone or now holds another key than
+	// EncryptKeyID, the id it held when the producer was set up.
+	EncryptKeyFile string `json:"encryptKeyFile,omitempty"`
+	EncryptKeyID   string `json:"encryptKeyId,omitempty"`
 }
 
 // Validate names the field and the limit of the first bad setting.
@@ -48,6 +55,13 @@ func (c Config) Validate() error {
 	}
 	if c.RecordSize < 0 || c.RecordSize > MaxRecordSize {
 		return fmt.Errorf("record size %d bytes: must be between 0 and %d", c.RecordSize, MaxRecordSize)
+	}
+	if c.EncryptKeyFile != "" && c.RecordSize > MaxRecordSize-envelope.Overhead {
+		return fmt.Errorf("record size %d bytes: encrypted, at most %d (an envelope adds %d bytes)", c.RecordSize,
+			MaxRecordSize-envelope.Overhead, envelope.Overhead)
+	}
+	if c.EncryptKeyID != "" && c.EncryptKeyFile == "" {
+		return errors.New("encrypt key id: given without a key file")
 	}
 	return c.Keys.Validate()
 }
@@ -146,12 +160,49 @@ func (g *Generator) Start() error {
 	if err != nil {
 		return err
 	}
+	if maker.seal, err = loadEncryptKey(g.cfg, g.baseDir); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	g.cancel, g.done = cancel, make(chan struct{})
 	g.runDone, g.endErr = g.done, nil
 	g.lastErr = ""
 	go g.run(ctx, g.cfg, maker, g.done)
 	return nil
+}
+
+// bindKey loads cfg's key file (a relative path is relative to baseDir, as Start reads it) and records the id of
+// the key it holds in cfg.EncryptKeyID: saving a producer's settings binds it to that key, and Start refuses the
+// file once it holds another. A config that does not encrypt comes back without a key id.
+func bindKey(cfg Config, baseDir string) (Config, error) {
+	cfg.EncryptKeyID = ""
+	k, err := loadEncryptKey(cfg, baseDir)
+	if k != nil {
+		cfg.EncryptKeyID = k.ID()
+	}
+	return cfg, err
+}
+
+// loadEncryptKey loads the key of an encrypting producer (nil for one that does not encrypt); a relative path is
+// relative to baseDir. A key other than the one the producer was set up with is refused, so a replaced file never
+// silently changes which key a stream's records need.
+func loadEncryptKey(cfg Config, baseDir string) (*envelope.Key, error) {
+	if cfg.EncryptKeyFile == "" {
+		return nil, nil
+	}
+	path := cfg.EncryptKeyFile
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(baseDir, path)
+	}
+	k, err := envelope.LoadKeyFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("encrypt: %w", err)
+	}
+	if cfg.EncryptKeyID != "" && k.ID() != cfg.EncryptKeyID {
+		return nil, fmt.Errorf("encrypt: key file %s now holds key %s, but producer %s was set up with key %s; choose the key file again",
+			path, k.ID(), cfg.Name, cfg.EncryptKeyID)
+	}
+	return k, nil
 }
 
 // Stop ends production and waits for the call in flight to finish.
@@ -273,6 +324,9 @@ func (g *Generator) run(ctx context.Context, cfg Config, maker *recordMaker, don
 				entries = append(entries, engine.PutRecordsEntry{PartitionKey: keys[k]})
 			}
 			offsets = append(offsets, len(arena))
+			if maker.seal != nil {
+				arena, offsets = maker.sealAll(arena, offsets)
+			}
 			for i := range entries {
 				entries[i].Data = arena[offsets[i]:offsets[i+1]]
 			}

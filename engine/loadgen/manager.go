@@ -179,8 +179,15 @@ func ImportLegacy(db lifecycle.DB, dataDir string) error {
 	return nil
 }
 
-// Add makes a stopped generator and stores it.
+// Add makes a stopped generator and stores it. An encrypting one is bound to the key its key file holds now.
 func (m *Manager) Add(cfg Config) (int, error) {
+	if err := cfg.Validate(); err != nil {
+		return 0, err
+	}
+	cfg, err := bindKey(cfg, m.baseDir)
+	if err != nil {
+		return 0, err
+	}
 	g, err := m.newGenerator(cfg)
 	if err != nil {
 		return 0, err
@@ -216,9 +223,13 @@ func (m *Manager) Start(id int) error { return m.reg.Start(strconv.Itoa(id)) }
 func (m *Manager) Stop(id int) error { return m.reg.Stop(strconv.Itoa(id)) }
 
 // Update changes a generator's settings (restarting it if it runs, so a rate change takes effect at once) and
-// stores them.
+// stores them. An encrypting one is bound to the key its key file holds now, as Add binds it.
 func (m *Manager) Update(id int, cfg Config) error {
 	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	cfg, err := bindKey(cfg, m.baseDir)
+	if err != nil {
 		return err
 	}
 	return m.reg.Update(strconv.Itoa(id), cfg, nil)

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"time"
+
+	"github.com/shardlab/shardlab/engine/envelope"
 )
 
 // Templates: what each generated record looks like.
@@ -33,6 +36,26 @@ type recordMaker struct {
 	size     int
 	lines    [][]byte
 	next     int
+
+	// seal, when set, makes each batch's records envelopes (sealAll); spare is the buffer they are sealed into,
+	// swapped with the plaintext's each batch so neither is allocated again.
+	seal        *envelope.Key
+	spare       []byte
+	sealOffsets []int
+}
+
+// sealAll seals the records plain holds (record i is plain[offsets[i]:offsets[i+1]]) and returns the envelopes
+// the same way. The buffers it returns are the maker's until the next call.
+func (m *recordMaker) sealAll(plain []byte, offsets []int) ([]byte, []int) {
+	n := len(offsets) - 1
+	out := slices.Grow(m.spare[:0], len(plain)+n*envelope.Overhead)
+	offs := append(m.sealOffsets[:0], 0)
+	for i := range n {
+		out = m.seal.Seal(out, plain[offsets[i]:offsets[i+1]])
+		offs = append(offs, len(out))
+	}
+	m.spare, m.sealOffsets = plain, offs
+	return out, offs
 }
 
 func newRecordMaker(template, sampleFile string, size int) (*recordMaker, error) {

@@ -155,7 +155,11 @@ func (p *producersPanel) update(gens []loadgen.Listed) {
 		if c.RecordSize > 0 {
 			size = ui.Thousands(int64(c.RecordSize)) + " B"
 		}
-		ui.SetText(r.title, fmt.Sprintf("%s — %s, %s rec/s, %s, %s", c.Name, tmpl, ui.Thousands(int64(c.Rate)), describeKeys(c.Keys), size))
+		title := fmt.Sprintf("%s — %s, %s rec/s, %s, %s", c.Name, tmpl, ui.Thousands(int64(c.Rate)), describeKeys(c.Keys), size)
+		if c.EncryptKeyFile != "" {
+			title += fmt.Sprintf(", encrypted (key %s, %s)", c.EncryptKeyID, filepath.Base(c.EncryptKeyFile))
+		}
+		ui.SetText(r.title, title)
 		counts := fmt.Sprintf("last second: %s accepted, %s throttled, %s failed · total %s accepted, %s throttled",
 			ui.Thousands(int64(g.Last.Accepted)), ui.Thousands(int64(g.Last.Throttled)), ui.Thousands(int64(g.Last.Failed)),
 			ui.Thousands(int64(g.Totals.Accepted)), ui.Thousands(int64(g.Totals.Throttled)))
@@ -233,7 +237,10 @@ func (p *producersPanel) newRow(id int) *producerRow {
 type producerForm struct {
 	name, rate, size, keys, zipf, hot *widget.Entry
 	template, dist, file              *widget.Select
-	items                             []*widget.FormItem
+	// keyFile is the optional "Encrypt with key file" path; keyChoose picks it with a file dialog.
+	keyFile   *widget.Entry
+	keyChoose *widget.Button
+	items     []*widget.FormItem
 }
 
 var distLabels = map[string]string{"Uniform": loadgen.Uniform, "Zipf": loadgen.Zipf, "One hot key": loadgen.HotKey}
@@ -272,12 +279,21 @@ func newProducerForm(cfg loadgen.Config, samples []string) *producerForm {
 			f.dist.SetSelected(label)
 		}
 	}
+	f.keyFile = widget.NewEntry()
+	f.keyFile.SetText(cfg.EncryptKeyFile)
+	f.keyFile.SetPlaceHolder("none: records go as plaintext")
+	f.keyChoose = widget.NewButtonWithIcon("Choose…", theme.FolderOpenIcon(), nil)
+	keyHint := "optional: each record's data becomes an envelope under this key (shardlab encrypt-key new FILE); keys stay in the clear"
+	if cfg.EncryptKeyID != "" {
+		keyHint = "now key " + cfg.EncryptKeyID + "; saving binds the producer to the key the file holds"
+	}
 	f.items = []*widget.FormItem{
 		{Text: "Name", Widget: f.name},
 		{Text: "Template", Widget: f.template, HintText: "clickstream JSON, IoT reading, access log line, or a sample file"},
 		{Text: "Sample file", Widget: f.file, HintText: "used by the file template, one record per line"},
 		{Text: "Rate (records/s)", Widget: f.rate, HintText: "1–100,000; a shard takes 1,000 records/s"},
 		{Text: "Record size (bytes)", Widget: f.size, HintText: "records are padded to this; 0 keeps the template's size"},
+		{Text: "Encrypt with key file", Widget: container.NewBorder(nil, nil, nil, f.keyChoose, f.keyFile), HintText: keyHint},
 		{Text: "Keys", Widget: f.dist},
 		{Text: "Distinct keys", Widget: f.keys},
 		{Text: "Zipf exponent", Widget: f.zipf, HintText: "for Zipf: 0 (uniform) to 5; 1.1 gives a few heavy keys"},
@@ -294,6 +310,7 @@ func (f *producerForm) config(stream string) (loadgen.Config, error) {
 	if cfg.Template == loadgen.SampleFile {
 		cfg.SampleFile = f.file.Selected
 	}
+	cfg.EncryptKeyFile = strings.TrimSpace(f.keyFile.Text) // the manager loads its key on saving, off the UI goroutine
 	var err error
 	if cfg.Rate, err = strconv.Atoi(strings.TrimSpace(f.rate.Text)); err != nil {
 		return cfg, fmt.Errorf("rate %q: a whole number of records per second", f.rate.Text)
@@ -356,6 +373,15 @@ func (p *producersPanel) open(id int, cfg loadgen.Config) {
 // edit shows the add (id 0) or change dialog.
 func (p *producersPanel) edit(id int, cfg loadgen.Config, samples []string) {
 	f := newProducerForm(cfg, samples)
+	f.keyChoose.OnTapped = func() {
+		dialog.ShowFileOpen(func(r fyne.URIReadCloser, err error) {
+			if err != nil || r == nil {
+				return
+			}
+			go r.Close() // only the path is wanted; the key is read on saving, off the UI goroutine
+			f.keyFile.SetText(r.URI().Path())
+		}, p.d.win)
+	}
 	title, confirm := "Add producer", "Add"
 	if id != 0 {
 		title, confirm = "Change "+cfg.Name, "Save"

@@ -18,6 +18,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/engine/envelope"
 	"github.com/shardlab/shardlab/engine/recordexpr"
 	"github.com/shardlab/shardlab/engine/replay"
 	"github.com/shardlab/shardlab/samples"
@@ -57,14 +58,19 @@ type recordsPanel struct {
 	snap            browseSnapshot
 	selected        *engine.Record
 	shown           string // the selected record's shard and sequence number
+	selectedRow     int    // -1: none
 	stopF           func()
 	readFilter      string // the filter of the read under way, "" for none
+
+	keyBtn, forgetBtn *widget.Button // recordskey.go
+	keyLabel          *widget.Label
 }
 
 func newRecordsPanel(d *Dashboard) *recordsPanel {
 	p := &recordsPanel{d: d, model: newRecordsModel(d.env.Engine), seq: widget.NewEntry(), date: widget.NewDateEntry(),
 		clock: widget.NewEntry(), status: widget.NewLabel("Choose where to start and press Read."), meta: widget.NewLabel(""),
-		filterErr: canvas.NewText("", theme.Color(theme.ColorNameError)), views: map[string]*widget.Entry{}}
+		filterErr: canvas.NewText("", theme.Color(theme.ColorNameError)), views: map[string]*widget.Entry{}, selectedRow: -1}
+	p.newKeyControls()
 	p.shardsBtn = widget.NewButton("All shards", p.pickShards)
 	p.from = widget.NewSelect(browseFrom, func(string) { p.showFromInputs() })
 	p.from.SetSelected("TRIM_HORIZON")
@@ -130,7 +136,7 @@ func (p *recordsPanel) content() fyne.CanvasObject {
 	from := container.NewGridWrap(fyne.NewSize(ui.Scaled(210), p.from.MinSize().Height), p.from)
 	p.showFromInputs()
 	controls := container.NewHBox(p.shardsBtn, from, p.seqBox, p.timeBox, p.follow, read, p.pauseBtn)
-	filterRow := container.NewBorder(nil, p.filterErr, widget.NewLabel("Filter"), nil, p.filter)
+	filterRow := container.NewBorder(nil, p.filterErr, widget.NewLabel("Filter"), container.NewHBox(p.keyBtn, p.forgetBtn), p.filter)
 	detail := container.NewBorder(container.NewVBox(container.NewHBox(p.copyBtn), p.meta), nil, nil, nil,
 		container.NewAppTabs(
 			container.NewTabItem("JSON", p.views["JSON"]),
@@ -139,7 +145,7 @@ func (p *recordsPanel) content() fyne.CanvasObject {
 			container.NewTabItem("Base64", p.views["Base64"]),
 		))
 	split := ui.Remember("records", container.NewHSplit(p.table, detail), 0.62)
-	return container.NewBorder(container.NewVBox(controls, filterRow, p.status), nil, nil, nil, split)
+	return container.NewBorder(container.NewVBox(controls, filterRow, p.keyLabel, p.status), nil, nil, nil, split)
 }
 
 // showFromInputs shows the sequence-number entry or the date and time only for the start positions that use them.
@@ -245,6 +251,7 @@ func (p *recordsPanel) read() {
 	p.started = true
 	p.readFilter = strings.TrimSpace(p.filter.Text)
 	p.table.UnselectAll()
+	p.selectedRow = -1
 	p.snap = browseSnapshot{}
 	p.table.Refresh()
 	p.model.setPaused(false)
@@ -314,10 +321,28 @@ func (p *recordsPanel) showRecord(row int) {
 	}
 	r := p.snap.Rows[row]
 	p.shown = r.Shard + "/" + r.Seq
+	p.selectedRow = row
 	want := p.shown
-	ui.Background(func() (*engine.Record, error) {
-		return p.model.record(context.Background(), p.d.stream, r)
-	}, func(rec *engine.Record, err error) {
+	key := p.model.currentKey()
+	type shownRecord struct {
+		rec   *engine.Record
+		note  string            // what encryption did, if anything
+		views map[string]string // rendered here too: a hex dump of 64 KiB is not for the UI goroutine
+	}
+	ui.Background(func() (shownRecord, error) {
+		rec, err := p.model.record(context.Background(), p.d.stream, r)
+		if err != nil {
+			return shownRecord{}, err
+		}
+		rev := envelope.Reveal(key, rec.Data)
+		s := shownRecord{rec: rec, note: revealNote(rev)}
+		if rev.State == envelope.Plain || rev.State == envelope.Decrypted {
+			s.views = recordViews(rev.Data)
+		} else {
+			s.views = sealedViews(rev)
+		}
+		return s, nil
+	}, func(s shownRecord, err error) {
 		if p.shown != want {
 			return // another row was picked meanwhile
 		}
@@ -326,11 +351,16 @@ func (p *recordsPanel) showRecord(row int) {
 			p.meta.SetText(msg)
 			return
 		}
+		rec := s.rec
 		p.selected = rec
 		p.copyBtn.Enable()
-		p.meta.SetText(fmt.Sprintf("%s · sequence number %s · key %s · arrived %s · %s bytes", r.Shard, rec.SequenceNumber,
-			rec.PartitionKey, rec.ApproximateArrivalTimestamp.Local().Format("2006-01-02 15:04:05.000"), ui.Thousands(int64(len(rec.Data)))))
-		for name, text := range recordViews(rec.Data) {
+		meta := fmt.Sprintf("%s · sequence number %s · key %s · arrived %s · %s bytes", r.Shard, rec.SequenceNumber,
+			rec.PartitionKey, rec.ApproximateArrivalTimestamp.Local().Format("2006-01-02 15:04:05.000"), ui.Thousands(int64(len(rec.Data))))
+		if s.note != "" {
+			meta += " · " + s.note
+		}
+		p.meta.SetText(meta)
+		for name, text := range s.views {
 			p.views[name].SetText(text)
 		}
 	})

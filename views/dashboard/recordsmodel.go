@@ -10,6 +10,7 @@ import (
 
 	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/engine/consumer"
+	"github.com/shardlab/shardlab/engine/envelope"
 	"github.com/shardlab/shardlab/engine/recordexpr"
 	"github.com/shardlab/shardlab/engine/replay"
 )
@@ -27,8 +28,12 @@ type browsedRecord struct {
 	Seq     string
 	Key     string
 	Arrival time.Time
-	Size    int
+	Size    int // as stored: an envelope's, when it is one
 	Preview string
+	// State and KeyID say whether the record is an envelope, and whether the browser's key opened it
+	// (recordskey.go); Plain for any other record.
+	State envelope.State
+	KeyID string
 }
 
 // browseQuery is what the browser reads: which shards (none: all, closed ones included), from where, and whether
@@ -61,7 +66,8 @@ type recordsModel struct {
 	tailer    *consumer.Worker // the live tail's worker, for its throttle count
 	lastErr   string
 	paused    bool
-	done      bool // history read to its present end (not following)
+	done      bool          // history read to its present end (not following)
+	key       *envelope.Key // decrypts envelopes for display; nil: they show as ciphertext
 	cancel    context.CancelFunc
 	finished  chan struct{}
 }
@@ -257,9 +263,12 @@ func (m *recordsModel) add(shard string, recs []engine.Record, f *recordexpr.Fil
 	var rows []browsedRecord
 	var errs int64
 	var lastErr string
+	key := m.currentKey()
 	for _, r := range recs {
+		// The filter and the preview see what the row shows: the plaintext of an envelope the key opens.
+		rev := envelope.Reveal(key, r.Data)
 		if f != nil {
-			ok, err := f.Match(recordexpr.NewRecord(r.Data, r.PartitionKey, r.SequenceNumber, shard, r.ApproximateArrivalTimestamp))
+			ok, err := f.Match(recordexpr.NewRecord(rev.Data, r.PartitionKey, r.SequenceNumber, shard, r.ApproximateArrivalTimestamp))
 			if err != nil {
 				errs++
 				lastErr = err.Error()
@@ -269,11 +278,15 @@ func (m *recordsModel) add(shard string, recs []engine.Record, f *recordexpr.Fil
 			}
 		}
 		rows = append(rows, browsedRecord{Shard: shard, Seq: r.SequenceNumber, Key: r.PartitionKey,
-			Arrival: r.ApproximateArrivalTimestamp, Size: len(r.Data), Preview: preview(r.Data)})
-		m.recent.put(recordKey(shard, r.SequenceNumber), r.Data)
+			Arrival: r.ApproximateArrivalTimestamp, Size: len(r.Data), Preview: revealPreview(rev), State: rev.State,
+			KeyID: rev.KeyID})
+		m.recent.put(recordKey(shard, r.SequenceNumber), r.Data) // as stored: plaintext is not kept past the preview
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.key != key {
+		rows = m.reveal(rows, m.key) // the key changed while these were read
+	}
 	m.scanned += int64(len(recs))
 	m.errs += errs
 	if lastErr != "" {
