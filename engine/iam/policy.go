@@ -39,6 +39,8 @@ type Statement struct {
 	Conditions []Condition
 	// Index is the statement's place in the document, from 0, for "the statement that decided".
 	Index int
+	// Text is the statement as written, indented, to show what decided.
+	Text string
 }
 
 // MalformedPolicyError is a policy IAM would refuse, with where in the document (line and column from 1).
@@ -101,6 +103,10 @@ func parsePolicy(doc string, kind policyKind) (*Policy, error) {
 			return nil, &MalformedPolicyError{Msg: fmt.Sprintf("statement %d: %s", i+1, err)}
 		}
 		st.Index = i
+		var ind bytes.Buffer
+		if json.Indent(&ind, s, "", "  ") == nil {
+			st.Text = ind.String()
+		}
 		p.Statements = append(p.Statements, st)
 	}
 	return p, nil
@@ -203,7 +209,7 @@ func jsonError(doc string, err error) error {
 	var off int64 = -1
 	switch e := err.(type) {
 	case *json.SyntaxError:
-		off = e.Offset
+		off = e.Offset - 1 // the offset counts the offending character itself
 	case *json.UnmarshalTypeError:
 		off = e.Offset
 	}

@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/shardlab/shardlab/engine/lessons"
+	"github.com/shardlab/shardlab/views/access"
 	"github.com/shardlab/shardlab/views/analytics"
 	"github.com/shardlab/shardlab/views/dashboard"
 	"github.com/shardlab/shardlab/views/delivery"
@@ -41,6 +42,7 @@ const (
 	navAnalytics = "analytics"
 	navVideo     = "video"
 	navLessons   = "lessons"
+	navAccess    = "access"
 	navStream    = "stream:"
 )
 
@@ -197,6 +199,8 @@ func (s *Shell) Show(id string) {
 		next = files.New(s.env, s.win)
 	case id == navLessons:
 		next = lessonsview.New(s.env, s.win, s.openLesson)
+	case id == navAccess && s.env.Access != nil:
+		next = access.New(s.env, s.win)
 	case id == navDelivery && s.env.Deliveries != nil:
 		next = delivery.New(s.env, s.win)
 	case id == navAnalytics && s.env.Analytics != nil:
@@ -248,7 +252,11 @@ func (s *Shell) navChildren(id widget.TreeNodeID) []widget.TreeNodeID {
 		if s.env.Video != nil {
 			ids = append(ids, navVideo)
 		}
-		return append(ids, navFiles, navLessons, navSettings)
+		ids = append(ids, navFiles, navLessons)
+		if s.env.Access != nil {
+			ids = append(ids, navAccess)
+		}
+		return append(ids, navSettings)
 	case navStreams:
 		out := make([]string, len(s.streams))
 		for i, n := range s.streams {
@@ -291,6 +299,9 @@ func (s *Shell) navUpdate(id widget.TreeNodeID, _ bool, o fyne.CanvasObject) {
 		l.TextStyle.Bold = true
 	case id == navLessons:
 		l.SetText("Lessons")
+		l.TextStyle.Bold = true
+	case id == navAccess:
+		l.SetText("Access")
 		l.TextStyle.Bold = true
 	default:
 		l.TextStyle.Bold = false
