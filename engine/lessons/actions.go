@@ -10,24 +10,29 @@ import (
 	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/engine/analytics"
 	"github.com/shardlab/shardlab/engine/delivery"
+	"github.com/shardlab/shardlab/engine/iam"
 )
 
 // Action is one thing a lesson's setup or a step's Show me does, through the same engine API the screens use.
 type Action struct {
-	StartProducer   *string          `yaml:"start_producer"`
-	StopProducer    *string          `yaml:"stop_producer"`
-	Put             *PutAction       `yaml:"put"`
-	PutBatch        *BatchAction     `yaml:"put_batch"`
-	Read            *ReadAction      `yaml:"read"`
-	SplitHotKey     *StreamAction    `yaml:"split_hot_key"`
-	Merge           *MergeAction     `yaml:"merge"`
-	Scale           *ScaleAction     `yaml:"scale"`
-	StartReader     *ReaderAction    `yaml:"start_reader"`
-	KillWorker      *KillAction      `yaml:"kill_worker"`
-	CreateDelivery  *DeliveryAction  `yaml:"create_delivery"`
-	CreateAnalytics *AnalyticsAction `yaml:"create_analytics"`
-	ImportVideo     *VideoAction     `yaml:"import_video"`
-	Wait            *time.Duration   `yaml:"wait"`
+	StartProducer     *string               `yaml:"start_producer"`
+	StopProducer      *string               `yaml:"stop_producer"`
+	Put               *PutAction            `yaml:"put"`
+	PutBatch          *BatchAction          `yaml:"put_batch"`
+	Read              *ReadAction           `yaml:"read"`
+	SplitHotKey       *StreamAction         `yaml:"split_hot_key"`
+	Merge             *MergeAction          `yaml:"merge"`
+	Scale             *ScaleAction          `yaml:"scale"`
+	StartReader       *ReaderAction         `yaml:"start_reader"`
+	KillWorker        *KillAction           `yaml:"kill_worker"`
+	CreateDelivery    *DeliveryAction       `yaml:"create_delivery"`
+	CreateAnalytics   *AnalyticsAction      `yaml:"create_analytics"`
+	ImportVideo       *VideoAction          `yaml:"import_video"`
+	CreateUser        *UserAction           `yaml:"create_user"`
+	PutUserPolicy     *UserPolicyAction     `yaml:"put_user_policy"`
+	PutResourcePolicy *ResourcePolicyAction `yaml:"put_resource_policy"`
+	Try               *TryAction            `yaml:"try"`
+	Wait              *time.Duration        `yaml:"wait"`
 }
 
 func (Action) alternatives() {}
@@ -78,6 +83,26 @@ func (a *Action) validate(n *names) error {
 		return a.CreateAnalytics.validate(n)
 	case a.ImportVideo != nil:
 		return a.ImportVideo.validate(n)
+	case a.CreateUser != nil:
+		if err := validateUserName("create_user", a.CreateUser.Name); err != nil {
+			return err
+		}
+		n.define(&n.users, a.CreateUser.Name)
+	case a.PutUserPolicy != nil:
+		if _, err := iam.ParsePolicy(a.PutUserPolicy.Document, false); err != nil {
+			return fmt.Errorf("put_user_policy: %v", err)
+		}
+		return n.need(n.users, "user", a.PutUserPolicy.User)
+	case a.PutResourcePolicy != nil:
+		if _, err := iam.ParsePolicy(a.PutResourcePolicy.Document, true); err != nil {
+			return fmt.Errorf("put_resource_policy: %v", err)
+		}
+		return n.need(n.streams, "stream", a.PutResourcePolicy.Stream)
+	case a.Try != nil:
+		if err := n.need(n.users, "user", a.Try.As); err != nil {
+			return err
+		}
+		return n.need(n.streams, "stream", a.Try.Stream)
 	case a.Wait != nil:
 		if *a.Wait > time.Minute {
 			return fmt.Errorf("wait %s: at most 1m", *a.Wait)
@@ -118,6 +143,14 @@ func (s *Session) run(ctx context.Context, a *Action) error {
 		return s.createAnalytics(a.CreateAnalytics)
 	case a.ImportVideo != nil:
 		return s.importVideo(ctx, a.ImportVideo)
+	case a.CreateUser != nil:
+		return s.createUser(ctx, a.CreateUser)
+	case a.PutUserPolicy != nil:
+		return s.putUserPolicy(ctx, a.PutUserPolicy)
+	case a.PutResourcePolicy != nil:
+		return s.putResourcePolicy(ctx, a.PutResourcePolicy)
+	case a.Try != nil:
+		return s.try(ctx, a.Try)
 	case a.Wait != nil:
 		t := time.NewTimer(*a.Wait)
 		defer t.Stop()

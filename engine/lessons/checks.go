@@ -25,6 +25,8 @@ type Check struct {
 	Delivery    *DeliveryCheck    `yaml:"delivery"`
 	Analytics   *AnalyticsCheck   `yaml:"analytics"`
 	Video       *VideoCheck       `yaml:"video"`
+	Access      *AccessCheck      `yaml:"access"`
+	Decided     *DecidedCheck     `yaml:"decided"`
 }
 
 func (Check) alternatives() {}
@@ -191,6 +193,10 @@ func (c *Check) validate(n *names) error {
 		return n.need(n.apps, "analytics application", c.Analytics.App)
 	case c.Video != nil:
 		return n.need(n.videos, "video stream", c.Video.Stream)
+	case c.Access != nil:
+		return c.Access.validate("access", n)
+	case c.Decided != nil:
+		return AccessCheck(*c.Decided).validate("decided", n)
 	}
 	return nil
 }
@@ -241,6 +247,10 @@ func (s *Session) evaluate(ctx context.Context, c *Check) Result {
 		return s.analytics(c.Analytics)
 	case c.Video != nil:
 		return s.video(c.Video)
+	case c.Access != nil:
+		return s.access(ctx, c.Access)
+	case c.Decided != nil:
+		return s.decided(c.Decided)
 	}
 	return Result{Want: "nothing", Met: true}
 }

@@ -73,7 +73,7 @@ const DefaultWithin = 30 * time.Second
 // Tabs and Pages are what a step's Screen may name.
 var (
 	Tabs  = []string{"Overview", "Shards", "Records", "Producers", "Consumers", "Faults"}
-	Pages = []string{"Streams", "Delivery", "Analytics", "Video", "Files", "Settings"}
+	Pages = []string{"Streams", "Delivery", "Analytics", "Video", "Files", "Access", "Settings"}
 )
 
 // ScreenTarget splits a step's Screen into a stream and a tab, or a page (stream empty).
@@ -212,7 +212,7 @@ type names struct {
 	readers, puts      map[string]bool
 	batches, reads     map[string]bool
 	deliveries, apps   map[string]bool
-	videos             map[string]bool
+	videos, users      map[string]bool
 }
 
 func (n *names) define(set *map[string]bool, name string) {

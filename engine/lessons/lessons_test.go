@@ -218,3 +218,45 @@ func TestImportKeepsAGoodFileAndRefusesABadOne(t *testing.T) {
 		t.Errorf("%d lessons kept after the refused imports, want 1", len(got))
 	}
 }
+
+// TestAccessLessonIsDeniedThenAllowedAndEndsClean walks the access lesson: step 1 is met only by a denied call
+// (a Simulator-style question is not a call), its Show me's allow comes from the user's new policy, and ending
+// the lesson deletes the user with its policy.
+func TestAccessLessonIsDeniedThenAllowedAndEndsClean(t *testing.T) {
+	ws, closeAll, err := Scratch(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeAll()
+	ctx := context.Background()
+	ls, _ := BuiltIn()
+	var l *Lesson
+	for _, x := range ls {
+		if x.ID == "access-denied" {
+			l = x
+		}
+	}
+	s, err := Open(ctx, ws, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := s.Poll(ctx); st.Met[0] {
+		t.Fatal("step 1 met before any call")
+	}
+	if err := s.ShowMe(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st := s.Poll(ctx); !st.Met[0] || s.Step() != 1 {
+		t.Fatalf("after the denied try: %+v", st)
+	}
+	if err := s.ShowMe(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st := s.Poll(ctx); !st.Met[1] {
+		t.Fatalf("after the fixing policy: %+v", st)
+	}
+	s.Close()
+	if _, err := ws.Access.Store.GetUser("lesson-writer"); err == nil {
+		t.Error("the lesson's user outlived the lesson")
+	}
+}

@@ -1,11 +1,13 @@
 package lessons
 
 import (
+	"context"
 	"path/filepath"
 
 	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/engine/analytics"
 	"github.com/shardlab/shardlab/engine/delivery"
+	"github.com/shardlab/shardlab/engine/iam"
 	"github.com/shardlab/shardlab/engine/loadgen"
 	"github.com/shardlab/shardlab/engine/video"
 )
@@ -44,5 +46,11 @@ func Scratch(dir string) (ws *Workspace, closeAll func(), err error) {
 		closeAll()
 		return nil, nil, err
 	}
+	store, err := iam.OpenStore(context.Background(), eng, eng.DefaultScope().Account)
+	if err != nil {
+		closeAll()
+		return nil, nil, err
+	}
+	ws.Access = &iam.Decider{Store: store, Eng: eng, Log: &iam.DecisionLog{}}
 	return ws, closeAll, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/shardlab/shardlab/engine/analytics"
 	"github.com/shardlab/shardlab/engine/consumer"
 	"github.com/shardlab/shardlab/engine/delivery"
+	"github.com/shardlab/shardlab/engine/iam"
 	"github.com/shardlab/shardlab/engine/loadgen"
 	"github.com/shardlab/shardlab/engine/video"
 )
@@ -23,6 +24,8 @@ type Workspace struct {
 	Deliveries *delivery.Manager
 	Analytics  *analytics.Manager
 	Video      *video.Store
+	// Access is the account's IAM (users, policies, the API's decisions), for the lessons about access.
+	Access *iam.Decider
 }
 
 // lessonTag marks a stream as a lesson's: only streams carrying it are ever deleted by a lesson.
@@ -46,6 +49,7 @@ type Session struct {
 	apps       []string
 	videos     []string
 	streams    []string // the streams this session made: the only ones it deletes
+	users      []string // the IAM users this session made
 	// baselines are the counters at the moment the open step opened, per check: a counting check counts what
 	// came after (metrics are per second, so a window "since the step opened" would take in the second before).
 	baselines    map[int]uint64
@@ -172,9 +176,12 @@ func (s *Session) deleteStream(ctx context.Context, name string) error {
 // tearDown stops and removes everything the lesson made.
 func (s *Session) tearDown(ctx context.Context) {
 	s.mu.Lock()
-	readers, deliveries, apps, videos, streams := s.readers, s.deliveries, s.apps, s.videos, s.streams
-	s.readers, s.deliveries, s.apps, s.videos, s.streams = map[string]*reader{}, nil, nil, nil, nil
+	readers, deliveries, apps, videos, streams, users := s.readers, s.deliveries, s.apps, s.videos, s.streams, s.users
+	s.readers, s.deliveries, s.apps, s.videos, s.streams, s.users = map[string]*reader{}, nil, nil, nil, nil, nil
 	s.mu.Unlock()
+	for _, u := range users {
+		removeUser(ctx, s.ws.Access.Store, u)
+	}
 	for _, r := range readers {
 		r.cancel()
 		if r.cfg.Kind == "kcl" {
