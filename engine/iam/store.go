@@ -53,8 +53,9 @@ type Store struct {
 	eng     *engine.Engine
 	account string
 
-	mu sync.RWMutex
-	st state
+	mu      sync.RWMutex
+	st      state
+	version uint64 // counts changes, so a screen refreshes only when something changed
 
 	parsed sync.Map // policy document → *Policy
 }
@@ -112,7 +113,15 @@ func (s *Store) load(cur map[string][]byte) {
 	st := decode(cur)
 	s.mu.Lock()
 	s.st = st
+	s.version++
 	s.mu.Unlock()
+}
+
+// Version counts the changes made so far (it grows with each one).
+func (s *Store) Version() uint64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.version
 }
 
 // writes collects one change's puts and deletes.

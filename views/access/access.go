@@ -28,6 +28,7 @@ type Screen struct {
 	simulator  *simulator
 	note       *widget.Label
 	stop       func()
+	version    uint64 // the IAM store's version shown
 	root       fyne.CanvasObject
 }
 
@@ -58,15 +59,21 @@ func (s *Screen) Content() fyne.CanvasObject { return s.root }
 
 // Start shows the entities and follows the decisions and the API's signature mode.
 func (s *Screen) Start() {
+	s.version = s.store().Version()
 	s.refresh()
 	s.stop = ui.Poll(time.Second, func() pollResult {
 		var r pollResult
 		r.decisions, r.count = s.env.Access.Log.Latest(decisionsShown)
+		r.version = s.store().Version()
 		if s.env.API != nil {
 			r.api = s.env.API()
 		}
 		return r
 	}, func(r pollResult) {
+		if r.version != s.version { // a call on the API (aws iam …) or a lesson changed IAM
+			s.version = r.version
+			s.refresh()
+		}
 		s.decisions.show(r.decisions, r.count)
 		s.showMode(r.api)
 	})
@@ -82,6 +89,7 @@ func (s *Screen) Stop() {
 type pollResult struct {
 	decisions []iam.Logged
 	count     uint64
+	version   uint64
 	api       ui.APIStatus
 }
 
@@ -134,7 +142,7 @@ func newManagedPolicies(s *Screen) *managedPolicies {
 			return err
 		}, s.refresh)
 	})
-	split := container.NewHSplit(container.NewBorder(nil, create, nil, nil, m.list), container.NewVScroll(container.NewPadded(m.detail)))
+	split := container.NewHSplit(container.NewBorder(nil, create, nil, nil, m.list), container.NewScroll(container.NewPadded(m.detail)))
 	split.Offset = 0.3
 	m.root = split
 	return m
@@ -152,7 +160,9 @@ func (m *managedPolicies) refresh() {
 func (m *managedPolicies) show() {
 	m.detail.Objects = nil
 	if m.selected < 0 {
-		m.detail.Add(widget.NewLabel("Managed policies are attached to users and roles. AWS's are built in, with the documents AWS publishes."))
+		intro := widget.NewLabel("Managed policies are attached to users and roles. AWS's are built in, with the documents AWS publishes.")
+		intro.Wrapping = fyne.TextWrapWord
+		m.detail.Add(intro)
 		m.detail.Refresh()
 		return
 	}

@@ -27,7 +27,7 @@ type decisions struct {
 	root      fyne.CanvasObject
 }
 
-var decisionColumns = []ui.Column{{Title: "Time", Width: 75}, {Title: "Decision", Width: 105}, {Title: "Principal", Width: 160},
+var decisionColumns = []ui.Column{{Title: "Time", Width: 85}, {Title: "Decision", Width: 125}, {Title: "Principal", Width: 160},
 	{Title: "Action", Width: 190}, {Title: "Resource", Width: 210}, {Title: "Decided by", Width: 280}}
 
 // short is an ARN without its partition, region and account (user/alice, stream/orders): the table's columns are

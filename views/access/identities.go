@@ -61,7 +61,8 @@ func newIdentities(s *Screen) *identities {
 	newUser := widget.NewButtonWithIcon("New user…", theme.ContentAddIcon(), id.newUser)
 	newRole := widget.NewButtonWithIcon("New role…", theme.ContentAddIcon(), id.newRole)
 	left := container.NewBorder(nil, container.NewVBox(newUser, newRole), nil, nil, id.list)
-	split := container.NewHSplit(left, container.NewVScroll(container.NewPadded(id.detail)))
+	// Scrolling both ways keeps a long ARN or key line from widening the window (a lesson's panel shares it).
+	split := container.NewHSplit(left, container.NewScroll(container.NewPadded(id.detail)))
 	split.Offset = 0.25
 	id.root = split
 	return id
@@ -84,8 +85,10 @@ func (id *identities) refresh() {
 func (id *identities) show() {
 	id.detail.Objects = nil
 	if id.selected.name == "" {
-		id.detail.Add(widget.NewLabel("Users sign with their access keys; roles are assumed through STS AssumeRole. " +
-			"Pick one on the left, or make one."))
+		intro := widget.NewLabel("Users sign with their access keys; roles are assumed through STS AssumeRole. " +
+			"Pick one on the left, or make one.")
+		intro.Wrapping = fyne.TextWrapWord
+		id.detail.Add(intro)
 		id.detail.Refresh()
 		return
 	}
