@@ -139,9 +139,9 @@ func TestKeyFiles(t *testing.T) {
 		{"no newline, CRLF comments", "# a comment\r\n" + line, ""},
 		{"empty", "", "no key line"},
 		{"only comments", "# nothing\n", "no key line"},
-		{"not base64", "not base64!\n", "not standard base64"},
-		{"short key", "AAAA\n", "the key is 3 bytes"},
-		{"two keys", line + "\n" + line + "\n", "line 2: a second key line"},
+		{"not base64", "# a comment\nnot base64!\n", "line 2 is neither a comment nor a key"},
+		{"short key", "AAAA\n", "line 1: the key is 3 bytes"},
+		{"two keys", line + "\n" + line + "\n", "line 2: a second key;"},
 		{"comment names another id", "# key id 0000000000000000\n" + line, "comment says key id 0000000000000000"},
 		{"too big", strings.Repeat("#", maxKeyFile+1), "more than 4096 bytes"},
 	}

@@ -76,30 +76,32 @@ func ParseKeyFile(name string, b []byte) (*Key, error) {
 	if len(b) > maxKeyFile {
 		return nil, fail("more than %d bytes: not a Shardlab key file (make one with shardlab encrypt-key new)", maxKeyFile)
 	}
-	var keyLine, claimed string
+	var master []byte
+	var claimed string
 	for i, line := range bytes.Split(b, []byte("\n")) {
 		s := strings.TrimSpace(string(line))
 		switch {
 		case s == "":
+			continue
 		case strings.HasPrefix(s, "#"):
 			if m := commentID.FindStringSubmatch(s); m != nil {
 				claimed = m[1]
 			}
-		case keyLine != "":
-			return nil, fail("line %d: a second key line; a key file holds one key", i+1)
-		default:
-			keyLine = s
+			continue
 		}
+		key, err := base64.StdEncoding.DecodeString(s)
+		switch {
+		case err != nil:
+			return nil, fail("line %d is neither a comment nor a key (a key is one line of standard base64; make a key file with shardlab encrypt-key new)", i+1)
+		case len(key) != KeySize:
+			return nil, fail("line %d: the key is %d bytes; a key is %d bytes (256 bits)", i+1, len(key), KeySize)
+		case master != nil:
+			return nil, fail("line %d: a second key; a key file holds one key", i+1)
+		}
+		master = key
 	}
-	if keyLine == "" {
+	if master == nil {
 		return nil, fail("no key line: want one line of base64 holding %d bytes (make one with shardlab encrypt-key new)", KeySize)
-	}
-	master, err := base64.StdEncoding.DecodeString(keyLine)
-	if err != nil {
-		return nil, fail("the key line is not standard base64: %v", err)
-	}
-	if len(master) != KeySize {
-		return nil, fail("the key is %d bytes; a key is %d bytes (256 bits)", len(master), KeySize)
 	}
 	k, err := NewKey(master)
 	if err != nil {

@@ -283,7 +283,7 @@ func newProducerForm(cfg loadgen.Config, samples []string) *producerForm {
 	f.keyFile.SetText(cfg.EncryptKeyFile)
 	f.keyFile.SetPlaceHolder("none: records go as plaintext")
 	f.keyChoose = widget.NewButtonWithIcon("Choose…", theme.FolderOpenIcon(), nil)
-	keyHint := "optional: each record's data becomes an envelope under this key (shardlab encrypt-key new FILE); keys stay in the clear"
+	keyHint := "optional: records become envelopes under this key (shardlab encrypt-key new); keys stay in the clear"
 	if cfg.EncryptKeyID != "" {
 		keyHint = "now key " + cfg.EncryptKeyID + "; saving binds the producer to the key the file holds"
 	}

@@ -64,6 +64,7 @@ type recordsPanel struct {
 
 	keyBtn, forgetBtn *widget.Button // recordskey.go
 	keyLabel          *widget.Label
+	keyDir            fyne.ListableURI // where the last key file was chosen
 }
 
 func newRecordsPanel(d *Dashboard) *recordsPanel {

@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -140,29 +141,45 @@ func (p *recordsPanel) newKeyControls() {
 	p.forgetBtn.Hide()
 	p.keyLabel = widget.NewLabel("")
 	p.keyLabel.Truncation = fyne.TextTruncateEllipsis
+	p.keyLabel.Hide() // shown with a key: an empty line would push the table down
 }
 
-// chooseKey asks for a key file and loads it off the UI goroutine.
+// chooseKey asks for a key file (starting where the last one was) and loads it off the UI goroutine.
 func (p *recordsPanel) chooseKey() {
+	type chosen struct {
+		key *envelope.Key
+		dir fyne.ListableURI // the file's folder, for the next choice
+	}
 	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
 		if err != nil || r == nil {
 			return
 		}
-		ui.Background(func() (*envelope.Key, error) {
+		ui.Background(func() (chosen, error) {
 			defer r.Close()
 			b, err := io.ReadAll(io.LimitReader(r, 64<<10))
 			if err != nil {
-				return nil, fmt.Errorf("key file %s: %w", r.URI().Path(), err)
+				return chosen{}, fmt.Errorf("key file %s: %w", r.URI().Path(), err)
 			}
-			return envelope.ParseKeyFile(r.URI().Path(), b)
-		}, func(k *envelope.Key, err error) {
+			var c chosen
+			if parent, err := storage.Parent(r.URI()); err == nil {
+				c.dir, _ = storage.ListerForURI(parent)
+			}
+			c.key, err = envelope.ParseKeyFile(r.URI().Path(), b)
+			return c, err
+		}, func(c chosen, err error) {
+			if c.dir != nil {
+				p.keyDir = c.dir
+			}
 			if err != nil {
 				ui.ShowError("Decrypt with key file", err, p.d.win)
 				return
 			}
-			p.useKey(k, r.URI().Name())
+			p.useKey(c.key, r.URI().Name())
 		})
 	}, p.d.win)
+	if p.keyDir != nil {
+		d.SetLocation(p.keyDir)
+	}
 	d.Show()
 }
 
@@ -182,16 +199,32 @@ func (p *recordsPanel) loadKeyFile(path string) {
 func (p *recordsPanel) useKey(k *envelope.Key, from string) {
 	if k == nil {
 		p.keyLabel.SetText("")
+		p.keyLabel.Hide()
 		p.forgetBtn.Hide()
 	} else {
-		p.keyLabel.SetText(fmt.Sprintf("Key %s (%s): records encrypted with it are shown decrypted", k.ID(), from))
+		p.keyLabel.SetText(fmt.Sprintf("Key %s (%s): records encrypted with it are shown decrypted; the key is kept "+
+			"in memory only, for this tab", k.ID(), from))
+		p.keyLabel.Show()
 		p.forgetBtn.Show()
 	}
 	row := p.selectedRow
+	if row < 0 {
+		p.clearDetail() // a record still shown from before a Read would keep the old key's plaintext on screen
+	}
 	ui.Background(func() (browseSnapshot, error) { p.model.setKey(k); return p.model.snapshot(), nil }, func(s browseSnapshot, _ error) {
 		p.apply(s)
 		if row >= 0 && row < len(p.snap.Rows) {
 			p.showRecord(row)
 		}
 	})
+}
+
+// clearDetail empties the detail pane.
+func (p *recordsPanel) clearDetail() {
+	p.shown, p.selected = "", nil
+	p.copyBtn.Disable()
+	p.meta.SetText("")
+	for _, v := range p.views {
+		v.SetText("")
+	}
 }

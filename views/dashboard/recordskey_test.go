@@ -94,7 +94,7 @@ func TestRecordsTabDecryptsWithAKeyFile(t *testing.T) {
 	uitest.UI(func() { p.loadKeyFile(keyFile) })
 	uitest.Eventually(t, "decrypted rows", func() bool {
 		return len(p.snap.Rows) == 5 && recordCell(&p.snap.Rows[0], 2) == `{"i":0,"secret":"s0"}` &&
-			strings.Contains(p.keyLabel.Text, key.ID()) && p.forgetBtn.Visible()
+			strings.Contains(p.keyLabel.Text, key.ID()) && p.keyLabel.Visible() && p.forgetBtn.Visible()
 	})
 	uitest.UI(func() {
 		if got := recordCell(&p.snap.Rows[4], 2); !strings.HasPrefix(got, "encrypted with key "+other.ID()+", you gave key "+key.ID()) {
@@ -122,9 +122,18 @@ func TestRecordsTabDecryptsWithAKeyFile(t *testing.T) {
 		return p.snap.Scanned == 5 && len(p.snap.Rows) == 1 && recordCell(&p.snap.Rows[0], 2) == `{"i":1,"secret":"s1"}`
 	})
 
-	uitest.UI(func() { test.Tap(p.forgetBtn) })
+	uitest.UI(func() { p.showRecord(0) })
+	uitest.Eventually(t, "the filtered record decrypted", func() bool { return strings.Contains(p.views["JSON"].Text, `"secret": "s1"`) })
+	uitest.UI(p.read) // a new read unselects the row, but the pane still shows it
+	uitest.Eventually(t, "the read again", func() bool { return p.snap.Done && len(p.snap.Rows) == 1 && p.selectedRow == -1 })
+	uitest.UI(func() {
+		test.Tap(p.forgetBtn)
+		if strings.Contains(p.views["JSON"].Text, "secret") || p.meta.Text != "" {
+			t.Errorf("the forgotten key's plaintext stays on screen: %q", p.views["JSON"].Text)
+		}
+	})
 	uitest.Eventually(t, "sealed again", func() bool {
-		return strings.HasPrefix(recordCell(&p.snap.Rows[0], 2), "encrypted (key "+key.ID()+")") && p.keyLabel.Text == "" &&
+		return len(p.snap.Rows) == 1 && strings.HasPrefix(recordCell(&p.snap.Rows[0], 2), "encrypted (key "+key.ID()+")") && !p.keyLabel.Visible() &&
 			!p.forgetBtn.Visible()
 	})
 }
