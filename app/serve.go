@@ -185,7 +185,11 @@ func serve(ctx context.Context, cfg serveConfig, out *os.File, ready chan<- stri
 // the JavaScript SDK v3's default) on one port, as `serve` and the app's in-app server run it. Calls go to one or
 // the other by their X-Amz-Target.
 func newAPIServer(eng *engine.Engine, fh, vh http.Handler, verifier func() *auth.Verifier, access *iam.Decider) *http.Server {
-	api := kinesisapi.New(eng, kinesisapi.Options{})
+	var opts kinesisapi.Options
+	if access != nil { // Kinesis calls are decided once decoded, on what the action will act on
+		opts.Authorize = iamapi.Authorizer{Decider: access}.Kinesis
+	}
+	api := kinesisapi.New(eng, opts)
 	var h http.Handler = api
 	if fh != nil || vh != nil || access != nil {
 		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

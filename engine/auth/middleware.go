@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/shardlab/shardlab/internal/bufpool"
 )
 
 type identityKey struct{}
@@ -42,6 +44,9 @@ func Middleware(current func() *Verifier, maxBody int64, next http.Handler, writ
 		var body []byte
 		if h := r.Header.Get("X-Amz-Content-Sha256"); h != unsignedPayload && !strings.HasPrefix(h, streamingPrefix) && r.Body != nil {
 			b, err := readAll(http.MaxBytesReader(w, r.Body, maxBody), r.ContentLength, maxBody)
+			// The handlers after this one read the body from here (the context, or r.Body) and copy what they
+			// keep, so its pooled buffer goes back when they return: a 5 MiB PutRecords makes no garbage.
+			defer bufpool.Put(b)
 			if err != nil {
 				var tooBig *http.MaxBytesError
 				if errors.As(err, &tooBig) {
@@ -71,13 +76,13 @@ func Middleware(current func() *Verifier, maxBody int64, next http.Handler, writ
 	})
 }
 
-// readAll reads a body whole into one buffer sized from its Content-Length, so a 5 MiB PutRecords is not copied
-// through io.ReadAll's doubling buffers.
+// readAll reads a body whole into one pooled buffer sized from its Content-Length, so a 5 MiB PutRecords is not
+// copied through io.ReadAll's doubling buffers.
 func readAll(r io.Reader, length, max int64) ([]byte, error) {
 	if length <= 0 || length > max {
 		return io.ReadAll(r)
 	}
-	b := make([]byte, length+1) // one byte more, so a body longer than it said is read on and noticed
+	b := bufpool.Get(int(length) + 1)[:length+1] // one byte more, so a body longer than it said is read on and noticed
 	n, err := io.ReadFull(r, b)
 	switch {
 	case err == io.ErrUnexpectedEOF || err == io.EOF:

@@ -16,9 +16,10 @@ import (
 	"github.com/shardlab/shardlab/engine/kinesisvideoapi"
 )
 
-// Authorizer decides each signed call with IAM's logic before it reaches its API (the Decider's: the caller's
-// identity policies and the resource's policy, as PutResourcePolicy stored it), and records the decision. Calls
-// without an identity (the port runs with --auth off) pass.
+// Authorizer decides each signed Firehose and Kinesis Video call with IAM's logic before it reaches its API (the
+// Decider's: the caller's identity policies and the resource's policy), and records the decision; Kinesis calls
+// are decided by the Kinesis API itself once it has decoded them, through Kinesis (kinesisapi.Options.Authorize).
+// Calls without an identity (the port runs with --auth off) pass.
 type Authorizer struct {
 	Decider *iam.Decider
 	Next    http.Handler
@@ -31,17 +32,15 @@ func (a Authorizer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	action, resource := a.target(r, id)
-	if action == "" { // IAM and STS decide for themselves
+	if action == "" { // Kinesis, IAM and STS decide for themselves
 		a.Next.ServeHTTP(w, r)
 		return
 	}
-	d := a.Decider.Decide(r.Context(), iam.Question{Principal: id.ARN, Action: action, Resource: resource,
-		Region: regionOf(r), SourceIP: sourceIP(r), TLS: r.TLS != nil})
-	if d.Allowed {
+	denied := a.decide(r, id, action, resource)
+	if denied == nil {
 		a.Next.ServeHTTP(w, r)
 		return
 	}
-	denied := &auth.Error{Code: "AccessDeniedException", Message: d.Message, Status: http.StatusBadRequest}
 	if kinesisvideoapi.IsAPIPath(r.URL.Path) {
 		kinesisvideoapi.WriteError(w, http.StatusForbidden, denied.Code, denied.Message)
 		return
@@ -49,27 +48,47 @@ func (a Authorizer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	kinesisapi.WriteError(w, r, denied)
 }
 
+// decide asks the decider, and words a denial as the APIs send it.
+func (a Authorizer) decide(r *http.Request, id auth.Identity, action, resource string) *auth.Error {
+	d := a.Decider.Decide(r.Context(), iam.Question{Principal: id.ARN, Action: action, Resource: resource,
+		Region: regionOf(r), SourceIP: sourceIP(r), TLS: r.TLS != nil})
+	if d.Allowed {
+		return nil
+	}
+	return &auth.Error{Code: "AccessDeniedException", Message: d.Message, Status: http.StatusBadRequest}
+}
+
+// Kinesis decides a decoded Kinesis call (kinesisapi.Options.Authorize): kinesis:<action> on the consumer's,
+// stream's or resource's ARN it names, "*" for calls on the account.
+func (a Authorizer) Kinesis(r *http.Request, action string, t kinesisapi.Target) error {
+	id, ok := auth.FromContext(r.Context())
+	if !ok {
+		return nil
+	}
+	resource := "*"
+	switch {
+	case t.ConsumerARN != "":
+		resource = t.ConsumerARN
+	case t.StreamARN != "":
+		resource = t.StreamARN
+	case t.ResourceARN != "":
+		resource = t.ResourceARN
+	case t.StreamName != "":
+		resource = "arn:aws:kinesis:" + regionOf(r) + ":" + id.Account + ":stream/" + t.StreamName
+	}
+	if denied := a.decide(r, id, "kinesis:"+action, resource); denied != nil {
+		return denied // (not returned directly: a nil *auth.Error in an error is not nil)
+	}
+	return nil
+}
+
 // target maps a call to its IAM action and resource ARN, as AWS's Service Authorization Reference names them.
 func (a Authorizer) target(r *http.Request, id auth.Identity) (action, resource string) {
 	region := regionOf(r)
-	body := names(r)
 	target := r.Header.Get("X-Amz-Target")
 	switch {
-	case strings.HasPrefix(target, "Kinesis_20131202."):
-		action = "kinesis:" + strings.TrimPrefix(target, "Kinesis_20131202.")
-		switch {
-		case body.ConsumerARN != "":
-			resource = body.ConsumerARN
-		case body.StreamARN != "":
-			resource = body.StreamARN
-		case body.ResourceARN != "":
-			resource = body.ResourceARN
-		case body.StreamName != "":
-			resource = "arn:aws:kinesis:" + region + ":" + id.Account + ":stream/" + body.StreamName
-		default:
-			resource = "*"
-		}
 	case strings.HasPrefix(target, firehoseapi.TargetPrefix):
+		body := names(r)
 		action = "firehose:" + strings.TrimPrefix(target, firehoseapi.TargetPrefix)
 		resource = "*"
 		if body.DeliveryStreamName != "" {
@@ -81,6 +100,7 @@ func (a Authorizer) target(r *http.Request, id auth.Identity) (action, resource 
 			name = strings.ToUpper(name[:1]) + name[1:]
 		}
 		action = "kinesisvideo:" + name
+		body := names(r)
 		switch {
 		case body.StreamARN != "":
 			resource = body.StreamARN
@@ -93,20 +113,20 @@ func (a Authorizer) target(r *http.Request, id auth.Identity) (action, resource 
 	return action, resource
 }
 
-// callNames are the members of a call that name its resource.
+// callNames are the members of a Firehose or Kinesis Video call that name its resource.
 type callNames struct {
-	StreamName, StreamARN, ConsumerARN, DeliveryStreamName, ResourceARN string
+	StreamName, StreamARN, DeliveryStreamName string
 }
 
-// smallBody is the largest body decoded whole to find the names; larger ones (PutRecords, up to 5 MiB) are
-// scanned for them instead, which is what keeps the check cheap: decoding a 500-record PutRecords twice halved
-// ingest.
+// smallBody is the largest body decoded whole to find the names; larger ones (a PutRecordBatch, up to 4 MiB) are
+// scanned for them first, which keeps the check cheap.
 const smallBody = 64 << 10
 
 // names reads the resource's names from the body (which the signature check already holds in memory) and puts
-// the body back for the API. A member is found by its key as an SDK writes it ("StreamName":"…"): a key cannot
-// appear that way inside a JSON string, where its quotes would be escaped. CBOR bodies are decoded when small;
-// a large CBOR call names "*", which a stream-scoped policy does not allow (the safe side).
+// the body back for the API. In a large body a member is found by its key as an SDK writes it
+// ("DeliveryStreamName":"…"): a key cannot appear that way inside a JSON string, where its quotes would be
+// escaped. A large body that does not spell it so (whitespace around the colon) is decoded whole: slower, but
+// it names what the API will act on, so a Deny on the resource cannot be stepped around.
 func names(r *http.Request) callNames {
 	var n callNames
 	b, ok := auth.BodyFromContext(r.Context()) // the signature check has read it already
@@ -117,18 +137,19 @@ func names(r *http.Request) callNames {
 		b, _ = io.ReadAll(r.Body)
 		r.Body = io.NopCloser(bytes.NewReader(b))
 	}
-	cborBody := strings.Contains(r.Header.Get("Content-Type"), "cbor")
-	switch {
-	case cborBody && len(b) <= smallBody:
+	if strings.Contains(r.Header.Get("Content-Type"), "cbor") {
 		_ = cbor.Unmarshal(b, &n)
-	case cborBody:
-	case len(b) <= smallBody:
-		_ = json.Unmarshal(b, &n)
-	default:
+		return n
+	}
+	if len(b) > smallBody {
 		n.StreamName = jsonMember(b, "StreamName")
 		n.StreamARN = jsonMember(b, "StreamARN")
 		n.DeliveryStreamName = jsonMember(b, "DeliveryStreamName")
+		if n != (callNames{}) {
+			return n
+		}
 	}
+	_ = json.Unmarshal(b, &n)
 	return n
 }
 

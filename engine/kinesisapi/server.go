@@ -11,11 +11,13 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync/atomic"
 
 	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/engine/auth"
 	"github.com/shardlab/shardlab/internal/bufpool"
 	"github.com/shardlab/shardlab/internal/randid"
 )
@@ -34,6 +36,47 @@ type Options struct {
 	// Accounts maps access key ids to account ids. Unmapped 12-digit access keys are account ids themselves;
 	// others act in the engine's default account.
 	Accounts map[string]string
+	// Authorize, when set, decides each call once its request is decoded, so what it acts on is read from the
+	// request the action itself runs (never from a second, cheaper reading that could disagree with it). action
+	// is the operation's name. A non-nil error (an *auth.Error: AccessDeniedException) is the answer.
+	Authorize func(r *http.Request, action string, target Target) error
+}
+
+// Target is what a call names as its resource: a consumer's, stream's or resource's ARN, or a stream's name (all
+// empty for calls on the account, such as ListStreams).
+type Target struct {
+	StreamName, StreamARN, ConsumerARN, ResourceARN string
+}
+
+// targetOf reads the resource members of a decoded request (a struct, possibly embedding streamRef).
+func targetOf(in any) Target {
+	v := reflect.ValueOf(in)
+	if v.Kind() == reflect.Pointer {
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return Target{}
+	}
+	str := func(name string) string {
+		if f := v.FieldByName(name); f.IsValid() && f.Kind() == reflect.String {
+			return f.String()
+		}
+		return ""
+	}
+	return Target{StreamName: str("StreamName"), StreamARN: str("StreamARN"), ConsumerARN: str("ConsumerARN"), ResourceARN: str("ResourceARN")}
+}
+
+// decoder is the decode function an action gets: it reads the request into in, then asks Authorize.
+func (s *Server) decoder(r *http.Request, f format, action string, body []byte) func(any) error {
+	return func(in any) error {
+		if err := decodeRequest(f, body, in); err != nil {
+			return err
+		}
+		if s.opts.Authorize != nil {
+			return s.opts.Authorize(r, action, targetOf(in))
+		}
+		return nil
+	}
 }
 
 // Server is an http.Handler speaking the Kinesis API.
@@ -99,14 +142,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, f, &apiError{code: "UnknownOperationException"})
 		return
 	}
-	body, err := s.readBody(r)
+	body, owned, err := s.readBody(r)
 	if err != nil {
 		s.fail(w, f, err)
 		return
 	}
-	defer bufpool.Put(body) // decoders copy what they keep
+	if owned {
+		defer bufpool.Put(body) // decoders copy what they keep
+	}
 	s.calls.Add(1)
-	out, err := act(s.scope(r), s.eng, func(v any) error { return decodeRequest(f, body, v) })
+	out, err := act(s.scope(r), s.eng, s.decoder(r, f, name, body))
 	if err != nil {
 		s.fail(w, f, err)
 		return
@@ -140,7 +185,21 @@ func decodeRequest(f format, body []byte, v any) error {
 	return engine.MemberErrors(emptyMembers(f, body, v), nil)
 }
 
-func (s *Server) readBody(r *http.Request) ([]byte, error) {
+// readBody is the request's body: the bytes the signature check already read (owned by it), or read here into a
+// pooled buffer the caller hands back (owned).
+func (s *Server) readBody(r *http.Request) (body []byte, owned bool, err error) {
+	if b, ok := auth.BodyFromContext(r.Context()); ok {
+		if int64(len(b)) > s.opts.MaxBodyBytes {
+			return nil, false, &apiError{code: "SerializationException", status: http.StatusRequestEntityTooLarge,
+				message: fmt.Sprintf("Request body of %d bytes or more is over the limit of %d bytes.", len(b), s.opts.MaxBodyBytes)}
+		}
+		return b, false, nil
+	}
+	body, err = s.readOwnBody(r)
+	return body, err == nil, err
+}
+
+func (s *Server) readOwnBody(r *http.Request) ([]byte, error) {
 	tooLarge := func(n int64) error {
 		return &apiError{code: "SerializationException", status: http.StatusRequestEntityTooLarge,
 			message: fmt.Sprintf("Request body of %d bytes or more is over the limit of %d bytes.", n, s.opts.MaxBodyBytes)}

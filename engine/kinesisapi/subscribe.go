@@ -37,14 +37,16 @@ type subscribeToShardEventOut struct {
 }
 
 func (s *Server) serveSubscribeToShard(w http.ResponseWriter, r *http.Request, f format) {
-	body, err := s.readBody(r)
+	body, owned, err := s.readBody(r)
 	if err != nil {
 		s.fail(w, f, err)
 		return
 	}
 	var in subscribeToShardIn
-	err = decodeRequest(f, body, &in)
-	bufpool.Put(body)
+	err = s.decoder(r, f, "SubscribeToShard", body)(&in)
+	if owned {
+		bufpool.Put(body)
+	}
 	if err != nil {
 		s.fail(w, f, err)
 		return
