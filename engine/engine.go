@@ -60,7 +60,7 @@ type Options struct {
 // Engine is an open Shardlab data store. All methods are safe for concurrent use.
 type Engine struct {
 	opts    Options
-	started time.Time // metrics are kept in memory: nothing is known of the seconds before this
+	started time.Time // nothing is known of the seconds before this: the engine's start, or the history restored
 	db      *storage.DB
 	keys    *keyStore
 	secret  []byte
@@ -147,10 +147,14 @@ func Open(opts Options) (*Engine, error) {
 		e.removeTemp()
 		return nil, err
 	}
+	if first := e.restoreHistory(); !first.IsZero() && first.Before(e.started) {
+		e.started = first // the heatmaps show the hour before the restart again
+	}
 	go e.commitLoop()
-	e.bg.Add(2)
+	e.bg.Add(3)
 	go e.retentionLoop()
 	go e.releaseLoop()
+	go e.historyLoop()
 	e.resumeTransitions()
 	return e, nil
 }

@@ -52,6 +52,7 @@ type shardMetrics struct {
 
 type metricChunk struct {
 	minute int64
+	dirty  bool // changed since the history flusher last wrote it
 	v      [chunkSeconds][NumMetrics]uint32
 }
 
@@ -66,6 +67,7 @@ func (m *shardMetrics) slot(sec int64) *[NumMetrics]uint32 {
 	} else if c.minute != minute {
 		*c = metricChunk{minute: minute}
 	}
+	c.dirty = true
 	return &c.v[sec%chunkSeconds]
 }
 

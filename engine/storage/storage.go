@@ -155,7 +155,7 @@ func (db *DB) init() error {
 				return err
 			}
 		}
-		for _, name := range [][]byte{bucketStreams, bucketShards, bucketTags, bucketCheckpoints, bucketRecords, bucketVideo} {
+		for _, name := range [][]byte{bucketStreams, bucketShards, bucketTags, bucketCheckpoints, bucketRecords, bucketVideo, bucketMetrics} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
