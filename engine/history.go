@@ -21,8 +21,8 @@ import (
 const (
 	HistoryFlushInterval = 5 * time.Second
 	// MinuteHistory is how long 1-minute rollups are kept.
-	MinuteHistory = 15 * 24 * time.Hour
-	historyPrefix = "shard/"
+	MinuteHistory    = 15 * 24 * time.Hour
+	historyPrefix    = "shard/"
 	historyTrimEvery = time.Minute
 )
 
