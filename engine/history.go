@@ -315,3 +315,56 @@ func (e *Engine) allStreams() []*stream {
 	}
 	return out
 }
+
+// ShardSeconds calls fn with each shard's per-second values of one metric for the seconds [from, to) of the last
+// hour (older seconds are zero: ShardMinutes has them as rollups), shard by shard in index order. values is reused
+// between calls: fn copies what it keeps.
+func (e *Engine) ShardSeconds(ctx context.Context, ref StreamRef, metric Metric, from, to time.Time, fn func(shardID string, open bool, values []uint32)) error {
+	if metric < 0 || metric >= NumMetrics {
+		return fmt.Errorf("no metric %d", metric)
+	}
+	s, err := e.lookup(ctx, ref)
+	if err != nil {
+		return err
+	}
+	start, end := from.Unix(), to.Unix()
+	if end <= start {
+		return nil
+	}
+	s.mu.RLock()
+	shards := append([]*shard(nil), s.shards...)
+	open := make([]bool, len(shards))
+	for i, sh := range shards {
+		open[i] = sh.isOpen()
+	}
+	s.mu.RUnlock()
+	values := make([]uint32, end-start)
+	oldest := e.now().Unix() - metricsHistory + 1
+	for i, sh := range shards {
+		sh.metrics.mu.Lock()
+		for j := range values {
+			sec := start + int64(j)
+			values[j] = 0
+			if sec < oldest {
+				continue
+			}
+			minute := sec / chunkSeconds
+			if c := sh.metrics.chunks[minute%int64(len(sh.metrics.chunks))]; c != nil && c.minute == minute {
+				values[j] = c.v[sec%chunkSeconds][metric]
+			}
+		}
+		sh.metrics.mu.Unlock()
+		fn(sh.id, open[i], values)
+	}
+	return nil
+}
+
+// MetricByName is the engine metric of a Kinesis shard-level metric name.
+func MetricByName(name string) (Metric, bool) {
+	for m := range NumMetrics {
+		if metricNames[m] == name {
+			return m, true
+		}
+	}
+	return 0, false
+}
