@@ -51,7 +51,7 @@ func metricStat(dims []Dimension, stat, unit string) *MetricStat {
 	return &MetricStat{Metric: &Metric{Namespace: "AWS/Kinesis", MetricName: "IncomingRecords", Dimensions: dims}, Period: 60, Stat: stat, Unit: unit}
 }
 
-// boto3Inputs is what testdata/boto3.py-style calls ask, in order: the scenario of boto3-json, boto3-query and
+// boto3Inputs is what the capture script asked boto3 for, in order: the scenario of boto3-json, boto3-query and
 // boto3-cbor, whichever protocol carried it.
 var boto3Inputs = []any{
 	&ListMetricsInput{Namespace: "AWS/Kinesis", MetricName: "IncomingRecords", Dimensions: []DimensionFilter{{Name: "StreamName", Value: "clickstream"}},
