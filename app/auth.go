@@ -10,6 +10,7 @@ import (
 
 	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/engine/auth"
+	"github.com/shardlab/shardlab/engine/cloudwatchapi"
 	"github.com/shardlab/shardlab/engine/iam"
 	"github.com/shardlab/shardlab/engine/iamapi"
 	"github.com/shardlab/shardlab/engine/kinesisapi"
@@ -90,6 +91,10 @@ func openAccess(ctx context.Context, eng *engine.Engine, account string) (*iam.D
 func authErrors(w http.ResponseWriter, r *http.Request, e *auth.Error) {
 	if iamapi.IsQueryAPI(r) {
 		iamapi.WriteAuthError(w, e)
+		return
+	}
+	if cloudwatchapi.IsCloudWatch(r) {
+		cloudwatchapi.WriteAuthError(w, r, e.Code, e.Message, e.Status)
 		return
 	}
 	if kinesisvideoapi.IsAPIPath(r.URL.Path) {

@@ -51,7 +51,7 @@ func BenchmarkPutRecordsServer(b *testing.B) {
 			if mode == authVerify {
 				verifier = auth.NewVerifier(auth.NewKeyRing(root), nil)
 			}
-			h := newAPIServer(eng, nil, nil, func() *auth.Verifier { return verifier }, access).Handler
+			h := newAPIServer(eng, nil, nil, func() *auth.Verifier { return verifier }, access, nil).Handler
 			var body strings.Builder
 			body.WriteString(`{"StreamName":"bench","Records":[`)
 			data := base64.StdEncoding.EncodeToString(make([]byte, 1024))

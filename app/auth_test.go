@@ -163,7 +163,7 @@ func TestInAppAPISignaturesSwitchWhileServing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api := startInAppAPI(eng, "127.0.0.1:0", nil, nil, access)
+	api := startInAppAPI(eng, "127.0.0.1:0", nil, nil, access, nil)
 	defer api.stop()
 	api.dataDir, api.account = t.TempDir(), "000000000000"
 	endpoint := api.status().Endpoint

@@ -17,7 +17,7 @@ func TestBrowsersCanCallTheAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer eng.Close()
-	h := newAPIServer(eng, nil, nil, nil, nil).Handler
+	h := newAPIServer(eng, nil, nil, nil, nil, nil).Handler
 
 	pre := httptest.NewRequest(http.MethodOptions, "/", nil)
 	pre.Header.Set("Origin", "http://localhost:5173")

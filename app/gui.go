@@ -24,6 +24,7 @@ import (
 	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/engine/analytics"
 	"github.com/shardlab/shardlab/engine/auth"
+	"github.com/shardlab/shardlab/engine/cloudwatch"
 	"github.com/shardlab/shardlab/engine/delivery"
 	"github.com/shardlab/shardlab/engine/firehoseapi"
 	"github.com/shardlab/shardlab/engine/iam"
@@ -140,9 +141,14 @@ func runGUI(args []string) error {
 	if err != nil {
 		return err
 	}
+	watch, err := cloudwatch.Open(context.Background(), eng, nil) // metrics and alarms, CloudWatch's way
+	if err != nil {
+		return err
+	}
+	defer watch.Close()
 	a := fyneapp.NewWithID(appID)
 	api := startInAppAPI(eng, cfg.api, firehoseapi.New(eng, deliveries, firehoseapi.Options{BucketsDir: bucketsDir(cfg.dataDir)}),
-		kinesisvideoapi.Handler{Store: videos}, access)
+		kinesisvideoapi.Handler{Store: videos}, access, watch)
 	defer api.stop()
 	api.dataDir, api.account = cfg.dataDir, eng.DefaultScope().Account
 	if a.Preferences().String(prefAPIAuth) == authVerify { // set before the window opens, kept across restarts
@@ -162,7 +168,7 @@ func runGUI(args []string) error {
 	win := a.NewWindow("Shardlab")
 	env := ui.Env{Engine: eng, Generators: gens, DataDir: cfg.dataDir, Version: version,
 		SampleDir: samplesDir(cfg.dataDir), API: api.status, SetAPIAuth: setAuth, Deliveries: deliveries,
-		Analytics: apps, Video: videos, Cameras: cameras, Playback: playbackURL, Files: fileJobs, Access: access}
+		Analytics: apps, Video: videos, Cameras: cameras, Playback: playbackURL, Files: fileJobs, Access: access, Metrics: watch}
 	frame := shell.New(a, win, env)
 	win.SetContent(frame.Content())
 	win.Resize(shell.WindowSize(a))
@@ -257,7 +263,7 @@ func (a *inAppAPI) setAuth(mode string) error {
 	return nil
 }
 
-func startInAppAPI(eng *engine.Engine, addr string, fh, vh http.Handler, access *iam.Decider) *inAppAPI {
+func startInAppAPI(eng *engine.Engine, addr string, fh, vh http.Handler, access *iam.Decider, watch *cloudwatch.Service) *inAppAPI {
 	a := &inAppAPI{access: access}
 	if addr == "off" {
 		return a
@@ -270,7 +276,7 @@ func startInAppAPI(eng *engine.Engine, addr string, fh, vh http.Handler, access 
 		}
 		return a
 	}
-	a.srv = newAPIServer(eng, fh, vh, a.verifier.Load, access)
+	a.srv = newAPIServer(eng, fh, vh, a.verifier.Load, access, watch)
 	a.endpoint = "http://" + ln.Addr().String()
 	go func() {
 		if err := a.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

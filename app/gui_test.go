@@ -19,19 +19,19 @@ func TestInAppAPIServesAndSaysWhenItsPortIsTaken(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer eng.Close()
-	api := startInAppAPI(eng, "127.0.0.1:0", nil, nil, nil)
+	api := startInAppAPI(eng, "127.0.0.1:0", nil, nil, nil, nil)
 	defer api.stop()
 	st := api.status()
 	if !strings.HasPrefix(st.Endpoint, "http://127.0.0.1:") || st.Err != "" {
 		t.Fatalf("status %+v", st)
 	}
 	taken := strings.TrimPrefix(st.Endpoint, "http://")
-	second := startInAppAPI(eng, taken, nil, nil, nil)
+	second := startInAppAPI(eng, taken, nil, nil, nil, nil)
 	defer second.stop()
 	if st := second.status(); st.Endpoint != "" || !strings.Contains(st.Err, "in use") {
 		t.Errorf("second server on a taken port: %+v", st)
 	}
-	if st := startInAppAPI(eng, "off", nil, nil, nil).status(); st.Endpoint != "" || st.Err != "" {
+	if st := startInAppAPI(eng, "off", nil, nil, nil, nil).status(); st.Endpoint != "" || st.Err != "" {
 		t.Errorf("--api off: %+v", st)
 	}
 	// The in-app server is the real API: a ListStreams call answers.

@@ -19,6 +19,8 @@ import (
 	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/engine/analytics"
 	"github.com/shardlab/shardlab/engine/auth"
+	"github.com/shardlab/shardlab/engine/cloudwatch"
+	"github.com/shardlab/shardlab/engine/cloudwatchapi"
 	"github.com/shardlab/shardlab/engine/delivery"
 	"github.com/shardlab/shardlab/engine/firehoseapi"
 	"github.com/shardlab/shardlab/engine/iam"
@@ -130,8 +132,13 @@ func serve(ctx context.Context, cfg serveConfig, out *os.File, ready chan<- stri
 			return err
 		}
 	}
+	watch, err := cloudwatch.Open(ctx, eng, nil) // metrics and alarms, CloudWatch's way
+	if err != nil {
+		return err
+	}
+	defer watch.Close()
 	srv := newAPIServer(eng, firehoseapi.New(eng, deliveries, firehoseapi.Options{BucketsDir: bucketsDir(cfg.dataDir)}),
-		kinesisvideoapi.Handler{Store: videos}, func() *auth.Verifier { return verifier }, access)
+		kinesisvideoapi.Handler{Store: videos}, func() *auth.Verifier { return verifier }, access, watch)
 	scheme, certNote := "http", ""
 	if cfg.tls {
 		cert, certPath, err := localCertificate(cfg.dataDir)
@@ -184,18 +191,20 @@ func serve(ctx context.Context, cfg serveConfig, out *os.File, ready chan<- stri
 // newAPIServer is the Kinesis API, and the Firehose API when fh is set, over HTTP/1.1 and HTTP/2 without TLS (h2c,
 // the JavaScript SDK v3's default) on one port, as `serve` and the app's in-app server run it. Calls go to one or
 // the other by their X-Amz-Target.
-func newAPIServer(eng *engine.Engine, fh, vh http.Handler, verifier func() *auth.Verifier, access *iam.Decider) *http.Server {
+func newAPIServer(eng *engine.Engine, fh, vh http.Handler, verifier func() *auth.Verifier, access *iam.Decider, watch *cloudwatch.Service) *http.Server {
 	var opts kinesisapi.Options
 	if access != nil { // Kinesis calls are decided once decoded, on what the action will act on
 		opts.Authorize = iamapi.Authorizer{Decider: access}.Kinesis
 	}
 	api := kinesisapi.New(eng, opts)
 	var h http.Handler = api
-	if fh != nil || vh != nil || access != nil {
+	if fh != nil || vh != nil || access != nil || watch != nil {
 		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			switch {
 			case access != nil && iamapi.IsQueryAPI(r):
 				iamapi.Handler{Store: access.Store, Decider: access}.ServeHTTP(w, r)
+			case watch != nil && cloudwatchapi.IsCloudWatch(r):
+				cloudwatchapi.Handler{Backend: cloudwatchapi.Service{S: watch}}.ServeHTTP(w, r)
 			case fh != nil && strings.HasPrefix(r.Header.Get("X-Amz-Target"), firehoseapi.TargetPrefix):
 				fh.ServeHTTP(w, r)
 			case vh != nil && kinesisvideoapi.IsAPIPath(r.URL.Path):

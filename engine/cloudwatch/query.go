@@ -88,7 +88,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 
 // buckets gathers a metric's samples in [from, to) into periods, oldest first.
 func (s *Service) buckets(ctx context.Context, m Metric, from, to time.Time, period time.Duration) ([]*bucket, string) {
-	from = from.Truncate(time.Second)
+	from = from.Truncate(period) // CloudWatch aligns a period's timestamp to the period (a minute starts at :00)
 	n := int((to.Sub(from) + period - 1) / period)
 	out := make([]*bucket, n)
 	for i := range out {

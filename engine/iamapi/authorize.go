@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/fxamacker/cbor/v2"
 
 	"github.com/shardlab/shardlab/engine/auth"
+	"github.com/shardlab/shardlab/engine/cloudwatchapi"
 	"github.com/shardlab/shardlab/engine/firehoseapi"
 	"github.com/shardlab/shardlab/engine/iam"
 	"github.com/shardlab/shardlab/engine/kinesisapi"
@@ -87,6 +89,10 @@ func (a Authorizer) target(r *http.Request, id auth.Identity) (action, resource 
 	region := regionOf(r)
 	target := r.Header.Get("X-Amz-Target")
 	switch {
+	case cloudwatchapi.IsCloudWatch(r):
+		// CloudWatch's actions act on "*" in the Service Authorization Reference (alarms aside, which are
+		// decided on "*" here too).
+		action, resource = "cloudwatch:"+cloudWatchOperation(r), "*"
 	case strings.HasPrefix(target, firehoseapi.TargetPrefix):
 		body := names(r)
 		action = "firehose:" + strings.TrimPrefix(target, firehoseapi.TargetPrefix)
@@ -111,6 +117,22 @@ func (a Authorizer) target(r *http.Request, id auth.Identity) (action, resource 
 		}
 	}
 	return action, resource
+}
+
+// cloudWatchOperation is a CloudWatch call's operation, in whichever protocol it came.
+func cloudWatchOperation(r *http.Request) string {
+	if op, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), "GraniteServiceVersion20100801."); ok {
+		return op
+	}
+	if i := strings.LastIndex(r.URL.Path, "/operation/"); i >= 0 {
+		return r.URL.Path[i+len("/operation/"):]
+	}
+	if b, ok := auth.BodyFromContext(r.Context()); ok {
+		if form, err := url.ParseQuery(string(b)); err == nil {
+			return form.Get("Action")
+		}
+	}
+	return ""
 }
 
 // callNames are the members of a Firehose or Kinesis Video call that name its resource.

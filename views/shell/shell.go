@@ -20,6 +20,7 @@ import (
 	"github.com/shardlab/shardlab/views/delivery"
 	"github.com/shardlab/shardlab/views/files"
 	lessonsview "github.com/shardlab/shardlab/views/lessons"
+	"github.com/shardlab/shardlab/views/metrics"
 	"github.com/shardlab/shardlab/views/settings"
 	"github.com/shardlab/shardlab/views/streams"
 	"github.com/shardlab/shardlab/views/ui"
@@ -43,6 +44,7 @@ const (
 	navVideo     = "video"
 	navLessons   = "lessons"
 	navAccess    = "access"
+	navMetrics   = "metrics"
 	navStream    = "stream:"
 )
 
@@ -201,6 +203,8 @@ func (s *Shell) Show(id string) {
 		next = lessonsview.New(s.env, s.win, s.openLesson)
 	case id == navAccess && s.env.Access != nil:
 		next = access.New(s.env, s.win)
+	case id == navMetrics && s.env.Metrics != nil:
+		next = metrics.New(s.env, s.win)
 	case id == navDelivery && s.env.Deliveries != nil:
 		next = delivery.New(s.env, s.win)
 	case id == navAnalytics && s.env.Analytics != nil:
@@ -252,6 +256,9 @@ func (s *Shell) navChildren(id widget.TreeNodeID) []widget.TreeNodeID {
 		if s.env.Video != nil {
 			ids = append(ids, navVideo)
 		}
+		if s.env.Metrics != nil {
+			ids = append(ids, navMetrics)
+		}
 		ids = append(ids, navFiles, navLessons)
 		if s.env.Access != nil {
 			ids = append(ids, navAccess)
@@ -302,6 +309,9 @@ func (s *Shell) navUpdate(id widget.TreeNodeID, _ bool, o fyne.CanvasObject) {
 		l.TextStyle.Bold = true
 	case id == navAccess:
 		l.SetText("Access")
+		l.TextStyle.Bold = true
+	case id == navMetrics:
+		l.SetText("Metrics")
 		l.TextStyle.Bold = true
 	default:
 		l.TextStyle.Bold = false

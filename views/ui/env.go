@@ -12,6 +12,7 @@ import (
 
 	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/engine/analytics"
+	"github.com/shardlab/shardlab/engine/cloudwatch"
 	"github.com/shardlab/shardlab/engine/delivery"
 	"github.com/shardlab/shardlab/engine/iam"
 	"github.com/shardlab/shardlab/engine/loadgen"
@@ -45,6 +46,8 @@ type Env struct {
 	// Access holds the account's IAM users, roles and policies and decides the API's signed calls; nil hides
 	// the Access screen.
 	Access *iam.Decider
+	// Metrics is CloudWatch's view of the engine (metrics, custom metrics, alarms); nil hides the Metrics screen.
+	Metrics *cloudwatch.Service
 }
 
 // APIStatus is the in-app API server's state for the status bar.
