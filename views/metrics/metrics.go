@@ -106,7 +106,7 @@ func New(env ui.Env, win fyne.Window) *Screen {
 		labelled("Namespace", s.namespace), labelled("Metric", s.metricName), labelled("Dimensions", s.dims),
 		labelled("Statistic", s.stat), labelled("Period", s.period), labelled("Range", s.window))
 	top := container.NewVBox(form, container.NewHBox(add, s.follow), s.note)
-	graph := container.NewBorder(top, container.NewVScroll(s.lineList), nil, nil, s.chart)
+	graph := container.NewBorder(top, s.lineList, nil, nil, s.chart) // the lines stay in view under the graph
 	s.alarms = newAlarmsView(s)
 	tabs := container.NewAppTabs(container.NewTabItemWithIcon("Graph", theme.InfoIcon(), graph),
 		container.NewTabItemWithIcon("Alarms", theme.WarningIcon(), s.alarms.root))
@@ -168,7 +168,11 @@ func (s *Screen) offerMetrics() {
 	sort.Strings(names)
 	s.metricName.SetOptions(names)
 	if !seen[s.metricName.Selected] && len(names) > 0 {
-		s.metricName.SetSelected(names[0])
+		first := names[0]
+		if seen["IncomingRecords"] { // what a stream's traffic is, the metric most people look at first
+			first = "IncomingRecords"
+		}
+		s.metricName.SetSelected(first)
 	}
 	s.offerDims()
 }
