@@ -2,7 +2,6 @@ package cloudwatch
 
 import (
 	"context"
-	"sort"
 	"strconv"
 	"time"
 
@@ -204,9 +203,4 @@ func (s *Service) kinesisMinutes(ctx context.Context, ref engine.StreamRef, shar
 			}
 		}
 	}
-}
-
-// sortDatapoints orders datapoints by time.
-func sortDatapoints(ds []Datapoint) {
-	sort.Slice(ds, func(i, j int) bool { return ds[i].Timestamp.Before(ds[j].Timestamp) })
 }
