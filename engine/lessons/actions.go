@@ -32,6 +32,7 @@ type Action struct {
 	PutUserPolicy     *UserPolicyAction     `yaml:"put_user_policy"`
 	PutResourcePolicy *ResourcePolicyAction `yaml:"put_resource_policy"`
 	Try               *TryAction            `yaml:"try"`
+	CreateAlarm       *AlarmAction          `yaml:"create_alarm"`
 	Wait              *time.Duration        `yaml:"wait"`
 }
 
@@ -98,6 +99,8 @@ func (a *Action) validate(n *names) error {
 			return fmt.Errorf("put_resource_policy: %v", err)
 		}
 		return n.need(n.streams, "stream", a.PutResourcePolicy.Stream)
+	case a.CreateAlarm != nil:
+		return a.CreateAlarm.validate(n)
 	case a.Try != nil:
 		if err := n.need(n.users, "user", a.Try.As); err != nil {
 			return err
@@ -151,6 +154,8 @@ func (s *Session) run(ctx context.Context, a *Action) error {
 		return s.putResourcePolicy(ctx, a.PutResourcePolicy)
 	case a.Try != nil:
 		return s.try(ctx, a.Try)
+	case a.CreateAlarm != nil:
+		return s.createAlarm(ctx, a.CreateAlarm)
 	case a.Wait != nil:
 		t := time.NewTimer(*a.Wait)
 		defer t.Stop()

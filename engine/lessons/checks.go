@@ -27,6 +27,7 @@ type Check struct {
 	Video       *VideoCheck       `yaml:"video"`
 	Access      *AccessCheck      `yaml:"access"`
 	Decided     *DecidedCheck     `yaml:"decided"`
+	Alarm       *AlarmCheck       `yaml:"alarm"`
 }
 
 func (Check) alternatives() {}
@@ -197,6 +198,8 @@ func (c *Check) validate(n *names) error {
 		return c.Access.validate("access", n)
 	case c.Decided != nil:
 		return AccessCheck(*c.Decided).validate("decided", n)
+	case c.Alarm != nil:
+		return c.Alarm.validate(n)
 	}
 	return nil
 }
@@ -251,6 +254,8 @@ func (s *Session) evaluate(ctx context.Context, c *Check) Result {
 		return s.access(ctx, c.Access)
 	case c.Decided != nil:
 		return s.decided(c.Decided)
+	case c.Alarm != nil:
+		return s.alarm(c.Alarm)
 	}
 	return Result{Want: "nothing", Met: true}
 }

@@ -73,7 +73,7 @@ const DefaultWithin = 30 * time.Second
 // Tabs and Pages are what a step's Screen may name.
 var (
 	Tabs  = []string{"Overview", "Shards", "Records", "Producers", "Consumers", "Faults"}
-	Pages = []string{"Streams", "Delivery", "Analytics", "Video", "Files", "Access", "Settings"}
+	Pages = []string{"Streams", "Delivery", "Analytics", "Video", "Metrics", "Files", "Access", "Settings"}
 )
 
 // ScreenTarget splits a step's Screen into a stream and a tab, or a page (stream empty).
@@ -213,6 +213,7 @@ type names struct {
 	batches, reads     map[string]bool
 	deliveries, apps   map[string]bool
 	videos, users      map[string]bool
+	alarms             map[string]bool
 }
 
 func (n *names) define(set *map[string]bool, name string) {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/engine/analytics"
+	"github.com/shardlab/shardlab/engine/cloudwatch"
 	"github.com/shardlab/shardlab/engine/delivery"
 	"github.com/shardlab/shardlab/engine/iam"
 	"github.com/shardlab/shardlab/engine/loadgen"
@@ -52,5 +53,10 @@ func Scratch(dir string) (ws *Workspace, closeAll func(), err error) {
 		return nil, nil, err
 	}
 	ws.Access = &iam.Decider{Store: store, Eng: eng, Log: &iam.DecisionLog{}}
+	if ws.Metrics, err = cloudwatch.Open(context.Background(), eng, nil); err != nil {
+		closeAll()
+		return nil, nil, err
+	}
+	closers = append(closers, ws.Metrics.Close)
 	return ws, closeAll, nil
 }

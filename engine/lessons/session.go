@@ -9,6 +9,7 @@ import (
 
 	"github.com/shardlab/shardlab/engine"
 	"github.com/shardlab/shardlab/engine/analytics"
+	"github.com/shardlab/shardlab/engine/cloudwatch"
 	"github.com/shardlab/shardlab/engine/consumer"
 	"github.com/shardlab/shardlab/engine/delivery"
 	"github.com/shardlab/shardlab/engine/iam"
@@ -26,6 +27,8 @@ type Workspace struct {
 	Video      *video.Store
 	// Access is the account's IAM (users, policies, the API's decisions), for the lessons about access.
 	Access *iam.Decider
+	// Metrics is CloudWatch's metrics and alarms, for the lessons about monitoring.
+	Metrics *cloudwatch.Service
 }
 
 // lessonTag marks a stream as a lesson's: only streams carrying it are ever deleted by a lesson.
@@ -50,6 +53,7 @@ type Session struct {
 	videos     []string
 	streams    []string // the streams this session made: the only ones it deletes
 	users      []string // the IAM users this session made
+	alarms     []string // the CloudWatch alarms this session made
 	// baselines are the counters at the moment the open step opened, per check: a counting check counts what
 	// came after (metrics are per second, so a window "since the step opened" would take in the second before).
 	baselines    map[int]uint64
@@ -178,7 +182,12 @@ func (s *Session) tearDown(ctx context.Context) {
 	s.mu.Lock()
 	readers, deliveries, apps, videos, streams, users := s.readers, s.deliveries, s.apps, s.videos, s.streams, s.users
 	s.readers, s.deliveries, s.apps, s.videos, s.streams, s.users = map[string]*reader{}, nil, nil, nil, nil, nil
+	alarms := s.alarms
+	s.alarms = nil
 	s.mu.Unlock()
+	if len(alarms) > 0 {
+		_ = s.ws.Metrics.DeleteAlarms(ctx, alarms)
+	}
 	for _, u := range users {
 		removeUser(ctx, s.ws.Access.Store, u)
 	}

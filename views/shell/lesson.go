@@ -14,11 +14,11 @@ import (
 
 // pages maps a lesson step's page names to navigation ids.
 var pages = map[string]string{"Streams": navStreams, "Delivery": navDelivery, "Analytics": navAnalytics,
-	"Video": navVideo, "Files": navFiles, "Access": navAccess, "Settings": navSettings}
+	"Video": navVideo, "Metrics": navMetrics, "Files": navFiles, "Access": navAccess, "Settings": navSettings}
 
 func (s *Shell) lessonWorkspace() *lessons.Workspace {
 	return &lessons.Workspace{Engine: s.env.Engine, Generators: s.env.Generators, Deliveries: s.env.Deliveries,
-		Analytics: s.env.Analytics, Video: s.env.Video, Access: s.env.Access}
+		Analytics: s.env.Analytics, Video: s.env.Video, Access: s.env.Access, Metrics: s.env.Metrics}
 }
 
 // openLesson sets a lesson up off the UI goroutine (it makes streams), then shows its panel beside the screens.
