@@ -49,6 +49,9 @@ type Options struct {
 	OnDemandStreamLimit int
 	// RetentionCheckInterval is how often expired records are trimmed (default 1 minute).
 	RetentionCheckInterval time.Duration
+	// NoMetricHistory keeps metrics in memory only (the last hour, lost on Close): for benchmarks that measure
+	// what writing the history costs, and for tools that open a file to read it.
+	NoMetricHistory bool
 	// Clock returns the current time (default time.Now); tests move it to expire iterators and records.
 	Clock func() time.Time
 	// KeyFile holds the local encryption keys (default: shardlab.keys beside Path).
@@ -151,10 +154,13 @@ func Open(opts Options) (*Engine, error) {
 		e.started = first // the heatmaps show the hour before the restart again
 	}
 	go e.commitLoop()
-	e.bg.Add(3)
+	e.bg.Add(2)
 	go e.retentionLoop()
 	go e.releaseLoop()
-	go e.historyLoop()
+	if !opts.NoMetricHistory {
+		e.bg.Add(1)
+		go e.historyLoop()
+	}
 	e.resumeTransitions()
 	return e, nil
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -74,5 +75,30 @@ func TestHistoryOfADeletedStreamIsDropped(t *testing.T) {
 	e.db.View(func(tx *storage.ReadTx) error { left = tx.MetricSeries(historyPrefix); return nil })
 	if len(left) != 0 {
 		t.Errorf("series left after the stream went: %v", left)
+	}
+}
+
+// BenchmarkPutRecordsHistory is what keeping metric history costs ingest: PutRecords of 500 × 1 KiB into 4 shards
+// of a file-backed engine, with the history flusher writing every HistoryFlushInterval (on) and without it (off).
+// Run it for longer than the interval (-benchtime 20s) so the flushes are in the figure.
+func BenchmarkPutRecordsHistory(b *testing.B) {
+	for _, mode := range []string{"off", "on"} {
+		b.Run(mode, func(b *testing.B) {
+			e := openTest(b, Options{Path: filepath.Join(b.TempDir(), "shardlab.db"), NoMetricHistory: mode == "off"})
+			mustCreate(b, e, "s", 4)
+			recs := make([]PutRecordsEntry, 500)
+			data := make([]byte, 1024)
+			for i := range recs {
+				recs[i] = PutRecordsEntry{Data: data, PartitionKey: "k" + strconv.Itoa(i)}
+			}
+			b.SetBytes(500 * 1024)
+			b.ResetTimer()
+			for range b.N {
+				if _, err := e.PutRecords(context.Background(), PutRecordsInput{StreamRef: ref("s"), Records: recs}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N*500)/b.Elapsed().Seconds(), "records/s")
+		})
 	}
 }

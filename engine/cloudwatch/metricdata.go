@@ -71,8 +71,8 @@ func (s *Service) GetMetricData(ctx context.Context, in DataInput) (DataOutput, 
 			continue
 		}
 		st := q.MetricStat
-		ds, err := s.Statistics(ctx, StatisticsInput{Metric: st.Metric, StartTime: in.StartTime, EndTime: in.EndTime,
-			Period: st.Period, Statistics: statList(st.Stat), Extended: percentileList(st.Stat), Unit: st.Unit})
+		ds, err := s.statistics(ctx, StatisticsInput{Metric: st.Metric, StartTime: in.StartTime, EndTime: in.EndTime,
+			Period: st.Period, Statistics: statList(st.Stat), Extended: percentileList(st.Stat), Unit: st.Unit}, defaultMaxDatapoints)
 		if err != nil {
 			return DataOutput{}, fmt.Errorf("query %s: %w", q.ID, err)
 		}

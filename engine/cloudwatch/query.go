@@ -23,7 +23,13 @@ type StatisticsInput struct {
 
 // Statistics answers GetMetricStatistics: one datapoint per period that has samples.
 func (s *Service) Statistics(ctx context.Context, in StatisticsInput) ([]Datapoint, error) {
-	if err := checkStatisticsInput(in); err != nil {
+	return s.statistics(ctx, in, maxDatapoints)
+}
+
+// statistics answers with at most limit periods asked for (GetMetricStatistics allows 1,440, GetMetricData's
+// MetricStats as many as its MaxDatapoints).
+func (s *Service) statistics(ctx context.Context, in StatisticsInput, limit int) ([]Datapoint, error) {
+	if err := checkStatisticsInput(in, limit); err != nil {
 		return nil, err
 	}
 	buckets, unit := s.buckets(ctx, in.Metric, in.StartTime, in.EndTime, time.Duration(in.Period)*time.Second)
@@ -39,7 +45,7 @@ func (s *Service) Statistics(ctx context.Context, in StatisticsInput) ([]Datapoi
 	return out, nil
 }
 
-func checkStatisticsInput(in StatisticsInput) error {
+func checkStatisticsInput(in StatisticsInput, limit int) error {
 	switch {
 	case in.Namespace == "":
 		return &Error{Code: "MissingParameter", Message: "The parameter Namespace is required."}
@@ -67,9 +73,9 @@ func checkStatisticsInput(in StatisticsInput) error {
 	if err := checkPeriod(in.Period); err != nil {
 		return err
 	}
-	if n := int(in.EndTime.Sub(in.StartTime) / (time.Duration(in.Period) * time.Second)); n > maxDatapoints {
+	if n := int(in.EndTime.Sub(in.StartTime) / (time.Duration(in.Period) * time.Second)); n > limit {
 		return &Error{Code: "InvalidParameterCombination", Message: "You have requested up to " + itoa(n) +
-			" datapoints, which exceeds the limit of 1,440. You may reduce the datapoints requested by increasing Period, or decreasing the time range."}
+			" datapoints, which exceeds the limit of " + thousands(limit) + ". You may reduce the datapoints requested by increasing Period, or decreasing the time range."}
 	}
 	return nil
 }
@@ -84,6 +90,14 @@ func contains(list []string, v string) bool {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
 
 // buckets gathers a metric's samples in [from, to) into periods, oldest first.
 func (s *Service) buckets(ctx context.Context, m Metric, from, to time.Time, period time.Duration) ([]*bucket, string) {
