@@ -146,6 +146,7 @@ func runGUI(args []string) error {
 		return err
 	}
 	defer watch.Close()
+	watch.AddSampler(cloudwatch.FirehoseSampler(deliveries)) // AWS/Firehose
 	a := fyneapp.NewWithID(appID)
 	api := startInAppAPI(eng, cfg.api, firehoseapi.New(eng, deliveries, firehoseapi.Options{BucketsDir: bucketsDir(cfg.dataDir)}),
 		kinesisvideoapi.Handler{Store: videos}, access, watch)

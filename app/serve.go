@@ -137,6 +137,7 @@ func serve(ctx context.Context, cfg serveConfig, out *os.File, ready chan<- stri
 		return err
 	}
 	defer watch.Close()
+	watch.AddSampler(cloudwatch.FirehoseSampler(deliveries)) // AWS/Firehose
 	srv := newAPIServer(eng, firehoseapi.New(eng, deliveries, firehoseapi.Options{BucketsDir: bucketsDir(cfg.dataDir)}),
 		kinesisvideoapi.Handler{Store: videos}, func() *auth.Verifier { return verifier }, access, watch)
 	scheme, certNote := "http", ""

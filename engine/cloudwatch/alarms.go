@@ -262,7 +262,7 @@ func (s *Service) transition(a *Alarm, state, reason, data string) {
 
 func (s *Service) evaluateLoop() {
 	defer close(s.done)
-	tick := time.NewTicker(evaluateEvery)
+	tick := time.NewTicker(evaluateEvery) // the samplers are read on the same tick
 	defer tick.Stop()
 	for {
 		select {
@@ -270,6 +270,7 @@ func (s *Service) evaluateLoop() {
 			return
 		case <-tick.C:
 		}
+		s.sample(s.now())
 		s.mu.Lock()
 		names := make([]string, 0, len(s.alarms))
 		for n := range s.alarms {

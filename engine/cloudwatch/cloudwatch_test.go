@@ -240,3 +240,24 @@ func TestAnAlarmOnAThrottledStreamReachesALARM(t *testing.T) {
 		t.Errorf("DeleteAlarms: %v", err)
 	}
 }
+
+// TestSampledTotalsBecomeDatapoints: a subsystem's running total becomes datapoints of its growth (counted from
+// 0, where the subsystem's total starts), listed under its namespace.
+func TestSampledTotalsBecomeDatapoints(t *testing.T) {
+	_, s := open(t, false, nil)
+	total := 100.0
+	m := Metric{Namespace: NamespaceFirehose, MetricName: "IncomingRecords", Dimensions: []Dimension{{"DeliveryStreamName", "d"}}}
+	s.AddSampler(func() []Sample { return []Sample{{Metric: m, Value: total, Total: true, Unit: "Count"}} })
+	now := time.Now()
+	s.sample(now)
+	total = 130
+	s.sample(now.Add(10 * time.Second))
+	if ms := s.ListMetrics(context.Background(), NamespaceFirehose, "", nil); len(ms) != 1 {
+		t.Fatalf("ListMetrics: %+v", ms)
+	}
+	ds, err := s.Statistics(context.Background(), StatisticsInput{Metric: m, StartTime: now.Add(-time.Minute), EndTime: now.Add(time.Minute),
+		Period: 60, Statistics: []string{"Sum"}})
+	if err != nil || len(ds) != 1 || ds[0].Sum != 130 {
+		t.Errorf("datapoints %+v, %v; want one of Sum 130 (100 before the first reading, 30 after)", ds, err)
+	}
+}

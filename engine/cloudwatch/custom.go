@@ -218,7 +218,10 @@ func (s *Service) customBuckets(m Metric, from, to time.Time, period time.Durati
 	}
 	s.mu.Unlock()
 	if !found {
-		return "", false
+		if c = s.sampledSeries(m.key()); c == nil {
+			return "", false
+		}
+		pts, unit = c.Points, c.Unit
 	}
 	lo, hi := from.UnixMilli(), to.UnixMilli()
 	for _, p := range pts {

@@ -16,9 +16,12 @@ type Service struct {
 	account string
 	now     func() time.Time
 
-	mu     sync.Mutex
-	custom map[string]*customSeries
-	alarms map[string]*Alarm
+	mu       sync.Mutex
+	custom   map[string]*customSeries
+	alarms   map[string]*Alarm
+	samplers []Sampler
+
+	sampledMetrics sampled
 
 	stop chan struct{}
 	done chan struct{}
@@ -107,6 +110,7 @@ func (s *Service) ListMetrics(ctx context.Context, namespace, name string, filte
 		all = append(all, c.Metric)
 	}
 	s.mu.Unlock()
+	all = append(all, s.sampledList()...)
 	var out []Metric
 	for _, m := range all {
 		if (namespace == "" || m.Namespace == namespace) && (name == "" || m.MetricName == name) && matchesFilters(m, filters) {
