@@ -147,6 +147,7 @@ func runGUI(args []string) error {
 	}
 	defer watch.Close()
 	watch.AddSampler(cloudwatch.FirehoseSampler(deliveries)) // AWS/Firehose
+	watch.AddSampler(cloudwatch.VideoSampler(videos))        // AWS/KinesisVideo
 	a := fyneapp.NewWithID(appID)
 	api := startInAppAPI(eng, cfg.api, firehoseapi.New(eng, deliveries, firehoseapi.Options{BucketsDir: bucketsDir(cfg.dataDir)}),
 		kinesisvideoapi.Handler{Store: videos}, access, watch)

@@ -138,6 +138,7 @@ func serve(ctx context.Context, cfg serveConfig, out *os.File, ready chan<- stri
 	}
 	defer watch.Close()
 	watch.AddSampler(cloudwatch.FirehoseSampler(deliveries)) // AWS/Firehose
+	watch.AddSampler(cloudwatch.VideoSampler(videos))        // AWS/KinesisVideo
 	srv := newAPIServer(eng, firehoseapi.New(eng, deliveries, firehoseapi.Options{BucketsDir: bucketsDir(cfg.dataDir)}),
 		kinesisvideoapi.Handler{Store: videos}, func() *auth.Verifier { return verifier }, access, watch)
 	scheme, certNote := "http", ""

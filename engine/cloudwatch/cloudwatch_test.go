@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/shardlab/shardlab/engine"
+	"github.com/shardlab/shardlab/engine/video"
+	"github.com/shardlab/shardlab/samples"
 )
 
 func open(t *testing.T, limits bool, now func() time.Time) (*engine.Engine, *Service) {
@@ -259,5 +261,46 @@ func TestSampledTotalsBecomeDatapoints(t *testing.T) {
 		Period: 60, Statistics: []string{"Sum"}})
 	if err != nil || len(ds) != 1 || ds[0].Sum != 130 {
 		t.Errorf("datapoints %+v, %v; want one of Sum 130 (100 before the first reading, 30 after)", ds, err)
+	}
+}
+
+// TestVideoSamplerCountsNewFragments: fragments stored after the first reading are published as
+// PutMedia.IncomingFragments/Frames/Bytes; those stored before are history.
+func TestVideoSamplerCountsNewFragments(t *testing.T) {
+	eng, _ := open(t, false, nil)
+	store, err := video.Open(eng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.CreateStream(video.CreateInput{Name: "cam", MediaType: "video/h264", RetentionHours: 24}); err != nil {
+		t.Fatal(err)
+	}
+	ingest := func() {
+		f, err := samples.FS.Open("testpattern.ts")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := store.Ingest(context.Background(), "cam", f, time.Now(), func(video.Ack) {}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ingest()
+	sample := VideoSampler(store)
+	if got := sample(); len(got) != 0 {
+		t.Fatalf("the first reading published history: %+v", got)
+	}
+	ingest()
+	got := sample()
+	byName := map[string]float64{}
+	for _, s := range got {
+		byName[s.Metric.MetricName] = s.Value
+	}
+	frags, _ := store.ListFragmentsAfter("cam", 0)
+	if byName["PutMedia.IncomingFragments"] != float64(len(frags)/2) || byName["PutMedia.IncomingBytes"] <= 0 || byName["PutMedia.IncomingFrames"] <= 0 {
+		t.Errorf("samples %+v, want the %d fragments of the second import", byName, len(frags)/2)
+	}
+	if again := sample(); len(again) != 0 {
+		t.Errorf("a reading with nothing new published %+v", again)
 	}
 }
