@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -129,11 +130,11 @@ func checkAlarm(a *Alarm) error {
 		return &Error{Code: "MissingParameter", Message: "The parameters Namespace and MetricName are required."}
 	case (a.Statistic == "") == (a.ExtendedStatistic == ""):
 		return &Error{Code: "InvalidParameterCombination", Message: "Exactly one of the parameters Statistic and ExtendedStatistic is required."}
-	case a.Statistic != "" && !contains(statistics, a.Statistic):
+	case a.Statistic != "" && !slices.Contains(statistics, a.Statistic):
 		return invalid("The value %s for parameter Statistic is not a valid statistic.", a.Statistic)
 	case a.EvaluationPeriods < 1:
 		return invalid("The parameter EvaluationPeriods must be at least 1.")
-	case !contains(comparisons, a.ComparisonOperator):
+	case !slices.Contains(comparisons, a.ComparisonOperator):
 		return invalid("The value %s for parameter ComparisonOperator is not one of %s.", a.ComparisonOperator, strings.Join(comparisons, ", "))
 	}
 	if a.ExtendedStatistic != "" {
@@ -156,7 +157,7 @@ func checkAlarm(a *Alarm) error {
 	if a.TreatMissingData == "" {
 		a.TreatMissingData = "missing"
 	}
-	if !contains(missingTreatments, a.TreatMissingData) {
+	if !slices.Contains(missingTreatments, a.TreatMissingData) {
 		return invalid("The value %s for parameter TreatMissingData is not one of %s.", a.TreatMissingData, strings.Join(missingTreatments, ", "))
 	}
 	a.Metric.Dimensions = sortedDims(a.Metric.Dimensions)
@@ -176,7 +177,7 @@ func (s *Service) DescribeAlarms(f AlarmFilter) []Alarm {
 	defer s.mu.Unlock()
 	var out []Alarm
 	for _, a := range s.alarms {
-		if len(f.Names) > 0 && !contains(f.Names, a.AlarmName) {
+		if len(f.Names) > 0 && !slices.Contains(f.Names, a.AlarmName) {
 			continue
 		}
 		if f.NamePrefix != "" && !strings.HasPrefix(a.AlarmName, f.NamePrefix) {
@@ -220,7 +221,7 @@ func (s *Service) DeleteAlarms(ctx context.Context, names []string) error {
 
 // SetAlarmState sets an alarm's state until its next evaluation, as CloudWatch does (to test actions).
 func (s *Service) SetAlarmState(ctx context.Context, name, state, reason, reasonData string) error {
-	if !contains([]string{StateOK, StateAlarm, StateInsufficientData}, state) {
+	if !slices.Contains([]string{StateOK, StateAlarm, StateInsufficientData}, state) {
 		return invalid("The value %s for parameter StateValue is not one of OK, ALARM, INSUFFICIENT_DATA.", state)
 	}
 	if reason == "" {

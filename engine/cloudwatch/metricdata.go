@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -184,7 +185,7 @@ func checkDataInput(in *DataInput) error {
 			if q.MetricStat.Stat == "" {
 				return &Error{Code: "MissingParameter", Message: "The parameter " + where + ".MetricStat.Stat is required."}
 			}
-			if !contains(statistics, q.MetricStat.Stat) {
+			if !slices.Contains(statistics, q.MetricStat.Stat) {
 				if _, err := ParsePercentile(q.MetricStat.Stat); err != nil {
 					return invalid("The value %s for parameter %s.MetricStat.Stat is not a statistic.", q.MetricStat.Stat, where)
 				}

@@ -2,6 +2,7 @@ package cloudwatch
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"time"
 
@@ -61,7 +62,7 @@ func checkStatisticsInput(in StatisticsInput, limit int) error {
 		return invalid("The parameters Statistics and ExtendedStatistics must not have more than 10 values together.")
 	}
 	for _, st := range in.Statistics {
-		if !contains(statistics, st) {
+		if !slices.Contains(statistics, st) {
 			return invalid("The value %s for parameter Statistics is not a valid statistic (SampleCount, Average, Sum, Minimum, Maximum).", st)
 		}
 	}
@@ -78,15 +79,6 @@ func checkStatisticsInput(in StatisticsInput, limit int) error {
 			" datapoints, which exceeds the limit of " + thousands(limit) + ". You may reduce the datapoints requested by increasing Period, or decreasing the time range."}
 	}
 	return nil
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

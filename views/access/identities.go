@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -231,7 +232,7 @@ func (id *identities) policies(inline map[string]string, attached []string, kind
 	}
 	var choices []string
 	for _, p := range id.s.store().Policies("All") {
-		if !contains(attached, p.ARN) {
+		if !slices.Contains(attached, p.ARN) {
 			choices = append(choices, p.ARN)
 		}
 	}
@@ -242,15 +243,6 @@ func (id *identities) policies(inline map[string]string, attached []string, kind
 			id.run("Attach policy", func(ctx context.Context) error { return attach(ctx, arn) })
 		}
 	}), pick))
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // indented is a policy document indented for reading (a CLI's documents come on one line), or as it is when it

@@ -6,6 +6,7 @@ package metrics
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -193,18 +194,9 @@ func (s *Screen) offerDims() {
 		}
 	}
 	s.dims.SetOptions(opts)
-	if len(opts) > 0 && !contains(opts, s.dims.Selected) {
+	if len(opts) > 0 && !slices.Contains(opts, s.dims.Selected) {
 		s.dims.SetSelected(opts[0])
 	}
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 func (s *Screen) selected() (line, bool) {

@@ -283,37 +283,17 @@ func (s *Shell) navCreate(bool) fyne.CanvasObject {
 	return l
 }
 
+// navTitles are the navigation's page rows (bold); every other row is a stream.
+var navTitles = map[string]string{navStreams: "Streams", navSettings: "Settings", navFiles: "Files",
+	navDelivery: "Delivery", navAnalytics: "Analytics", navVideo: "Video", navLessons: "Lessons",
+	navAccess: "Access", navMetrics: "Metrics"}
+
 func (s *Shell) navUpdate(id widget.TreeNodeID, _ bool, o fyne.CanvasObject) {
 	l := o.(*widget.Label)
-	switch {
-	case id == navStreams:
-		l.SetText("Streams")
+	if title, page := navTitles[id]; page {
 		l.TextStyle.Bold = true
-	case id == navSettings:
-		l.SetText("Settings")
-		l.TextStyle.Bold = true
-	case id == navFiles:
-		l.SetText("Files")
-		l.TextStyle.Bold = true
-	case id == navDelivery:
-		l.SetText("Delivery")
-		l.TextStyle.Bold = true
-	case id == navAnalytics:
-		l.SetText("Analytics")
-		l.TextStyle.Bold = true
-	case id == navVideo:
-		l.SetText("Video")
-		l.TextStyle.Bold = true
-	case id == navLessons:
-		l.SetText("Lessons")
-		l.TextStyle.Bold = true
-	case id == navAccess:
-		l.SetText("Access")
-		l.TextStyle.Bold = true
-	case id == navMetrics:
-		l.SetText("Metrics")
-		l.TextStyle.Bold = true
-	default:
+		l.SetText(title)
+	} else {
 		l.TextStyle.Bold = false
 		l.SetText(strings.TrimPrefix(id, navStream))
 	}
